@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+// Liaison: a mail gateway that files a company's external correspondence on cases.
+// Targets follow docs/architecture.md (shared): a pure mail layer, a pure domain core, I/O at the edges.
+import PackageDescription
+
+let package = Package(
+    name: "Liaison",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "liaison", targets: ["liaison"]),
+        .executable(name: "LiaisonFuzz", targets: ["LiaisonFuzz"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System C libraries from Debian, with typed shims for what Swift cannot call directly.
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+
+        // RFC 5322 / MIME reading and building. Foundation and libxml2 only.
+        .target(name: "LiaisonMail", dependencies: ["CLibXML2"]),
+        // The domain: classification, threads, recaps, deadlines. Pure.
+        .target(name: "LiaisonCore", dependencies: ["LiaisonMail"]),
+        // IMAP and SMTP over libcurl.
+        .target(
+            name: "LiaisonTransport",
+            dependencies: ["CCurl", "LiaisonMail", .product(name: "Logging", package: "swift-log")]),
+        // The running service: configuration, poller, scheduler, outbox.
+        .target(
+            name: "LiaisonDaemon",
+            dependencies: [
+                "LiaisonMail", "LiaisonCore", "LiaisonTransport",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "liaison",
+            dependencies: [
+                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // libFuzzer entry point over the parser; without -DLIAISON_FUZZ it replays files (regressions).
+        .executableTarget(name: "LiaisonFuzz", dependencies: ["LiaisonMail", "LiaisonCore"]),
+
+        .testTarget(name: "LiaisonMailTests", dependencies: ["LiaisonMail"]),
+        .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonMail"]),
+        .testTarget(name: "LiaisonTransportTests", dependencies: ["LiaisonTransport", "LiaisonMail"]),
+        .testTarget(
+            name: "LiaisonCLITests",
+            dependencies: ["liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonMail"]),
+        // Against the real Dovecot/Postfix of scripts/mailrig; see README.
+        .testTarget(
+            name: "LiaisonIntegrationTests",
+            dependencies: ["LiaisonTransport", "LiaisonMail", "LiaisonDaemon"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Liaison: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "liaison",
+        abstract: "Files a company's external correspondence on cases, tracks recaps and reminds.",
+        subcommands: [
+            Inspect.self,
+        ])
+}
