@@ -1,11 +1,92 @@
-// STUB: being written.
-
 /// Reads RFC 5322 / MIME messages from raw bytes. Pure: no files, clocks or environment.
+///
+/// The result keeps the exact bytes, every header field in order, the MIME tree, and the facts
+/// read from them: addresses, date, message IDs, the readable text, attachments, forwarded
+/// messages and delivery reports. Damage is tolerated and bounds are enforced; both are listed
+/// in `Message.issues`, and the message is always returned.
 public enum MessageParser {
-    /// Parse `bytes`. Never throws and never traps: damage and exceeded bounds become `issues`.
+    /// Parse `bytes`. Never throws and never traps.
     public static func parse(_ bytes: [UInt8], limits: ParseLimits = .default) -> Message {
-        let root = MIMEPart(header: HeaderSection(), contentType: ContentType(type: "text", subtype: "plain"),
-                            disposition: nil, transferEncoding: "7bit", body: .leaf(bytes), filename: nil, damaged: false)
-        return Message(raw: bytes, root: root)
+        var parser = MIMEParser(bytes: bytes, limits: limits)
+        var message = assemble(raw: bytes, parser: &parser, depth: 0)
+        message.issues = dedup(parser.issues + message.issues)
+        return message
+    }
+
+    /// Parses the entity of `parser.bytes` and reads its facts.
+    static func assemble(raw: [UInt8], parser: inout MIMEParser, depth: Int) -> Message {
+        let root = parser.parseEntity(0..<raw.count, depth: depth, defaultType: .textPlain)
+        var m = Message(raw: raw, root: root)
+        let h = root.header
+        m.subject = h["Subject"].map(EncodedWords.decode)
+        m.from = h.all("From").flatMap { AddressParser.parse($0.value) }
+        m.sender = h["Sender"].flatMap { AddressParser.parse($0).first }
+        m.replyTo = h.all("Reply-To").flatMap { AddressParser.parse($0.value) }
+        m.to = h.all("To").flatMap { AddressParser.parse($0.value) }
+        m.cc = h.all("Cc").flatMap { AddressParser.parse($0.value) }
+        if let d = h["Date"] {
+            m.date = DateParser.parse(d)
+            if m.date == nil { m.issues.append(ParseIssue(.unparsableDate, "Date header could not be read: \(d.prefix(80))")) }
+        } else {
+            m.issues.append(ParseIssue(.missingDate, "no Date header"))
+        }
+        m.messageID = h["Message-ID"].flatMap { MessageIDs.parse($0).first }
+        m.inReplyTo = h.all("In-Reply-To").flatMap { MessageIDs.parse($0.value) }
+        m.references = h.all("References").flatMap { MessageIDs.parse($0.value) }
+
+        var text = TextCollector(limit: parser.limits.maxTextCharacters)
+        text.collect(root)
+        m.text = text.result
+        if text.truncated {
+            m.issues.append(ParseIssue(.sizeLimit, "readable text cut at \(parser.limits.maxTextCharacters) characters"))
+        }
+        m.attachments = Attachments.list(root)
+        m.forwarded = Attachments.forwarded(root)
+        m.deliveryReport = DeliveryReports.read(root, limits: parser.limits)
+        if containsDamage(root) {
+            m.issues.append(ParseIssue(.damagedEncoding, "a transfer encoding was damaged; what could be read was kept"))
+        }
+        return m
+    }
+
+    static func containsDamage(_ part: MIMEPart) -> Bool {
+        if part.damaged { return true }
+        if case .multipart(let parts, _, _) = part.body { return parts.contains(where: containsDamage) }
+        return false
+    }
+
+    static func dedup(_ issues: [ParseIssue]) -> [ParseIssue] {
+        var seen = Set<String>()
+        return issues.filter { seen.insert($0.description).inserted }
+    }
+}
+
+/// Message identifiers (RFC 5322 §3.6.4): `<left@right>` lists, tolerant of missing brackets
+/// and comments. Returned with angle brackets.
+public enum MessageIDs {
+    public static func parse(_ value: String) -> [String] {
+        var ids: [String] = []
+        var current: [Character] = []
+        var inside = false
+        for ch in value {
+            if ch == "<" { inside = true; current.removeAll(); continue }
+            if ch == ">" {
+                if inside, !current.isEmpty {
+                    let s = String(current).filter { !$0.isWhitespace }
+                    if !s.isEmpty { ids.append("<\(s)>") }
+                }
+                inside = false
+                continue
+            }
+            if inside { current.append(ch) }
+        }
+        if ids.isEmpty {
+            // Bare ids without brackets, seen from some mailers.
+            for token in value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+            where token.contains("@") && !token.contains("(") {
+                ids.append("<\(token)>")
+            }
+        }
+        return ids
     }
 }

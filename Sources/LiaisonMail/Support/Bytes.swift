@@ -1,0 +1,55 @@
+import Foundation
+
+/// Small byte-level helpers shared by the parsers. All work on `[UInt8]` with explicit ranges
+/// so that no part of a message is copied before it has to be.
+enum Bytes {
+    static let cr: UInt8 = 0x0D
+    static let lf: UInt8 = 0x0A
+    static let space: UInt8 = 0x20
+    static let tab: UInt8 = 0x09
+    static let colon: UInt8 = 0x3A
+    static let dash: UInt8 = 0x2D
+
+    /// Index of the next LF at or after `from` (before `end`), or nil.
+    @inline(__always)
+    static func nextLF(_ bytes: [UInt8], from: Int, end: Int) -> Int? {
+        guard from < end else { return nil }
+        return bytes.withUnsafeBufferPointer { buf -> Int? in
+            guard let base = buf.baseAddress else { return nil }
+            guard let p = memchr(base + from, Int32(lf), end - from) else { return nil }
+            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    @inline(__always)
+    static func isWhitespace(_ b: UInt8) -> Bool { b == space || b == tab || b == cr || b == lf }
+
+    /// `bytes[range]` with leading and trailing white space removed.
+    static func trimmed(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi, isWhitespace(bytes[lo]) { lo += 1 }
+        while hi > lo, isWhitespace(bytes[hi - 1]) { hi -= 1 }
+        return lo..<hi
+    }
+
+    /// True when every byte is 7-bit.
+    static func isASCII(_ bytes: some Collection<UInt8>) -> Bool {
+        for b in bytes where b >= 0x80 { return false }
+        return true
+    }
+
+    /// Text from header bytes: ASCII and valid UTF-8 as is (RFC 6532), anything else by
+    /// best-effort charset guessing (raw GBK in a header is common), never dropping input.
+    static func headerText(_ bytes: ArraySlice<UInt8>) -> String {
+        if isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        return Charset.decode(bytes, label: nil).text
+    }
+
+    /// ASCII-lowercased copy.
+    static func lowercasedASCII(_ s: String) -> String {
+        var needs = false
+        for b in s.utf8 where b >= 0x41 && b <= 0x5A { needs = true; break }
+        return needs ? s.lowercased() : s
+    }
+}
