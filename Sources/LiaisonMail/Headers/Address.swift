@@ -77,8 +77,10 @@ public enum AddressListEntry: Sendable, Equatable {
 /// comment after an address is its name when there is no other), groups (also empty and
 /// unterminated), obsolete routes (dropped), obsolete local parts with spaces around dots,
 /// unclosed angle brackets, stray and doubled separators (`;` outside a group separates like
-/// `,`), missing commas between addresses, unquoted `Last, First <addr>` names, raw UTF-8, local
-/// names without a domain, and RFC 2047 encoded words in names, also inside quotes. The scan is
+/// `,`), missing commas between addresses, unquoted `Last, First <addr>` names (a phrase with no
+/// address directly before a named `<addr>` joins its name), raw UTF-8, local names without a
+/// domain (a lone word such as `root` is kept as an address), and RFC 2047 encoded words in names,
+/// also inside quotes. The scan is
 /// linear in the input and has no recursion; what cannot be read is skipped, and a `<a@b>`
 /// left inside an unterminated quote or comment is still found.
 public enum AddressParser {

@@ -11,7 +11,8 @@
 ///
 /// Decisions: a date with no zone at all is read at offset 0 (RFC 5322 requires a zone; common
 /// mail readers assume UTC, and asctime dates are UTC). `-0000` and unknown zone names are +0000
-/// (§4.3). A leap second 60 becomes 59. A date without a time of day, a numeric day-month order
+/// (§4.3); so is an unsigned `0800` after the time, whose sign is unknown. The first numeric
+/// offset wins over any zone name. A leap second 60 becomes 59. A date without a time of day, a numeric day-month order
 /// (`11/16/2026`), or any field out of range (month 13, 31 Feb, hour 25, offset beyond ±18:00)
 /// gives nil: no date is invented or wrapped.
 ///
