@@ -128,6 +128,7 @@ struct AddressTests {
         #expect(back == [x])
     }
 
+    /// Bounds are loose for a debug build on a loaded machine; quadratic work would take minutes.
     @Test("hostile input ends quickly and never traps", arguments: [
         String(repeating: "(", count: 100_000),
         String(repeating: "\"", count: 100_001),
@@ -144,11 +145,14 @@ struct AddressTests {
         String(repeating: "<a", count: 50_000),
         String(repeating: "[", count: 100_000),
         String(repeating: "A: ", count: 30_000),
+        String(repeating: "a.", count: 50_000) + "@" + String(repeating: "b.", count: 50_000),
+        String(repeating: "a b@c ", count: 15_000),
+        String(repeating: "=?utf-8?q?", count: 10_000),
     ])
     func hostile(_ input: String) {
         let start = Date()
         _ = AddressParser.parseList(input)
-        #expect(Date().timeIntervalSince(start) < 2, "input of \(input.utf8.count) bytes")
+        #expect(Date().timeIntervalSince(start) < 5, "input of \(input.utf8.count) bytes")
     }
 
     @Test("hostile input still yields what is there")

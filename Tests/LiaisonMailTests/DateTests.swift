@@ -50,6 +50,10 @@ let dateTable: [(String, String?)] = [
     ("Mon, 16 Nov 2026 09:12:33 GMT-05:00", "2026-11-16T09:12:33-05:00"),
     ("Mon, 16 Nov 2026 09:12:33 UTC", "2026-11-16T09:12:33+00:00"),
     ("Mon, 16 Nov 2026 09:12:33 + 0800", "2026-11-16T09:12:33+08:00"),
+    ("Mon, 16 Nov 2026 09:12:33 +08", "2026-11-16T09:12:33+08:00"),
+    ("Mon, 16 Nov 2026 09:12:33 0800", "2026-11-16T09:12:33+00:00"),  // unsigned: sign unknown
+    ("Mon, 16 Nov 2026 09:12:33 +0800 +0900", "2026-11-16T09:12:33+08:00"),  // the first offset wins
+    ("Mon Nov 16 2026 09:12:33 GMT+0800 (China Standard Time)", "2026-11-16T09:12:33+08:00"),  // JavaScript
     // Month names and separators
     ("mon, 16 nov 2026 09:12:33 +0800", "2026-11-16T09:12:33+08:00"),
     ("MON, 16 NOV 2026 09:12:33 +0800", "2026-11-16T09:12:33+08:00"),
@@ -180,6 +184,7 @@ struct DateTests {
         #expect(l.weekday == 1)  // 16 Nov 2026 is a Monday
     }
 
+    /// Bounds are loose for a debug build on a loaded machine; quadratic work would take minutes.
     @Test("hostile input ends quickly with nil")
     func hostile() {
         let inputs = [
@@ -195,7 +200,7 @@ struct DateTests {
         #expect(DateParser.parse(inputs[0]) == nil)
         #expect(DateParser.parse(inputs[1]) == nil)
         #expect(DateParser.parse(inputs[4])?.iso8601 == "2026-11-16T09:12:33+00:00")
-        #expect(Date().timeIntervalSince(start) < 2)
+        #expect(Date().timeIntervalSince(start) < 5)
     }
 }
 
