@@ -41,6 +41,8 @@ let addressTable: [(String, [AddressListEntry])] = [
     ("foo..bar.@docomo.example", [m(nil, "foo..bar.@docomo.example")]),
     ("\"john doe\"@example.com", [m(nil, "\"john doe\"@example.com")]),
     ("\"john\"@example.com", [m(nil, "john@example.com")]),
+    ("\"john\r\ndoe\"@example.com", [m(nil, "johndoe@example.com")]),
+    ("a@[ 192.0.2.1\t]", [m(nil, "a@[192.0.2.1]")]),
     ("J.R. Smith <jr@x.example>", [m("J.R. Smith", "jr@x.example")]),
     // Missing brackets, stray and missing separators
     ("Fang <a@b.example", [m("Fang", "a@b.example")]),
@@ -155,6 +157,33 @@ struct AddressTests {
         #expect(Date().timeIntervalSince(start) < 5, "input of \(input.utf8.count) bytes")
     }
 
+    @Test("random lists never trap, and what they yield is clean")
+    func randomLists() {
+        let pieces = ["a", "b.c", "@", "<", ">", "(", ")", "\"", "\\", ",", ";", ":", " ", "\t", ".", "[", "]",
+                      "=?utf-8?q?x?=", "张", "\u{7}", "\r\n ", "@[1.2.3.4]", "root", "x@y.example"]
+        var rng = SplitMix64(seed: 0x5EED)
+        for _ in 0..<8_000 {
+            var s = ""
+            for _ in 0..<Int(rng.next() % 24) { s += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            for entry in AddressParser.parseList(s) {
+                let boxes: [Address]
+                switch entry {
+                case .mailbox(let a): boxes = [a]
+                case .group(_, let ms): boxes = ms
+                }
+                for a in boxes {
+                    #expect(!a.address.isEmpty, "\(s)")
+                    #expect(!a.address.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "\(s)")
+                    #expect(!a.address.contains(" ") || a.address.contains("\""), "\(s)")  // spaces only quoted
+                    if let name = a.name {
+                        #expect(!name.isEmpty && name == name.trimmingCharacters(in: .whitespaces), "\(s)")
+                        #expect(!name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "\(s)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("hostile input still yields what is there")
     func hostileSalvage() {
         let many = AddressParser.parse(String(repeating: "<a@b.example> ", count: 7_000))
@@ -232,5 +261,18 @@ struct AddressEncodedWordTests {
             checked += 1
         }
         #expect(checked >= 6)
+    }
+}
+
+/// A small deterministic generator for the random tests (SplitMix64).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

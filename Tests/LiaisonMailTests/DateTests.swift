@@ -184,6 +184,37 @@ struct DateTests {
         #expect(l.weekday == 1)  // 16 Nov 2026 is a Monday
     }
 
+    @Test("random dates never trap, and what they yield reads back the same")
+    func randomDates() {
+        var rng = SplitMix64(seed: 0xDA7E)
+        func pick(_ xs: [String]) -> String { xs[Int(rng.next() % UInt64(xs.count))] }
+        func num(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(rng.next() % UInt64(range.count)) }
+        // Loose pieces, to find traps.
+        let pieces = ["Mon", ",", " ", "16", "6", "Nov", "november", "2026", "26", "126", "09", ":", "12", "33", "60",
+                      "+", "-", "0800", "8", "08:00", "GMT", "Z", "T", "(", ")", ".", "/", "PM", "31", "Feb", "2024"]
+        for _ in 0..<8_000 {
+            var s = ""
+            for _ in 0..<num(0...15) { s += pick(pieces) }
+            if let d = DateParser.parse(s) { #expect(DateParser.parse(d.iso8601) == d, "\(s) → \(d.iso8601)") }
+        }
+        // Date-shaped strings with random fields, some out of range.
+        var read = 0
+        for _ in 0..<8_000 {
+            let day = num(0...32), hour = num(0...24), minute = num(0...60), second = num(0...61)
+            let year = pick(["\(num(1900...2100))", "\(num(0...99))", "\(num(100...199))"])
+            let month = pick(["Jan", "feb", "MARCH", "Apr", "may", "June", "jul", "Aug", "Sept", "oct", "Nov", "dec", "Foo"])
+            let zone = pick(["+0800", "-0500", "+05:30", "GMT", "UT", "EST", "Z", "", "(CST)", "+8", "-0000", "+2400"])
+            let s = pick(["", "Mon, ", "Fri, "]) + "\(day)" + pick([" ", "-"]) + month + pick([" ", "-"]) + year
+                + " \(hour):\(minute)" + pick(["", ":\(second)"]) + " " + zone
+            guard let d = DateParser.parse(s) else { continue }
+            read += 1
+            #expect(DateParser.parse(d.iso8601) == d, "\(s) → \(d.iso8601)")
+            let l = d.local
+            #expect(l.day == day && l.minute == minute && (l.hour == hour), "\(s) → \(d.iso8601)")
+        }
+        #expect(read > 2_000)
+    }
+
     /// Bounds are loose for a debug build on a loaded machine; quadratic work would take minutes.
     @Test("hostile input ends quickly with nil")
     func hostile() {

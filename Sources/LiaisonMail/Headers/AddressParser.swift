@@ -408,10 +408,17 @@ struct AddressListParser {
     }
 
     /// A token as part of an address: a quoted local part stays quoted unless it is a plain
-    /// dot-atom (`"john"@x` is `john@x`, RFC 5321 §4.1.2).
+    /// dot-atom (`"john"@x` is `john@x`, RFC 5321 §4.1.2). Control characters (CR, LF, TAB…) never
+    /// reach an address, which may end up in an SMTP envelope or a header we write; a domain
+    /// literal loses its spaces too.
     func addressText(_ t: AddressToken) -> String {
+        if t.kind == .literal {
+            return String(String.UnicodeScalarView(text(t).unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F }))
+        }
         guard t.kind == .quoted else { return text(t) }
-        let content = text(t)
+        let content = String(String.UnicodeScalarView(text(t).unicodeScalars.filter {
+            $0.value >= 0x20 && $0.value != 0x7F && !($0.value >= 0x80 && $0.value < 0xA0)
+        }))
         let u = Array(content.utf8)
         let plain = !u.isEmpty && u.first != UInt8(ascii: ".") && u.last != UInt8(ascii: ".")
             && u.allSatisfy { AddressLexer.isAtomByte($0) && $0 != AddressLexer.backslash }
