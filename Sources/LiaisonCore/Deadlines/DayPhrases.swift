@@ -132,7 +132,7 @@ extension DeadlineText {
     // MARK: - 2026-11-20, 2026/11/20, 2026年11月20日, 11月19日, 十一月十九号, 11/20
 
     private func numericDate(at i: Int) -> DayRead? {
-        guard !isDigit(i - 1), self[i - 1] != "/", self[i - 1] != "-", self[i - 1] != ".", self[i - 1] != ":" else { return nil }
+        guard !isDigit(i - 1), self[i - 1] != "/", self[i - 1] != "-", self[i - 1] != "." else { return nil }
         // YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD
         if let (y, e1, yc) = digits(at: i, maxDigits: 4), yc == 4, let sep = self[e1], "-/.".contains(sep),
            let (m, e2, _) = digits(at: e1 + 1, maxDigits: 2), self[e2] == sep,

@@ -73,4 +73,7 @@ public struct DeadlineMatch: Sendable, Equatable {
     /// duration with 内 or "within", or English by/before/until/no later than): stronger evidence of
     /// a deadline than a bare day such as 今天 in "根据今天电话沟通内容".
     public let isBounded: Bool
+    /// True when a due label stands right before it (截止时间, 截止, 截至, 期限, 下次沟通时间, due,
+    /// deadline): the item's stated deadline, preferred over a day named in its task text.
+    public let isLabelled: Bool
 }

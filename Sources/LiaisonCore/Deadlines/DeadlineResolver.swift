@@ -55,8 +55,9 @@ public struct DeadlineResolver: Sendable {
     public func resolve(_ expression: String, sentAt: Date) -> DeadlineResolution {
         let matches = find(in: expression, sentAt: sentAt)
         guard !matches.isEmpty else { return .unreadable("no date, weekday, time or limit found") }
+        let labelled = matches.filter(\.isLabelled)
         let bounded = matches.filter(\.isBounded)
-        let considered = bounded.isEmpty ? matches : bounded
+        let considered = !labelled.isEmpty ? labelled : !bounded.isEmpty ? bounded : matches
         for m in considered {
             if case .unreadable = m.resolution { return m.resolution }
         }
@@ -82,8 +83,10 @@ public struct DeadlineResolver: Sendable {
                 case .success(let meaning): resolution = resolveMeaning(meaning, sentAt: sentAt)
                 case .failure(let error): resolution = .unreadable(error.reason)
                 }
-                let bounded = phrase.bounded || limitWordBefore(t, i)
-                matches.append(DeadlineMatch(range: range, text: String(text[range]), resolution: resolution, isBounded: bounded))
+                let before = limitWordBefore(t, i)
+                matches.append(DeadlineMatch(range: range, text: String(text[range]), resolution: resolution,
+                                             isBounded: phrase.bounded || before != .none,
+                                             isLabelled: before == .label))
                 i = max(phrase.end, i + 1)
             } else {
                 i += 1
@@ -196,17 +199,21 @@ public struct DeadlineResolver: Sendable {
         return (i, false)
     }
 
-    /// by, before, until, no later than, due, deadline, 截止, 截至, 于, 在 … just before `i`.
-    private func limitWordBefore(_ t: DeadlineText, _ i: Int) -> Bool {
+    private enum LimitWord { case none, limit, label }
+
+    /// What stands just before `i` (past spaces, colons, commas): a due label (截止时间, 截止,
+    /// 截至, 期限, 下次沟通时间, due, deadline) or a limit word (by, before, until, 于, 最晚 …).
+    private func limitWordBefore(_ t: DeadlineText, _ i: Int) -> LimitWord {
         var j = i - 1
         while let c = t[j], c == " " || c == ":" || c == "," { j -= 1 }
-        let words = ["by", "before", "until", "till", "no later than", "due", "deadline", "截止", "截至",
-                     "截止时间", "截止日期", "期限", "于", "请在", "最晚", "最迟"]
-        for w in words {
+        func endsWith(_ w: String) -> Bool {
             let start = j - w.count + 1
-            if start >= 0, t.literal(w, at: start) == j + 1, !(w.first!.isASCII && t.isLetter(start - 1)) { return true }
+            return start >= 0 && t.literal(w, at: start) == j + 1 && !(w.first!.isASCII && t.isLetter(start - 1))
         }
-        return false
+        let labels = ["截止时间", "截止日期", "截止", "截至", "期限", "完成时间", "下次沟通时间", "due", "due date", "deadline"]
+        if labels.contains(where: endsWith) { return .label }
+        let limits = ["by", "before", "until", "till", "no later than", "于", "请在", "最晚", "最迟"]
+        return limits.contains(where: endsWith) ? .limit : .none
     }
 
     // MARK: - Placing on the calendar
