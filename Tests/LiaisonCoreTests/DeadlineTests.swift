@@ -249,6 +249,47 @@ private let cases: [DeadlineCase] = [
     .init("2月1日", jan31, "2026-02-01T23:59:59"),
     .init("3月1日", feb28, "2026-03-01T23:59:59"),
     .init("10月8日上午9点", sep30, "2026-10-08T09:00:00"),
+    .init("2026.11.20", tue, "2026-11-20T23:59:59"),
+    .init("2026-11-20 17:00", tue, "2026-11-20T17:00:00"),
+    .init("2026年12月1日下午3点", tue, "2026-12-01T15:00:00"),
+    .init("十二月一日前", tue, "2026-12-01T23:59:59"),
+    .init("12月01日", tue, "2026-12-01T23:59:59"),
+    .init("11月19日（星期四）17：00", tue, "2026-11-19T17:00:00"),
+    .init("周三(11月25日)", tue, "2026-11-25T23:59:59"),
+    .init("周三（11月25日）17:00", tue, "2026-11-25T17:00:00"),
+    .init("Fri 20 Nov", tue, "2026-11-20T23:59:59"),
+    .init("Wednesday, November 25", tue, "2026-11-25T23:59:59"),
+    .init("请于11月20日(周五)前回复", tue, "2026-11-20T23:59:59"),
+    .init("如有异议请于2026年11月18日12:00前回复", tue, "2026-11-18T12:00:00"),
+    // Month ends.
+    .init("月底前", tue, "2026-11-30T23:59:59"),
+    .init("本月底前", tue, "2026-11-30T23:59:59"),
+    .init("下个月底", tue, "2026-12-31T23:59:59"),
+    .init("下月底", dec30, "2027-01-31T23:59:59"),
+    .init("12月底", tue, "2026-12-31T23:59:59"),
+    .init("2月底", jan31, "2026-02-28T23:59:59"),
+    .init("end of the month", jan31, "2026-01-31T23:59:59"),
+    // Phrases as staff write them around the deadline.
+    .init("请在本周五下班前反馈", tue, "2026-11-20T18:00:00"),
+    .init("若有不同意见请在24小时内反馈", tue, "2026-11-18T15:40:00"),
+    .init("如有異議請於今日內回覆", tue, "2026-11-17T23:59:59"),
+    .init("請於3個工作天內回覆", tue, "2026-11-20T23:59:59"),
+    .init("截止時間：下週一上午10點", tue, "2026-11-23T10:00:00"),
+    .init("please reply by Friday", tue, "2026-11-20T23:59:59"),
+    .init("please reply by 5 pm today", tue, "2026-11-17T17:00:00"),
+    .init("If you disagree, please reply by close of business tomorrow.", tue, "2026-11-18T18:00:00"),
+    .init("within 48 hrs", tue, "2026-11-19T15:40:00"),
+    .init("within one working day", tue, "2026-11-18T23:59:59"),
+    .init("三天之内", tue, "2026-11-20T23:59:59"),
+    .init("礼拜五下午五点半", tue, "2026-11-20T17:30:00"),
+    .init("Thursday noon", tue, "2026-11-19T12:00:00"),
+    .init("thu 3pm", tue, "2026-11-19T15:00:00"),
+    .init("by Monday 10 a.m.", tue, "2026-11-23T10:00:00"),
+    .init("明天9:00am", tue, "2026-11-18T09:00:00"),
+    .init("今天中午12:00前", tue, "2026-11-17T12:00:00"),
+    .init("晚上十点前", tue, "2026-11-17T22:00:00"),
+    .init("18点前", tue, "2026-11-17T18:00:00"),
+    .init("今晚12点前", tue, "2026-11-18T00:00:00"),
 ]
 
 @Test(arguments: cases)
@@ -266,7 +307,10 @@ private let unreadable: [(String, String)] = [
     ("下下下周", tue), ("下下下周三", tue), ("下下周一", tue), ("下周", tue), ("上周三", tue),
     ("13月5日", tue), ("2月30日", tue), ("11/31", tue), ("2026-02-29", tue), ("2月29日", feb28),
     ("25:00", tue), ("17:60", tue), ("上午15点", tue), ("晚上1点", tue), ("13pm", tue),
-    ("0个工作日内", tue), ("0小时内", tue), ("11月25日(周四)", tue), ("本周五或下周一", tue),
+    ("0个工作日内", tue), ("0小时内", tue), ("11月25日(周四)", tue), ("周四(11月25日)", tue), ("本周五或下周一", tue),
+    ("5点前", tue), ("周三3点", tue), ("5:00", tue), ("每周一9点例会", tue), ("每天下午5点前提交日报", tue),
+    ("every Monday at 10am", tue), ("11.20", tue), ("by 20/11", tue), ("Nov 31", tue), ("13月底", tue),
+    ("by end of next week", tue), ("3天后", tue),
 ]
 
 @Test(arguments: unreadable)
@@ -362,7 +406,26 @@ func corpusDeadline(_ phrase: String, _ sentAt: String, _ expected: String) {
     #expect(shanghai.find(in: "第3点有异议,其余无异议", sentAt: instant(tue)).isEmpty)
     #expect(shanghai.find(in: "后续提供3个月质保服务", sentAt: instant(tue)).isEmpty)
     #expect(shanghai.find(in: "物流单号在发货当天同步给您", sentAt: instant(tue)).isEmpty)
-    #expect(shanghai.find(in: "每周三例会", sentAt: instant(tue)).isEmpty)
+    #expect(shanghai.find(in: "确认以下3点意见", sentAt: instant(tue)).isEmpty)
+    #expect(shanghai.find(in: "本次沟通确认3件事", sentAt: instant(tue)).isEmpty)
+    #expect(shanghai.find(in: "供货周期为2周", sentAt: instant(tue)).isEmpty)
+}
+
+/// Every match lies inside the text, in order, without overlap, whatever the text: prefixes and
+/// suffixes of mixed phrases cut at every character.
+@Test func findStaysInsideAnyCutOfTheText() {
+    let text = "①周三前提交（负责人：王芳，截止时间：１１月１９日下午５点半）;②within 2 working days, by Fri 20 Nov 5pm;③下下下周三 2月30日 25:00 每天"
+    for n in 0...text.count {
+        for piece in [String(text.prefix(n)), String(text.suffix(n))] {
+            var last = piece.startIndex
+            for m in shanghai.find(in: piece, sentAt: instant(tue)) {
+                #expect(m.range.lowerBound >= last && m.range.upperBound <= piece.endIndex && !m.range.isEmpty)
+                last = m.range.upperBound
+            }
+        }
+    }
+    #expect(shanghai.find(in: text, sentAt: instant(tue)).map(\.text)
+        == ["周三前", "１１月１９日下午５点半", "within 2 working days", "Fri 20 Nov 5pm", "下下下周三", "2月30日 25:00", "每天"])
 }
 
 // MARK: - Readings explain themselves

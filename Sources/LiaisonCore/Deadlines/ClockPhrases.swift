@@ -106,7 +106,9 @@ extension DeadlineText {
 
     /// The clock forms proper, with a period applied.
     private func hourAndMinute(at i: Int, period: DayPeriod?) -> ClockRead? {
-        guard self[i - 1] != "第" else { return nil }  // 第3点: an item number, not a time
+        // 第3点, 以下3点: an item number or a count of points, not a time.
+        if let p = self[i - 1], "第几共这那".contains(p) { return nil }
+        if ["以下", "如下", "下列", "下面"].contains(where: { literal($0, at: i - 2) == i }) { return nil }
         // HH:MM[:SS]
         if let (h, e1) = digits(at: i, maxDigits: 2).map({ ($0.value, $0.end) }), self[e1] == ":",
            let (m, e2, mc) = digits(at: e1 + 1, maxDigits: 2), mc == 2 {
@@ -175,6 +177,9 @@ extension DeadlineText {
                 return ClockRead(spec: .failure(PhraseError(reason: "hour \(hour) is not in that part of the day")), end: end)
             }
             h = shifted
+        } else if (1...6).contains(h) {
+            // 3点, 5:00 with no 上午/下午/am/pm: 03:00 is no deadline anyone means, 15:00 would be a guess.
+            return ClockRead(spec: .failure(PhraseError(reason: "\(written) without 上午/下午 (am/pm) is ambiguous")), end: end)
         }
         guard let time = ClockTime(hour: h, minute: minute, second: second) else {
             return ClockRead(spec: .failure(PhraseError(reason: "no clock time \(hour):\(minute)")), end: end)

@@ -16,6 +16,9 @@ enum DaySpec: Equatable {
     case weekday(Int, WeekRef)
     /// A calendar date; without a year, the year that puts it nearest the message's day.
     case date(year: Int?, month: Int, day: Int)
+    /// The last day of a month: 本月底/月底 (offset 0), 下月底 (offset 1), 11月底 (month 11, the
+    /// year nearest the message's day), end of the month.
+    case monthEnd(month: Int?, offset: Int)
 }
 
 /// A day part read at a position.
@@ -45,7 +48,27 @@ extension DeadlineText {
 
     /// Reads a day part at `i`: a relative day, a weekday or a date.
     func dayPart(at i: Int) -> DayRead? {
-        relativeDay(at: i) ?? weekday(at: i) ?? numericDate(at: i) ?? englishDate(at: i)
+        relativeDay(at: i) ?? monthEnd(at: i) ?? weekday(at: i) ?? numericDate(at: i) ?? englishDate(at: i)
+    }
+
+    // MARK: - 月底, 本月底, 下个月底, 11月底, end of the month
+
+    private func monthEnd(at i: Int) -> DayRead? {
+        let words: [(String, Int)] = [("本月底", 0), ("这个月底", 0), ("当月底", 0), ("月底", 0), ("下月底", 1), ("下个月底", 1)]
+        if let (w, e) = longest(words.map(\.0), at: i) {
+            if w == "月底", let p = self[i - 1], p.isNumber || isChineseNumeral(i - 1) || "个本这当下上".contains(p) { return nil }
+            return DayRead(spec: .success(.monthEnd(month: nil, offset: words.first { $0.0 == w }!.1)), end: e)
+        }
+        if !isDigit(i - 1), !isChineseNumeral(i - 1), let (m, e1) = number(at: i, maxDigits: 2), let e2 = literal("月底", at: e1) {
+            guard (1...12).contains(m) else {
+                return DayRead(spec: .failure(PhraseError(reason: "there is no month \(m)")), end: e2)
+            }
+            return DayRead(spec: .success(.monthEnd(month: m, offset: 0)), end: e2)
+        }
+        if let (w, e) = englishWords(["end of the month", "end of month", "end of this month", "end of next month"], at: i) {
+            return DayRead(spec: .success(.monthEnd(month: nil, offset: w.hasSuffix("next month") ? 1 : 0)), end: e)
+        }
+        return nil
     }
 
     // MARK: - 今天, 明天, 后天, today, tomorrow
@@ -99,7 +122,8 @@ extension DeadlineText {
         }
         if let e = unitEnd(at: j) {
             if nexts > 1 {
-                return DayRead(spec: .failure(PhraseError(reason: "\(String(repeating: "下", count: nexts))周 is too far to read")), end: e)
+                let end = self[e].flatMap { DeadlineText.chineseWeekdays[$0] } != nil ? e + 1 : e
+                return DayRead(spec: .failure(PhraseError(reason: "\(String(repeating: "下", count: nexts))周 is too far to read")), end: end)
             }
             if let c = self[e], let d = DeadlineText.chineseWeekdays[c] {
                 if c.isASCII && isDigit(e + 1) { return nil }

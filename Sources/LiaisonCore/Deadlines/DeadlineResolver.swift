@@ -21,12 +21,16 @@ import Foundation
 /// - Dates: 2026-11-20, 2026/11/20, 2026年11月20日, 11月19日, 11月19号, 十一月十九日, 11/20
 ///   (month first), Nov 20, 20 November 2026. Without a year: the year that puts it nearest the
 ///   message's day (1月3日 written on 12月28日 is next January). An impossible date is unreadable.
-///   A weekday written beside a date (11月25日(周三)) must agree with it.
+///   A weekday written beside a date (11月25日(周三), 周三(11月25日), Fri 20 Nov) must agree with
+///   it. 月底/本月底 → the month's last day, 下月底 the next month's, 11月底 November's (nearest
+///   year), end of the month alike.
 /// - Clock: 17:00, 17:00:00, 5pm, 5:30 PM, noon, N点[半|一刻|三刻|M分], N时[M分]; 上午/早上 keep
 ///   0–12, 中午 12 (1–2 → 13–14), 下午 1–11 → 13–23, 晚上/傍晚 5–11 → 17–23 and 12 → 24:00,
 ///   凌晨 0–5. A period alone: 上午/中午 → 12:00, 下午 → `workdayEnd` (周三下午 is "by Wednesday
 ///   afternoon's close"), 晚上 → 23:59:59. A clock time without a day is on the message's day,
-///   even when it has passed (moving it would be a guess).
+///   even when it has passed (moving it would be a guess). An hour 1–6 with no period or am/pm
+///   (3点, 5:00) is unreadable: 03:00 is no deadline anyone means and 15:00 would be a guess.
+/// - A routine (每周一9点, 每天, every Monday) is not a deadline: unreadable.
 /// - A day without a clock time is due at 23:59:59; 前/之前/以前/内/为止 after a day do not move it.
 /// Anything else, or a recognised phrase that names no real day or time (13月5日, 2月30日, 25:00,
 /// 上午15点), is `.unreadable(reason)`: never a silent guess.
@@ -119,11 +123,19 @@ public struct DeadlineResolver: Sendable {
            let day = t.dayPart(at: t.skipSpaces(e)) {
             return Phrase(meaning: day.spec.map { .dayAndTime($0, .endOfDay, weekdayCheck: nil) }, end: day.end, bounded: true)
         }
-        if let day = t.dayPart(at: i) {
+        if let recurring = recurring(t, at: i) {
+            return Phrase(meaning: .failure(PhraseError(reason: "a recurring time is not a deadline")), end: recurring, bounded: false)
+        }
+        if var day = t.dayPart(at: i) {
             var end = day.end
             var check: Int?
             if case .success(.date) = day.spec, let (n, e) = weekdayBeside(t, at: end) {
                 check = n
+                end = e
+            } else if case .success(.weekday(let n, _)) = day.spec, let (date, e) = dateBeside(t, at: end) {
+                // 周三(11月25日), Friday, November 20: the date decides, the weekday must agree.
+                check = n
+                day = date
                 end = e
             }
             var clock: ClockRead?
@@ -179,6 +191,47 @@ public struct DeadlineResolver: Sendable {
             end = k + 1
         }
         return (n, end)
+    }
+
+    /// A date written right after a weekday: `周三(11月25日)`, `Fri 20 Nov`, `Friday, November 20`.
+    private func dateBeside(_ t: DeadlineText, at i: Int) -> (DayRead, Int)? {
+        var j = t.skipSpaces(i)
+        if t[j] == "," { j = t.skipSpaces(j + 1) }
+        let open = t[j] == "("
+        if open { j = t.skipSpaces(j + 1) }
+        guard let d = t.dayPart(at: j) else { return nil }
+        switch d.spec {
+        case .success(.date), .failure: break
+        default: return nil
+        }
+        var end = d.end
+        if open {
+            let k = t.skipSpaces(end)
+            guard t[k] == ")" else { return nil }
+            end = k + 1
+        }
+        return (d, end)
+    }
+
+    /// 每周三, 每天, 每日, 每个工作日, every Monday: a routine, not a deadline. Returns where it
+    /// (with a following clock time) ends.
+    private func recurring(_ t: DeadlineText, at i: Int) -> Int? {
+        var end: Int?
+        if let e = t.literal("每", at: i) {
+            if let (_, e2) = t.longest(["天", "日", "晚", "个工作日", "工作日"], at: e) {
+                end = e2
+            } else if let (_, e2) = t.longest(["周", "星期", "礼拜", "个星期", "个礼拜"], at: e),
+                      let c = t[e2], DeadlineText.chineseWeekdays[c] != nil {
+                end = e2 + 1
+            }
+        } else if let (_, e) = t.englishWords(["every", "each"], at: i), let w = t.weekday(at: t.skipSpaces(e)) {
+            end = w.end
+        } else if let (_, e) = t.englishWords(["every day", "daily", "each day"], at: i) {
+            end = e
+        }
+        guard var e = end else { return nil }
+        if let c = t.clockPart(at: separated(t, e)) { e = c.end }
+        return e
     }
 
     /// Skips what may stand between a day and its time: spaces, 的, a comma, "at", "@" ("on" too
@@ -261,6 +314,15 @@ public struct DeadlineResolver: Sendable {
                 return .failure(PhraseError(reason: "\(year) has no \(month)/\(day)"))
             }
             return .success(d)
+        case .monthEnd(nil, let offset)?:
+            let months = today.year * 12 + (today.month - 1) + offset
+            let (y, m) = (months / 12, months % 12 + 1)
+            return .success(LocalDate(year: y, month: m, day: LocalDate.daysIn(month: m, year: y))!)
+        case .monthEnd(let month?, _)?:
+            let candidates = (today.year - 1...today.year + 1).map {
+                LocalDate(year: $0, month: month, day: LocalDate.daysIn(month: month, year: $0))!
+            }
+            return .success(candidates.min { abs(today.days(to: $0)) < abs(today.days(to: $1)) }!)
         case .date(nil, let month, let day)?:
             let candidates = (today.year - 1...today.year + 1).compactMap { LocalDate(year: $0, month: month, day: day) }
             // Nearest to the message's day; on a tie, the later one.
