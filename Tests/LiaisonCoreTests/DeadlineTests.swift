@@ -470,3 +470,20 @@ func corpusDeadline(_ phrase: String, _ sentAt: String, _ expected: String) {
     #expect(ny.resolve("tomorrow 5pm", sentAt: oct31).instant == instant("2026-11-01T17:00:00-05:00"))
     #expect(ny.resolve("today", sentAt: oct31).instant == instant("2026-10-31T23:59:59-04:00"))
 }
+
+/// A message Date comes from an untrusted header: far years must give an answer, never a trap.
+@Test func farMessageDatesAreHandled() {
+    let late = instant("9999-12-15T10:00:00Z")
+    #expect(shanghai.resolve("下月底", sentAt: late).instant == nil)
+    #expect(shanghai.resolve("12月底", sentAt: late).instant == instant("9999-12-31T23:59:59+08:00"))
+    #expect(shanghai.resolve("明天", sentAt: late).instant == instant("9999-12-16T23:59:59+08:00"))
+    let early = instant("0001-01-02T10:00:00Z")
+    // Proleptic Gregorian, local mean time (+08:05:43 in tzdata for year 1): check the wall clock.
+    let endOfYear1 = shanghai.resolve("12月底", sentAt: early).instant
+    #expect(endOfYear1.map { shanghai.wallClock.local($0).day } == LocalDate(year: 1, month: 12, day: 31))
+    #expect(endOfYear1.map { shanghai.wallClock.local($0).secondsIntoDay } == 86_399)
+    for phrase in ["1月1日", "3个工作日内", "周一", "本月底", "24小时内", "12月31日"] {
+        _ = shanghai.resolve(phrase, sentAt: late)
+        _ = shanghai.resolve(phrase, sentAt: early)
+    }
+}

@@ -119,7 +119,8 @@ extension DeadlineText {
                 end = e3
             }
             if self[end] == ":" || isDigit(end) { return nil }
-            return finish(hour: h, minute: m, second: second, period: period, written: "\(h):\(m)", end: end)
+            let written = h.description + ":" + (m < 10 ? "0" : "") + m.description
+            return finish(hour: h, minute: m, second: second, period: period, written: written, end: end)
         }
         // N点 / N时 …
         if let (h, e1) = number(at: i, maxDigits: 2),
@@ -141,8 +142,8 @@ extension DeadlineText {
             return finish(hour: h, minute: minute, second: 0, period: period, written: "\(h)点", end: end)
         }
         // N am/pm
-        if let (h, e1, _) = digits(at: i, maxDigits: 2), let (_, e2) = meridiem(at: skipSpaces(e1)) {
-            return finish(hour: h, minute: 0, second: 0, period: period, written: "\(h)", end: e2, fromHMEnd: e1)
+        if let (h, e1, _) = digits(at: i, maxDigits: 2), meridiem(at: skipSpaces(e1)) != nil {
+            return finish(hour: h, minute: 0, second: 0, period: period, written: "\(h)", end: e1)
         }
         return nil
     }
@@ -156,33 +157,24 @@ extension DeadlineText {
         return nil
     }
 
-    private func finish(hour: Int, minute: Int, second: Int, period: DayPeriod?, written: String,
-                        end: Int, fromHMEnd: Int? = nil) -> ClockRead {
+    /// Applies am/pm (written after the time) or the period (written before it) to a clock hour.
+    private func finish(hour: Int, minute: Int, second: Int, period: DayPeriod?, written: String, end: Int) -> ClockRead {
+        func fail(_ reason: String, _ end: Int) -> ClockRead { ClockRead(spec: .failure(PhraseError(reason: reason)), end: end) }
         var h = hour
         var end = end
-        if fromHMEnd == nil, let (pm, e) = meridiem(at: skipSpaces(end)) {
+        if let (pm, e) = meridiem(at: skipSpaces(end)) {
             end = e
-            guard (1...12).contains(h), period == nil else {
-                return ClockRead(spec: .failure(PhraseError(reason: "\(written) with am/pm is not a clock time")), end: end)
-            }
-            h = pm ? (h == 12 ? 12 : h + 12) : (h == 12 ? 0 : h)
-        } else if fromHMEnd != nil {
-            let pm = literal("p", at: skipSpaces(fromHMEnd!)) != nil
-            guard (1...12).contains(h), period == nil else {
-                return ClockRead(spec: .failure(PhraseError(reason: "\(hour) \(pm ? "pm" : "am") is not a clock time")), end: end)
-            }
-            h = pm ? (h == 12 ? 12 : h + 12) : (h == 12 ? 0 : h)
+            guard (1...12).contains(hour), period == nil else { return fail("\(written) \(pm ? "pm" : "am") is not a clock time", end) }
+            h = hour % 12 + (pm ? 12 : 0)
         } else if let period {
-            guard let shifted = period.hour(h) else {
-                return ClockRead(spec: .failure(PhraseError(reason: "hour \(hour) is not in that part of the day")), end: end)
-            }
+            guard let shifted = period.hour(hour) else { return fail("\(written) is not in that part of the day", end) }
             h = shifted
-        } else if (1...6).contains(h) {
+        } else if (1...6).contains(hour) {
             // 3点, 5:00 with no 上午/下午/am/pm: 03:00 is no deadline anyone means, 15:00 would be a guess.
-            return ClockRead(spec: .failure(PhraseError(reason: "\(written) without 上午/下午 (am/pm) is ambiguous")), end: end)
+            return fail("\(written) without 上午/下午 (am/pm) is ambiguous", end)
         }
         guard let time = ClockTime(hour: h, minute: minute, second: second) else {
-            return ClockRead(spec: .failure(PhraseError(reason: "no clock time \(hour):\(minute)")), end: end)
+            return fail("\(written) is not a clock time", end)
         }
         return ClockRead(spec: .success(.time(time)), end: end)
     }

@@ -317,12 +317,18 @@ public struct DeadlineResolver: Sendable {
         case .monthEnd(nil, let offset)?:
             let months = today.year * 12 + (today.month - 1) + offset
             let (y, m) = (months / 12, months % 12 + 1)
-            return .success(LocalDate(year: y, month: m, day: LocalDate.daysIn(month: m, year: y))!)
-        case .monthEnd(let month?, _)?:
-            let candidates = (today.year - 1...today.year + 1).map {
-                LocalDate(year: $0, month: month, day: LocalDate.daysIn(month: month, year: $0))!
+            guard let last = LocalDate(year: y, month: m, day: LocalDate.daysIn(month: m, year: y)) else {
+                return .failure(PhraseError(reason: "the month is out of the calendar's range"))
             }
-            return .success(candidates.min { abs(today.days(to: $0)) < abs(today.days(to: $1)) }!)
+            return .success(last)
+        case .monthEnd(let month?, _)?:
+            let candidates = (today.year - 1...today.year + 1).compactMap {
+                LocalDate(year: $0, month: month, day: LocalDate.daysIn(month: month, year: $0))
+            }
+            guard let best = candidates.min(by: { abs(today.days(to: $0)) < abs(today.days(to: $1)) }) else {
+                return .failure(PhraseError(reason: "the month is out of the calendar's range"))
+            }
+            return .success(best)
         case .date(nil, let month, let day)?:
             let candidates = (today.year - 1...today.year + 1).compactMap { LocalDate(year: $0, month: month, day: day) }
             // Nearest to the message's day; on a tie, the later one.

@@ -29,8 +29,8 @@ struct DeadlineText {
 
     private static let traditional: [Character: Character] = [
         "內": "内", "週": "周", "點": "点", "個": "个", "後": "后", "時": "时", "號": "号", "當": "当",
-        "兩": "两", "鐘": "钟", "禮": "礼", "這": "这", "於": "于", "為": "为", "間": "间", "現": "现",
-        "來": "来", "開": "开", "幾": "几", "鈡": "钟",
+        "兩": "两", "鐘": "钟", "禮": "礼", "這": "这", "於": "于", "為": "为", "間": "间", "幾": "几",
+        "請": "请", "頭": "头",
     ]
 
     static func normalise(_ c: Character) -> Character {
@@ -42,8 +42,6 @@ struct DeadlineText {
                 return Character(ascii).isUppercase ? Character(String(ascii).lowercased()) : Character(ascii)
             case 0x3000: return " "
             case 0x41...0x5A: return Character(Unicode.Scalar(s.value + 0x20)!)
-            case 0x3001: return ","  // 、
-            case 0x3002: return "."  // 。
             default: break
             }
         }

@@ -66,7 +66,7 @@ extension DeadlineText {
         if let e = englishWord("half an hour", at: j) ?? englishWord("half hour", at: j) {
             return make(count: 0, half: true, unit: .hour, end: e)
         }
-        var count: Int
+        let count: Int
         if let (n, e, _) = digits(at: j, maxDigits: 4) {
             count = n
             j = skipSpaces(e)
@@ -80,7 +80,6 @@ extension DeadlineText {
         if let e = englishWord("and a half", at: j) { half = true; j = skipSpaces(e) }
         guard let (word, e) = englishWords(DeadlineText.englishUnits.map(\.0), at: j) else { return nil }
         let unit = DeadlineText.englishUnits.first { $0.0 == word }!.1
-        if count == 0 && !half { count = 0 }
         return make(count: count, half: half, unit: unit, end: e)
     }
 
