@@ -8,8 +8,11 @@
 /// d.weekday           // 3 (Wednesday; ISO 8601: Monday = 1 … Sunday = 7)
 /// ```
 public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// 1…9999 for a date built from its parts.
     public let year: Int
+    /// 1…12.
     public let month: Int
+    /// 1…28/29/30/31, as the month has.
     public let day: Int
 
     /// A valid date, or nil (`2月30日`, month 13, day 0 …). Years 1…9999.
@@ -57,6 +60,7 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Monday to Friday.
     public var isWeekday: Bool { weekday <= 5 }
 
+    /// The date `days` days later (earlier when negative).
     public func adding(days: Int) -> LocalDate { LocalDate(daysSince1970: daysSince1970 + days) }
 
     /// Days from `self` to `other` (positive when `other` is later).
@@ -65,6 +69,7 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The Monday of this date's week (weeks run Monday to Sunday).
     public var mondayOfWeek: LocalDate { adding(days: 1 - weekday) }
 
+    /// 28–31: the length of `month` in `year` (Gregorian leap years).
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return isLeap(year) ? 29 : 28
@@ -73,8 +78,10 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    /// Gregorian leap year: divisible by 4, except centuries not divisible by 400.
     public static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
 
+    /// Earlier dates first.
     public static func < (a: LocalDate, b: LocalDate) -> Bool {
         (a.year, a.month, a.day) < (b.year, b.month, b.day)
     }
@@ -101,10 +108,14 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 /// A wall-clock time of day, `00:00:00` … `24:00:00` (24:00 is the end of the day, i.e. the next
 /// day's midnight).
 public struct ClockTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// 0…24 (24 only as 24:00:00).
     public let hour: Int
+    /// 0…59.
     public let minute: Int
+    /// 0…59.
     public let second: Int
 
+    /// A valid time of day, or nil (25:00, 17:60, 24:01).
     public init?(hour: Int, minute: Int = 0, second: Int = 0) {
         guard (0...24).contains(hour), (0...59).contains(minute), (0...59).contains(second),
               hour < 24 || (minute == 0 && second == 0) else { return nil }
@@ -125,8 +136,10 @@ public struct ClockTime: Hashable, Comparable, Sendable, CustomStringConvertible
     /// 23:59:59, the last second of a day: when "a day without a clock time" is due.
     public static let endOfDay = ClockTime(hour: 23, minute: 59, second: 59)!
 
+    /// Seconds since midnight (86 400 for 24:00).
     public var secondsIntoDay: Int { hour * 3600 + minute * 60 + second }
 
+    /// Earlier times first.
     public static func < (a: ClockTime, b: ClockTime) -> Bool { a.secondsIntoDay < b.secondsIntoDay }
 
     /// `HH:MM` or `HH:MM:SS`.

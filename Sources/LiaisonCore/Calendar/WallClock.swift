@@ -5,8 +5,10 @@ import Foundation
 /// a wall time that a spring-forward gap skips is moved forward by the gap (02:30 → 03:30);
 /// a wall time that a fall-back overlap repeats is its first (earlier) occurrence.
 public struct WallClock: Sendable {
+    /// The organisation's zone (`[organization] time_zone`).
     public let timeZone: TimeZone
 
+    /// A wall clock in `timeZone`.
     public init(timeZone: TimeZone) { self.timeZone = timeZone }
 
     /// nil when the identifier is not an IANA zone Foundation knows.

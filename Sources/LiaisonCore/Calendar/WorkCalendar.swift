@@ -21,6 +21,8 @@ public struct WorkCalendar: Sendable, Equatable {
     /// Years whose holidays and adjusted days this calendar knows; nil: none (plain Mon–Fri).
     public let coveredYears: ClosedRange<Int>?
 
+    /// A calendar from its facts; days of `holidays` and `adjustedWorkingDays` outside
+    /// `coveredYears` have no effect.
     public init(holidays: Set<LocalDate>, adjustedWorkingDays: Set<LocalDate>, coveredYears: ClosedRange<Int>?) {
         self.holidays = holidays
         self.adjustedWorkingDays = adjustedWorkingDays
@@ -69,8 +71,11 @@ public struct WorkCalendar: Sendable, Equatable {
 
     /// Why a calendar file could not be read, with its 1-based line number.
     public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// 1-based.
         public let line: Int
+        /// What is wrong, in English.
         public let reason: String
+        /// `calendar line N: reason`.
         public var description: String { "calendar line \(line): \(reason)" }
     }
 

@@ -13,6 +13,7 @@ public enum DeadlineResolution: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// The reading, or `unreadable: reason`.
     public var description: String {
         switch self {
         case .resolved(let d): return d.description
@@ -23,14 +24,18 @@ public enum DeadlineResolution: Sendable, Equatable, CustomStringConvertible {
 
 /// A resolved deadline: the instant and the rule that produced it, for explanations in a case.
 public struct Deadline: Sendable, Equatable, CustomStringConvertible {
+    /// When the deadline passes.
     public let instant: Date
+    /// The rule and the local day that gave `instant`.
     public let reading: DeadlineReading
 
+    /// A deadline from its parts.
     public init(instant: Date, reading: DeadlineReading) {
         self.instant = instant
         self.reading = reading
     }
 
+    /// The reading in words, e.g. `workday end of 2026-11-17 (18:00)`.
     public var description: String { reading.description }
 }
 
@@ -49,6 +54,7 @@ public enum DeadlineReading: Sendable, Equatable, CustomStringConvertible {
     /// 23:59:59 of the `count`th calendar day after the message's day (N天内; N周内 as 7·N days).
     case calendarDays(count: Int, day: LocalDate)
 
+    /// In words, for the case history.
     public var description: String {
         switch self {
         case .endOfDay(let d): return "end of \(d) (23:59:59)"
@@ -68,6 +74,7 @@ public struct DeadlineMatch: Sendable, Equatable {
     public let range: Range<String.Index>
     /// The expression as written.
     public let text: String
+    /// What it resolved to, or why it could not be read.
     public let resolution: DeadlineResolution
     /// True when the expression itself marks a limit (前/之前/以前/内/以内/为止, 下班前, a
     /// duration with 内 or "within", or English by/before/until/no later than): stronger evidence of

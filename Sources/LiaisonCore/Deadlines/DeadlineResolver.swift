@@ -35,11 +35,14 @@ import Foundation
 /// Anything else, or a recognised phrase that names no real day or time (13月5日, 2月30日, 25:00,
 /// 上午15点), is `.unreadable(reason)`: never a silent guess.
 public struct DeadlineResolver: Sendable {
+    /// The organisation's time zone.
     public let wallClock: WallClock
     /// The organisation's `workday_end`.
     public let workdayEnd: ClockTime
+    /// Working days for N个工作日内.
     public let calendar: WorkCalendar
 
+    /// A resolver for one organisation's zone, workday end and calendar.
     public init(timeZone: TimeZone, workdayEnd: ClockTime, calendar: WorkCalendar = .mainlandChina) {
         self.wallClock = WallClock(timeZone: timeZone)
         self.workdayEnd = workdayEnd
