@@ -229,7 +229,7 @@ rig_selftest() {
         [[ -f $f ]] && corpus+=("$f")
     done
     # An empty corpus folder must not pass.
-    ((${#corpus[@]} > 0)) || { st_fail "corpus found" "no $corpus_dir/*.eml (set LIAISON_CORPUS)"; corpus=("$msg"); }
+    ((${#corpus[@]} > 0)) || { st_fail "corpus found" "no $corpus_dir/*.eml (set LIAISON_CORPUS)"; corpus=("$msg" "$msg"); }
 
     st_check "status reports everything up" cmd_status
     scripts_mailrig reset-all >/dev/null
