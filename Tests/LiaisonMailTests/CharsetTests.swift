@@ -260,6 +260,7 @@ import Testing
         #expect(Charset.iconvName(forLabel: "ks_c_5601-1987") == "CP949")
         #expect(Charset.iconvName(forLabel: "iso_8859-2:1987") == "ISO-8859-2")
         #expect(Charset.iconvName(forLabel: "windows-1251") == "WINDOWS-1251")
+        #expect(Charset.iconvName(forLabel: "GB2312*zh-CN") == "GB18030")
         #expect(Charset.iconvName(forLabel: "no-such-charset") == nil)
     }
 
@@ -276,6 +277,24 @@ import Testing
         #expect(result.text.unicodeScalars.count == 400_001)
         #expect(result.text.hasSuffix("会议\u{FFFD}纪要"))
         #expect(result.text.hasPrefix("会议纪要会议纪要"))
+    }
+
+    @Test func concurrentDecodes() async {
+        let gbk: [UInt8] = [0xBB, 0xE1, 0xD2, 0xE9, 0xBC, 0xCD, 0xD2, 0xAA]
+        let big5: [UInt8] = [0xB7, 0x7C, 0xC4, 0xB3, 0xAC, 0xF6, 0xAD, 0x6E]
+        let allRight = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<64 {
+                group.addTask {
+                    (0..<200).allSatisfy { _ in
+                        i.isMultiple(of: 2)
+                            ? Charset.decode(gbk, label: "gb2312").text == "会议纪要"
+                            : Charset.decode(big5, label: "big5").text == "會議紀要"
+                    }
+                }
+            }
+            return await group.allSatisfy { $0 }
+        }
+        #expect(allRight)
     }
 
     @Test func fourKilobytePartIsFast() {

@@ -149,6 +149,17 @@ import Testing
         #expect(lines.allSatisfy { $0 == "- x" })
     }
 
+    @Test func concurrentConversions() async {
+        let html = "<html><head><meta charset=gb2312><style>x{}</style></head><body><p>会议&nbsp;纪要</p><ul><li>一</li></ul></body></html>"
+        let allRight = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<32 {
+                group.addTask { (0..<50).allSatisfy { _ in HTMLText.text(fromHTML: html) == "会议 纪要\n- 一" } }
+            }
+            return await group.allSatisfy { $0 }
+        }
+        #expect(allRight)
+    }
+
     @Test func largeInput() {
         var html = "<html><body>"
         for i in 0..<20_000 { html += "<p>第\(i)行 line &amp; text</p>\n" }

@@ -115,7 +115,15 @@ public enum Charset {
     /// The bytes as UTF-8 when they are valid (a leading BOM dropped), else nil.
     private static func validUTF8(_ buffer: UnsafeBufferPointer<UInt8>) -> DecodedText? {
         let body = dropBOM(buffer)
-        guard let text = String(validating: body, as: UTF8.self) else { return nil }
+        let text: String
+        if #available(macOS 15, iOS 18, *) {
+            guard let valid = String(validating: body, as: UTF8.self) else { return nil }
+            text = valid
+        } else {  // repair changes the bytes exactly when they are invalid
+            let repaired = String(decoding: body, as: UTF8.self)
+            guard repaired.utf8.elementsEqual(body) else { return nil }
+            text = repaired
+        }
         return DecodedText(text: text, charsetUsed: "UTF-8", replacements: 0)
     }
 
@@ -258,8 +266,8 @@ public enum Charset {
         for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] += 0x20 }
         // Drop a leading "x-" / "x_" (x-gbk, x-sjis, x-big5, x-euc-jp).
         if bytes.count > 2 && bytes[0] == 0x78 && (bytes[1] == 0x2D || bytes[1] == 0x5F) { bytes.removeFirst(2) }
-        // ISO 8859 with a year suffix ("iso_8859-2:1987"): cut the year before compacting.
-        if let colon = bytes.firstIndex(of: 0x3A) { bytes.removeSubrange(colon...) }
+        // A year suffix ("iso_8859-2:1987") or an RFC 2231 §5 language ("us-ascii*en") is cut off.
+        if let cut = bytes.firstIndex(where: { $0 == 0x3A || $0 == 0x2A }) { bytes.removeSubrange(cut...) }
         let compact = bytes.filter { $0 != 0x2D && $0 != 0x5F && $0 != 0x2E && $0 != 0x20 }
         guard !compact.isEmpty else { return .unknown }
         if let known = aliases[String(decoding: compact, as: UTF8.self)] { return known }
