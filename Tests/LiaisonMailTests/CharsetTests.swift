@@ -313,3 +313,41 @@ import Testing
         #expect(perCall < .milliseconds(2))
     }
 }
+
+/// Bodies of /work/shared/corpus mails, through transfer decoding and the declared charset.
+@Suite struct CorpusBodyDecodingTests {
+    @Test func gbkBodyLabelledGB2312() {
+        // 05-supplier-gbk-labelled-gb2312.eml: 8bit, charset=gb2312, holds 镕 (0xE946) and 喆 (0x86B4).
+        let body: [UInt8] = [
+            0xC0, 0xEE, 0xD6, 0xF7, 0xB9, 0xDC, 0x3A, 0x0D, 0x0A, 0x0D, 0x0A, 0xD4, 0xAD, 0xB6, 0xA8, 0x31,
+            0x31, 0xD4, 0xC2, 0x32, 0x30, 0xC8, 0xD5, 0xBD, 0xBB, 0xB8, 0xB6, 0xB5, 0xC4, 0xD4, 0xAD, 0xC1,
+            0xCF, 0xD2, 0xF2, 0xC9, 0xFA, 0xB2, 0xFA, 0xD1, 0xD3, 0xB3, 0xD9, 0x2C, 0xD0, 0xE8, 0xCD, 0xC6,
+            0xB3, 0xD9, 0xD6, 0xC1, 0x31, 0x31, 0xD4, 0xC2, 0x32, 0x35, 0xC8, 0xD5, 0xA1, 0xA3, 0xBE, 0xAD,
+            0xB0, 0xEC, 0xC8, 0xCB, 0x3A, 0xB3, 0xC2, 0xE9, 0x46, 0x2C, 0xC1, 0xAA, 0xCF, 0xB5, 0xB5, 0xE7,
+            0xBB, 0xB0, 0xBC, 0xFB, 0xC7, 0xA9, 0xC3, 0xFB, 0xA1, 0xA3, 0x0D, 0x0A, 0x0D, 0x0A, 0xCE, 0xE2,
+            0x86, 0xB4, 0x0D, 0x0A, 0xB6, 0xAB, 0xB7, 0xBD, 0xBB, 0xAF, 0xB9, 0xA4, 0xD4, 0xAD, 0xC1, 0xCF,
+            0xD3, 0xD0, 0xCF, 0xDE, 0xB9, 0xAB, 0xCB, 0xBE,
+        ]
+        let result = Charset.decode(body, label: "gb2312")
+        #expect(result.text == "李主管:\r\n\r\n原定11月20日交付的原料因生产延迟,需推迟至11月25日。经办人:陈镕,联系电话见签名。\r\n\r\n吴喆\r\n东方化工原料有限公司")
+        #expect(result.replacements == 0)
+    }
+
+    @Test func quotedPrintableGB2312Body() {
+        // 02-staff-reply-gb2312.eml
+        let encoded = "=C1=F5=D7=DC=C4=FA=BA=C3:\r\n\r\n=B7=C7=B3=A3=C0=ED=BD=E2=C4=FA=B5=C4=B8=D0=CA=DC,=B8=F8=C4=FA=B4=F8=C0=B4=\r\n=B2=BB=B1=E3=CE=D2=C3=C7=C9=EE=B8=D0=B1=A7=C7=B8=A1=A3=D2=D1=B0=B2=C5=C5=CA=\r\n=DB=BA=F3=D7=A8=D4=B1=CD=F5=B7=BC=D4=DA1=D0=A1=CA=B1=C4=DA=C1=AA=CF=B5=C4=\r\n=FA=C8=B7=C8=CF=CF=B8=BD=DA,=D4=A4=BC=C63=B8=F6=B9=A4=D7=F7=C8=D5=C4=DA=CD=\r\n=EA=B3=C9=BB=BB=BB=F5=A1=A3\r\n\r\n=D5=C5=CE=B0\r\n=BF=CD=BB=A7=BE=AD=C0=ED\r\n"
+        let bytes = TransferDecoding.quotedPrintable(Array(encoded.utf8))
+        #expect(!bytes.damaged)
+        #expect(Charset.decode(bytes.bytes, label: "gb2312").text == "刘总您好:\r\n\r\n非常理解您的感受,给您带来不便我们深感抱歉。已安排售后专员王芳在1小时内联系您确认细节,预计3个工作日内完成换货。\r\n\r\n张伟\r\n客户经理\r\n")
+    }
+
+    @Test func base64Big5Body() {
+        // 06-partner-big5.eml
+        let encoded = "sWm4Z7J6sXqmbjoKCsP2qfPBcKZYscC8c6Tortcsp9qk6KR3vVS7e7LEpXypdavXqrq46re9p+uk\r\nSiy90KnzpFW2Z6RUq2W0o6jRrdetcavhqrqmWKdApOiu16FDCgqqTKfTqfoKpXilX6tIuUas7Kfe\r\n"
+        let bytes = TransferDecoding.base64(Array(encoded.utf8))
+        #expect(!bytes.damaged)
+        let result = Charset.decode(bytes.bytes, label: "big5")
+        #expect(result.text == "張經理您好:\n\n關於聯合推廣方案,我方已確認第四季度的資源投入,請於下週三前提供修訂後的合作方案。\n\n林志明\n台北信達科技")
+        #expect(result.replacements == 0)
+    }
+}
