@@ -43,7 +43,7 @@ struct InspectCommandTests {
         #expect(obj["caseTag"] as? String == "EC20261110-002")
         let att = try #require((obj["attachments"] as? [[String: Any]])?.first)
         #expect(att["filename"] as? String == "受理回执.pdf")
-        #expect(att["size"] as? Int == 20)
+        #expect(att["size"] as? Int == 19)   // "%PDF-1.4\n% receipt\n"
     }
 
     @Test("several files give an array; LIAISON_CONFIG names the file when --config is absent")
