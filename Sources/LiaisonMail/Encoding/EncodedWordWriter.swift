@@ -101,6 +101,15 @@ struct EncodedWordSplitter {
 
     var isDone: Bool { index >= characters.count }
 
+    /// The length of what is left as a single encoded word.
+    var remainingSingleWordLength: Int {
+        let rest = characters[index...].joined()
+        switch encoding {
+        case .b: return EncodedWordWriter.overhead + Base64Writer.encodedLength(rest.count)
+        case .q: return EncodedWordWriter.overhead + rest.reduce(0) { $0 + EncodedWordWriter.qWidth($1) }
+        }
+    }
+
     /// The next word of at most `maxLength` characters, or nil when not even one character fits.
     mutating func next(maxLength: Int) -> String? {
         let payloadRoom = maxLength - EncodedWordWriter.overhead

@@ -55,6 +55,13 @@ public struct HeaderFolder: Sendable {
         var sep = separator
         var first = true
         let minimumUseful = 24
+        // Text that fits one word on a fresh line, but not on this one, starts on a fresh line.
+        let whole = prefix.utf8.count + splitter.remainingSingleWordLength + suffix.utf8.count
+        if lineHasToken && whole <= EncodedWordWriter.maxWordLength + prefix.utf8.count + suffix.utf8.count
+            && column + separator.utf8.count + whole > Self.preferredLineLength
+            && separator.utf8.count + whole <= Self.preferredLineLength {
+            fold()
+        }
         while !splitter.isDone {
             let extra = (first ? prefix.utf8.count : 0)
             var room = Self.preferredLineLength - column - sep.utf8.count - extra - suffix.utf8.count
