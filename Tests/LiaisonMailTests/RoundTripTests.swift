@@ -16,9 +16,31 @@ struct RoundTripTests {
         var testDescription: String { label }
     }
 
-    /// Line breaks as LF, for comparing text that the builder writes in canonical CRLF form.
-    static func lf(_ s: String) -> String {
-        s.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    /// The text as `Message.text` presents a text/plain body: LF line ends, white space cut from
+    /// line ends, no leading or trailing blank lines (the parser's readable-text normalisation).
+    static func readable(_ s: String) -> String {
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        var previousCR = false
+        for scalar in s.unicodeScalars {
+            if scalar == "\n" && previousCR { previousCR = false; continue }  // CRLF is one break
+            previousCR = scalar == "\r"
+            if scalar == "\n" || scalar == "\r" {
+                lines.append(String(current))
+                current = .init()
+                continue
+            }
+            current.append(scalar)
+        }
+        lines.append(String(current))
+        lines = lines.map { line in
+            var scalars = line.unicodeScalars[...]
+            while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
+            return String(String.UnicodeScalarView(scalars))
+        }
+        while lines.first?.isEmpty == true { lines.removeFirst() }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
     }
 
     static func same(_ parsed: [Address], _ given: [Address]) -> Bool {
@@ -47,7 +69,7 @@ struct RoundTripTests {
         #expect(m.inReplyTo == (builder.inReplyTo.map { [bracketed($0)] } ?? []), sourceLocation: sourceLocation)
         #expect(m.references == builder.references.map(bracketed), sourceLocation: sourceLocation)
         if let text = builder.textBody {
-            #expect(lf(m.text) == lf(text), sourceLocation: sourceLocation)
+            #expect(m.text == readable(text), sourceLocation: sourceLocation)
         }
         let expected = builder.attachments.map {
             Attachment(filename: $0.filename, contentType: $0.contentType.lowercased(), size: $0.data.count)
