@@ -284,6 +284,17 @@ struct MessageBuilderTests {
         }
     }
 
+    @Test("Empty subject and empty text body")
+    func emptyValues() throws {
+        var b = Self.base(subject: "")
+        b.textBody = ""
+        b.messageID = "e@x"
+        let bytes = try Self.build(b).bytes
+        let text = S.string(bytes)
+        #expect(text.contains("\r\nSubject:\r\nMessage-ID: <e@x>\r\n"))
+        #expect(text.hasSuffix("Content-Transfer-Encoding: quoted-printable\r\n\r\n"))
+    }
+
     @Test("Only Cc recipients: no To header")
     func ccOnly() throws {
         var b = Self.base()

@@ -34,6 +34,7 @@ public struct BuiltMessage: Sendable, Equatable {
     public var bytes: [UInt8]
     /// The Message-ID written, without angle brackets.
     public var messageID: String
+    public init(bytes: [UInt8], messageID: String) { self.bytes = bytes; self.messageID = messageID }
 }
 
 /// Writes RFC 5322 messages with MIME 1.0 (RFC 2045–2047, RFC 2231): UTF-8 with RFC 2047 words,
@@ -50,23 +51,33 @@ public struct BuiltMessage: Sendable, Equatable {
 ///     b.textBody = "请回复。"
 ///     let bytes = try b.build()
 public struct MessageBuilder: Sendable {
+    /// The author (RFC 5322 §3.6.2); its domain also names generated Message-IDs.
     public var from: Address
+    /// Recipients (RFC 5322 §3.6.3); To and Cc may not both be empty. There is no Bcc: blind
+    /// recipients go only in the SMTP envelope.
     public var to: [Address]
     public var cc: [Address] = []
+    /// Unstructured text (RFC 5322 §3.6.5), RFC 2047-encoded where needed.
     public var subject: String
+    /// The Date header's instant (RFC 5322 §3.6.1).
     public var date: Date = Date()
     /// Seconds east of UTC for the Date header.
     public var utcOffsetSeconds: Int = 0
     /// Without angle brackets (given ones are removed); generated (`<random@domain-of-from>`) when nil.
     public var messageID: String?
+    /// The parent's Message-ID (RFC 5322 §3.6.4), with or without angle brackets.
     public var inReplyTo: String?
+    /// The thread's Message-IDs, oldest first, each with or without angle brackets.
     public var references: [String] = []
     /// Further headers, e.g. ("Auto-Submitted", "auto-generated"). Names and values are validated;
     /// names the builder writes itself (From, To, Cc, Bcc, Subject, Date, Message-ID, In-Reply-To,
     /// References, MIME-Version, Content-*) are refused.
     public var extraHeaders: [(name: String, value: String)] = []
+    /// The text/plain body; line breaks are written as CRLF.
     public var textBody: String?
+    /// The text/html body; with `textBody` it forms a multipart/alternative (RFC 2046 §5.1.4).
     public var htmlBody: String?
+    /// Attachments, in a multipart/mixed (RFC 2046 §5.1.3) after the readable body.
     public var attachments: [OutgoingAttachment] = []
 
     public init(from: Address, to: [Address], subject: String) {
