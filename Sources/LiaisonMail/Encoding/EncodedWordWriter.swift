@@ -7,7 +7,7 @@
 /// space), so the same words serve in Subject, display names and parameter values.
 ///
 ///     EncodedWordWriter.encode("你好")   // ["=?UTF-8?B?5L2g5aW9?="]
-///     EncodedWordWriter.encode("Café")   // ["=?UTF-8?Q?Caf=C3=A9?="]
+///     EncodedWordWriter.encode("Café au lait")   // ["=?UTF-8?Q?Caf=C3=A9_au_lait?="]
 public enum EncodedWordWriter {
     /// The two RFC 2047 encodings.
     public enum Encoding: Sendable, Equatable {

@@ -6,6 +6,7 @@ public enum MIMEPartWriter {
     public struct Part: Sendable, Equatable {
         public var header: [UInt8]
         public var body: [UInt8]
+        public init(header: [UInt8], body: [UInt8]) { self.header = header; self.body = body }
         /// Header fields, the blank line, the body.
         public var bytes: [UInt8] { header + [13, 10] + body }
     }
