@@ -4,18 +4,6 @@ import Testing
 
 // MARK: - Test support for the builder suites (independent minimal decoders, deterministic RNG)
 
-/// A seeded SplitMix64 generator, so random inputs and boundaries are reproducible.
-struct BuilderTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D4_9BB1_33B1_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Small decoders written from the RFCs for checking the writers; not the library's parser.
 enum BuilderTestSupport {
@@ -206,7 +194,7 @@ struct EncodingTests {
 
     @Test("Base64 lines: 76 characters, CRLF, decodes back", arguments: [0, 1, 56, 57, 58, 1000, 100_003])
     func base64Lines(count: Int) {
-        var rng = BuilderTestRNG(seed: UInt64(count))
+        var rng = SplitMix64(seed: UInt64(count))
         let data = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let encoded = Base64Writer.encodeLines(data)
         let lines = S.lines(encoded)
@@ -233,7 +221,7 @@ struct EncodingTests {
 
     @Test("QP: random text, lines ≤ 76, no split escape, decodes back exactly", arguments: 0..<40)
     func quotedPrintableRandom(seed: Int) {
-        var rng = BuilderTestRNG(seed: UInt64(seed) &* 7919)
+        var rng = SplitMix64(seed: UInt64(seed) &* 7919)
         let alphabet: [UInt8] = Array("ab =\t.\r\n".utf8) + [0x00, 0x7F, 0xC3, 0xE4, 0xFF]
         let count = Int.random(in: 0...600, using: &rng)
         var input = (0..<count).map { _ in alphabet.randomElement(using: &rng)! }

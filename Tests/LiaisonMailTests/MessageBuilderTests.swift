@@ -18,7 +18,7 @@ struct MessageBuilderTests {
     }
 
     static func build(_ b: MessageBuilder, seed: UInt64 = 1) throws -> BuiltMessage {
-        var rng = BuilderTestRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let built = try b.buildMessage(using: &rng)
         S.expectWellFormedLines(built.bytes)
         return built
@@ -194,11 +194,11 @@ struct MessageBuilderTests {
 
     @Test("A boundary never occurs in the content, even when the content holds the first one drawn")
     func boundaryUniqueness() throws {
-        var probe = BuilderTestRNG(seed: 99)
+        var probe = SplitMix64(seed: 99)
         let firstDrawn = "=_liaison_" + MessageBuilder.randomHex(bytes: 12, using: &probe)
         let hostile = MIMEPartWriter.Part(header: Array("Content-Type: text/plain\r\n".utf8),
                                           body: Array("--\(firstDrawn)\r\n--\(firstDrawn)--\r\n".utf8))
-        var rng = BuilderTestRNG(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let part = MIMEPartWriter.multipart("mixed", [hostile], using: &rng)
         let header = S.string(part.header)
         #expect(!header.contains(firstDrawn), "the colliding boundary was drawn again")
@@ -206,7 +206,7 @@ struct MessageBuilderTests {
 
         // Through the builder: an HTML line equal to the boundary that will be chosen.
         var b = Self.base()
-        var replay = BuilderTestRNG(seed: 5)
+        var replay = SplitMix64(seed: 5)
         _ = MessageBuilder.makeMessageID(domain: "example.com", date: Self.fixedDate, using: &replay)
         let boundary = "=_liaison_" + MessageBuilder.randomHex(bytes: 12, using: &replay)
         b.htmlBody = "<p>x</p>\n--\(boundary)\nContent-Type: text/html\n\n<script>evil()</script>\n--\(boundary)--\n"

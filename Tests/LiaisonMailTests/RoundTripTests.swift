@@ -58,7 +58,7 @@ struct RoundTripTests {
 
     /// Build, parse, compare every value the builder was given.
     static func check(_ builder: MessageBuilder, seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var rng = BuilderTestRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let built = try builder.buildMessage(using: &rng)
         let m = MessageParser.parse(built.bytes)
         #expect(m.subject == builder.subject, sourceLocation: sourceLocation)
@@ -176,7 +176,7 @@ struct RoundTripTests {
     }
 
     static func randomBuilder(seed: UInt64) -> MessageBuilder {
-        var rng = BuilderTestRNG(seed: seed &* 0x2545_F491_4F6C_DD1D)
+        var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D)
         let subject = phrase(&rng, words: Int.random(in: 0...60, using: &rng), wordLength: Int.random(in: 1...120, using: &rng), loose: true)
         var b = make(subject, from: address(&rng), to: (0..<Int.random(in: 1...5, using: &rng)).map { _ in address(&rng) }, text: nil)
         b.cc = (0..<Int.random(in: 0...4, using: &rng)).map { _ in address(&rng) }

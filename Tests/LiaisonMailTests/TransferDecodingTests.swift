@@ -4,19 +4,8 @@ import Testing
 
 private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
-/// A small deterministic generator so failures reproduce.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
-private func randomBytes(_ count: Int, _ rng: inout SplitMix) -> [UInt8] {
+private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
     (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
 }
 
@@ -91,7 +80,7 @@ private func randomBytes(_ count: Int, _ rng: inout SplitMix) -> [UInt8] {
     }
 
     @Test func randomRoundTripsThroughFoundation() {
-        var rng = SplitMix(state: 2045)
+        var rng = SplitMix64(seed: 2045)
         for length in Array(0...70) + (0..<150).map({ _ in Int.random(in: 0...5000, using: &rng) }) {
             let original = randomBytes(length, &rng)
             let encoded = Data(original).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn])
@@ -111,7 +100,7 @@ private func randomBytes(_ count: Int, _ rng: inout SplitMix) -> [UInt8] {
     }
 
     @Test func largeInputThroughput() {
-        var rng = SplitMix(state: 6)
+        var rng = SplitMix64(seed: 6)
         let original = randomBytes(1 << 20, &rng)
         let encoded = Array(Data(original).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn]).utf8)
         var result = DecodeResult(bytes: [], damaged: true)
@@ -205,7 +194,7 @@ private func referenceQP(_ input: [UInt8], text: Bool) -> String {
     }
 
     @Test func randomRoundTrips() {
-        var rng = SplitMix(state: 2047)
+        var rng = SplitMix64(seed: 2047)
         for _ in 0..<200 {
             let length = Int.random(in: 0...3000, using: &rng)
             let binary = randomBytes(length, &rng)
@@ -223,7 +212,7 @@ private func referenceQP(_ input: [UInt8], text: Bool) -> String {
     }
 
     @Test func largeInputThroughput() {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         let original = randomBytes(256 << 10, &rng)
         let encoded = Array(referenceQP(original, text: false).utf8)
         var result = DecodeResult(bytes: [], damaged: true)

@@ -1,3 +1,4 @@
+import LiaisonMail
 /// A day on the proleptic Gregorian calendar, without a time zone: what a wall calendar in the
 /// organisation's office shows. Day arithmetic is pure integer arithmetic (Howard Hinnant's
 /// days-from-civil), so no `Foundation.Calendar` is needed in hot paths.
@@ -26,30 +27,11 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// The date `days` days after 1970-01-01 (negative: before).
     public init(daysSince1970 days: Int) {
-        // civil_from_days, http://howardhinnant.github.io/date_algorithms.html
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        self.month = m
-        self.day = d
+        (year, month, day) = CivilCalendar.civilFromDays(days)
     }
 
     /// Days since 1970-01-01 (days_from_civil).
-    public var daysSince1970: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    public var daysSince1970: Int { CivilCalendar.daysFromCivil(year: year, month: month, day: day) }
 
     /// ISO 8601 weekday: Monday = 1 … Sunday = 7.
     public var weekday: Int {
@@ -70,16 +52,10 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public var mondayOfWeek: LocalDate { adding(days: 1 - weekday) }
 
     /// 28–31: the length of `month` in `year` (Gregorian leap years).
-    public static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    public static func daysIn(month: Int, year: Int) -> Int { CivilCalendar.daysInMonth(year: year, month: month) }
 
     /// Gregorian leap year: divisible by 4, except centuries not divisible by 400.
-    public static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
+    public static func isLeap(_ year: Int) -> Bool { CivilCalendar.isLeap(year) }
 
     /// Earlier dates first.
     public static func < (a: LocalDate, b: LocalDate) -> Bool {
