@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System C libraries from Debian, with typed shims for what Swift cannot call directly.
@@ -28,6 +29,10 @@ let package = Package(
         .target(name: "LiaisonMail", dependencies: ["CLibXML2"]),
         // The domain: classification, threads, recaps, deadlines. Pure.
         .target(name: "LiaisonCore", dependencies: ["LiaisonMail"]),
+        // Cases, correspondence, reminders, outbox behind one protocol; SQLite (GRDB) by default.
+        .target(
+            name: "LiaisonStore",
+            dependencies: ["LiaisonCore", "LiaisonMail", .product(name: "GRDB", package: "GRDB.swift")]),
         // IMAP and SMTP over libcurl.
         .target(
             name: "LiaisonTransport",
@@ -36,14 +41,14 @@ let package = Package(
         .target(
             name: "LiaisonDaemon",
             dependencies: [
-                "LiaisonMail", "LiaisonCore", "LiaisonTransport",
+                "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonTransport",
+                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -52,6 +57,7 @@ let package = Package(
 
         .testTarget(name: "LiaisonMailTests", dependencies: ["LiaisonMail"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonMail"]),
+        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonMail"]),
         .testTarget(name: "LiaisonTransportTests", dependencies: ["LiaisonTransport", "LiaisonMail"]),
         .testTarget(
             name: "LiaisonCLITests",
