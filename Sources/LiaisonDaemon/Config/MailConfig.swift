@@ -175,8 +175,10 @@ private struct MailSection {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(key: key, problem: "\(path) cannot be read", fix: "make it readable by the service user (mode 0600)")
         }
-        var text = String(decoding: data, as: UTF8.self)
-        if text.hasSuffix("\n") { text.removeLast() }  // "\r\n" is one Character
+        var bytes = [UInt8](data)
+        if bytes.last == 0x0A { bytes.removeLast() }
+        if bytes.last == 0x0D { bytes.removeLast() }
+        let text = String(decoding: bytes, as: UTF8.self)
         guard !text.isEmpty else { throw ConfigError(key: key, problem: "\(path) is empty", fix: "write the password into it") }
         return text
     }

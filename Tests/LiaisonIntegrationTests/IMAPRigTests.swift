@@ -1,0 +1,134 @@
+import Foundation
+import LiaisonTransport
+import Testing
+
+extension RigTests {
+    @Suite(.enabled(if: Rig.available, "mail rig variables not set (scripts/mailrig env)"))
+    struct IMAPRigTests {
+        /// The whole corpus, delivered over LMTP (exact bytes), read back over IMAPS and over
+        /// imap:// + STARTTLS: every message is found whole, only trace fields prepended.
+        @Test(arguments: ["imaps", "starttls"])
+        func corpusFetchedByteForByte(transport: String) throws {
+            try Rig.resetAll()
+            let files = Rig.corpus
+            #expect(files.count >= 12)
+            try Rig.deliver("track@corp.example", files)
+            let mailbox = try IMAPMailbox(settings: Rig.imapSettings(transport == "imaps" ? Rig.imapsURL : Rig.imapURL))
+            let status = try mailbox.status()
+            #expect(status.uidNext > UInt32(files.count))
+            let uids = try mailbox.uids(above: 0)
+            #expect(uids.count == files.count)
+            var fetched: [[UInt8]] = []
+            for uid in uids { fetched.append(try mailbox.fetch(uid: uid)) }
+            for file in files {
+                let original = Rig.bytes(file)
+                #expect(!original.isEmpty)
+                #expect(fetched.contains { isOriginalWithTracePrefix($0, original: original) }, "\(file) not found byte for byte")
+            }
+            // Above a checkpoint: only the later UIDs, and nothing above the last.
+            #expect(try mailbox.uids(above: uids[4]) == Array(uids[5...]))
+            #expect(try mailbox.uids(above: uids.last!) == [])
+            #expect(try mailbox.uids(above: uids.last! + 100) == [])
+        }
+
+        @Test func peekLeavesSeenUnsetAndMissingUIDIsNoSuchMessage() throws {
+            try Rig.resetAll()
+            try Rig.deliver("track@corp.example", [Rig.corpus[0]])
+            let mailbox = try IMAPMailbox(settings: Rig.imapSettings())
+            let uid = try #require(try mailbox.uids(above: 0).first)
+            #expect(try mailbox.flags(uid: uid).map { $0.contains("\\SEEN") } == false)
+            _ = try mailbox.fetch(uid: uid)
+            _ = try mailbox.fetch(uid: uid)
+            let flags = try #require(try mailbox.flags(uid: uid))
+            #expect(!flags.contains("\\SEEN"), "flags after BODY.PEEK: \(flags)")
+            #expect(throws: MailboxError.noSuchMessage(uid: uid + 50)) { try mailbox.fetch(uid: uid + 50) }
+        }
+
+        @Test func moveToANewUnicodeFolder() throws {
+            try Rig.resetAll()
+            try Rig.deliver("track@corp.example", Array(Rig.corpus.prefix(3)))
+            let mailbox = try IMAPMailbox(settings: Rig.imapSettings())
+            let uids = try mailbox.uids(above: 0)
+            #expect(uids.count == 3)
+            let original = try mailbox.fetch(uid: uids[1])
+            try mailbox.move(uid: uids[1], to: "已处理/2026")
+            try mailbox.move(uid: uids[2], to: "已处理/2026")  // folder exists now
+            #expect(try mailbox.uids(above: 0) == [uids[0]])
+            let done = try IMAPMailbox(settings: Rig.imapSettings(folder: "已处理/2026"))
+            let moved = try done.uids(above: 0)
+            #expect(moved.count == 2)
+            #expect(try done.fetch(uid: moved[0]) == original)
+            #expect(done.mailboxName == "已处理/2026")
+        }
+
+        @Test func uidValidityChangeIsReported() throws {
+            try Rig.resetAll()
+            try Rig.deliver("track@corp.example", Array(Rig.corpus.prefix(2)))
+            let inbox = try IMAPMailbox(settings: Rig.imapSettings())
+            let first = try inbox.uids(above: 0)
+            try inbox.move(uid: first[0], to: "Recreated")
+            let poller = try IMAPMailbox(settings: Rig.imapSettings(folder: "Recreated"))
+            let watcher = try IMAPMailbox(settings: Rig.imapSettings(folder: "Recreated"))
+            let before = try poller.status()
+            #expect(try watcher.status() == before)
+            #expect(try poller.uids(above: 0).count == 1)
+            // Another client deletes the folder; it is made again (a new UIDVALIDITY).
+            Thread.sleep(forTimeInterval: 1.1)
+            try curlCustom(Rig.imapsURL, "DELETE Recreated")
+            try inbox.move(uid: first[1], to: "Recreated")
+            do {
+                _ = try poller.uids(above: 0)
+                Issue.record("a UIDVALIDITY change was not reported")
+            } catch MailboxError.uidValidityChanged(let old, let new) {
+                #expect(old == before.uidValidity && new != old)
+            }
+            let after = try watcher.status()
+            #expect(after.previousUIDValidity == before.uidValidity)
+            #expect(after.uidValidity != before.uidValidity)
+            #expect(throws: MailboxError.uidValidityChanged(old: before.uidValidity, new: after.uidValidity)) {
+                try after.require(uidValidity: before.uidValidity)
+            }
+            // Reported once: the next status is quiet again.
+            #expect(try watcher.status().previousUIDValidity == nil)
+        }
+
+        @Test func oneConnectionServesManyCallsAndSurvivesAKick() throws {
+            try Rig.resetAll()
+            try Rig.deliver("track@corp.example", Array(Rig.corpus.prefix(2)))
+            let mailbox = try IMAPMailbox(settings: Rig.imapSettings())
+            for _ in 0..<20 { _ = try mailbox.status() }
+            let uids = try mailbox.uids(above: 0)
+            // Drop every session of the user on the server side; the next call reconnects once.
+            if kickUser("track@corp.example") {
+                Thread.sleep(forTimeInterval: 0.5)
+                #expect(try mailbox.uids(above: 0) == uids)
+                #expect(try mailbox.fetch(uid: uids[0]).count > 100)
+            }
+        }
+    }
+}
+
+/// Runs one IMAP command with the curl tool (a second, independent client).
+func curlCustom(_ url: String, _ command: String) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    p.arguments = ["-s", "--cacert", Rig.ca, "-u", "track@corp.example:\(Rig.password)", url, "-X", command]
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+}
+
+/// `doveadm kick USER` against the rig's Dovecot, when its config can be found; false otherwise.
+func kickUser(_ user: String) -> Bool {
+    guard let dir = Rig.env["LIAISON_RIG_DIR"] else { return false }
+    let candidates = ["\(dir)/dovecot.conf", "\(dir)/dovecot/dovecot.conf", "\(dir)/etc/dovecot.conf"]
+    guard let conf = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else { return false }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/doveadm")
+    p.arguments = ["-c", conf, "kick", user]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return false }
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+}
