@@ -121,5 +121,8 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         // Cut before the tagged OK: the last protocol status is the SELECT completion, never body text.
         #expect(IMAPResponseParser.lastStatusLine(in: Array(s)) == nil || !IMAPResponseParser.lastStatusLine(in: Array(s))!.contains("secret"))
         #expect(IMAPResponseParser.lastStatusLine(in: bytes("A001 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")) == "A001 NO [AUTHENTICATIONFAILED] Authentication failed.")
+        // After a refused command libcurl logs out: the refusal, not the LOGOUT reply, explains it.
+        let refused = bytes("A008 NO [CANNOT] Invalid mailbox name\r\n* BYE Logging out\r\nA009 OK Logout completed.\r\n")
+        #expect(IMAPResponseParser.lastStatusLine(in: refused) == "A008 NO [CANNOT] Invalid mailbox name")
     }
 }

@@ -21,7 +21,6 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     private var easy: CurlEasy?
     private var lastUIDValidity: UInt32?
     private var capabilities: Set<String>?
-    private var existingFolders: Set<String> = []
 
     /// UIDs asked for per `UID SEARCH`, so no reply line outgrows libcurl's buffer.
     static let searchChunk: UInt32 = 5000
@@ -160,7 +159,7 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     private func runCreatingFolder(_ folder: String, _ command: String, operation: String) throws {
         let first = try attempt(command)
         if first.succeeded { return }
-        guard !existingFolders.contains(folder), IMAPResponseParser.asksToCreate(in: first.transfer.headers) else {
+        guard IMAPResponseParser.asksToCreate(in: first.transfer.headers) else {
             throw error(first, operation)
         }
         let create = try attempt("CREATE \(Self.quoted(ModifiedUTF7.encode(folder)))")
@@ -168,7 +167,6 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
             throw error(create, "IMAP CREATE \(folder)")
         }
         logger.info("imap created folder", metadata: ["folder": "\(folder)"])
-        existingFolders.insert(folder)
         _ = try run(command, operation: operation)
     }
 

@@ -106,15 +106,20 @@ public enum IMAPResponseParser {
         return responses.contains { $0.text.uppercased().contains("[TRYCREATE]") }
     }
 
-    /// The last protocol line of the stream (a tagged or untagged status, not literal content),
-    /// at most 200 characters, for error messages.
+    /// The line that explains a failure, for error messages: the last tagged NO or BAD (libcurl
+    /// logs out after a failed command, so the very last line is often a harmless LOGOUT OK),
+    /// else the last status line. Never literal content; at most 200 characters.
     public static func lastStatusLine(in stream: [UInt8]) -> String? {
         let responses = (try? IMAPResponseScanner.responses(in: stream)) ?? []
-        guard let last = responses.last(where: { r in
+        func status(_ r: IMAPResponse) -> String? {
             let words = r.text.split(separator: " ", maxSplits: 2)
-            return words.count >= 2 && ["OK", "NO", "BAD", "BYE", "PREAUTH"].contains(words[1].uppercased())
-        }) else { return nil }
-        return String(last.text.prefix(200))
+            guard words.count >= 2 else { return nil }
+            let s = words[1].uppercased()
+            return ["OK", "NO", "BAD", "BYE", "PREAUTH"].contains(s) ? s : nil
+        }
+        let refusal = responses.last { !$0.isUntagged && ["NO", "BAD"].contains(status($0) ?? "") }
+        guard let line = refusal ?? responses.last(where: { status($0) != nil }) else { return nil }
+        return String(line.text.prefix(200))
     }
 
     // `* 12 FETCH (…)` → the text inside the outer parentheses (with literal markers).
