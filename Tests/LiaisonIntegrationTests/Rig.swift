@@ -85,8 +85,14 @@ struct RigError: Error, CustomStringConvertible {
 /// with the original bytes exactly, and what precedes them must be whole trace header fields only.
 /// One honest exception: SMTP and LMTP mail data always ends with CRLF (RFC 5321 §4.1.1.4), so a
 /// file whose last line has no line break arrives with CRLF appended (corpus 05 is such a file).
+/// `mailrig deliver` (IMAP APPEND) stores the file's exact bytes: no prefix, no CRLF added.
 func isOriginalWithTracePrefix(_ fetched: [UInt8], original: [UInt8]) -> Bool {
-    let original = original.suffix(2).elementsEqual([0x0D, 0x0A]) || original.isEmpty ? original : original + [0x0D, 0x0A]
+    if fetched == original { return true }
+    if !original.suffix(2).elementsEqual([0x0D, 0x0A]) && endsWithOriginal(fetched, original + [0x0D, 0x0A]) { return true }
+    return endsWithOriginal(fetched, original)
+}
+
+private func endsWithOriginal(_ fetched: [UInt8], _ original: [UInt8]) -> Bool {
     guard fetched.count >= original.count, Array(fetched.suffix(original.count)) == original else { return false }
     let prefix = fetched.prefix(fetched.count - original.count)
     if prefix.isEmpty { return true }

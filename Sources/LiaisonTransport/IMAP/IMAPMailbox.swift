@@ -132,12 +132,22 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         return try body()
     }
 
+    /// Re-SELECTs the mailbox (RFC 3501 §6.3.1): unlike STATUS on the selected mailbox, which
+    /// Dovecot answers from the session's old view, a fresh SELECT reports a changed UIDVALIDITY,
+    /// and the session stays read-write (EXAMINE would not). STATUS is the fallback when a
+    /// server omits UIDNEXT from SELECT.
     private func statusLocked() throws -> MailboxStatus {
-        let transfer = try run(
-            "STATUS \(Self.quoted(ModifiedUTF7.encode(mailboxName))) (MESSAGES UIDNEXT UIDVALIDITY)", operation: "IMAP STATUS")
-        let parsed = try parsed { try IMAPResponseParser.status(in: untagged(transfer)) }
+        let name = Self.quoted(ModifiedUTF7.encode(mailboxName))
+        var parsed = try parsed {
+            try IMAPResponseParser.status(in: untagged(try run("SELECT \(name)", operation: "IMAP SELECT")))
+        }
+        if parsed.uidNext == nil || parsed.uidValidity == nil {
+            parsed = try self.parsed {
+                try IMAPResponseParser.status(in: untagged(try run("STATUS \(name) (MESSAGES UIDNEXT UIDVALIDITY)", operation: "IMAP STATUS")))
+            }
+        }
         guard let validity = parsed.uidValidity, let next = parsed.uidNext else {
-            throw MailboxError.protocolViolation("STATUS gave no UIDVALIDITY/UIDNEXT")
+            throw MailboxError.protocolViolation("neither SELECT nor STATUS gave UIDVALIDITY and UIDNEXT")
         }
         var status = MailboxStatus(uidValidity: validity, uidNext: next, messages: parsed.messages)
         if let old = lastUIDValidity, old != validity {
