@@ -19,7 +19,9 @@ struct Fetch: AsyncParsableCommand {
         logger.logLevel = verbose ? .debug : .warning
         let mailbox = try IMAPMailbox(settings: try cfg.imapSettings(), logger: logger)
         let status = try mailbox.status()
-        print("UIDVALIDITY \(status.uidValidity) UIDNEXT \(status.uidNext)")
+        // One unbuffered stream for every line, so the order holds when stdout is a pipe.
+        let stdout = FileHandle.standardOutput
+        stdout.write(Data("UIDVALIDITY \(status.uidValidity) UIDNEXT \(status.uidNext)\n".utf8))
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var count = 0
         for uid in try mailbox.uids(above: sinceUID) {
@@ -34,10 +36,10 @@ struct Fetch: AsyncParsableCommand {
                 var line = Array("\(uid)\t\(bytes.count)\t".utf8)
                 line += rawHeader("Subject", in: bytes) ?? []
                 line.append(0x0A)
-                FileHandle.standardOutput.write(Data(line))
+                stdout.write(Data(line))
             }
         }
-        if out != nil { print("fetched \(count) message(s) into \(out!)") }
+        if let out { stdout.write(Data("fetched \(count) message(s) into \(out)\n".utf8)) }
     }
 }
 
