@@ -93,4 +93,24 @@ extension RigTests {
         #expect(curl.code == 28 && curl.isTimeout, "\(curl)")
         #expect(seconds >= limit - 0.5 && seconds < limit * 2 + 1, "took \(seconds)s")
     }
+
+    /// A server that does not offer STARTTLS on imap:// or smtp:// is refused before any
+    /// credential is sent (CURLUSESSL_ALL → CURLE_USE_SSL_FAILED, 64).
+    @Test func serverWithoutSTARTTLSIsRefused() throws {
+        let imap = try NoTLSServer(.imap)
+        defer { imap.stop() }
+        let mailbox = try IMAPMailbox(settings: IMAPSettings(
+            url: "imap://127.0.0.1:\(imap.port)/INBOX", username: "u", password: "secret", connectTimeout: 5, transferTimeout: 5))
+        let (error, _) = timedError { _ = try mailbox.status() }
+        let curl = try #require(error as? CurlError, "got \(String(describing: error))")
+        #expect(curl.code == 64, "\(curl)")
+        #expect(curl.description.contains("STARTTLS"), "\(curl)")
+
+        let smtpServer = try NoTLSServer(.smtp)
+        defer { smtpServer.stop() }
+        let smtp = try SMTPSender(settings: SMTPSettings(url: "smtp://127.0.0.1:\(smtpServer.port)", username: "u", password: "secret", connectTimeout: 5, responseTimeout: 5))
+        let result = smtp.send(envelopeFrom: "a@b.example", recipients: ["c@d.example"], message: Array("x\r\n".utf8))
+        guard case .transient(let reason, _) = result else { Issue.record("got \(result)"); return }
+        #expect(reason.contains("curl error 64"), "\(reason)")
+    }
 }

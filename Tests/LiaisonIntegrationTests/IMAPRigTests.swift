@@ -130,3 +130,29 @@ func kickUser(_ user: String) -> Bool {
     p.waitUntilExit()
     return p.terminationStatus == 0
 }
+
+extension RigTests.IMAPRigTests {
+    /// 1,500 UIDs in one SEARCH reply (~9 KB, over half libcurl's default 16 KB buffer, which 7.88
+    /// would cut silently): every UID must come back, and every message over one connection.
+    @Test func longSearchReplyIsWhole() throws {
+        try Rig.resetAll()
+        let dir = NSTemporaryDirectory() + "liaison-long-search-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var files: [String] = []
+        for i in 0..<1500 {
+            let path = "\(dir)/\(i).eml"
+            try Data("From: a@client.example\r\nSubject: n\(i)\r\nMessage-ID: <\(i)@bench>\r\n\r\nbody \(i)\r\n".utf8).write(to: URL(fileURLWithPath: path))
+            files.append(path)
+        }
+        try Rig.deliver("track@corp.example", files)
+        let mailbox = try IMAPMailbox(settings: Rig.imapSettings())
+        let uids = try mailbox.uids(above: 0)
+        #expect(uids.count == 1500)
+        #expect(uids == uids.sorted() && Set(uids).count == 1500)
+        let mid = uids[700]
+        #expect(try mailbox.uids(above: mid) == Array(uids[701...]))
+        let body = try mailbox.fetch(uid: uids[1499])
+        #expect(String(decoding: body, as: UTF8.self).hasSuffix("body 1499\r\n"))
+    }
+}

@@ -58,6 +58,9 @@ public final class SMTPSender: MailSending, @unchecked Sendable {
                 outcome = easy.perform(upload: message)
                 try easy.setLong(CURLOPT_FRESH_CONNECT, 0)
             }
+            if easy.newConnections() > 0 {
+                logger.info("smtp connected", metadata: ["server": "\(endpoint.origin)", "tls": "\(security)"])
+            }
             let failure = outcome.succeeded ? "" : easy.error(
                 for: outcome, operation: "SMTP send",
                 serverLine: SMTPTranscriptParser.exchanges(outcome.transfer.transcript).last?.reply.text
