@@ -5,7 +5,9 @@
 public protocol MailboxReading: Sendable {
     /// UIDVALIDITY and UIDNEXT of the mailbox now; reports a UIDVALIDITY change since the last call.
     func status() throws -> MailboxStatus
-    /// The UIDs greater than `checkpoint`, ascending.
+    /// The UIDs greater than `checkpoint`, ascending. Throws `MailboxError.uidValidityChanged`
+    /// when UIDVALIDITY differs from what this instance saw last (its previous status or search):
+    /// a checkpoint from before the change names other messages.
     func uids(above checkpoint: UInt32) throws -> [UInt32]
     /// The message's exact bytes (RFC 5322), without setting `\Seen`.
     /// Throws `MailboxError.noSuchMessage` when the UID does not exist (any more).

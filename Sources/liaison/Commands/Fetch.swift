@@ -29,9 +29,7 @@ struct Fetch: AsyncParsableCommand {
             count += 1
             if let out {
                 let path = (out as NSString).appendingPathComponent("\(uid).eml")
-                // Plain write: createFile(atPath:) writes atomically (temporary file, rename),
-                // which made fetching to disk several times slower than the IMAP transfer itself.
-                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                try writeFile(path, bytes)
             } else {
                 var line = Array("\(uid)\t\(bytes.count)\t".utf8)
                 line += rawHeader("Subject", in: bytes) ?? []
@@ -40,6 +38,21 @@ struct Fetch: AsyncParsableCommand {
             }
         }
         if let out { stdout.write(Data("fetched \(count) message(s) into \(out)\n".utf8)) }
+    }
+}
+
+/// Writes `bytes` to `path` with plain open/write/close. Foundation's writers fsync every file
+/// (and createFile also renames a temporary), which made fetching to disk several times slower
+/// than the IMAP transfer itself; this is a debugging/export command, not the durable store.
+private func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        offset += n
     }
 }
 
