@@ -53,12 +53,15 @@ public enum MailboxError: Error, Equatable, CustomStringConvertible, Sendable {
     case noSuchMessage(uid: UInt32)
     /// The server's answer could not be understood.
     case protocolViolation(String)
+    /// A folder name that cannot be sent (empty, or with CR, LF or NUL).
+    case invalidFolderName(String)
 
     public var description: String {
         switch self {
         case let .uidValidityChanged(old, new): return "mailbox UIDVALIDITY changed from \(old) to \(new): UID checkpoints are void"
         case let .noSuchMessage(uid): return "no message with UID \(uid)"
         case let .protocolViolation(what): return "IMAP protocol violation: \(what)"
+        case let .invalidFolderName(name): return "invalid IMAP folder name \(name.debugDescription)"
         }
     }
 }

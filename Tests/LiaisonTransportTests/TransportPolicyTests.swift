@@ -51,6 +51,13 @@ import Testing
         }
     }
 
+    @Test func folderNamesWithLineBreaksAreRefusedBeforeAnyIO() throws {
+        let box = try IMAPMailbox(settings: IMAPSettings(url: "imaps://127.0.0.1:1/INBOX", username: "u", password: "p"))
+        #expect(throws: MailboxError.invalidFolderName("a\r\nA1 DELETE INBOX")) { try box.move(uid: 1, to: "a\r\nA1 DELETE INBOX") }
+        #expect(throws: MailboxError.invalidFolderName("")) { try box.move(uid: 1, to: "") }
+        #expect(IMAPMailbox.quoted(#"a"b\c"#) == #""a\"b\\c""#)
+    }
+
     @Test func settingsDescriptionsHideThePassword() {
         let s = IMAPSettings(url: "imaps://h/INBOX", username: "track@corp.example", password: "hunter2-secret")
         #expect(!"\(s)".contains("hunter2"))

@@ -9,7 +9,8 @@ final class CurlEasy {
     private let handle: UnsafeMutableRawPointer
     private let context: Context
     private let errorBuffer: UnsafeMutablePointer<CChar>
-    private var lists: [UnsafeMutablePointer<curl_slist>] = []
+    /// The string list currently set for each list option, freed when replaced or at deinit.
+    private var lists: [UInt32: UnsafeMutablePointer<curl_slist>] = [:]
 
     /// Callback state; reached from C through `Unmanaged` (the handle owns it, so unretained is safe).
     final class Context {
@@ -44,7 +45,7 @@ final class CurlEasy {
 
     deinit {
         curl_easy_cleanup(handle)
-        for list in lists { curl_slist_free_all(list) }
+        for list in lists.values { curl_slist_free_all(list) }
         errorBuffer.deallocate()
     }
 
@@ -73,12 +74,19 @@ final class CurlEasy {
         }
     }
 
-    /// Sets a string-list option; the list is kept alive until the handle is freed or the list replaced.
+    /// Sets a string-list option; the list is kept alive until the handle is freed or the list
+    /// replaced (libcurl does not copy lists), so a long batch of sends does not accumulate them.
     func setList(_ option: CURLoption, _ values: [String]) throws {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for value in values { list = curl_slist_append(list, value) }
-        try check(ccurl_setopt_slist(handle, option, list), "option \(option.rawValue)")
-        if let list { lists.append(list) }
+        let code = ccurl_setopt_slist(handle, option, list)
+        guard code == CURLE_OK else {
+            if let list { curl_slist_free_all(list) }
+            try check(code, "option \(option.rawValue)")
+            return
+        }
+        if let old = lists.removeValue(forKey: option.rawValue) { curl_slist_free_all(old) }
+        if let list { lists[option.rawValue] = list }
     }
 
     /// Whether the debug callback records an SMTP transcript (it needs CURLOPT_VERBOSE).

@@ -91,6 +91,9 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     }
 
     public func move(uid: UInt32, to folder: String) throws {
+        guard !folder.isEmpty, !folder.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+            throw MailboxError.invalidFolderName(folder)
+        }
         try locked {
             let target = Self.quoted(ModifiedUTF7.encode(folder))
             let caps = try capabilitiesLocked()
