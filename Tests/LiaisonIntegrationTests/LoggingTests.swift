@@ -19,8 +19,8 @@ struct CapturingHandler: LogHandler {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        sink.append("\(level) \(message) \(metadata ?? [:])")
+    func log(event: LogEvent) {
+        sink.append("\(event.level) \(event.message) \(event.metadata ?? [:]) \(metadata)")
     }
 }
 
