@@ -68,3 +68,72 @@ final class NoTLSServer: @unchecked Sendable {
         close(listener)
     }
 }
+
+/// A plaintext IMAP server on 127.0.0.1 driven by a closure: it greets, then answers each
+/// command line with whatever `respond(tag, command)` returns, and records every command.
+/// For paths the rig cannot show (a server without MOVE, tricky literals through libcurl).
+final class ScriptedIMAPServer: @unchecked Sendable {
+    let port: UInt16
+    private let listener: Int32
+    private let lock = NSLock()
+    private var received: [String] = []
+
+    var commands: [String] { lock.lock(); defer { lock.unlock() }; return received }
+
+    init(respond: @escaping @Sendable (_ tag: String, _ command: String) -> String) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0, listen(listener, 4) == 0 else { throw RigError("bind/listen failed") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
+        }
+        self.port = UInt16(bigEndian: addr.sin_port)
+        Thread.detachNewThread { [self] in
+            while true {
+                let c = accept(listener, nil, nil)
+                guard c >= 0 else { return }
+                serve(c, respond)
+            }
+        }
+    }
+
+    private func serve(_ c: Int32, _ respond: (String, String) -> String) {
+        defer { close(c) }
+        func say(_ s: String) {
+            let bytes = Array(s.utf8)
+            var off = 0
+            while off < bytes.count {
+                let n = bytes[off...].withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { return }
+                off += n
+            }
+        }
+        say("* OK scripted IMAP ready\r\n")
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while recv(c, &byte, 1, 0) == 1 {
+            line.append(byte)
+            guard byte == 0x0A else { continue }
+            let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .newlines)
+            line = []
+            let parts = text.split(separator: " ", maxSplits: 1)
+            let tag = parts.first.map(String.init) ?? "*"
+            let command = parts.count > 1 ? String(parts[1]) : ""
+            lock.lock(); received.append(command); lock.unlock()
+            say(respond(tag, command))
+            if command.uppercased() == "LOGOUT" { return }
+        }
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
