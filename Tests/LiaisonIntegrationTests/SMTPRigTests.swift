@@ -57,6 +57,8 @@ extension RigTests {
                     return nil
                 }
                 #expect(found != nil, "\(user) did not get the message byte for byte")
+                // The EHLO name came from the URL path; Postfix records it in its Received field.
+                #expect(found.map { String(decoding: $0.prefix(2000), as: UTF8.self).contains("from gw.corp.example") } == true)
             }
             // The same sender, same connection: a second send in the batch works too.
             let again = smtp.send(envelopeFrom: "track@corp.example", recipients: ["zhang.wei@corp.example"], message: message)

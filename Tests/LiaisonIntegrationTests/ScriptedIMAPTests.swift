@@ -60,4 +60,26 @@ import Testing
         #expect(copy < store && store < expunge)
         #expect(!sent.contains { $0.hasPrefix("UID MOVE") })
     }
+
+    /// The server answers the login and SELECT, then goes silent on FETCH: the call fails with a
+    /// timeout within the configured limit instead of hanging.
+    @Test func serverSilentMidSessionTimesOut() throws {
+        let server = try ScriptedIMAPServer { tag, command in
+            command.uppercased().hasPrefix("UID FETCH") ? "" : Self.respond(tag, command)
+        }
+        defer { server.stop() }
+        let box = try IMAPMailbox(settings: IMAPSettings(
+            url: "imap://127.0.0.1:\(server.port)/INBOX", username: "u", password: "pw", connectTimeout: 2,
+            transferTimeout: 2, allowInsecureLoopback: true))
+        #expect(try box.uids(above: 0) == [7])
+        let start = Date()
+        do {
+            _ = try box.fetch(uid: 7)
+            Issue.record("fetch from a silent server returned")
+        } catch let error as CurlError {
+            #expect(error.isTimeout, "\(error)")
+        }
+        let seconds = Date().timeIntervalSince(start)
+        #expect(seconds >= 1.5 && seconds < 5, "took \(seconds)s")
+    }
 }
