@@ -6,6 +6,6 @@ struct Liaison: AsyncParsableCommand {
         commandName: "liaison",
         abstract: "Files a company's external correspondence on cases, tracks recaps and reminds.",
         subcommands: [
-            Inspect.self,
+            Inspect.self, Fetch.self, Send.self,
         ])
 }

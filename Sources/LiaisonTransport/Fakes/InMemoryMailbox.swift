@@ -1,0 +1,94 @@
+import Foundation
+
+/// A mailbox in memory for tests of code that reads mail (`MailboxReading`): messages get
+/// ascending UIDs, `recreate()` changes UIDVALIDITY, failures can be scripted.
+public final class InMemoryMailbox: MailboxReading, @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [(uid: UInt32, bytes: [UInt8], folder: String, seen: Bool)] = []
+    private var uidValidity: UInt32
+    private var uidNext: UInt32 = 1
+    private var reportedValidity: UInt32?
+    private var failures: [Error] = []
+    /// Every call made, e.g. `status`, `uids(above: 3)`, `fetch(7)`, `move(7, Done)`.
+    public private(set) var calls: [String] = []
+
+    public init(uidValidity: UInt32 = 1) { self.uidValidity = uidValidity }
+
+    /// Adds a message to the inbox and returns its UID.
+    @discardableResult
+    public func deliver(_ bytes: [UInt8]) -> UInt32 {
+        withLock {
+            let uid = uidNext
+            uidNext += 1
+            messages.append((uid, bytes, "INBOX", false))
+            return uid
+        }
+    }
+
+    /// Empties the mailbox and gives it a new UIDVALIDITY, as a server does when it is recreated.
+    public func recreate(uidValidity newValue: UInt32) {
+        withLock {
+            messages = []
+            uidValidity = newValue
+            uidNext = 1
+        }
+    }
+
+    /// The next calls (any method) throw these errors, in order, before working again.
+    public func failNextCalls(with errors: [Error]) { withLock { failures += errors } }
+
+    /// UIDs now in `folder`, ascending.
+    public func uids(in folder: String) -> [UInt32] { withLock { messages.filter { $0.folder == folder }.map(\.uid) } }
+
+    /// Whether the message was marked seen (never, by `fetch`: it peeks like BODY.PEEK[]).
+    public func isSeen(uid: UInt32) -> Bool { withLock { messages.first { $0.uid == uid }?.seen ?? false } }
+
+    public func status() throws -> MailboxStatus {
+        try withLock {
+            try call("status")
+            let inbox = messages.filter { $0.folder == "INBOX" }.count
+            var status = MailboxStatus(uidValidity: uidValidity, uidNext: uidNext, messages: UInt32(inbox))
+            if let old = reportedValidity, old != uidValidity { status.previousUIDValidity = old }
+            reportedValidity = uidValidity
+            return status
+        }
+    }
+
+    public func uids(above checkpoint: UInt32) throws -> [UInt32] {
+        try withLock {
+            try call("uids(above: \(checkpoint))")
+            if let old = reportedValidity, old != uidValidity {
+                throw MailboxError.uidValidityChanged(old: old, new: uidValidity)
+            }
+            return messages.filter { $0.folder == "INBOX" && $0.uid > checkpoint }.map(\.uid)
+        }
+    }
+
+    public func fetch(uid: UInt32) throws -> [UInt8] {
+        try withLock {
+            try call("fetch(\(uid))")
+            guard let m = messages.first(where: { $0.uid == uid && $0.folder == "INBOX" }) else {
+                throw MailboxError.noSuchMessage(uid: uid)
+            }
+            return m.bytes
+        }
+    }
+
+    public func move(uid: UInt32, to folder: String) throws {
+        try withLock {
+            try call("move(\(uid), \(folder))")
+            if let i = messages.firstIndex(where: { $0.uid == uid && $0.folder == "INBOX" }) { messages[i].folder = folder }
+        }
+    }
+
+    private func call(_ name: String) throws {
+        calls.append(name)
+        if !failures.isEmpty { throw failures.removeFirst() }
+    }
+
+    private func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}

@@ -1,0 +1,248 @@
+import CCurl
+import Foundation
+import Logging
+
+/// The tracking mailbox over IMAP (RFC 3501) through libcurl.
+///
+/// Threading rule: one libcurl easy handle per instance, reused by every call so the login and
+/// the selected mailbox survive between polls; calls are serialised by a lock (never concurrent
+/// on the handle). The API is blocking: run it on a dedicated thread or queue.
+/// A connection that died between calls is re-made once, transparently; a server that stops
+/// answering fails within `transferTimeout`.
+public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
+    private let lock = NSLock()
+    private let settings: IMAPSettings
+    private let logger: Logger
+    private let endpoint: MailServerURL
+    private let security: TransportSecurity
+    /// The mailbox's Unicode name (from the URL path, percent-decoded).
+    public let mailboxName: String
+    private let options: CurlSessionOptions
+    private var easy: CurlEasy?
+    private var lastUIDValidity: UInt32?
+    private var capabilities: Set<String>?
+
+    /// UIDs asked for per `UID SEARCH`, so no reply line outgrows libcurl's buffer.
+    static let searchChunk: UInt32 = 5000
+    /// libcurl cuts server lines longer than half its buffer silently (7.88): 4 MiB keeps
+    /// SEARCH replies and long message lines whole; a cut literal is detected, never returned.
+    static let bufferSize = 4 * 1024 * 1024
+
+    /// Validates the URL and the TLS rule; connects lazily on the first call.
+    public init(settings: IMAPSettings, logger: Logger = Logger(label: "liaison.imap")) throws {
+        let url = try MailServerURL(parsing: settings.url, schemes: ["imap", "imaps"])
+        self.security = try TransportSecurity.decide(for: url, allowInsecureLoopback: settings.allowInsecureLoopback)
+        let name = url.path.removingPercentEncoding ?? url.path
+        self.mailboxName = name.isEmpty ? "INBOX" : name
+        self.settings = settings
+        self.logger = logger
+        self.endpoint = url
+        let wireName = ModifiedUTF7.encode(mailboxName)
+        let pathAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: ";?#%"))
+        let encodedPath = wireName.addingPercentEncoding(withAllowedCharacters: pathAllowed) ?? wireName
+        self.options = CurlSessionOptions(
+            url: "\(url.origin)/\(encodedPath)", protocols: "imap,imaps", security: security,
+            username: settings.username, password: settings.password, caFile: settings.caFile,
+            connectTimeout: settings.connectTimeout, responseTimeout: settings.transferTimeout,
+            totalTimeout: 0, maxConnectionAge: settings.maxConnectionAge, bufferSize: Self.bufferSize)
+    }
+
+    // MARK: MailboxReading
+
+    public func status() throws -> MailboxStatus {
+        try locked { try statusLocked() }
+    }
+
+    public func uids(above checkpoint: UInt32) throws -> [UInt32] {
+        try locked {
+            let known = lastUIDValidity
+            let status = try statusLocked()
+            if let known, known != status.uidValidity {
+                throw MailboxError.uidValidityChanged(old: known, new: status.uidValidity)
+            }
+            guard checkpoint < UInt32.max, checkpoint + 1 < status.uidNext else { return [] }
+            var result: [UInt32] = []
+            var low = checkpoint + 1
+            while true {
+                let (high, overflow) = low.addingReportingOverflow(Self.searchChunk - 1)
+                let last = overflow || high >= status.uidNext - 1
+                let range = last ? "\(low):*" : "\(low):\(high)"
+                let transfer = try run("UID SEARCH UID \(range)", operation: "IMAP UID SEARCH")
+                let found = try parsed { try IMAPResponseParser.searchUIDs(in: untagged(transfer)) }
+                // `n:*` also matches the highest UID when it is below n (RFC 3501 §6.4.8): filter.
+                result += found.filter { $0 >= low && $0 > checkpoint && (last || $0 <= high) }
+                if last { break }
+                low = high + 1
+            }
+            logger.debug("imap search", metadata: ["above": "\(checkpoint)", "found": "\(result.count)"])
+            return Array(Set(result)).sorted()
+        }
+    }
+
+    public func fetch(uid: UInt32) throws -> [UInt8] {
+        try locked {
+            let transfer = try run("UID FETCH \(uid) BODY.PEEK[]", operation: "IMAP UID FETCH \(uid)")
+            guard let body = try parsed({ try IMAPResponseParser.fetchedBody(in: transfer.headers, uid: uid) }) else {
+                throw MailboxError.noSuchMessage(uid: uid)
+            }
+            logger.debug("imap fetched", metadata: ["uid": "\(uid)", "bytes": "\(body.count)"])
+            return body
+        }
+    }
+
+    public func move(uid: UInt32, to folder: String) throws {
+        guard !folder.isEmpty, !folder.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+            throw MailboxError.invalidFolderName(folder)
+        }
+        try locked {
+            let target = Self.quoted(ModifiedUTF7.encode(folder))
+            let caps = try capabilitiesLocked()
+            if caps.contains("MOVE") {
+                try runCreatingFolder(folder, "UID MOVE \(uid) \(target)", operation: "IMAP UID MOVE")
+            } else {
+                try runCreatingFolder(folder, "UID COPY \(uid) \(target)", operation: "IMAP UID COPY")
+                _ = try run("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)", operation: "IMAP UID STORE")
+                if caps.contains("UIDPLUS") {
+                    _ = try run("UID EXPUNGE \(uid)", operation: "IMAP UID EXPUNGE")
+                } else {
+                    logger.warning("imap server lacks UIDPLUS: message flagged \\Deleted, not expunged", metadata: ["uid": "\(uid)"])
+                }
+            }
+            logger.info("imap moved", metadata: ["uid": "\(uid)", "folder": "\(folder)"])
+        }
+    }
+
+    // MARK: extras
+
+    /// The message's flags (RFC 3501 §2.3.2), upper-cased, e.g. `["\\SEEN"]`; nil if no such UID.
+    public func flags(uid: UInt32) throws -> [String]? {
+        try locked {
+            let transfer = try run("UID FETCH \(uid) FLAGS", operation: "IMAP UID FETCH FLAGS")
+            return try parsed { try IMAPResponseParser.flags(in: untagged(transfer), uid: uid) }
+        }
+    }
+
+    /// The server's capabilities after login (RFC 3501 §6.1.1), upper-cased.
+    public func serverCapabilities() throws -> Set<String> {
+        try locked { try capabilitiesLocked() }
+    }
+
+    // MARK: internals (called with the lock held)
+
+    private func locked<T>(_ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Re-SELECTs the mailbox (RFC 3501 §6.3.1): unlike STATUS on the selected mailbox, which
+    /// Dovecot answers from the session's old view, a fresh SELECT reports a changed UIDVALIDITY,
+    /// and the session stays read-write (EXAMINE would not). STATUS is the fallback when a
+    /// server omits UIDNEXT from SELECT.
+    private func statusLocked() throws -> MailboxStatus {
+        let name = Self.quoted(ModifiedUTF7.encode(mailboxName))
+        var parsed = try parsed {
+            try IMAPResponseParser.status(in: untagged(try run("SELECT \(name)", operation: "IMAP SELECT")))
+        }
+        if parsed.uidNext == nil || parsed.uidValidity == nil {
+            parsed = try self.parsed {
+                try IMAPResponseParser.status(in: untagged(try run("STATUS \(name) (MESSAGES UIDNEXT UIDVALIDITY)", operation: "IMAP STATUS")))
+            }
+        }
+        guard let validity = parsed.uidValidity, let next = parsed.uidNext else {
+            throw MailboxError.protocolViolation("neither SELECT nor STATUS gave UIDVALIDITY and UIDNEXT")
+        }
+        var status = MailboxStatus(uidValidity: validity, uidNext: next, messages: parsed.messages)
+        if let old = lastUIDValidity, old != validity {
+            status.previousUIDValidity = old
+            logger.warning("imap UIDVALIDITY changed", metadata: ["old": "\(old)", "new": "\(validity)"])
+        }
+        lastUIDValidity = validity
+        return status
+    }
+
+    private func capabilitiesLocked() throws -> Set<String> {
+        if let capabilities { return capabilities }
+        let transfer = try run("CAPABILITY", operation: "IMAP CAPABILITY")
+        let caps = try parsed { try IMAPResponseParser.capabilities(in: untagged(transfer)) }
+        capabilities = caps
+        return caps
+    }
+
+    private func runCreatingFolder(_ folder: String, _ command: String, operation: String) throws {
+        let first = try attempt(command)
+        if first.succeeded { return }
+        guard IMAPResponseParser.asksToCreate(in: first.transfer.headers) else {
+            throw error(first, operation)
+        }
+        let create = try attempt("CREATE \(Self.quoted(ModifiedUTF7.encode(folder)))")
+        if !create.succeeded && !(IMAPResponseParser.lastStatusLine(in: create.transfer.headers) ?? "").uppercased().contains("ALREADYEXISTS") {
+            throw error(create, "IMAP CREATE \(folder)")
+        }
+        logger.info("imap created folder", metadata: ["folder": "\(folder)"])
+        _ = try run(command, operation: operation)
+    }
+
+    /// Runs a custom command; throws `CurlError` on failure.
+    @discardableResult
+    private func run(_ command: String, operation: String) throws -> CurlTransfer {
+        let outcome = try attempt(command)
+        guard outcome.succeeded else { throw error(outcome, operation) }
+        return outcome.transfer
+    }
+
+    /// Runs a custom command, re-making a dropped connection once.
+    private func attempt(_ command: String) throws -> CurlOutcome {
+        let easy = try handle()
+        // libcurl URL-decodes a custom request: write % as %25.
+        try easy.setString(CURLOPT_CUSTOMREQUEST, command.replacingOccurrences(of: "%", with: "%25"))
+        var outcome = easy.perform()
+        if !outcome.succeeded && Self.retryable.contains(outcome.code) {
+            logger.info("imap connection lost; reconnecting once", metadata: ["curl": "\(outcome.code)"])
+            capabilities = nil
+            try easy.setLong(CURLOPT_FRESH_CONNECT, 1)
+            outcome = easy.perform()
+            try easy.setLong(CURLOPT_FRESH_CONNECT, 0)
+        }
+        if outcome.succeeded && easy.newConnections() > 0 {
+            logger.info("imap connected", metadata: ["server": "\(endpoint.origin)", "tls": "\(security)"])
+        }
+        return outcome
+    }
+
+    /// Empty reply, send and receive failures, or a weird reply on a reused connection.
+    private static let retryable: Set<Int> = [8, 52, 55, 56]
+
+    private func handle() throws -> CurlEasy {
+        if let easy { return easy }
+        let made = try CurlEasy()
+        try options.apply(to: made)
+        easy = made
+        return made
+    }
+
+    private func error(_ outcome: CurlOutcome, _ operation: String) -> Error {
+        guard let easy else { return CurlError(code: outcome.code, message: "", operation: operation) }
+        var error = easy.error(for: outcome, operation: operation, serverLine: IMAPResponseParser.lastStatusLine(in: outcome.transfer.headers))
+        if outcome.code == 64 && security == .startTLS {
+            error.detail += " (the server did not offer STARTTLS; plaintext IMAP is refused)"
+        }
+        logger.error("imap failure", metadata: ["operation": "\(operation)", "curl": "\(outcome.code)"])
+        return error
+    }
+
+    /// Untagged replies of EXAMINE, SEARCH, STATUS reach both callbacks in 7.88; the header
+    /// stream has every line of the transfer, so it is the one read; the write stream is a fallback.
+    private func untagged(_ transfer: CurlTransfer) -> [UInt8] {
+        transfer.headers.isEmpty ? transfer.body : transfer.headers
+    }
+
+    private func parsed<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as IMAPParseError { throw MailboxError.protocolViolation(error.description) }
+    }
+
+    /// An IMAP quoted string (RFC 3501 §4.3).
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

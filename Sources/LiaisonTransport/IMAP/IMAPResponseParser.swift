@@ -1,0 +1,139 @@
+import Foundation
+
+/// Reads the facts Liaison needs out of scanned IMAP responses. Pure.
+public enum IMAPResponseParser {
+    /// The message bytes of `UID FETCH uid BODY.PEEK[]` (RFC 3501 §7.4.2, `BODY[]` item), exactly
+    /// the literal's announced size. Nil when the server sent no FETCH for that UID (expunged or
+    /// never existed). Throws when the response is damaged.
+    public static func fetchedBody(in stream: [UInt8], uid: UInt32) throws(IMAPParseError) -> [UInt8]? {
+        for response in try IMAPResponseScanner.responses(in: stream) {
+            guard response.isUntagged, let items = fetchItems(response.text) else { continue }
+            if let fetchedUID = number(after: "UID", in: items), fetchedUID != uid { continue }
+            guard let literal = response.literals.first(where: { $0.item == "BODY[]" }) else {
+                if items.uppercased().contains("BODY[] NIL") { return nil }
+                if items.uppercased().contains("BODY[]") { throw .malformedFetch("BODY[] without a literal") }
+                continue
+            }
+            guard response.text.hasSuffix(")") else {
+                throw .malformedFetch("response does not close after the \(literal.bytes.count)-byte literal")
+            }
+            return literal.bytes
+        }
+        return nil
+    }
+
+    /// The flags of the FETCH response for `uid` (`FLAGS (\Seen \Answered)`), upper-cased; nil if none came.
+    public static func flags(in stream: [UInt8], uid: UInt32) throws(IMAPParseError) -> [String]? {
+        for response in try IMAPResponseScanner.responses(in: stream) {
+            guard response.isUntagged, let items = fetchItems(response.text) else { continue }
+            if let fetchedUID = number(after: "UID", in: items), fetchedUID != uid { continue }
+            let upper = items.uppercased()
+            guard let range = upper.range(of: "FLAGS (") else { continue }
+            let rest = upper[range.upperBound...]
+            guard let close = rest.firstIndex(of: ")") else { continue }
+            return rest[..<close].split(separator: " ").map(String.init)
+        }
+        return nil
+    }
+
+    /// UIDs of every `* SEARCH` line (RFC 3501 §7.2.5), sorted and unique.
+    public static func searchUIDs(in stream: [UInt8]) throws(IMAPParseError) -> [UInt32] {
+        var uids = Set<UInt32>()
+        for response in try IMAPResponseScanner.responses(in: stream) where response.isUntagged {
+            let words = response.text.split(separator: " ")
+            guard words.count >= 2, words[1].uppercased() == "SEARCH" else { continue }
+            for word in words.dropFirst(2) {
+                if let uid = UInt32(word) { uids.insert(uid) }
+            }
+        }
+        return uids.sorted()
+    }
+
+    /// UIDVALIDITY, UIDNEXT and MESSAGES from `* STATUS` (§7.2.4) or from the `* OK [UIDVALIDITY n]`
+    /// and `* OK [UIDNEXT n]` / `* n EXISTS` of SELECT/EXAMINE (§7.1, §7.3.1); the last seen wins.
+    public static func status(in stream: [UInt8]) throws(IMAPParseError) -> (uidValidity: UInt32?, uidNext: UInt32?, messages: UInt32?) {
+        var validity: UInt32? = nil
+        var next: UInt32? = nil
+        var messages: UInt32? = nil
+        for response in try IMAPResponseScanner.responses(in: stream) where response.isUntagged {
+            let upper = response.text.uppercased()
+            if upper.hasPrefix("* STATUS ") {
+                guard let open = upper.lastIndex(of: "(") else { continue }
+                let list = upper[upper.index(after: open)...].prefix { $0 != ")" }
+                let words = list.split(separator: " ")
+                var k = 0
+                while k + 1 < words.count {
+                    let value = UInt32(words[k + 1])
+                    switch words[k] {
+                    case "UIDVALIDITY": validity = value ?? validity
+                    case "UIDNEXT": next = value ?? next
+                    case "MESSAGES": messages = value ?? messages
+                    default: break
+                    }
+                    k += 2
+                }
+            } else if upper.hasPrefix("* OK [UIDVALIDITY ") {
+                validity = number(after: "[UIDVALIDITY", in: upper) ?? validity
+            } else if upper.hasPrefix("* OK [UIDNEXT ") {
+                next = number(after: "[UIDNEXT", in: upper) ?? next
+            } else if upper.hasSuffix(" EXISTS") {
+                let words = upper.split(separator: " ")
+                if words.count == 3, let count = UInt32(words[1]) { messages = count }
+            }
+        }
+        return (validity, next, messages)
+    }
+
+    /// Capabilities from `* CAPABILITY …` or a `[CAPABILITY …]` response code (RFC 3501 §7.2.1), upper-cased.
+    public static func capabilities(in stream: [UInt8]) throws(IMAPParseError) -> Set<String> {
+        var caps = Set<String>()
+        for response in try IMAPResponseScanner.responses(in: stream) {
+            let upper = response.text.uppercased()
+            var list: Substring? = nil
+            if upper.hasPrefix("* CAPABILITY ") {
+                list = upper.dropFirst("* CAPABILITY ".count)
+            } else if let r = upper.range(of: "[CAPABILITY ") {
+                list = upper[r.upperBound...].prefix { $0 != "]" }
+            }
+            if let list { caps = Set(list.split(separator: " ").map(String.init)) }
+        }
+        return caps
+    }
+
+    /// True when a response carries the `[TRYCREATE]` code (RFC 3501 §6.4.7): the target mailbox is missing.
+    public static func asksToCreate(in stream: [UInt8]) -> Bool {
+        guard let responses = try? IMAPResponseScanner.responses(in: stream) else { return false }
+        return responses.contains { $0.text.uppercased().contains("[TRYCREATE]") }
+    }
+
+    /// The line that explains a failure, for error messages: the last tagged NO or BAD (libcurl
+    /// logs out after a failed command, so the very last line is often a harmless LOGOUT OK),
+    /// else the last status line. Never literal content; at most 200 characters.
+    public static func lastStatusLine(in stream: [UInt8]) -> String? {
+        let responses = (try? IMAPResponseScanner.responses(in: stream)) ?? []
+        func status(_ r: IMAPResponse) -> String? {
+            let words = r.text.split(separator: " ", maxSplits: 2)
+            guard words.count >= 2 else { return nil }
+            let s = words[1].uppercased()
+            return ["OK", "NO", "BAD", "BYE", "PREAUTH"].contains(s) ? s : nil
+        }
+        let refusal = responses.last { !$0.isUntagged && ["NO", "BAD"].contains(status($0) ?? "") }
+        guard let line = refusal ?? responses.last(where: { status($0) != nil }) else { return nil }
+        return String(line.text.prefix(200))
+    }
+
+    // `* 12 FETCH (…)` → the text inside the outer parentheses (with literal markers).
+    static func fetchItems(_ text: String) -> String? {
+        let words = text.split(separator: " ", maxSplits: 3)
+        guard words.count >= 4, words[0] == "*", UInt32(words[1]) != nil, words[2].uppercased() == "FETCH",
+            words[3].hasPrefix("(")
+        else { return nil }
+        return String(words[3].dropFirst())
+    }
+
+    static func number(after keyword: String, in text: String) -> UInt32? {
+        let upper = text.uppercased()
+        guard let r = upper.range(of: keyword.uppercased() + " ") else { return nil }
+        return UInt32(upper[r.upperBound...].prefix { $0.isNumber })
+    }
+}

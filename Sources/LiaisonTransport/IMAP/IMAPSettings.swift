@@ -1,0 +1,43 @@
+/// How to reach and log in to the tracking mailbox (configuration.md `[imap]`).
+public struct IMAPSettings: Sendable {
+    /// `imaps://host[:port]/MAILBOX` (implicit TLS) or `imap://host[:port]/MAILBOX` (STARTTLS
+    /// required). The mailbox is written in Unicode (percent-encoded where needed); Liaison
+    /// encodes it in modified UTF-7 itself. Defaults to INBOX when the path is empty.
+    public var url: String
+    public var username: String
+    /// Never logged, never put in a URL.
+    public var password: String
+    /// PEM file of the CA(s) to trust; the system's CAs when nil.
+    public var caFile: String?
+    /// Limit for TCP connect plus TLS handshake, in seconds.
+    public var connectTimeout: Double
+    /// Limit for the server being silent: no byte for this long (and no reply to a command) fails.
+    public var transferTimeout: Double
+    /// Permits plain `imap://` without STARTTLS to a loopback address only (tests).
+    public var allowInsecureLoopback: Bool
+    /// Idle connections older than this are not reused (CURLOPT_MAXAGE_CONN); set it above the
+    /// poll interval so one connection serves every poll.
+    public var maxConnectionAge: Double
+
+    public init(
+        url: String, username: String, password: String, caFile: String? = nil,
+        connectTimeout: Double = 15, transferTimeout: Double = 60,
+        allowInsecureLoopback: Bool = false, maxConnectionAge: Double = 600
+    ) {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.caFile = caFile
+        self.connectTimeout = connectTimeout
+        self.transferTimeout = transferTimeout
+        self.allowInsecureLoopback = allowInsecureLoopback
+        self.maxConnectionAge = maxConnectionAge
+    }
+}
+
+extension IMAPSettings: CustomStringConvertible {
+    /// Everything but the password.
+    public var description: String {
+        "IMAPSettings(url: \(url), username: \(username), password: <redacted>, caFile: \(caFile ?? "system"))"
+    }
+}

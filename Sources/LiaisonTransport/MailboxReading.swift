@@ -1,0 +1,67 @@
+/// Reading one IMAP mailbox by UID (RFC 3501 §2.3.1.1). Implementations are synchronous and
+/// blocking (libcurl is): call them from a dedicated thread or queue, never from a cooperative
+/// task pool's hot path. Each instance serialises its own calls; it is safe to share, but calls
+/// from several threads simply wait for each other.
+public protocol MailboxReading: Sendable {
+    /// UIDVALIDITY and UIDNEXT of the mailbox now; reports a UIDVALIDITY change since the last call.
+    func status() throws -> MailboxStatus
+    /// The UIDs greater than `checkpoint`, ascending. Throws `MailboxError.uidValidityChanged`
+    /// when UIDVALIDITY differs from what this instance saw last (its previous status or search):
+    /// a checkpoint from before the change names other messages.
+    func uids(above checkpoint: UInt32) throws -> [UInt32]
+    /// The message's exact bytes (RFC 5322), without setting `\Seen`.
+    /// Throws `MailboxError.noSuchMessage` when the UID does not exist (any more).
+    func fetch(uid: UInt32) throws -> [UInt8]
+    /// Moves the message to `folder` (a Unicode name; created when missing).
+    func move(uid: UInt32, to folder: String) throws
+}
+
+/// What `MailboxReading.status()` reports.
+public struct MailboxStatus: Sendable, Equatable {
+    /// RFC 3501 §2.3.1.1: UIDs are only meaningful together with this value.
+    public var uidValidity: UInt32
+    /// The UID the next message will get; every existing UID is below it.
+    public var uidNext: UInt32
+    /// Number of messages, when the server said.
+    public var messages: UInt32?
+    /// The UIDVALIDITY seen by the previous `status()` call when it differs from `uidValidity`:
+    /// every stored UID checkpoint of the old value is void.
+    public var previousUIDValidity: UInt32?
+
+    public init(uidValidity: UInt32, uidNext: UInt32, messages: UInt32? = nil, previousUIDValidity: UInt32? = nil) {
+        self.uidValidity = uidValidity
+        self.uidNext = uidNext
+        self.messages = messages
+        self.previousUIDValidity = previousUIDValidity
+    }
+
+    /// True when UIDVALIDITY changed since the previous status.
+    public var uidValidityChanged: Bool { previousUIDValidity != nil }
+
+    /// Throws `MailboxError.uidValidityChanged` unless the mailbox still has `expected` — for a
+    /// caller holding a checkpoint recorded under `expected`.
+    public func require(uidValidity expected: UInt32) throws(MailboxError) {
+        if expected != uidValidity { throw .uidValidityChanged(old: expected, new: uidValidity) }
+    }
+}
+
+/// Failures of a mailbox that are not transport failures (those are `CurlError`).
+public enum MailboxError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The mailbox was recreated: UIDs recorded under `old` no longer name the same messages.
+    case uidValidityChanged(old: UInt32, new: UInt32)
+    /// No message with that UID (expunged or never existed).
+    case noSuchMessage(uid: UInt32)
+    /// The server's answer could not be understood.
+    case protocolViolation(String)
+    /// A folder name that cannot be sent (empty, or with CR, LF or NUL).
+    case invalidFolderName(String)
+
+    public var description: String {
+        switch self {
+        case let .uidValidityChanged(old, new): return "mailbox UIDVALIDITY changed from \(old) to \(new): UID checkpoints are void"
+        case let .noSuchMessage(uid): return "no message with UID \(uid)"
+        case let .protocolViolation(what): return "IMAP protocol violation: \(what)"
+        case let .invalidFolderName(name): return "invalid IMAP folder name \(name.debugDescription)"
+        }
+    }
+}
