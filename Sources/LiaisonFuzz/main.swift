@@ -1,8 +1,9 @@
 // libFuzzer entry point over MessageParser.
 //
-// Fuzz build (libFuzzer provides `main`; see scripts/fuzz):
-//   swift build --product LiaisonFuzz --scratch-path .build-fuzz \
-//     -Xswiftc -sanitize=fuzzer -Xswiftc -DLIAISON_FUZZ -Xswiftc -parse-as-library
+// Fuzz build (libFuzzer's driver runs the inputs; see scripts/fuzz). One -sanitize= flag: given
+// twice, swiftc keeps only the last and the coverage instrumentation is lost.
+//   swift build -c release --product LiaisonFuzz --scratch-path .build-fuzz \
+//     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DLIAISON_FUZZ
 // Normal build (`swift build --product LiaisonFuzz`): the same entry point, driven by a replay
 // `main` that feeds it every file given (folders are walked): that is how regressions re-run.
 //

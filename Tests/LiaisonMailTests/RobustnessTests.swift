@@ -28,7 +28,7 @@ struct RobustnessTests {
     @Test("a multipart that never closes keeps its first part and says so")
     func unclosedBoundary() throws {
         let bytes = try Robust.read(Robust.regressionFolder.appendingPathComponent("hostile-unclosed-boundary.eml"))
-        let m = Robust.checkContract(bytes, name: "unclosed")
+        let m = Robust.checkContract(bytes, name: "unclosed").message
         #expect(m.text.contains("First part, still readable."))
         #expect(m.issues.contains { $0.kind == .missingBoundary }, "issues: \(m.issues)")
         #expect(!m.issues.contains { $0.isLimit }, "no bound was crossed: \(m.issues)")
@@ -37,18 +37,20 @@ struct RobustnessTests {
     @Test("a base64 attachment of garbage is still listed")
     func base64Garbage() throws {
         let bytes = try Robust.read(Robust.regressionFolder.appendingPathComponent("hostile-base64-garbage.eml"))
-        let m = Robust.checkContract(bytes, name: "base64 garbage")
+        let m = Robust.checkContract(bytes, name: "base64 garbage").message
         #expect(m.attachments.map(\.filename) == ["junk.bin"])
         #expect(!m.issues.contains { $0.isLimit }, "no bound was crossed: \(m.issues)")
     }
 
-    @Test("NUL bytes and lone CRs cross no bound")
+    @Test("NUL bytes and lone CRs cross no bound; NULs do not hide the Subject")
     func controlBytes() throws {
         for name in ["hostile-nul-bytes.eml", "hostile-lone-cr.eml"] {
             let bytes = try Robust.read(Robust.regressionFolder.appendingPathComponent(name))
-            let m = Robust.checkContract(bytes, name: name)
+            let m = Robust.checkContract(bytes, name: name).message
             #expect(!m.issues.contains { $0.isLimit }, "\(name): \(m.issues)")
-            #expect(m.subject != nil, "\(name): the Subject field was lost")
+            // Whether a lone CR ends a line is the parser's choice; a NUL inside a value must not
+            // lose the field.
+            if name == "hostile-nul-bytes.eml" { #expect(m.subject != nil, "the Subject field was lost") }
         }
     }
 
@@ -56,27 +58,27 @@ struct RobustnessTests {
 
     @Test("10,000 nested multiparts: depth bound reported")
     func deepMultipart() {
-        let m = Robust.checkContract(Hostile.nestedMultiparts(10_000), name: "nested multiparts")
+        let m = Robust.checkContract(Hostile.nestedMultiparts(10_000), name: "nested multiparts").message
         #expect(m.issues.contains { $0.kind == .depthLimit }, "issues: \(m.issues)")
         #expect(Robust.treeDepth(m.root) <= ParseLimits.default.maxDepth + 2)
     }
 
     @Test("a 2 MB header field: header bound reported")
     func hugeHeader() {
-        let m = Robust.checkContract(Hostile.hugeHeader(bytes: 2 * 1024 * 1024), name: "2 MB header")
+        let m = Robust.checkContract(Hostile.hugeHeader(bytes: 2 * 1024 * 1024), name: "2 MB header").message
         #expect(m.issues.contains { $0.kind == .headerLimit }, "issues: \(m.issues)")
     }
 
     @Test("10,000 header fields: header bound reported")
     func manyHeaderFields() {
-        let m = Robust.checkContract(Hostile.repeatedField(10_000), name: "10,000 fields")
+        let m = Robust.checkContract(Hostile.repeatedField(10_000), name: "10,000 fields").message
         #expect(m.issues.contains { $0.kind == .headerLimit }, "issues: \(m.issues)")
         #expect(m.header.fields.count <= ParseLimits.default.maxHeaderFields)
     }
 
     @Test("10,000 parts: part bound reported, attachments bounded")
     func manyParts() {
-        let m = Robust.checkContract(Hostile.manyParts(10_000), name: "10,000 parts")
+        let m = Robust.checkContract(Hostile.manyParts(10_000), name: "10,000 parts").message
         #expect(m.issues.contains { $0.kind == .partLimit }, "issues: \(m.issues)")
         #expect(m.attachments.count <= ParseLimits.default.maxParts)
         #expect(m.attachments.count >= 100, "the parts before the bound were dropped: \(m.attachments.count)")
@@ -85,14 +87,14 @@ struct RobustnessTests {
 
     @Test("1,000 nested message/rfc822: depth bound reported")
     func deepRFC822() {
-        let m = Robust.checkContract(Hostile.nestedMessages(1_000), name: "nested rfc822")
+        let m = Robust.checkContract(Hostile.nestedMessages(1_000), name: "nested rfc822").message
         #expect(m.issues.contains { $0.kind == .depthLimit }, "issues: \(m.issues)")
         #expect(m.subject == "level 0")
     }
 
     @Test("an encoded word of 100 KB crosses no bound and keeps the subject")
     func hugeEncodedWord() {
-        let m = Robust.checkContract(Hostile.hugeEncodedWord(bytes: 100 * 1024), name: "100 KB encoded word")
+        let m = Robust.checkContract(Hostile.hugeEncodedWord(bytes: 100 * 1024), name: "100 KB encoded word").message
         #expect(!m.issues.contains { $0.isLimit }, "issues: \(m.issues)")
         // Decoded (中文 × n) or left encoded: either way the subject is there and long.
         #expect((m.subject?.count ?? 0) > 10_000)
@@ -104,7 +106,7 @@ struct RobustnessTests {
         limits.maxTextCharacters = 1_000
         let body = String(repeating: "这是一段很长的正文。", count: 500)   // 5,000 characters
         let bytes = Array("Subject: long\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\(body)\r\n".utf8)
-        let m = Robust.checkContract(bytes, name: "long text", limits: limits)
+        let m = Robust.checkContract(bytes, name: "long text", limits: limits).message
         #expect(m.text.count <= 1_000)
         #expect(m.text.count >= 500, "the text before the bound was dropped")
         #expect(m.issues.contains { $0.isLimit }, "issues: \(m.issues)")
@@ -123,11 +125,14 @@ struct RobustnessTests {
         let perFile = (2_000 + max(1, Robust.corpusFiles().count) - 1) / max(1, Robust.corpusFiles().count)
         // Seeded from the file name: the same inputs on every run and machine.
         var rng = SplitMix64(seed: file.utf8.reduce(0x9E37_79B9_7F4A_7C15) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+        var failures = 0
         for i in 0..<perFile {
             var input = original
             let applied = (0..<Int.random(in: 1...3, using: &rng)).map { _ in Mutator.mutate(&input, using: &rng) }
-            Robust.checkContract(input, name: "\(file) #\(i) [\(applied.joined(separator: ","))]")
-            Robust.checkAgainstTightLimits(input, name: "\(file) #\(i)")
+            let name = "\(file) #\(i) [\(applied.joined(separator: ","))]"
+            let (full, ok) = Robust.checkContract(input, name: name)
+            if !(Robust.checkAgainstTightLimits(input, full: full, name: name) && ok) { failures += 1 }
+            if failures >= 5 { Issue.record("\(file): stopped after 5 failing inputs"); break }
         }
     }
 }
@@ -163,38 +168,56 @@ enum Robust {
 
     static func read(_ url: URL) throws -> [UInt8] { Array(try Data(contentsOf: url)) }
 
-    /// Parses `bytes` twice under `limits` and checks what holds for any input. Returns the message.
+    /// Parses `bytes` under `limits` and checks what holds for any input; with `twice`, parses again
+    /// and compares (determinism). Returns the message, and whether every check passed.
     @discardableResult
-    static func checkContract(_ bytes: [UInt8], name: String, limits: ParseLimits = .default) -> Message {
+    static func checkContract(_ bytes: [UInt8], name: String, limits: ParseLimits = .default,
+                              twice: Bool = true) -> (message: Message, ok: Bool) {
         let clock = ContinuousClock()
-        var m: Message!
-        let elapsed = clock.measure { m = MessageParser.parse(bytes, limits: limits) }
-        #expect(elapsed < timeBudget, "\(name): one parse took \(elapsed)")
-        #expect(m.raw == bytes, "\(name): message.raw is not the input")
-        #expect(m.text.count <= limits.maxTextCharacters,
-                "\(name): text of \(m.text.count) characters, bound \(limits.maxTextCharacters)")
-        #expect(m.attachments.count <= limits.maxParts, "\(name): \(m.attachments.count) attachments")
-        #expect(m.header.fields.count <= limits.maxHeaderFields, "\(name): \(m.header.fields.count) header fields")
-        #expect(treeDepth(m.root) <= 2 * limits.maxDepth + 2, "\(name): tree depth \(treeDepth(m.root))")
-        #expect(partCount(m.root) <= 2 * limits.maxParts + 2, "\(name): \(partCount(m.root)) parts in the tree")
-        let again = MessageParser.parse(bytes, limits: limits)
-        #expect(fingerprint(again) == fingerprint(m), "\(name): parsing twice gave different results")
-        return m
+        var parsed: Message?
+        let elapsed = clock.measure { parsed = MessageParser.parse(bytes, limits: limits) }
+        let m = parsed!
+        var ok = true
+        func expect(_ condition: Bool, _ what: @autoclosure () -> String,
+                    sourceLocation: SourceLocation = #_sourceLocation) {
+            if !condition {
+                ok = false
+                Issue.record("\(name): \(what())", sourceLocation: sourceLocation)
+            }
+        }
+        expect(elapsed < timeBudget, "one parse took \(elapsed)")
+        expect(m.raw == bytes, "message.raw is not the input")
+        expect(m.text.count <= limits.maxTextCharacters,
+               "text of \(m.text.count) characters, bound \(limits.maxTextCharacters)")
+        expect(m.attachments.count <= limits.maxParts, "\(m.attachments.count) attachments, bound \(limits.maxParts)")
+        expect(m.header.fields.count <= limits.maxHeaderFields,
+               "\(m.header.fields.count) header fields, bound \(limits.maxHeaderFields)")
+        expect(treeDepth(m.root) <= 2 * limits.maxDepth + 2, "tree depth \(treeDepth(m.root))")
+        expect(partCount(m.root) <= 2 * limits.maxParts + 2, "\(partCount(m.root)) parts in the tree")
+        if twice {
+            let again = MessageParser.parse(bytes, limits: limits)
+            expect(fingerprint(again) == fingerprint(m), "parsing twice gave different results")
+        }
+        return (m, ok)
     }
 
     /// Bounds only cut: a parse under tight bounds that reports no limit must equal the default parse,
     /// and what the default parse shows beyond a tight bound must be reported by the tight parse.
-    static func checkAgainstTightLimits(_ bytes: [UInt8], name: String) {
-        let full = MessageParser.parse(bytes)
-        let tight = checkContract(bytes, name: "\(name) (tight limits)", limits: tightLimits)
+    static func checkAgainstTightLimits(_ bytes: [UInt8], full: Message, name: String) -> Bool {
+        let (tight, ok) = checkContract(bytes, name: "\(name) (tight limits)", limits: tightLimits, twice: false)
         let tightLimited = tight.issues.contains { $0.isLimit }
         if full.text.count > tightLimits.maxTextCharacters || full.attachments.count > tightLimits.maxParts {
-            #expect(tightLimited, "\(name): a tight bound was crossed without a limit issue: \(tight.issues)")
+            guard tightLimited else {
+                Issue.record("\(name): a tight bound was crossed without a limit issue: \(tight.issues)")
+                return false
+            }
         }
-        if !tightLimited && !full.issues.contains(where: { $0.isLimit }) {
-            #expect(tight.text == full.text && tight.attachments == full.attachments,
-                    "\(name): no bound reported, yet tight limits changed the result")
+        if !tightLimited && !full.issues.contains(where: { $0.isLimit }),
+           tight.text != full.text || tight.attachments != full.attachments {
+            Issue.record("\(name): no bound reported, yet tight limits changed the result")
+            return false
         }
+        return ok
     }
 
     /// Nesting depth of multiparts and enclosed messages, computed without recursion.
@@ -325,7 +348,11 @@ struct SplitMix64: RandomNumberGenerator {
 enum Mutator {
     /// Applies one damage to `bytes`; returns its name (for failure messages).
     static func mutate<R: RandomNumberGenerator>(_ bytes: inout [UInt8], using rng: inout R) -> String {
-        switch Int.random(in: 0..<7, using: &rng) {
+        // The 1,000-fold header is 1 mutation in 40: in a debug build one such input costs as much
+        // as dozens of the others, and ~100 of them are enough to show a quadratic header path.
+        let roll = Int.random(in: 0..<40, using: &rng)
+        if roll == 0 { return repeatHeader(&bytes, using: &rng) }
+        switch roll % 6 {
         case 0:
             bytes.removeSubrange(Int.random(in: 0...bytes.count, using: &rng)...)
             return "truncate"
@@ -351,10 +378,8 @@ enum Mutator {
                 bytes.insert(b, at: Int.random(in: 0...bytes.count, using: &rng))
             }
             return "insert-crlfnul"
-        case 5:
-            return changeBoundary(&bytes, using: &rng)
         default:
-            return repeatHeader(&bytes, using: &rng)
+            return changeBoundary(&bytes, using: &rng)
         }
     }
 
