@@ -7,5 +7,6 @@ struct Liaison: AsyncParsableCommand {
         abstract: "Files a company's external correspondence on cases, tracks recaps and reminds.",
         subcommands: [
             Inspect.self,
+            Bench.self,
         ])
 }
