@@ -124,7 +124,7 @@ struct RobustnessTests {
         let original = try Robust.read(Robust.corpusFolder.appendingPathComponent(file))
         let perFile = (2_000 + max(1, Robust.corpusFiles().count) - 1) / max(1, Robust.corpusFiles().count)
         // Seeded from the file name: the same inputs on every run and machine.
-        var rng = SplitMix64(seed: file.utf8.reduce(0x9E37_79B9_7F4A_7C15) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+        var rng = RobustnessRNG(seed: file.utf8.reduce(0x9E37_79B9_7F4A_7C15) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
         var failures = 0
         for i in 0..<perFile {
             var input = original
@@ -139,7 +139,7 @@ struct RobustnessTests {
 
 // MARK: - Checks
 
-enum Robust {
+fileprivate enum Robust {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let regressionFolder = packageRoot.appendingPathComponent("Tests/Fixtures/fuzz-regressions")
@@ -276,7 +276,7 @@ enum Robust {
 
 // MARK: - Hostile messages
 
-enum Hostile {
+fileprivate enum Hostile {
     static let head = "From: Hostile <h@bad.example>\r\nTo: track@corp.example\r\nDate: Mon, 16 Nov 2026 09:12:33 +0800\r\nMIME-Version: 1.0\r\n"
 
     /// `depth` multiparts, each the only part of the one above it, a text part at the bottom.
@@ -333,7 +333,7 @@ enum Hostile {
 // MARK: - Mutations
 
 /// Seeded PRNG (SplitMix64): the same mutations on every run.
-struct SplitMix64: RandomNumberGenerator {
+fileprivate struct RobustnessRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -345,7 +345,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-enum Mutator {
+fileprivate enum Mutator {
     /// Applies one damage to `bytes`; returns its name (for failure messages).
     static func mutate<R: RandomNumberGenerator>(_ bytes: inout [UInt8], using rng: inout R) -> String {
         // The 1,000-fold header is 1 mutation in 40: in a debug build one such input costs as much
