@@ -6,6 +6,9 @@ struct Liaison: AsyncParsableCommand {
         commandName: "liaison",
         abstract: "Files a company's external correspondence on cases, tracks recaps and reminds.",
         subcommands: [
-            Inspect.self, Fetch.self, Send.self,
+            Inspect.self,
+            Fetch.self,
+            Send.self,
+            Bench.self,
         ])
 }
