@@ -9,7 +9,7 @@ struct TextCollector {
 
     init(limit: Int) { self.limit = limit }
 
-    var result: String { pieces.joined(separator: "\n\n") }
+    var result: String { pieces.joined(separator: Self.separator) }
 
     mutating func collect(_ part: MIMEPart) {
         guard !truncated else { return }
@@ -32,17 +32,25 @@ struct TextCollector {
         }
     }
 
+    /// The separator between pieces in `result`; it counts towards the limit.
+    static let separator = "\n\n"
+
     private mutating func add(_ text: String) {
-        let t = text
-        guard !t.isEmpty else { return }
-        if count + t.count > limit {
-            pieces.append(String(t.prefix(max(0, limit - count))))
+        guard !text.isEmpty else { return }
+        let joint = pieces.isEmpty ? 0 : Self.separator.count
+        let room = limit - count - joint
+        guard room > 0 else {
+            truncated = true
+            return
+        }
+        if text.count > room {
+            pieces.append(String(text.prefix(room)))
             truncated = true
             count = limit
             return
         }
-        pieces.append(t)
-        count += t.count
+        pieces.append(text)
+        count += joint + text.count
     }
 
     /// The alternative to read: one holding text/plain, else one holding HTML, else the last.
