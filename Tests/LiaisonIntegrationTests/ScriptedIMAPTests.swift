@@ -1,6 +1,9 @@
 import Foundation
 import LiaisonTransport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// libcurl against a scripted server: the plaintext-loopback mode, the COPY/STORE/EXPUNGE move
 /// for servers without MOVE, and a tricky FETCH literal travelling through libcurl's header stream.
@@ -82,4 +85,75 @@ import Testing
         let seconds = Date().timeIntervalSince(start)
         #expect(seconds >= 1.5 && seconds < 5, "took \(seconds)s")
     }
+
+    /// A stopped server lets go of everything before `stop()` returns: the session it was serving
+    /// ends (the client reads EOF), the port refuses new connections, and its thread has closed
+    /// its descriptors, so it can never accept on a descriptor number the kernel later reuses for
+    /// another test's listener (which once let a "silent" server's client be answered by the
+    /// literal-serving script of an earlier test).
+    @Test func stopEndsTheSessionAndReleasesTheListener() throws {
+        let server = try ScriptedIMAPServer(respond: Self.respond)
+        let client = try RawClient(port: server.port)
+        defer { client.close() }
+        #expect(try client.readLine() == "* OK scripted IMAP ready\r\n")
+        client.send("a1 CAPABILITY\r\n")
+        #expect(try client.readLine() == "* CAPABILITY IMAP4rev1 UIDPLUS\r\n")
+        #expect(try client.readLine() == "a1 OK done\r\n")
+        #expect(server.stop(timeout: 10), "the server thread did not finish")
+        #expect(try client.readLine() == nil, "the session outlived stop()")
+        #expect(server.stop(timeout: 1), "a second stop() must return at once")
+        do {
+            let late = try RawClient(port: server.port)
+            late.close()
+            Issue.record("a stopped server's port accepted a connection")
+        } catch let error as RawClient.Failure {
+            #expect(error.errno == ECONNREFUSED, "\(error)")
+        }
+        #expect(server.commands == ["CAPABILITY"])
+    }
+}
+
+/// A blocking TCP client for talking to the scripted server byte by byte; reads time out after 5 s.
+private final class RawClient {
+    struct Failure: Error { var what: String; var errno: Int32 }
+    private let fd: Int32
+
+    init(port: UInt16) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(what: "socket", errno: Glibc.errno) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = port.bigEndian
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0 else {
+            let code = Glibc.errno
+            Glibc.close(fd)
+            throw Failure(what: "connect", errno: code)
+        }
+        self.fd = fd
+    }
+
+    func send(_ text: String) {
+        _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// The next line, CRLF included; nil at EOF. Throws on a timeout or a socket error.
+    func readLine() throws -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let n = recv(fd, &byte, 1, 0)
+            if n == 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if n < 0 { throw Failure(what: "recv", errno: Glibc.errno) }
+            line.append(byte)
+            if byte == 0x0A { return String(decoding: line, as: UTF8.self) }
+        }
+    }
+
+    func close() { Glibc.close(fd) }
 }

@@ -3,33 +3,108 @@ import Foundation
 import Glibc
 #endif
 
+/// A listening TCP socket on 127.0.0.1 and the one thread that accepts on it.
+///
+/// The descriptors belong to that thread: it alone closes the listener (after its last `accept`)
+/// and each connection it served; `stop()` only shuts them down, under the lock, while they are
+/// certainly still open. Closing the listener from `stop()` instead, while the thread could still
+/// reach `accept` (still serving its last client, or not yet started), let a stopped server accept
+/// on a descriptor number the kernel had meanwhile given to another test's listener, and answer
+/// that test's client from the wrong script (a "silent" server whose FETCH succeeded).
+final class LoopbackListener: @unchecked Sendable {
+    let port: UInt16
+    private let fd: Int32
+    private let lock = NSLock()
+    private var stopped = false
+    private var listenerOpen = true
+    private var connection: Int32 = -1
+    private var finished = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(backlog: Int32) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RigError("socket failed") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        guard ok == 0, listen(fd, backlog) == 0, withUnsafeMutablePointer(to: &addr, {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }) == 0 else {
+            close(fd)
+            throw RigError("bind/listen failed")
+        }
+        self.fd = fd
+        self.port = UInt16(bigEndian: addr.sin_port)
+    }
+
+    /// Starts the accepting thread. `serve` handles one connection (it must not close it) and
+    /// returns whether to accept another.
+    func start(_ serve: @escaping @Sendable (Int32) -> Bool) {
+        Thread.detachNewThread { [self] in
+            defer {
+                lock.withLock {
+                    close(fd)
+                    listenerOpen = false
+                    finished = true
+                }
+                done.signal()
+            }
+            while true {
+                let c = accept(fd, nil, nil)
+                if c < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                let go = lock.withLock {
+                    if stopped { close(c); return false }
+                    connection = c
+                    return true
+                }
+                guard go else { return }
+                let more = serve(c)
+                lock.withLock {
+                    connection = -1
+                    close(c)
+                }
+                if !more { return }
+            }
+        }
+    }
+
+    /// Stops accepting, ends the connection being served, and waits (up to `timeout` seconds)
+    /// until the thread has closed every descriptor. True when it has.
+    @discardableResult
+    func stop(timeout: Double = 10) -> Bool {
+        let alreadyFinished = lock.withLock {
+            stopped = true
+            if listenerOpen { shutdown(fd, Int32(SHUT_RDWR)) }
+            if connection >= 0 { shutdown(connection, Int32(SHUT_RDWR)) }
+            return finished
+        }
+        if alreadyFinished { return true }
+        guard done.wait(timeout: .now() + timeout) == .success else { return false }
+        done.signal()  // a later stop() returns at once
+        return true
+    }
+}
+
 /// A plaintext IMAP or SMTP server on 127.0.0.1 that greets and answers capability requests
 /// WITHOUT offering STARTTLS, then closes: what a downgrade attack or a misconfigured server
 /// looks like. Serves one connection.
 final class NoTLSServer: @unchecked Sendable {
     let port: UInt16
-    private let listener: Int32
+    private let listener: LoopbackListener
 
     enum Kind { case imap, smtp }
 
     init(_ kind: Kind) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard ok == 0, listen(listener, 4) == 0 else { throw RigError("bind/listen failed") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
-        }
-        self.port = UInt16(bigEndian: addr.sin_port)
-        Thread.detachNewThread {
-            let c = accept(listener, nil, nil)
-            guard c >= 0 else { return }
+        listener = try LoopbackListener(backlog: 4)
+        port = listener.port
+        listener.start { c in
             func say(_ s: String) { _ = s.withCString { send(c, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
             func readLine() -> String? {
                 var line: [UInt8] = []
@@ -59,13 +134,12 @@ final class NoTLSServer: @unchecked Sendable {
                     else { say("502 5.5.2 no\r\n") }
                 }
             }
-            close(c)
+            return false
         }
     }
 
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        listener.stop()
     }
 }
 
@@ -74,38 +148,22 @@ final class NoTLSServer: @unchecked Sendable {
 /// For paths the rig cannot show (a server without MOVE, tricky literals through libcurl).
 final class ScriptedIMAPServer: @unchecked Sendable {
     let port: UInt16
-    private let listener: Int32
+    private let listener: LoopbackListener
     private let lock = NSLock()
     private var received: [String] = []
 
     var commands: [String] { lock.lock(); defer { lock.unlock() }; return received }
 
     init(respond: @escaping @Sendable (_ tag: String, _ command: String) -> String) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard ok == 0, listen(listener, 4) == 0 else { throw RigError("bind/listen failed") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
-        }
-        self.port = UInt16(bigEndian: addr.sin_port)
-        Thread.detachNewThread { [self] in
-            while true {
-                let c = accept(listener, nil, nil)
-                guard c >= 0 else { return }
-                serve(c, respond)
-            }
+        listener = try LoopbackListener(backlog: 4)
+        port = listener.port
+        listener.start { [self] c in
+            serve(c, respond)
+            return true
         }
     }
 
     private func serve(_ c: Int32, _ respond: (String, String) -> String) {
-        defer { close(c) }
         func say(_ s: String) {
             let bytes = Array(s.utf8)
             var off = 0
@@ -132,8 +190,10 @@ final class ScriptedIMAPServer: @unchecked Sendable {
         }
     }
 
-    func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+    /// Stops accepting and ends the session being served; returns once the server's thread has
+    /// closed its sockets (true), or after `timeout` seconds (false).
+    @discardableResult
+    func stop(timeout: Double = 10) -> Bool {
+        listener.stop(timeout: timeout)
     }
 }
