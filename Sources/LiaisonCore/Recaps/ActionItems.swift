@@ -239,7 +239,7 @@ public enum ActionItemReader {
 
     static func trimEnd(_ s: String) -> String {
         var t = s
-        while let last = t.last, "。.;,:、 ".contains(last) { t.removeLast() }
+        while let last = t.last, "。.;,:、 -–—/|".contains(last) { t.removeLast() }
         return t
     }
 
