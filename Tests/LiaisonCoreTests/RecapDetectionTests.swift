@@ -47,6 +47,18 @@ struct RecapDetectionTests {
         // A window stated but unreadable, or no time at all with silence as consent: still a recap, unresolved.
         ("如有异议请于下下周回复，逾期视为确认。", .closes(nil)),
         ("以上为会议结论，逾期未回复视为确认。", .closes(nil)),
+        ("如有异议请于月中前回复。", .closes(nil)),
+        ("If you disagree, please reply by the agreed date.", .closes(nil)),
+        // More ways staff write the window.
+        ("对上述结论如有不同意见的，请在两个工作日内反馈。", .closes("2026-11-19T23:59:59+08:00")),
+        ("如有异议，请于11月20日(周五)前书面提出。", .closes("2026-11-20T23:59:59+08:00")),
+        ("請各位於11月19日下班前回覆，逾期視為無異議。", .closes("2026-11-19T18:00:00+08:00")),
+        ("Please confirm the above by Nov 20. If we do not hear from you by then, the minutes will be deemed accepted.",
+         .closes("2026-11-20T23:59:59+08:00")),
+        ("In case of any disagreement, please let me know before Thursday.", .closes("2026-11-19T23:59:59+08:00")),
+        ("Please send comments by Wednesday 17:00; otherwise we will assume you agree.", .closes("2026-11-18T17:00:00+08:00")),
+        ("如有异议请在本周内提出", .closes("2026-11-22T23:59:59+08:00")),
+        ("如有异议，请尽快回复。", .notRecap),
         // Questions are not objection windows.
         ("如有疑问请联系我，电话13800000000。", .notRecap),
         ("如有问题请于今日内联系张伟。", .notRecap),

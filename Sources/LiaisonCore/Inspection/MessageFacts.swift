@@ -138,12 +138,40 @@ public struct RecapFacts: Sendable, Codable, Equatable {
         public var task: String
         public var due: String?
         public var dueNote: String?
+
+        enum CodingKeys: String, CodingKey { case number, owner, department, ownerAddress, task, due, dueNote }
+
+        /// Every key, `null` when absent.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(number, forKey: .number)
+            try c.encode(owner, forKey: .owner)
+            try c.encode(department, forKey: .department)
+            try c.encode(ownerAddress, forKey: .ownerAddress)
+            try c.encode(task, forKey: .task)
+            try c.encode(due, forKey: .due)
+            try c.encode(dueNote, forKey: .dueNote)
+        }
     }
     public var objectionDeadline: String?
     public var objectionDeadlineNote: String?
     public var nextContact: String?
     public var nextContactNote: String?
     public var actionItems: [Item]
+
+    enum CodingKeys: String, CodingKey {
+        case objectionDeadline, objectionDeadlineNote, nextContact, nextContactNote, actionItems
+    }
+
+    /// Every key, `null` when absent.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(objectionDeadline, forKey: .objectionDeadline)
+        try c.encode(objectionDeadlineNote, forKey: .objectionDeadlineNote)
+        try c.encode(nextContact, forKey: .nextContact)
+        try c.encode(nextContactNote, forKey: .nextContactNote)
+        try c.encode(actionItems, forKey: .actionItems)
+    }
 
     /// The facts of a read recap, with instants in `zone`.
     public init(_ r: Recap, zone: TimeZone) {

@@ -74,6 +74,12 @@ public enum ObjectionWindow {
         guard let invitation = found.invitation else { return false }
         // Without a Date there is nothing to resolve against, but the words still name a time.
         let probe = sentAt ?? Date(timeIntervalSince1970: 1_767_225_600)
-        return !resolver.find(in: invitation, sentAt: probe).isEmpty
+        if !resolver.find(in: invitation, sentAt: probe).isEmpty { return true }
+        // A time the resolver cannot read (请于月中前回复) is still a window: a recap whose deadline
+        // is noted as unreadable, never a guess.
+        return TextFold.firstMatch(limitWords, in: invitation) != nil
     }
+
+    /// 于/在/請於 … 内/前/为止, within/by/before/until: the shape of a time limit.
+    static let limitWords = #"(于|於|在)[^,;。]{0,16}?(内|內|前|为止|為止)|\b(within|by|before|until|no later than)\b"#
 }
