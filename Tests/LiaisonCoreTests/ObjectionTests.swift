@@ -64,6 +64,16 @@ struct ObjectionTests {
         #expect(f.objectedItems == [3])
     }
 
+    @Test("an HTML reply's Gmail quote is not the customer's own words")
+    func htmlQuote() {
+        let f = facts(reply("<div>收到，无异议。</div><div class=\"gmail_quote\"><div>On Tue, 17 Nov 2026 at 15:40, 张伟 "
+                            + "&lt;zhang.wei@corp.example&gt; wrote:</div><blockquote>第③点有异议</blockquote></div>", html: true))
+        #expect(f.objection == false)
+        let g = facts(reply("<div>第2条不同意。</div><div class=\"gmail_quote\"><div>On Tue, 17 Nov 2026 at 15:40, 张伟 "
+                            + "&lt;zhang.wei@corp.example&gt; wrote:</div><blockquote>②同步单号</blockquote></div>", html: true))
+        #expect(g.objection == true && g.objectedItems == [2])
+    }
+
     @Test("auto-replies never object")
     func autoReply() {
         let f = facts(reply("不同意", subject: "自动回复: 会议纪要"))

@@ -100,6 +100,18 @@ struct RecapDetectionTests {
         #expect(f.recap?.actionItems.map(\.due) == ["2026-11-19T17:00:00+08:00", "2026-11-20T23:59:59+08:00"])
     }
 
+    @Test("an HTML-only recap with an ordered list: items numbered by the list")
+    func htmlOrderedList() {
+        let f = facts(recapMail("<div>如有异议请于今日内回复：</div><ol><li>更换设备（负责人：王芳，截止时间：周四）</li>"
+                                + "<li>同步单号（负责人：物流部赵强）</li></ol>", html: true))
+        #expect(f.kind == .recap)
+        #expect(f.recap?.actionItems.map(\.number) == [1, 2])
+        #expect(f.recap?.actionItems.map(\.task) == ["更换设备", "同步单号"])
+        #expect(f.recap?.actionItems.map(\.due) == ["2026-11-19T23:59:59+08:00", nil])
+        #expect(f.recap?.actionItems.map(\.department) == [nil, "物流部"])
+        #expect(f.recap?.actionItems.last?.ownerAddress == "zhao.qiang@corp.example")
+    }
+
     @Test("a recap's own window counts even with the customer's mail quoted below")
     func recapAboveQuote() {
         let f = facts(recapMail("如有异议请于今日内回复：\n①更换设备，负责人：王芳\n\n-----Original Message-----\nFrom: 王磊\n第③点有异议"))
