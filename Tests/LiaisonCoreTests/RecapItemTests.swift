@@ -152,5 +152,9 @@ struct RecapItemTests {
         #expect(r?.nextContactNote?.contains("另行通知") == true)
         let none = RecapReader.read(text: "如有异议请于今日内回复。", sentAt: recapSent, resolver: recapResolver, staff: [:])
         #expect(none?.nextContact == nil && none?.nextContactNote == nil)
+        let mention = RecapReader.read(text: "如有异议请于今日内回复。\n下次沟通时我们再确认细节。", sentAt: recapSent, resolver: recapResolver, staff: [:])
+        #expect(mention?.nextContact == nil && mention?.nextContactNote == nil)
+        let spaced = RecapReader.read(text: "如有异议请于今日内回复。\n下次会议定在周五上午9点", sentAt: recapSent, resolver: recapResolver, staff: [:])
+        #expect(recapISO(spaced?.nextContact?.instant) == "2026-11-20T09:00:00+08:00")
     }
 }

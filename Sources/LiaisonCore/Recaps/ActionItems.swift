@@ -34,7 +34,7 @@ public struct ActionItem: Sendable, Equatable {
 /// 、 and dashes, alike.
 public enum ActionItemReader {
     static let ownerLabels = ["负责人", "負責人", "责任人", "責任人", "执行人", "執行人", "对接人", "對接人",
-                              "负责部门/人", "owner", "responsible", "assignee", "person in charge"]
+                              "owner", "responsible", "assignee", "person in charge"]
     static let dueLabels = ["截止时间", "截止時間", "截止日期", "截止", "截至", "完成时间", "完成時間", "完成日期",
                             "期限", "时限", "時限", "due date", "due", "deadline"]
     static let separators: Set<Character> = [",", ";", ":", "(", ")", "[", "]", "/", "|", "，", "；", "：", "（", "）",

@@ -54,11 +54,15 @@ public enum RecapReader {
         guard let (r, _) = hits.min(by: { $0.0.lowerBound < $1.0.lowerBound || ($0.0.lowerBound == $1.0.lowerBound && $0.1.count > $1.1.count) })
         else { return (nil, nil) }
         let offset = lower.distance(from: lower.startIndex, to: r.upperBound)
-        var rest = Substring(text.dropFirst(offset))
+        var rest = Substring(text.dropFirst(offset)).drop(while: { $0 == " " })
+        let explicit = rest.first == ":"
         rest = rest.drop(while: { $0 == ":" || $0 == " " || $0 == "为" || $0 == "是" || $0 == "在" })
-        let value = String(rest.prefix(while: { !"。;\n".contains($0) }))
-            .trimmingCharacters(in: .whitespaces)
-        let (d, note) = ActionItemReader.resolveDue(ActionItemReader.trimEnd(value), resolver: resolver, sentAt: sentAt, what: "next contact")
+        let value = ActionItemReader.trimEnd(String(rest.prefix(while: { !"。;\n".contains($0) }))
+            .trimmingCharacters(in: .whitespaces))
+        // 下次沟通时我们再确认 mentions the next call without stating it: no fact, no note. A label
+        // with a colon (下次沟通时间:另行通知) states one, and an unreadable value is noted.
+        if !explicit, resolver.find(in: value, sentAt: sentAt ?? Date(timeIntervalSince1970: 0)).isEmpty { return (nil, nil) }
+        let (d, note) = ActionItemReader.resolveDue(value, resolver: resolver, sentAt: sentAt, what: "next contact")
         return (d, note.map { $0.replacingOccurrences(of: "due date", with: "next contact") })
     }
 }
