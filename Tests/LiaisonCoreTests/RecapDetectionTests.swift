@@ -89,6 +89,30 @@ struct RecapDetectionTests {
         }
     }
 
+    @Test("a long line of owner-like words is read in bounded time", .timeLimit(.minutes(1)))
+    func hostileItem() {
+        let byLine = "①" + String(repeating: "x, by y, by ", count: 20_000)
+        let f = facts(recapMail("如有异议请于今日内回复：\n" + byLine))
+        #expect(f.recap?.actionItems.count == 1)
+        #expect(f.recap?.actionItems.first?.owner == "y")
+        let noLabels = facts(recapMail("如有异议请于今日内回复：\n①" + String(repeating: "x by 11月20日 ", count: 20_000)))
+        #expect(noLabels.recap?.actionItems.first?.dueNote?.contains("longer than") == true)
+    }
+
+    @Test("many items are read in bounded time", .timeLimit(.minutes(1)))
+    func hostileItems() {
+        let manyItems = String(repeating: "①a,负责人:王芳,截止时间:周三\n", count: 2_000)
+        let f = facts(recapMail("如有异议请于今日内回复：\n" + manyItems))
+        #expect(f.recap?.actionItems.count == 2_000)
+        #expect(f.recap?.actionItems.last?.due == "2026-11-18T23:59:59+08:00")
+    }
+
+    @Test("many disagreement words and quote-like lines are read in bounded time", .timeLimit(.minutes(1)))
+    func hostileReply() {
+        #expect(facts(reply(String(repeating: "没有异议", count: 30_000) + "有异议")).objection == true)
+        #expect(QuotedText.strip(String(repeating: "From: a\n", count: 50_000)).isEmpty == false)
+    }
+
     @Test("an HTML-only recap is read like a plain one")
     func htmlOnly() {
         let f = facts(recapMail("<html><body><p>王总您好，如有异议请于今日内回复：</p><p>①免费更换设备12台，负责人：售后部王芳，截止时间：11月19日17:00；</p>"

@@ -135,6 +135,9 @@ public enum ActionItemReader {
         return (a, 1)
     }
 
+    /// Longer task texts are not searched for a date (no item is that long; hostile text is).
+    static let maxTaskLengthForDates = 2_000
+
     /// Reads one item's text. `staff` is the directory (name → address).
     public static func read(number: Int, body: String, staff: [String: String],
                             resolver: DeadlineResolver, sentAt: Date?) -> ActionItem {
@@ -162,6 +165,8 @@ public enum ActionItemReader {
         if let d = dues.first {
             let raw = value(chars, from: d.valueStart, stopAt: starts.filter { $0 > d.start }, allowColon: true)
             (due, note) = resolveDue(raw, resolver: resolver, sentAt: sentAt, what: "the due date")
+        } else if task.count > maxTaskLengthForDates {
+            note = "no due date read: the item's text is longer than \(maxTaskLengthForDates) characters"
         } else {
             (due, note) = resolveDue(task, resolver: resolver, sentAt: sentAt, what: "the task")
         }
@@ -187,14 +192,17 @@ public enum ActionItemReader {
     /// where their values start (past `:` `为` `是` `=` and spaces).
     static func labelPositions(_ chars: [Character], _ labels: [String], byIsOwner: Bool,
                                resolver: DeadlineResolver) -> [Label] {
-        let lower = chars.map { Character($0.lowercased()) }
+        let lower = chars.map { $0.isASCII && $0.isUppercase ? Character($0.lowercased()) : $0 }
+        let longestFirst = labels.sorted(by: { $0.count > $1.count })
         var out: [Label] = []
+        var byProbes = 0
         var i = 0
-        while i < chars.count {
+        // The first two labels are all the reader uses (the label, and where its value must stop).
+        while i < chars.count, out.count < 2 {
             let atSegmentStart = i == 0 || separators.contains(chars[i - 1])
             var matched: Int?
             if atSegmentStart {
-                for l in labels.sorted(by: { $0.count > $1.count }) where matches(lower, l, at: i) {
+                for l in longestFirst where matches(lower, l, at: i) {
                     let end = i + l.count
                     // English words need a boundary after them.
                     if l.first!.isASCII, end < chars.count, chars[end].isLetter { continue }
@@ -204,8 +212,10 @@ public enum ActionItemReader {
                 var j = i - 1
                 while j >= 0, chars[j] == " " { j -= 1 }
                 let afterRealSeparator = j < 0 || separators.contains(chars[j])
-                if matched == nil, byIsOwner, afterRealSeparator, matches(lower, "by ", at: i) {
-                    let rest = String(chars[(i + 3)...])
+                if matched == nil, byIsOwner, afterRealSeparator, byProbes < 20, matches(lower, "by ", at: i) {
+                    byProbes += 1
+                    // Only the words right after "by" decide (bounded, so a long line stays linear).
+                    let rest = String(chars[(i + 3)..<min(chars.count, i + 43)])
                     let startsWithDeadline = resolver.find(in: rest, sentAt: Date(timeIntervalSince1970: 0))
                         .first.map { $0.range.lowerBound == rest.startIndex } ?? false
                     if !startsWithDeadline { matched = i + 2 }
@@ -225,9 +235,12 @@ public enum ActionItemReader {
     }
 
     static func matches(_ chars: [Character], _ word: String, at i: Int) -> Bool {
-        let w = Array(word)
-        guard i + w.count <= chars.count else { return false }
-        return Array(chars[i..<(i + w.count)]) == w
+        var k = i
+        for c in word {
+            guard k < chars.count, chars[k] == c else { return false }
+            k += 1
+        }
+        return true
     }
 
     /// A label's value: up to the next value separator or the next label.

@@ -56,22 +56,19 @@ public enum ObjectionReader {
     static func asserts(_ clause: String) -> Bool {
         let lower = clause.lowercased()
         if TextFold.firstMatch(conditional, in: lower) != nil { return false }
-        var chinese = false
-        for marker in markersCN {
-            var search = lower.startIndex..<lower.endIndex
-            while let r = lower.range(of: marker, range: search) {
-                search = r.upperBound..<lower.endIndex
-                // 不同意 inside 不同意见 is read as 不同意见; 有误 inside 无误 is negated below.
-                if marker == "不同意", lower[r.upperBound...].first.map({ "见見".contains($0) }) == true { continue }
-                let before = String(lower[..<r.lowerBound])
-                let stripped = before.hasSuffix("有") ? String(before.dropLast()) : before
-                if negatorsCN.contains(where: { stripped.hasSuffix($0) }) || negatorsCN.contains(where: { before.hasSuffix($0) }) {
-                    continue
-                }
-                chinese = true
+        let chars = Array(lower)
+        for marker in markersCN.map(Array.init) {
+            var i = 0
+            while let at = find(marker, in: chars, from: i) {
+                i = at + marker.count
+                // 不同意 inside 不同意见 is read as 不同意见.
+                if marker == Array("不同意"), i < chars.count, "见見".contains(chars[i]) { continue }
+                let before = String(chars[max(0, at - 8)..<at])
+                let withoutYou = before.hasSuffix("有") ? String(before.dropLast()) : before
+                if negatorsCN.contains(where: { withoutYou.hasSuffix($0) || before.hasSuffix($0) }) { continue }
+                return true
             }
         }
-        if chinese { return true }
         let negatedRanges = TextFold.matches(negatedEN, in: lower)
         for p in markersEN {
             for r in TextFold.matches(p, in: lower) where !negatedRanges.contains(where: { $0.overlaps(r) }) {
@@ -79,6 +76,17 @@ public enum ObjectionReader {
             }
         }
         return false
+    }
+
+    /// The first index at or after `from` where `word` starts in `chars`.
+    static func find(_ word: [Character], in chars: [Character], from: Int) -> Int? {
+        guard let first = word.first, !word.isEmpty else { return nil }
+        var i = from
+        while i + word.count <= chars.count {
+            if chars[i] == first, Array(chars[i..<(i + word.count)]) == word { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// Item numbers named in a clause: 第③点, 第3条, 第三项, ③, item 3, point 3, #3.
