@@ -202,16 +202,22 @@ public enum ActionItemReader {
             let atSegmentStart = i == 0 || separators.contains(chars[i - 1])
             var matched: Int?
             if atSegmentStart {
-                for l in longestFirst where matches(lower, l, at: i) {
-                    let end = i + l.count
-                    // English words need a boundary after them.
-                    if l.first!.isASCII, end < chars.count, chars[end].isLetter { continue }
-                    matched = end
-                    break
-                }
                 var j = i - 1
                 while j >= 0, chars[j] == " " { j -= 1 }
                 let afterRealSeparator = j < 0 || separators.contains(chars[j])
+                for l in longestFirst where matches(lower, l, at: i) {
+                    let end = i + l.count
+                    if l.first!.isASCII {
+                        // English words need a boundary after them, and a separator before them or a
+                        // colon after them: "owner: Li Lei", "(due Friday)", not "the owner manual".
+                        if end < chars.count, chars[end].isLetter { continue }
+                        var k = end
+                        while k < chars.count, chars[k] == " " { k += 1 }
+                        if !afterRealSeparator, !(k < chars.count && chars[k] == ":") { continue }
+                    }
+                    matched = end
+                    break
+                }
                 if matched == nil, byIsOwner, afterRealSeparator, byProbes < 20, matches(lower, "by ", at: i) {
                     byProbes += 1
                     // Only the words right after "by" decide (bounded, so a long line stays linear).
