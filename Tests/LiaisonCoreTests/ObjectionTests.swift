@@ -41,6 +41,8 @@ struct ObjectionTests {
         ("收到，谢谢。\n\n> 第③点有异议", false, []),
         ("好的，已确认。\n\n-----原始邮件-----\n发件人: 王磊\n第③点有异议", false, []),
         ("第２条有异议。", true, [2]),
+        ("Thanks. We have no objection to the minutes\nas written.", false, []),
+        ("关于第2条，\n我们不同意。", true, [2]),
     ] as [(String, Bool, [Int])])
     func assertion(_ body: String, _ objects: Bool, _ itemsNamed: [Int]) {
         let f = facts(reply(body))

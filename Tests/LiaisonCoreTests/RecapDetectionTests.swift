@@ -59,6 +59,10 @@ struct RecapDetectionTests {
         ("Please send comments by Wednesday 17:00; otherwise we will assume you agree.", .closes("2026-11-18T17:00:00+08:00")),
         ("如有异议请在本周内提出", .closes("2026-11-22T23:59:59+08:00")),
         ("如有异议，请尽快回复。", .notRecap),
+        // Hard-wrapped by the mail client.
+        ("Thanks for the call. If you disagree with any of the above, please reply by end of\ntoday.\n1. Replace 12 units, owner: Li Lei",
+         .closes("2026-11-17T23:59:59+08:00")),
+        ("各位好，本次会议结论如下，如有异议，\n请于11月20日前回复。", .closes("2026-11-20T23:59:59+08:00")),
         // Questions are not objection windows.
         ("如有疑问请联系我，电话13800000000。", .notRecap),
         ("如有问题请于今日内联系张伟。", .notRecap),

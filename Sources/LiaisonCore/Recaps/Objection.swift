@@ -35,7 +35,7 @@ public enum ObjectionReader {
         let own = TextFold.fold(QuotedText.strip(text))
         var objects = false
         var items: Set<Int> = []
-        for sentence in TextFold.sentences(own) {
+        for sentence in TextFold.sentences(TextFold.unwrap(own)) {
             let clauses = clauses(of: sentence)
             for (k, clause) in clauses.enumerated() where asserts(clause) {
                 objects = true

@@ -36,7 +36,7 @@ public enum ObjectionWindow {
 
     /// The window in `text` (folded, quotes stripped), or nil when it states none.
     public static func find(in text: String) -> Found? {
-        let sentences = TextFold.sentences(text)
+        let sentences = TextFold.sentences(TextFold.unwrap(text))
         var invitation: String?
         var silence: [String] = []
         var silenceFound = false

@@ -39,6 +39,28 @@ enum TextFold {
         return out.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
+    /// Joins hard-wrapped prose lines, so a sentence broken by a mail client still reads as one:
+    /// a line ending in a letter is joined to a next line starting with a lowercase ASCII letter
+    /// ("please reply by end of" + "today."), and a line ending in a comma (`,` `，`) to the next
+    /// line unless that one is a numbered item.
+    static func unwrap(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var out = ""
+        for (k, line) in lines.enumerated() {
+            out += line
+            guard k + 1 < lines.count else { break }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let next = lines[k + 1].drop(while: { $0 == " " })
+            let lastChar = trimmed.last
+            let joinProse = lastChar.map { $0.isLetter && $0.isASCII } == true
+                && next.first.map { $0.isASCII && $0.isLowercase } == true
+            let joinComma = (lastChar == "," || lastChar == "，") && !next.isEmpty
+                && ActionItemReader.marker(next) == nil && next.first.flatMap(ActionItemReader.circledValue) == nil
+            out += joinProse || joinComma ? " " : "\n"
+        }
+        return out
+    }
+
     /// The first match of a case-insensitive regular expression, as a range of `s`.
     static func firstMatch(_ pattern: String, in s: String) -> Range<String.Index>? {
         guard let re = regex(pattern) else { return nil }
