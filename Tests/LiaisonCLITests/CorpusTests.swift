@@ -9,8 +9,7 @@ import Testing
 @Suite("Corpus facts")
 struct CorpusTests {
     /// Keys whose facts later issues add; until then they are reported, not compared.
-    /// (recap and objection: the recap issue, #5.)
-    static let pendingKeys: Set<String> = ["recap", "objection"]
+    static let pendingKeys: Set<String> = []
 
     @Test("the corpus folder is found and not empty")
     func corpusIsThere() {
@@ -30,7 +29,6 @@ struct CorpusTests {
         var problems: [String] = []
         for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
             if Self.pendingKeys.contains(key) { continue }
-            if key == "kind", value as? String == MessageKind.recap.rawValue { continue }   // recap detection: #5
             if key == "textContains" {
                 for needle in value as? [String] ?? [] where !facts.text.contains(needle) {
                     problems.append("$.text: does not contain \(needle)")

@@ -36,6 +36,15 @@ public struct MessageFacts: Sendable, Codable, Equatable {
     public var attachments: [Attachment]
     public var forwarded: Forwarded?
     public var bounce: Bounce?
+    /// The recap's facts when `kind` is `recap`, else nil.
+    public var recap: RecapFacts?
+    /// For every message that is not a recap: true when it replies to something (In-Reply-To,
+    /// References, or a Re:/回复: subject) and its own text asserts disagreement (not negated, not
+    /// conditional); false otherwise. nil for a recap. Whether it falls inside a recap's window,
+    /// and whether the sender is the recap's counterparty, is decided at filing.
+    public var objection: Bool?
+    /// The numbered items an objection names (第③点 → 3); empty when none or not an objection.
+    public var objectedItems: [Int]
     /// What the parser tolerated or bounded, e.g. "partLimit: more than 2000 body parts…".
     public var issues: [String]
     public var text: String
@@ -66,11 +75,29 @@ public struct MessageFacts: Sendable, Codable, Equatable {
         }
         issues = m.issues.map(\.description)
         text = m.text
+
+        let zone = TimeZone(identifier: org.timeZone) ?? TimeZone(secondsFromGMT: 0)!
+        let resolver = DeadlineResolver(organization: org, calendar: org.calendar)
+            ?? DeadlineResolver(timeZone: zone, workdayEnd: ClockTime(hour: 18)!, calendar: org.calendar)
+        recap = nil
+        objection = nil
+        objectedItems = []
+        if kind == .correspondence, senderTrusted,
+           let r = RecapReader.read(text: m.text, sentAt: m.date?.date, resolver: resolver, staff: org.staff) {
+            kind = .recap
+            recap = RecapFacts(r, zone: zone)
+        } else {
+            let reply = kind == .correspondence && ObjectionReader.isReply(m)
+            let assertion = reply ? ObjectionReader.read(m.text) : nil
+            objection = assertion?.objects ?? false
+            objectedItems = assertion?.objects == true ? assertion!.items : []
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case subject, from, to, cc, date, messageID, inReplyTo, references, kind, senderTrusted,
-             threadSubject, caseTag, category, attachments, forwarded, bounce, issues, text
+             threadSubject, caseTag, category, attachments, forwarded, bounce, recap, objection, objectedItems,
+             issues, text
     }
 
     /// Encodes every key, with `null` for absent values, so scripts see a stable shape.
@@ -92,7 +119,70 @@ public struct MessageFacts: Sendable, Codable, Equatable {
         try c.encode(attachments, forKey: .attachments)
         try c.encode(forwarded, forKey: .forwarded)
         try c.encode(bounce, forKey: .bounce)
+        try c.encode(recap, forKey: .recap)
+        try c.encode(objection, forKey: .objection)
+        try c.encode(objectedItems, forKey: .objectedItems)
         try c.encode(issues, forKey: .issues)
         try c.encode(text, forKey: .text)
+    }
+}
+
+/// A recap as `liaison inspect` shows it (keys of shared/corpus/*.expect.json): instants as
+/// ISO 8601 in the organisation's zone; a `…Note` says why an instant is missing.
+public struct RecapFacts: Sendable, Codable, Equatable {
+    public struct Item: Sendable, Codable, Equatable {
+        public var number: Int
+        public var owner: String?
+        public var department: String?
+        public var ownerAddress: String?
+        public var task: String
+        public var due: String?
+        public var dueNote: String?
+
+        enum CodingKeys: String, CodingKey { case number, owner, department, ownerAddress, task, due, dueNote }
+
+        /// Every key, `null` when absent.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(number, forKey: .number)
+            try c.encode(owner, forKey: .owner)
+            try c.encode(department, forKey: .department)
+            try c.encode(ownerAddress, forKey: .ownerAddress)
+            try c.encode(task, forKey: .task)
+            try c.encode(due, forKey: .due)
+            try c.encode(dueNote, forKey: .dueNote)
+        }
+    }
+    public var objectionDeadline: String?
+    public var objectionDeadlineNote: String?
+    public var nextContact: String?
+    public var nextContactNote: String?
+    public var actionItems: [Item]
+
+    enum CodingKeys: String, CodingKey {
+        case objectionDeadline, objectionDeadlineNote, nextContact, nextContactNote, actionItems
+    }
+
+    /// Every key, `null` when absent.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(objectionDeadline, forKey: .objectionDeadline)
+        try c.encode(objectionDeadlineNote, forKey: .objectionDeadlineNote)
+        try c.encode(nextContact, forKey: .nextContact)
+        try c.encode(nextContactNote, forKey: .nextContactNote)
+        try c.encode(actionItems, forKey: .actionItems)
+    }
+
+    /// The facts of a read recap, with instants in `zone`.
+    public init(_ r: Recap, zone: TimeZone) {
+        func iso(_ d: Deadline?) -> String? { d.map { ISOTime.string($0.instant, in: zone) } }
+        objectionDeadline = iso(r.objectionDeadline)
+        objectionDeadlineNote = r.objectionDeadlineNote
+        nextContact = iso(r.nextContact)
+        nextContactNote = r.nextContactNote
+        actionItems = r.actionItems.map {
+            Item(number: $0.number, owner: $0.owner, department: $0.department, ownerAddress: $0.ownerAddress,
+                 task: $0.task, due: iso($0.due), dueNote: $0.dueNote)
+        }
     }
 }

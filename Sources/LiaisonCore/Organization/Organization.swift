@@ -15,10 +15,17 @@ public struct Organization: Sendable, Equatable {
     public var workdayEnd: String
     /// Extra category keywords from the configuration: category → words, added to the defaults.
     public var categoryKeywords: [String: [String]]
+    /// The staff directory (`[staff]`): a person's name as written in recaps → their address, so
+    /// an action item's owner can be reminded. Names also help split `售后部王芳` into department
+    /// and person.
+    public var staff: [String: String]
+    /// Working days for N个工作日内 (`organization.calendar`; default the built-in mainland-China one).
+    public var calendar: WorkCalendar
 
     public init(name: String, internalDomains: [String], trackingAddress: String, authservID: String,
                 timeZone: String = "Asia/Shanghai", workdayStart: String = "09:00", workdayEnd: String = "18:00",
-                categoryKeywords: [String: [String]] = [:]) {
+                categoryKeywords: [String: [String]] = [:], staff: [String: String] = [:],
+                calendar: WorkCalendar = .mainlandChina) {
         self.name = name
         self.internalDomains = internalDomains.map { $0.lowercased() }
         self.trackingAddress = trackingAddress.lowercased()
@@ -27,6 +34,8 @@ public struct Organization: Sendable, Equatable {
         self.workdayStart = workdayStart
         self.workdayEnd = workdayEnd
         self.categoryKeywords = categoryKeywords
+        self.staff = staff
+        self.calendar = calendar
     }
 
     /// True when the address belongs to one of the internal domains (subdomains excluded).

@@ -74,8 +74,52 @@ public struct LiaisonConfig: @unchecked Sendable {
             let cr = TableReader(table: cats, prefix: "categories")
             for key in cats.keys { keywords[key] = try cr.stringArray(key) }
         }
+        let calendar = try workCalendar(path: try r.optionalString("calendar"))
         return Organization(name: name, internalDomains: domains, trackingAddress: tracking, authservID: authserv,
-                            timeZone: tz, workdayStart: start, workdayEnd: end, categoryKeywords: keywords)
+                            timeZone: tz, workdayStart: start, workdayEnd: end, categoryKeywords: keywords,
+                            staff: try staff(), calendar: calendar)
+    }
+
+    /// The `[staff]` section: name = "address" pairs (absent: an empty directory).
+    func staff() throws -> [String: String] {
+        guard let node = document["staff"] else { return [:] }
+        guard let table = node.table else {
+            throw ConfigError(key: "staff", problem: "must be a table", fix: "write a [staff] section of `\"王芳\" = \"wang.fang@corp.example\"` lines")
+        }
+        var out: [String: String] = [:]
+        for name in table.keys {
+            let key = "staff.\(name)"
+            guard let address = table[name]?.string else {
+                throw ConfigError(key: key, problem: "must be an address in quotes", fix: "write `\"\(name)\" = \"name@corp.example\"`")
+            }
+            let a = address.trimmingCharacters(in: .whitespaces)
+            guard a.contains("@"), !a.contains(" "), !a.hasPrefix("@"), !a.hasSuffix("@") else {
+                throw ConfigError(key: key, problem: "`\(address)` is not an address", fix: "write the person's mail address, e.g. \"name@corp.example\"")
+            }
+            out[name.trimmingCharacters(in: .whitespaces)] = a.lowercased()
+        }
+        return out
+    }
+
+    /// `organization.calendar`: a file in the format of deploy/calendar-cn.txt, relative to the
+    /// configuration file's folder unless absolute; absent → the built-in mainland-China calendar.
+    func workCalendar(path: String?) throws -> WorkCalendar {
+        guard let path else { return .mainlandChina }
+        var full = path
+        if !path.hasPrefix("/"), let base = self.path {
+            full = URL(fileURLWithPath: base).deletingLastPathComponent().appendingPathComponent(path).path
+        }
+        guard let data = FileManager.default.contents(atPath: full) else {
+            throw ConfigError(key: "organization.calendar", problem: "cannot read \(full)", fix: "name a readable calendar file (see deploy/calendar-cn.txt), or remove the key to use the built-in one")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(key: "organization.calendar", problem: "\(full) is not UTF-8", fix: "save the calendar file as UTF-8")
+        }
+        do {
+            return try WorkCalendar(parsing: text)
+        } catch {
+            throw ConfigError(key: "organization.calendar", problem: "\(full): \(error)", fix: "correct the file in the format of deploy/calendar-cn.txt")
+        }
     }
 }
 

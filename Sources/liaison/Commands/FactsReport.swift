@@ -30,6 +30,20 @@ enum FactsReport {
         if let b = f.bounce {
             rows.append(("Bounce", "\(b.recipient ?? "?") status \(b.status ?? "?") for \(b.originalMessageID ?? "?")"))
         }
+        if let r = f.recap {
+            rows.append(("Objection window", r.objectionDeadline.map { "closes \($0)" } ?? (r.objectionDeadlineNote ?? "(none)")))
+            rows.append(("Next contact", r.nextContact ?? r.nextContactNote ?? ""))
+            for item in r.actionItems {
+                var who = item.owner ?? "(no owner)"
+                if let d = item.department { who = "\(who) (\(d))" }
+                if let a = item.ownerAddress { who += " <\(a)>" }
+                let due = item.due.map { "due \($0)" } ?? (item.dueNote ?? "no due date")
+                rows.append(("Action item \(item.number)", "\(item.task) — \(who), \(due)"))
+            }
+        }
+        if let o = f.objection {
+            rows.append(("Objection", o ? "yes" + (f.objectedItems.isEmpty ? "" : ", items " + f.objectedItems.map(String.init).joined(separator: ", ")) : "no"))
+        }
         for issue in f.issues { rows.append(("Note", issue)) }
         let width = rows.map { $0.0.count }.max() ?? 0
         var out = rows.filter { !$0.1.isEmpty }.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
