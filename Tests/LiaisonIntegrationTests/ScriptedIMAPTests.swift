@@ -111,6 +111,30 @@ import Glibc
         }
         #expect(server.commands == ["CAPABILITY"])
     }
+
+    /// The silent server follows the same rule: `stop()` ends the session it holds (EOF, or a
+    /// reset for a client still in the backlog, never a read timeout), its thread is finished
+    /// when `stop()` returns, and its port refuses connections afterwards.
+    @Test func silentServerStopEndsTheSessionAndReleasesTheListener() throws {
+        let server = try SilentServer()
+        let client = try RawClient(port: server.port)
+        defer { client.close() }
+        client.send("a1 CAPABILITY\r\n")
+        #expect(server.stop(timeout: 10), "the server thread did not finish")
+        do {
+            #expect(try client.readLine() == nil, "a silent server said something")
+        } catch let error as RawClient.Failure {
+            #expect(error.errno == ECONNRESET, "the session outlived stop(): \(error)")
+        }
+        #expect(server.stop(timeout: 1), "a second stop() must return at once")
+        do {
+            let late = try RawClient(port: server.port)
+            late.close()
+            Issue.record("a stopped server's port accepted a connection")
+        } catch let error as RawClient.Failure {
+            #expect(error.errno == ECONNREFUSED, "\(error)")
+        }
+    }
 }
 
 /// A blocking TCP client for talking to the scripted server byte by byte; reads time out after 5 s.
