@@ -21,15 +21,22 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     private var easy: CurlEasy?
     private var lastUIDValidity: UInt32?
     private var capabilities: Set<String>?
+    /// How `fetch(uids:each:)` cuts its work into `UID FETCH` commands.
+    public let fetchPlan: IMAPFetchPlan
 
     /// UIDs asked for per `UID SEARCH`, so no reply line outgrows libcurl's buffer.
     static let searchChunk: UInt32 = 5000
+    /// UIDs asked per `UID FETCH set (RFC822.SIZE)`: ~40 bytes of reply each, far below the buffer.
+    static let sizeChunk = 2000
     /// libcurl cuts server lines longer than half its buffer silently (7.88): 4 MiB keeps
     /// SEARCH replies and long message lines whole; a cut literal is detected, never returned.
     static let bufferSize = 4 * 1024 * 1024
 
-    /// Validates the URL and the TLS rule; connects lazily on the first call.
-    public init(settings: IMAPSettings, logger: Logger = Logger(label: "liaison.imap")) throws {
+    /// Validates the URL and the TLS rule; connects lazily on the first call. `fetchPlan` bounds
+    /// the batches of `fetch(uids:each:)` (by count and by announced bytes).
+    public init(settings: IMAPSettings, logger: Logger = Logger(label: "liaison.imap"),
+                fetchPlan: IMAPFetchPlan = .standard) throws {
+        self.fetchPlan = fetchPlan
         let url = try MailServerURL(parsing: settings.url, schemes: ["imap", "imaps"])
         self.security = try TransportSecurity.decide(for: url, allowInsecureLoopback: settings.allowInsecureLoopback)
         let name = url.path.removingPercentEncoding ?? url.path
@@ -87,6 +94,42 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
             }
             logger.debug("imap fetched", metadata: ["uid": "\(uid)", "bytes": "\(body.count)"])
             return body
+        }
+    }
+
+    /// Batched: per `sizeChunk` UIDs one `UID FETCH set (RFC822.SIZE)` (RFC 3501 §6.4.8), which
+    /// also drops UIDs that no longer exist, then per batch of `fetchPlan` one
+    /// `UID FETCH set (UID BODY.PEEK[])`, whose literals are read from the header stream by their
+    /// announced sizes and matched to UIDs by each response's UID item (§7.4.2). The lock is held
+    /// per command, never while `each` runs. A message expunged between the two commands is skipped.
+    public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws {
+        let wanted = Array(Set(uids)).sorted()
+        var start = 0
+        while start < wanted.count {
+            let chunk = Array(wanted[start..<min(start + Self.sizeChunk, wanted.count)])
+            start += chunk.count
+            let requested = Set(chunk)
+            let sized = try locked {
+                let transfer = try run("UID FETCH \(IMAPFetchPlan.sequenceSet(chunk)) (RFC822.SIZE)", operation: "IMAP UID FETCH RFC822.SIZE")
+                return try parsed { try IMAPResponseParser.messageSizes(in: untagged(transfer)) }
+            }
+            for batch in fetchPlan.batches(sized.filter { requested.contains($0.uid) }) {
+                var bodies = try locked { () throws -> [UInt32: [UInt8]] in
+                    let transfer = try run("UID FETCH \(IMAPFetchPlan.sequenceSet(batch)) (UID BODY.PEEK[])",
+                                           operation: "IMAP UID FETCH \(batch.count) messages")
+                    let fetched = try parsed { try IMAPResponseParser.fetchedBodies(in: transfer.headers) }
+                    let inBatch = Set(batch)
+                    var byUID: [UInt32: [UInt8]] = [:]
+                    for (uid, bytes) in fetched where inBatch.contains(uid) && byUID[uid] == nil { byUID[uid] = bytes }
+                    logger.debug("imap fetched batch", metadata: [
+                        "asked": "\(batch.count)", "got": "\(byUID.count)", "bytes": "\(byUID.values.reduce(0) { $0 + $1.count })"])
+                    return byUID
+                }
+                for uid in batch {
+                    guard let bytes = bodies.removeValue(forKey: uid) else { continue }
+                    try each(uid, bytes)
+                }
+            }
         }
     }
 
