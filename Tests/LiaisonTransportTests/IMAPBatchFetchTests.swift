@@ -99,7 +99,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
             #expect(batch.count <= 3)
             #expect(batch.count == 1 || batch.reduce(0) { $0 + sizes[$1]! } <= 100)
         }
-        #expect(IMAPFetchPlan.standard.maxBytes == 32 * 1024 * 1024)
+        #expect(IMAPFetchPlan(maxCount: 10, maxBytes: 1 << 40).maxBytes == 32 * 1024 * 1024)
     }
 
     @Test func inMemoryMailboxBatchSkipsMissingAndOrdersByUID() throws {

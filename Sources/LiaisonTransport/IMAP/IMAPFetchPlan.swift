@@ -11,12 +11,17 @@ public struct IMAPFetchPlan: Sendable, Equatable {
     /// At most this many message bytes (by RFC822.SIZE) per batch, unless one message is larger.
     public var maxBytes: Int
 
-    /// 500 messages or 32 MiB per batch.
-    public static let standard = IMAPFetchPlan(maxCount: 500, maxBytes: 32 * 1024 * 1024)
+    /// At most 32 MiB per batch, ever.
+    public static let hardByteCap = 32 * 1024 * 1024
+
+    /// 64 messages or 96 KiB per batch. Debian's libcurl 7.88 refuses a transfer once it has
+    /// counted 300 KiB of server lines (more than their size: it counts buffered bytes again after
+    /// each untagged line), so batches stay far below it; `IMAPMailbox` still halves a refused one.
+    public static let standard = IMAPFetchPlan(maxCount: 64, maxBytes: 96 * 1024)
 
     public init(maxCount: Int, maxBytes: Int) {
         self.maxCount = max(1, maxCount)
-        self.maxBytes = max(1, maxBytes)
+        self.maxBytes = min(Self.hardByteCap, max(1, maxBytes))
     }
 
     /// `sized` grouped into batches (UIDs ascending, duplicates dropped), each within the bounds.
