@@ -14,6 +14,32 @@ public protocol MailboxReading: Sendable {
     func fetch(uid: UInt32) throws -> [UInt8]
     /// Moves the message to `folder` (a Unicode name; created when missing).
     func move(uid: UInt32, to folder: String) throws
+    /// The exact bytes of each message of `uids` (RFC 3501 §6.4.8 `UID FETCH`, without setting
+    /// `\Seen`), handed to `each` one message at a time in ascending UID order (duplicates
+    /// dropped), so a caller can file each as it comes while memory stays bounded by one batch.
+    /// A UID that does not exist (any more) is simply skipped. `each` runs without the mailbox's
+    /// lock held: it may call `move` on the same mailbox. An error thrown by `each` ends the
+    /// fetch and is rethrown. The default implementation loops over `fetch(uid:)`.
+    func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws
+}
+
+extension MailboxReading {
+    /// One `fetch(uid:)` per message: correct for any implementation, one round trip each.
+    public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws {
+        for uid in Set(uids).sorted() {
+            let bytes: [UInt8]
+            do { bytes = try fetch(uid: uid) } catch MailboxError.noSuchMessage { continue }
+            try each(uid, bytes)
+        }
+    }
+
+    /// `fetch(uids:each:)` collected: every existing message of `uids`, ascending by UID. Holds
+    /// them all in memory; prefer the callback form for large sets.
+    public func fetch(uids: [UInt32]) throws -> [(uid: UInt32, bytes: [UInt8])] {
+        var result: [(uid: UInt32, bytes: [UInt8])] = []
+        try fetch(uids: uids) { uid, bytes in result.append((uid, bytes)) }
+        return result
+    }
 }
 
 /// What `MailboxReading.status()` reports.

@@ -31,6 +31,32 @@ extension RigTests {
             #expect(try mailbox.uids(above: uids.last! + 100) == [])
         }
 
+        /// The whole corpus in ONE batched UID FETCH equals fetching one by one, byte for byte;
+        /// a plan that forces many small batches gives the same; nothing is marked \Seen; UIDs
+        /// that do not exist are simply absent.
+        @Test func batchedFetchEqualsSingleFetches() throws {
+            try Rig.resetAll()
+            let files = Rig.corpus
+            try Rig.deliver("track@corp.example", files)
+            let mailbox = try IMAPMailbox(settings: Rig.imapSettings())
+            let uids = try mailbox.uids(above: 0)
+            #expect(uids.count == files.count)
+            let single = try uids.map { try mailbox.fetch(uid: $0) }
+            let batched = try mailbox.fetch(uids: uids + [uids.last! + 1, uids.last! + 50])
+            #expect(batched.map(\.uid) == uids)
+            #expect(batched.map(\.bytes) == single)
+            #expect(single.map(\.count).reduce(0, +) > 5_000)
+            for file in files {
+                #expect(batched.contains { isOriginalWithTracePrefix($0.bytes, original: Rig.bytes(file)) }, "\(file) not found")
+            }
+            let small = try IMAPMailbox(settings: Rig.imapSettings(), fetchPlan: IMAPFetchPlan(maxCount: 4, maxBytes: 1_000))
+            let pieces = try small.fetch(uids: uids)
+            #expect(pieces.map(\.uid) == uids)
+            #expect(pieces.map(\.bytes) == single)
+            let flags = try #require(try mailbox.flags(uid: uids[0]))
+            #expect(!flags.contains("\\SEEN"), "flags after batched BODY.PEEK: \(flags)")
+        }
+
         @Test func peekLeavesSeenUnsetAndMissingUIDIsNoSuchMessage() throws {
             try Rig.resetAll()
             try Rig.deliver("track@corp.example", [Rig.corpus[0]])

@@ -64,6 +64,93 @@ import Glibc
         #expect(!sent.contains { $0.hasPrefix("UID MOVE") })
     }
 
+    /// The messages of the batch tests: UID 8 is gone (expunged); UID 9 holds a FETCH lookalike.
+    static let batchMessages: [UInt32: [UInt8]] = [
+        7: Array("Subject: seven\r\n\r\nbody 7\r\n".utf8),
+        9: literal,
+        10: [],
+    ]
+
+    /// The UIDs of a UID set such as `7:9,10` (no `*`).
+    static func uidSet(_ text: Substring) -> [UInt32] {
+        text.split(separator: ",").flatMap { part -> [UInt32] in
+            let ends = part.split(separator: ":").compactMap { UInt32($0) }
+            guard let low = ends.first else { return [] }
+            return Array(low...(ends.last ?? low))
+        }
+    }
+
+    /// Answers `UID FETCH set (RFC822.SIZE)` and `UID FETCH set (UID BODY.PEEK[])` from
+    /// `batchMessages`, the bodies in DESCENDING UID order with an unsolicited FLAGS response
+    /// between them, so only the UID items can tell which literal is which.
+    static func respondBatch(_ tag: String, _ command: String) -> String {
+        respondBatch(batchMessages, tag, command)
+    }
+
+    static func respondBatch(_ batchMessages: [UInt32: [UInt8]], _ tag: String, _ command: String) -> String {
+        let words = command.split(separator: " ", maxSplits: 3)
+        guard words.count == 4, words[0] == "UID", words[1] == "FETCH" else { return respond(tag, command) }
+        let present = uidSet(words[2]).filter { batchMessages[$0] != nil }
+        var out = ""
+        switch words[3] {
+        case "(RFC822.SIZE)":
+            for uid in present { out += "* \(uid - 6) FETCH (UID \(uid) RFC822.SIZE \(batchMessages[uid]!.count))\r\n" }
+        case "(UID BODY.PEEK[])":
+            for uid in present.reversed() {
+                let body = batchMessages[uid]!
+                out += "* \(uid - 6) FETCH (UID \(uid) BODY[] {\(body.count)}\r\n" + String(decoding: body, as: UTF8.self) + ")\r\n"
+                out += "* 1 FETCH (FLAGS (\\Seen \\Flagged))\r\n"
+            }
+        default: return "\(tag) BAD unknown\r\n"
+        }
+        return out + "\(tag) OK Fetch completed\r\n"
+    }
+
+    @Test(arguments: [500, 1])
+    func batchThroughLibcurlMatchesLiteralsByUID(maxCount: Int) throws {
+        let server = try ScriptedIMAPServer(respond: Self.respondBatch)
+        defer { server.stop() }
+        let box = try IMAPMailbox(settings: IMAPSettings(
+            url: "imap://127.0.0.1:\(server.port)/INBOX", username: "u", password: "pw", connectTimeout: 5,
+            transferTimeout: 5, allowInsecureLoopback: true), fetchPlan: IMAPFetchPlan(maxCount: maxCount, maxBytes: 1 << 20))
+        var got: [(uid: UInt32, bytes: [UInt8])] = []
+        try box.fetch(uids: [10, 9, 8, 7]) { got.append(($0, $1)) }
+        #expect(got.map(\.uid) == [7, 9, 10])
+        #expect(got.first { $0.uid == 7 }?.bytes == Self.batchMessages[7])
+        #expect(got.first { $0.uid == 9 }?.bytes == Self.literal)
+        #expect(got.first { $0.uid == 10 }?.bytes == [])
+        let fetches = server.commands.filter { $0.hasPrefix("UID FETCH") }
+        if maxCount == 500 {
+            #expect(fetches == ["UID FETCH 7:10 (RFC822.SIZE)", "UID FETCH 7,9:10 (UID BODY.PEEK[])"])
+        } else {
+            #expect(fetches == ["UID FETCH 7:10 (RFC822.SIZE)", "UID FETCH 7 (UID BODY.PEEK[])",
+                                "UID FETCH 9 (UID BODY.PEEK[])", "UID FETCH 10 (UID BODY.PEEK[])"])
+        }
+    }
+
+    /// Two 200 KB messages in one batch exceed libcurl 7.88's 300 KiB response-header cap; the
+    /// refused batch is split and each message fetched alone, whole.
+    @Test func batchRefusedByLibcurlHeaderCapIsSplit() throws {
+        let big: [UInt32: [UInt8]] = [
+            7: Array(("Subject: a\r\n\r\n" + String(repeating: String(repeating: "a", count: 98) + "\r\n", count: 2000)).utf8),
+            8: Array(("Subject: b\r\n\r\n" + String(repeating: String(repeating: "b", count: 98) + "\r\n", count: 2000)).utf8),
+        ]
+        let server = try ScriptedIMAPServer { tag, command in Self.respondBatch(big, tag, command) }
+        defer { server.stop() }
+        let box = try IMAPMailbox(settings: IMAPSettings(
+            url: "imap://127.0.0.1:\(server.port)/INBOX", username: "u", password: "pw", connectTimeout: 5,
+            transferTimeout: 5, allowInsecureLoopback: true), fetchPlan: IMAPFetchPlan(maxCount: 10, maxBytes: 1 << 20))
+        let got = try box.fetch(uids: [7, 8])
+        #expect(got.map(\.uid) == [7, 8])
+        #expect(got.map(\.bytes) == [big[7]!, big[8]!])
+        let fetches = server.commands.filter { $0.hasSuffix("(UID BODY.PEEK[])") }
+        #expect(fetches.first == "UID FETCH 7:8 (UID BODY.PEEK[])")
+        // (IMAPMailbox re-makes a dropped connection once per command, so a command may repeat.)
+        #expect(Set(fetches.dropFirst()) == ["UID FETCH 7:8 (UID BODY.PEEK[])", "UID FETCH 7 (UID BODY.PEEK[])", "UID FETCH 8 (UID BODY.PEEK[])"]
+                || Set(fetches.dropFirst()) == ["UID FETCH 7 (UID BODY.PEEK[])", "UID FETCH 8 (UID BODY.PEEK[])"], "\(fetches)")
+        #expect((fetches.firstIndex(of: "UID FETCH 7 (UID BODY.PEEK[])") ?? Int.max) < (fetches.firstIndex(of: "UID FETCH 8 (UID BODY.PEEK[])") ?? -1))
+    }
+
     /// The server answers the login and SELECT, then goes silent on FETCH: the call fails with a
     /// timeout within the configured limit instead of hanging.
     @Test func serverSilentMidSessionTimesOut() throws {
@@ -110,6 +197,30 @@ import Glibc
             #expect(error.errno == ECONNREFUSED, "\(error)")
         }
         #expect(server.commands == ["CAPABILITY"])
+    }
+
+    /// The silent server follows the same rule: `stop()` ends the session it holds (EOF, or a
+    /// reset for a client still in the backlog, never a read timeout), its thread is finished
+    /// when `stop()` returns, and its port refuses connections afterwards.
+    @Test func silentServerStopEndsTheSessionAndReleasesTheListener() throws {
+        let server = try SilentServer()
+        let client = try RawClient(port: server.port)
+        defer { client.close() }
+        client.send("a1 CAPABILITY\r\n")
+        #expect(server.stop(timeout: 10), "the server thread did not finish")
+        do {
+            #expect(try client.readLine() == nil, "a silent server said something")
+        } catch let error as RawClient.Failure {
+            #expect(error.errno == ECONNRESET, "the session outlived stop(): \(error)")
+        }
+        #expect(server.stop(timeout: 1), "a second stop() must return at once")
+        do {
+            let late = try RawClient(port: server.port)
+            late.close()
+            Issue.record("a stopped server's port accepted a connection")
+        } catch let error as RawClient.Failure {
+            #expect(error.errno == ECONNREFUSED, "\(error)")
+        }
     }
 }
 

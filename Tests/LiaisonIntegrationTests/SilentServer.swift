@@ -5,60 +5,41 @@ import Glibc
 
 /// A TCP listener on 127.0.0.1 that accepts connections and then says nothing: a server that
 /// stopped mid-session. Also yields a port that is certainly closed (bound, then released).
+///
+/// Built on `LoopbackListener`, so the same ownership rule holds: only the accepting thread
+/// closes the listener and the connections; `stop()` shuts them down and waits for that thread.
+/// The thread holds one connection at a time, reading (and discarding) until the client or
+/// `stop()` ends it; further clients wait, connected but unanswered, in the listen backlog.
 final class SilentServer: @unchecked Sendable {
     let port: UInt16
-    private let listener: Int32
-    private let lock = NSLock()
-    private var accepted: [Int32] = []
-    private var stopped = false
+    private let listener: LoopbackListener
 
     init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        guard listener >= 0 else { throw RigError("socket failed") }
-        var yes: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(listener, 16) == 0 else { throw RigError("bind/listen failed") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
-        }
-        self.port = UInt16(bigEndian: addr.sin_port)
-        let fd = listener
-        Thread.detachNewThread { [self] in
+        listener = try LoopbackListener(backlog: 16)
+        port = listener.port
+        listener.start { c in
+            var sink = [UInt8](repeating: 0, count: 4096)
             while true {
-                let c = accept(fd, nil, nil)
-                if c < 0 { return }
-                lock.lock()
-                if stopped { close(c); lock.unlock(); return }
-                accepted.append(c)
-                lock.unlock()
+                let n = recv(c, &sink, sink.count, 0)
+                if n > 0 { continue }
+                if n < 0 && errno == EINTR { continue }
+                return true  // the client left (or stop() shut the connection): accept the next
             }
         }
     }
 
-    func stop() {
-        lock.lock()
-        stopped = true
-        for c in accepted { close(c) }
-        accepted = []
-        lock.unlock()
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+    /// Stops accepting, ends the connection being held, and waits (up to `timeout` seconds) until
+    /// the accepting thread has closed every descriptor. True when it has.
+    @discardableResult
+    func stop(timeout: Double = 10) -> Bool {
+        listener.stop(timeout: timeout)
     }
 
     /// A loopback port with nothing listening (bound and closed again just now).
     static func closedPort() throws -> UInt16 {
         let s = try SilentServer()
         let p = s.port
-        s.stop()
+        guard s.stop() else { throw RigError("silent server did not stop") }
         return p
     }
 }

@@ -74,6 +74,19 @@ public final class InMemoryMailbox: MailboxReading, @unchecked Sendable {
         }
     }
 
+    /// Records one call, `fetch([7, 9])` (the UIDs ascending, unique), then hands over the INBOX
+    /// messages among them in ascending UID order, outside the lock.
+    public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws {
+        let wanted = Array(Set(uids)).sorted()
+        let found: [(uid: UInt32, bytes: [UInt8])] = try withLock {
+            try call("fetch(\(wanted))")
+            let set = Set(wanted)
+            return messages.filter { $0.folder == "INBOX" && set.contains($0.uid) }
+                .map { ($0.uid, $0.bytes) }.sorted { $0.uid < $1.uid }
+        }
+        for (uid, bytes) in found { try each(uid, bytes) }
+    }
+
     public func move(uid: UInt32, to folder: String) throws {
         try withLock {
             try call("move(\(uid), \(folder))")

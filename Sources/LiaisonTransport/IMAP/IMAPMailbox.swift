@@ -21,15 +21,23 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     private var easy: CurlEasy?
     private var lastUIDValidity: UInt32?
     private var capabilities: Set<String>?
+    /// How `fetch(uids:each:)` cuts its work into `UID FETCH` commands.
+    public let fetchPlan: IMAPFetchPlan
 
     /// UIDs asked for per `UID SEARCH`, so no reply line outgrows libcurl's buffer.
     static let searchChunk: UInt32 = 5000
+    /// UIDs asked per `UID FETCH set (RFC822.SIZE)`: ~40 bytes of reply each; 300 such lines
+    /// already came close to libcurl 7.88's response-header cap here (see `isHeaderCap`).
+    static let sizeChunk = 100
     /// libcurl cuts server lines longer than half its buffer silently (7.88): 4 MiB keeps
     /// SEARCH replies and long message lines whole; a cut literal is detected, never returned.
     static let bufferSize = 4 * 1024 * 1024
 
-    /// Validates the URL and the TLS rule; connects lazily on the first call.
-    public init(settings: IMAPSettings, logger: Logger = Logger(label: "liaison.imap")) throws {
+    /// Validates the URL and the TLS rule; connects lazily on the first call. `fetchPlan` bounds
+    /// the batches of `fetch(uids:each:)` (by count and by announced bytes).
+    public init(settings: IMAPSettings, logger: Logger = Logger(label: "liaison.imap"),
+                fetchPlan: IMAPFetchPlan = .standard) throws {
+        self.fetchPlan = fetchPlan
         let url = try MailServerURL(parsing: settings.url, schemes: ["imap", "imaps"])
         self.security = try TransportSecurity.decide(for: url, allowInsecureLoopback: settings.allowInsecureLoopback)
         let name = url.path.removingPercentEncoding ?? url.path
@@ -87,6 +95,74 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
             }
             logger.debug("imap fetched", metadata: ["uid": "\(uid)", "bytes": "\(body.count)"])
             return body
+        }
+    }
+
+    /// Batched: per `sizeChunk` UIDs one `UID FETCH set (RFC822.SIZE)` (RFC 3501 §6.4.8), which
+    /// also drops UIDs that no longer exist, then per batch of `fetchPlan` one
+    /// `UID FETCH set (UID BODY.PEEK[])`, whose literals are read from the header stream by their
+    /// announced sizes and matched to UIDs by each response's UID item (§7.4.2). The lock is held
+    /// per command, never while `each` runs. A message expunged between the two commands is skipped.
+    /// A command that libcurl refuses for its response-header cap (see `isHeaderCap`) is split in
+    /// halves and retried, down to one message.
+    public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws {
+        let wanted = Array(Set(uids)).sorted()
+        var start = 0
+        while start < wanted.count {
+            let chunk = Array(wanted[start..<min(start + Self.sizeChunk, wanted.count)])
+            start += chunk.count
+            let requested = Set(chunk)
+            for batch in fetchPlan.batches(try sizes(of: chunk).filter { requested.contains($0.uid) }) {
+                try fetchBatch(batch, each)
+            }
+        }
+    }
+
+    /// Debian's libcurl 7.88 (CVE-2023-38039 fix) fails a transfer with error 56 "Too large
+    /// response headers" once it has counted 300 KiB of server lines, and it counts buffered bytes
+    /// again after each untagged line: ~200 small FETCH responses already exceed it.
+    static func isHeaderCap(_ error: Error) -> Bool {
+        guard let curl = error as? CurlError else { return false }
+        return curl.code == 56 && curl.detail.contains("Too large response headers")
+    }
+
+    private func sizes(of uids: [UInt32]) throws -> [(uid: UInt32, size: UInt32)] {
+        do {
+            return try locked {
+                let transfer = try run("UID FETCH \(IMAPFetchPlan.sequenceSet(uids)) (RFC822.SIZE)", operation: "IMAP UID FETCH RFC822.SIZE")
+                return try parsed { try IMAPResponseParser.messageSizes(in: untagged(transfer)) }
+            }
+        } catch where Self.isHeaderCap(error) && uids.count > 1 {
+            logger.info("imap size request split (libcurl header cap)", metadata: ["uids": "\(uids.count)"])
+            let half = uids.count / 2
+            return try sizes(of: Array(uids[..<half])) + sizes(of: Array(uids[half...]))
+        }
+    }
+
+    private func fetchBatch(_ batch: [UInt32], _ each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws {
+        var bodies: [UInt32: [UInt8]]
+        do {
+            bodies = try locked { () throws -> [UInt32: [UInt8]] in
+                let transfer = try run("UID FETCH \(IMAPFetchPlan.sequenceSet(batch)) (UID BODY.PEEK[])",
+                                       operation: "IMAP UID FETCH \(batch.count) messages")
+                let fetched = try parsed { try IMAPResponseParser.fetchedBodies(in: transfer.headers) }
+                let inBatch = Set(batch)
+                var byUID: [UInt32: [UInt8]] = [:]
+                for (uid, bytes) in fetched where inBatch.contains(uid) && byUID[uid] == nil { byUID[uid] = bytes }
+                logger.debug("imap fetched batch", metadata: [
+                    "asked": "\(batch.count)", "got": "\(byUID.count)", "bytes": "\(byUID.values.reduce(0) { $0 + $1.count })"])
+                return byUID
+            }
+        } catch where Self.isHeaderCap(error) && batch.count > 1 {
+            logger.info("imap batch split (libcurl header cap)", metadata: ["messages": "\(batch.count)"])
+            let half = batch.count / 2
+            try fetchBatch(Array(batch[..<half]), each)
+            try fetchBatch(Array(batch[half...]), each)
+            return
+        }
+        for uid in batch {
+            guard let bytes = bodies.removeValue(forKey: uid) else { continue }
+            try each(uid, bytes)
         }
     }
 

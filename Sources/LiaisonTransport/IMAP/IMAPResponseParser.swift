@@ -22,6 +22,49 @@ public enum IMAPResponseParser {
         return nil
     }
 
+    /// Every message body of a batched `UID FETCH set (UID BODY.PEEK[])` (RFC 3501 §6.4.8,
+    /// §7.4.2), in the order the responses came, each paired with the UID named by the UID item
+    /// of its own response — never by position: responses may come in any order. FETCH responses
+    /// without a `BODY[]` item (an unsolicited `FLAGS` update) are skipped, as is `BODY[] NIL`.
+    /// Each body is exactly its literal's announced size. Throws when the stream is truncated,
+    /// when a body's response does not close after its literal, or when a body comes without a
+    /// UID item (it could not be matched).
+    public static func fetchedBodies(in stream: [UInt8]) throws(IMAPParseError) -> [(uid: UInt32, bytes: [UInt8])] {
+        var result: [(uid: UInt32, bytes: [UInt8])] = []
+        for response in try IMAPResponseScanner.responses(in: stream) {
+            guard response.isUntagged, let items = fetchItems(response.text) else { continue }
+            let bodies = response.literals.filter { $0.item == "BODY[]" }
+            guard let literal = bodies.first else {
+                let upper = items.uppercased()
+                if upper.contains("BODY[] NIL") { continue }
+                if upper.contains("BODY[]") { throw .malformedFetch("BODY[] without a literal") }
+                continue
+            }
+            guard bodies.count == 1 else { throw .malformedFetch("two BODY[] literals in one response") }
+            guard response.text.hasSuffix(")") else {
+                throw .malformedFetch("response does not close after the \(literal.bytes.count)-byte literal")
+            }
+            guard let uid = itemNumber("UID", in: items) else {
+                throw .malformedFetch("BODY[] without a UID item")
+            }
+            result.append((uid, literal.bytes))
+        }
+        return result
+    }
+
+    /// The `RFC822.SIZE` of each UID in the responses to `UID FETCH set (RFC822.SIZE)` (RFC 3501
+    /// §7.4.2), in the order they came; responses lacking either item are skipped.
+    public static func messageSizes(in stream: [UInt8]) throws(IMAPParseError) -> [(uid: UInt32, size: UInt32)] {
+        var result: [(uid: UInt32, size: UInt32)] = []
+        for response in try IMAPResponseScanner.responses(in: stream) where response.isUntagged {
+            guard let items = fetchItems(response.text), let uid = itemNumber("UID", in: items),
+                let size = itemNumber("RFC822.SIZE", in: items)
+            else { continue }
+            result.append((uid, size))
+        }
+        return result
+    }
+
     /// The flags of the FETCH response for `uid` (`FLAGS (\Seen \Answered)`), upper-cased; nil if none came.
     public static func flags(in stream: [UInt8], uid: UInt32) throws(IMAPParseError) -> [String]? {
         for response in try IMAPResponseScanner.responses(in: stream) {
@@ -129,6 +172,21 @@ public enum IMAPResponseParser {
             words[3].hasPrefix("(")
         else { return nil }
         return String(words[3].dropFirst())
+    }
+
+    /// The number after the data item `name` in a FETCH item list (`UID 9`, `RFC822.SIZE 120`):
+    /// `name` must be a whole word, so `UID` never matches inside another item's name.
+    static func itemNumber(_ name: String, in items: String) -> UInt32? {
+        let words = items.split(separator: " ")
+        let wanted = name.uppercased()
+        for (k, word) in words.enumerated() where k + 1 < words.count {
+            let bare = word.drop { $0 == "(" }
+            guard bare.uppercased() == wanted else { continue }
+            let digits = words[k + 1].prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, let value = UInt32(digits) else { return nil }
+            return value
+        }
+        return nil
     }
 
     static func number(after keyword: String, in text: String) -> UInt32? {

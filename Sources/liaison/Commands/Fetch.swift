@@ -24,8 +24,9 @@ struct Fetch: AsyncParsableCommand {
         stdout.write(Data("UIDVALIDITY \(status.uidValidity) UIDNEXT \(status.uidNext)\n".utf8))
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var count = 0
-        for uid in try mailbox.uids(above: sinceUID) {
-            let bytes = try mailbox.fetch(uid: uid)
+        // Batched UID FETCHes (IMAPMailbox.fetch(uids:each:)): each message is written as it
+        // comes, so memory holds one batch at most.
+        try mailbox.fetch(uids: try mailbox.uids(above: sinceUID)) { uid, bytes in
             count += 1
             if let out {
                 let path = (out as NSString).appendingPathComponent("\(uid).eml")
