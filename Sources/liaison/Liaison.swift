@@ -7,5 +7,8 @@ struct Liaison: AsyncParsableCommand {
         abstract: "Files a company's external correspondence on cases, tracks recaps and reminds.",
         subcommands: [
             Inspect.self,
+            Ingest.self,
+            Cases.self,
+            Review.self,
         ])
 }
