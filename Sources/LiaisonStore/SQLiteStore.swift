@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// The SQLite backend (GRDB): one `DatabasePool` in WAL mode, so readers never wait for the one
-/// writer; every write is one transaction. The file is created with mode 0600 before SQLite
+/// writer (GRDB serialises writes); every write is one transaction. The file is created with mode 0600 before SQLite
 /// opens it (its -wal and -shm files inherit that mode), and an existing file readable by group
 /// or others is refused.
 public final class SQLiteStore: LiaisonStore {
@@ -21,8 +21,11 @@ public final class SQLiteStore: LiaisonStore {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.foreignKeysEnabled = true
+        // WAL + synchronous=NORMAL: a commit survives the process being killed at any instant;
+        // a power loss may undo the last commits, but each undoes its checkpoint with it, so the
+        // messages are fetched and filed again: still exactly once, never half-filed.
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         pool = try DatabasePool(path: path, configuration: config)
         try SQLiteSchema.migrator.migrate(pool)

@@ -65,9 +65,9 @@ struct Cases: AsyncParsableCommand {
             print("")
             let rows = mail.map { m in
                 [m.date.map { dates.string(from: $0) } ?? "-", m.direction == .outbound ? "out" : "in", m.kind.rawValue,
-                 m.sender ?? "-", m.subject ?? ""]
+                 m.subject ?? "", m.sender ?? "-"]
             }
-            print(rows.isEmpty ? "no correspondence" : TextTable.render(header: ["DATE", "DIR", "KIND", "FROM", "SUBJECT"], rows: rows))
+            print(rows.isEmpty ? "no correspondence" : TextTable.render(header: ["DATE", "DIR", "KIND", "SUBJECT", "FROM"], rows: rows))
         }
     }
 }
