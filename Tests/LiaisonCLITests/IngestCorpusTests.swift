@@ -148,7 +148,7 @@ struct IngestCorpusTests {
         #expect(rej.status == 0, "\(rej.stderr)")
         #expect((try Self.json(["review", "list", "--json", "--db", db]) as? [Any])?.count == 0)
         let shown = try #require(try Self.json(["cases", "show", "EC20261118-001", "--json", "--db", db]) as? [String: Any])
-        #expect((shown["correspondence"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } == ["correspondence", "bounce"])
+        #expect((shown["correspondence"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } == ["bounce", "correspondence"])  // date order: the bounce is from 09:00, 05 from 11:20
     }
 
     @Test func tablesAlignChineseAndFilter() throws {
