@@ -17,12 +17,14 @@ public struct IncomingMessage: Sendable, Equatable {
     public var alsoKnownAs: [String]
     /// Addresses that tie later mail to the case (see `CaseMatcher.counterpartyAddresses`).
     public var addresses: [String]
+    /// Outside addresses, added to the case's counterparty contacts when filed.
+    public var contacts: [String]
     public var raw: [UInt8]
     public var contentHash: String
 
     public init(messageID: String?, date: Date?, subject: String?, threadSubject: String, sender: String?,
                 kind: MessageKind, direction: Direction, references: [String] = [], alsoKnownAs: [String] = [],
-                addresses: [String] = [], raw: [UInt8], contentHash: String? = nil) {
+                addresses: [String] = [], contacts: [String] = [], raw: [UInt8], contentHash: String? = nil) {
         self.messageID = messageID
         self.date = date
         self.subject = subject
@@ -33,6 +35,7 @@ public struct IncomingMessage: Sendable, Equatable {
         self.references = references
         self.alsoKnownAs = alsoKnownAs
         self.addresses = addresses.map { $0.lowercased() }
+        self.contacts = contacts.map { $0.lowercased() }
         self.raw = raw
         self.contentHash = contentHash ?? ContentHash.of(raw)
     }

@@ -5,12 +5,12 @@ import LiaisonCore
 /// The SQL behind `SQLiteStore`: every function runs inside the caller's transaction.
 extension SQLiteStore {
     static func fetchCase(_ db: Database, sql: String, _ args: StatementArguments) throws -> Case? {
-        try Row.fetchOne(db, sql: sql, arguments: args).map { try makeCase(db, $0) }
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: args).map { try makeCase(db, $0) }
     }
 
     static func makeCase(_ db: Database, _ r: Row) throws -> Case {
         let id: Int64 = r["id"]
-        let contacts = try String.fetchAll(db, sql: "SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq",
+        let contacts = try String.fetchAll(db.cachedStatement(sql: "SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq"),
                                            arguments: [id])
         return Case(number: r["number"], isInternal: r["internal"] as Bool,
                     counterparty: Counterparty(organization: r["organization"], contacts: contacts),
@@ -33,39 +33,41 @@ extension SQLiteStore {
                                kind: MessageKind(rawValue: r["kind"]) ?? .correspondence,
                                direction: Direction(rawValue: r["direction"]) ?? .inbound,
                                references: list(r["refs"]), alsoKnownAs: list(r["aliases"]), addresses: list(r["addresses"]),
+                               contacts: list(r["contacts"]),
                                raw: [UInt8](r["raw"] as Data), contentHash: r["content_hash"])
     }
 
     /// An earlier filing of the same message (see `LiaisonStore` on identity).
     static func findFiled(_ db: Database, _ m: IncomingMessage) throws -> ExistingMessage? {
         let base = "SELECT c.id, cases.number FROM correspondence c JOIN cases ON cases.id = c.case_id WHERE "
-        var row = try Row.fetchOne(db, sql: base + "c.content_hash = ?", arguments: [m.contentHash])
+        var row = try Row.fetchOne(db.cachedStatement(sql: base + "c.content_hash = ?"), arguments: [m.contentHash])
         if row == nil, let mid = m.messageID {
-            row = try Row.fetchOne(db, sql: base + "c.message_id = ? AND c.sender IS ? AND c.subject IS ? AND c.date IS ? LIMIT 1",
+            row = try Row.fetchOne(db.cachedStatement(sql: base + "c.message_id = ? AND c.sender IS ? AND c.subject IS ? AND c.date IS ? LIMIT 1"),
                                    arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
         }
         return row.map { .filed(caseNumber: $0["number"], correspondenceID: $0["id"]) }
     }
 
     static func findPendingHeld(_ db: Database, _ m: IncomingMessage) throws -> Int64? {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM held WHERE status = 'pending' AND content_hash = ?", arguments: [m.contentHash]) {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM held WHERE status = 'pending' AND content_hash = ?"), arguments: [m.contentHash]) {
             return id
         }
         guard let mid = m.messageID else { return nil }
-        return try Int64.fetchOne(db, sql: """
+        return try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT id FROM held WHERE status = 'pending' AND message_id = ? AND sender IS ? AND subject IS ? AND date IS ? LIMIT 1
-            """, arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
+            """), arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
     }
 
     static func insertHeld(_ db: Database, _ m: IncomingMessage, reason: HoldReason, detail: String?) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO held (status, reason, detail, message_id, content_hash, kind, direction, date, subject, thread_subject,
-                              sender, refs, aliases, addresses, raw, held_at)
-            VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [reason.rawValue, detail, m.messageID, m.contentHash, m.kind.rawValue, m.direction.rawValue,
+                              sender, refs, aliases, addresses, contacts, raw, held_at)
+            VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [reason.rawValue, detail, m.messageID, m.contentHash, m.kind.rawValue, m.direction.rawValue,
                              m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender,
                              m.references.joined(separator: " "), m.alsoKnownAs.joined(separator: " "),
-                             m.addresses.joined(separator: " "), Data(m.raw), Date().timeIntervalSince1970])
+                             m.addresses.joined(separator: " "), m.contacts.joined(separator: " "), Data(m.raw),
+                             Date().timeIntervalSince1970])
         return db.lastInsertedRowID
     }
 
@@ -74,17 +76,17 @@ extension SQLiteStore {
         var number = given ?? ""
         if given == nil {
             repeat {
-                let seq = try Int.fetchOne(db, sql: """
+                let seq = try Int.fetchOne(db.cachedStatement(sql: """
                     INSERT INTO case_counters (template, last) VALUES (?, 1)
                     ON CONFLICT(template) DO UPDATE SET last = last + 1 RETURNING last
-                    """, arguments: [c.numberTemplate]) ?? 1
+                    """), arguments: [c.numberTemplate]) ?? 1
                 number = CaseNumbering.render(template: c.numberTemplate, seq: seq)
-            } while try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE number = ?", arguments: [number]) != nil
+            } while try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [number]) != nil
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO cases (number, internal, organization, owner, category, status, opened_at)
             VALUES (?, ?, ?, ?, ?, 'open', ?)
-            """, arguments: [number, c.isInternal, c.counterparty.organization, c.owner?.lowercased(), c.category,
+            """).execute(arguments: [number, c.isInternal, c.counterparty.organization, c.owner?.lowercased(), c.category,
                              c.openedAt.timeIntervalSince1970])
         let id = db.lastInsertedRowID
         try addAddresses(db, caseID: id, role: "contact", c.counterparty.contacts)
@@ -94,41 +96,42 @@ extension SQLiteStore {
 
     static func addAddresses(_ db: Database, caseID: Int64, role: String, _ addresses: [String]) throws {
         guard !addresses.isEmpty else { return }
-        var seq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM case_addresses WHERE case_id = ? AND role = ?",
+        var seq = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM case_addresses WHERE case_id = ? AND role = ?"),
                                    arguments: [caseID, role]) ?? 0
         for a in addresses {
             seq += 1
-            try db.execute(sql: "INSERT OR IGNORE INTO case_addresses (address, case_id, role, seq) VALUES (?, ?, ?, ?)",
-                           arguments: [a.lowercased(), caseID, role, seq])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO case_addresses (address, case_id, role, seq) VALUES (?, ?, ?, ?)")
+                           .execute(arguments: [a.lowercased(), caseID, role, seq])
         }
     }
 
     static func insertCorrespondence(_ db: Database, _ m: IncomingMessage, caseID: Int64) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, sender, raw, filed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [caseID, m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
+            """).execute(arguments: [caseID, m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
                              m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw),
                              Date().timeIntervalSince1970])
         let id = db.lastInsertedRowID
         for mid in ([m.messageID].compactMap { $0 } + m.alsoKnownAs) {
-            try db.execute(sql: "INSERT OR IGNORE INTO message_ids (message_id, case_id) VALUES (?, ?)", arguments: [mid, caseID])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_ids (message_id, case_id) VALUES (?, ?)").execute(arguments: [mid, caseID])
         }
         for ref in Set(m.references) {
-            try db.execute(sql: "INSERT OR IGNORE INTO message_references (correspondence_id, referenced_id) VALUES (?, ?)",
-                           arguments: [id, ref])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_references (correspondence_id, referenced_id) VALUES (?, ?)")
+                           .execute(arguments: [id, ref])
         }
         try addAddresses(db, caseID: caseID, role: "thread", m.addresses)
+        try addAddresses(db, caseID: caseID, role: "contact", m.contacts)
         return id
     }
 
     /// Moves the checkpoint forward (never back within one UIDVALIDITY; a new UIDVALIDITY replaces it).
     static func advance(_ db: Database, _ cp: MailboxCheckpoint) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO checkpoints (mailbox, uid_validity, last_uid) VALUES (?, ?, ?)
             ON CONFLICT(mailbox) DO UPDATE SET
               last_uid = CASE WHEN uid_validity = excluded.uid_validity THEN MAX(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
               uid_validity = excluded.uid_validity
-            """, arguments: [cp.mailbox, Int64(cp.uidValidity), Int64(cp.lastUID)])
+            """).execute(arguments: [cp.mailbox, Int64(cp.uidValidity), Int64(cp.lastUID)])
     }
 }

@@ -75,6 +75,7 @@ enum SQLiteSchema {
                     refs TEXT NOT NULL,            -- space-separated Message-IDs
                     aliases TEXT NOT NULL,
                     addresses TEXT NOT NULL,
+                    contacts TEXT NOT NULL,
                     raw BLOB NOT NULL,
                     held_at REAL NOT NULL
                 );

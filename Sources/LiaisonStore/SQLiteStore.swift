@@ -65,12 +65,12 @@ public final class SQLiteStore: LiaisonStore {
         guard !addresses.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: addresses.count).joined(separator: ",")
         return try pool.read { db in
-            let ids = try Int64.fetchAll(db, sql: """
+            let ids = try Int64.fetchAll(db.cachedStatement(sql: """
                 SELECT c.case_id FROM correspondence c
                 WHERE c.thread_subject = ? AND c.date >= ?
                   AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
                 GROUP BY c.case_id ORDER BY MAX(c.date) DESC
-                """, arguments: StatementArguments([subject as (any DatabaseValueConvertible)?, since.timeIntervalSince1970] + addresses.map { $0.lowercased() }))
+                """), arguments: StatementArguments([subject as (any DatabaseValueConvertible)?, since.timeIntervalSince1970] + addresses.map { $0.lowercased() }))
             return try ids.compactMap { try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [$0]) }
         }
     }
@@ -106,7 +106,7 @@ public final class SQLiteStore: LiaisonStore {
                     outcome = .held(heldID: try insertHeld(db, m, reason: reason, detail: detail), reason: reason)
                 }
             case .existing(let number, _):
-                guard let caseID = try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE number = ?", arguments: [number]) else {
+                guard let caseID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [number]) else {
                     throw StoreError("no case \(number)")
                 }
                 let cid = try insertCorrespondence(db, m, caseID: caseID)
@@ -117,7 +117,7 @@ public final class SQLiteStore: LiaisonStore {
                 outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: true)
             }
             if case .filed = outcome, let heldID = try findPendingHeld(db, m) {
-                try db.execute(sql: "UPDATE held SET status = 'filed' WHERE id = ?", arguments: [heldID])
+                try db.cachedStatement(sql: "UPDATE held SET status = 'filed' WHERE id = ?").execute(arguments: [heldID])
             }
         }
         if let cp = filing.checkpoint { try advance(db, cp) }
@@ -133,7 +133,7 @@ public final class SQLiteStore: LiaisonStore {
 
     public func openCase(_ newCase: NewCase, number: String) throws -> Case {
         try pool.write { db in
-            if try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE number = ?", arguments: [number]) != nil {
+            if try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [number]) != nil {
                 throw StoreError("case \(number) exists already")
             }
             let (id, _) = try Self.insertCase(db, newCase, number: number)
@@ -156,10 +156,10 @@ public final class SQLiteStore: LiaisonStore {
 
     public func correspondence(caseNumber: String) throws -> [Correspondence] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT c.*, cases.number AS case_number FROM correspondence c JOIN cases ON cases.id = c.case_id
                 WHERE cases.number = ? ORDER BY c.date IS NULL, c.date, c.id
-                """, arguments: [caseNumber]).map { r in
+                """), arguments: [caseNumber]).map { r in
                 Correspondence(id: r["id"], caseNumber: r["case_number"], messageID: r["message_id"],
                                direction: Direction(rawValue: r["direction"]) ?? .inbound,
                                kind: MessageKind(rawValue: r["kind"]) ?? .correspondence,
@@ -178,14 +178,14 @@ public final class SQLiteStore: LiaisonStore {
 
     public func accept(heldID: Int64, caseNumber: String) throws -> FilingOutcome {
         try pool.write { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT * FROM held WHERE id = ? AND status = 'pending'", arguments: [heldID]) else {
+            guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM held WHERE id = ? AND status = 'pending'"), arguments: [heldID]) else {
                 throw StoreError("no held message \(heldID) awaiting review")
             }
-            guard let caseID = try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE number = ?", arguments: [caseNumber]) else {
+            guard let caseID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [caseNumber]) else {
                 throw StoreError("no case \(caseNumber)")
             }
             let m = Self.incoming(fromHeld: r)
-            try db.execute(sql: "UPDATE held SET status = 'accepted' WHERE id = ?", arguments: [heldID])
+            try db.cachedStatement(sql: "UPDATE held SET status = 'accepted' WHERE id = ?").execute(arguments: [heldID])
             if let existing = try Self.findFiled(db, m) { return .duplicate(existing) }
             let cid = try Self.insertCorrespondence(db, m, caseID: caseID)
             return .filed(caseNumber: caseNumber, correspondenceID: cid, openedCase: false)
@@ -194,14 +194,14 @@ public final class SQLiteStore: LiaisonStore {
 
     public func reject(heldID: Int64) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE held SET status = 'rejected' WHERE id = ? AND status = 'pending'", arguments: [heldID])
+            try db.cachedStatement(sql: "UPDATE held SET status = 'rejected' WHERE id = ? AND status = 'pending'").execute(arguments: [heldID])
             if db.changesCount == 0 { throw StoreError("no held message \(heldID) awaiting review") }
         }
     }
 
     public func checkpoint(mailbox: String) throws -> MailboxCheckpoint? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM checkpoints WHERE mailbox = ?", arguments: [mailbox]).map {
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM checkpoints WHERE mailbox = ?"), arguments: [mailbox]).map {
                 MailboxCheckpoint(mailbox: $0["mailbox"], uidValidity: UInt32(truncatingIfNeeded: $0["uid_validity"] as Int64),
                                   lastUID: UInt32(truncatingIfNeeded: $0["last_uid"] as Int64))
             }
@@ -210,11 +210,11 @@ public final class SQLiteStore: LiaisonStore {
 
     public func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws {
         try pool.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE cases SET status = ?,
                   resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE COALESCE(resolved_at, ?) END
                 WHERE number = ?
-                """, arguments: [status.rawValue, status.rawValue, at.timeIntervalSince1970, caseNumber])
+                """).execute(arguments: [status.rawValue, status.rawValue, at.timeIntervalSince1970, caseNumber])
             if db.changesCount == 0 { throw StoreError("no case \(caseNumber)") }
         }
     }

@@ -65,6 +65,8 @@ struct IngestCorpusTests {
         #expect(c1["category"] as? String == "complaint")
         #expect(c1["owner"] as? String == "zhang.wei@corp.example")
         #expect((c1["counterparty"] as? [String: Any])?["organization"] as? String == "huadong-precision.example")
+        // 03 wrote to wang.lei, who joins liu.yang as a contact.
+        #expect((c1["counterparty"] as? [String: Any])?["contacts"] as? [String] == ["liu.yang@huadong-precision.example", "wang.lei@huadong-precision.example"])
         let mail = try #require(c1["correspondence"] as? [[String: Any]])
         // In date order: 01, 02, 03, 07 (15:40:05), 04 (18:02:45).
         #expect(mail.compactMap { $0["messageID"] as? String } == ["01", "02", "03", "07", "04"].map { Self.ids[$0]! })

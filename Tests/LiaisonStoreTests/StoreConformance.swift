@@ -30,7 +30,8 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
         -> IncomingMessage {
         let raw = Array("\(extraHeader)From: \(from)\r\nSubject: \(subject)\r\n\(id.map { "Message-ID: \($0)\r\n" } ?? "")\r\n\(body)\r\n".utf8)
         return IncomingMessage(messageID: id, date: date, subject: subject, threadSubject: ThreadSubject.of(subject), sender: from,
-                               kind: kind, direction: .inbound, references: refs, alsoKnownAs: aka, addresses: addresses, raw: raw)
+                               kind: kind, direction: .inbound, references: refs, alsoKnownAs: aka, addresses: addresses,
+                               contacts: addresses, raw: raw)
     }
 
     static func newCase(_ template: String = "EC20261116-{seq:3}", owner: String = "zhang@corp.example",
@@ -74,6 +75,7 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
             _ = try s.file(Filing(message: C.message("<b@x>", from: "wang@huadong.example", body: "b", addresses: ["wang@huadong.example"]),
                                   decision: .existing(caseNumber: "EC20261116-001", rule: .reference)))
             #expect(try s.casesForThread(subject: subject, addresses: ["wang@huadong.example"], since: .distantPast).count == 1)
+            #expect(try s.caseWithNumber("EC20261116-001")?.counterparty.contacts == ["liu@huadong.example", "wang@huadong.example"])
 
         case .duplicateByMessageIDAdvancesCheckpoint:
             let cp1 = MailboxCheckpoint(mailbox: "INBOX", uidValidity: 7, lastUID: 1)

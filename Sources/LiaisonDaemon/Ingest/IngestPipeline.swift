@@ -64,7 +64,7 @@ public struct IngestPipeline: Sendable {
             sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
-            addresses: matcher.counterpartyAddresses(input), raw: raw)
+            addresses: matcher.counterpartyAddresses(input), contacts: matcher.counterparty(input).contacts, raw: raw)
         let outcome = try store.file(Filing(message: incoming, decision: decision, checkpoint: checkpoint))
         let result: IngestResult
         switch outcome {
