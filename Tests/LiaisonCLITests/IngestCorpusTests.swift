@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import LiaisonDaemon
 import LiaisonStore
 import Testing
 
@@ -280,5 +281,40 @@ struct IngestCrashTests {
         let again = try InspectCommandTests.run(args)
         #expect(again.stdout.contains("1000 skipped (before checkpoint)"), "\(again.stdout)")
         #expect(try store.counts().correspondence == 1_000)
+    }
+}
+
+@Suite("[store] url")
+struct StoreConfigTests {
+    @Test("sqlite URLs name a file", arguments: [
+        ("sqlite:/var/lib/liaison/liaison.db", "/var/lib/liaison/liaison.db"),
+        ("sqlite://var/lib/liaison.db", "var/lib/liaison.db"),
+        ("sqlite:///var/lib/liaison.db", "/var/lib/liaison.db"),
+        ("sqlite:relative.db", "relative.db"),
+    ])
+    func sqlite(url: String, path: String) throws {
+        #expect(try StoreConfig.parse(url: url) == path)
+    }
+
+    @Test func others() throws {
+        #expect(throws: ConfigError(key: "store.url", problem: "PostgreSQL is not supported yet",
+                                    fix: "use url = \"sqlite:/var/lib/liaison/liaison.db\" until the PostgreSQL backend ships")) {
+            try StoreConfig.parse(url: "postgres://liaison@db/liaison")
+        }
+        #expect(throws: ConfigError.self) { try StoreConfig.parse(url: "mysql://x") }
+        #expect(throws: ConfigError.self) { try StoreConfig.parse(url: "sqlite:") }
+    }
+
+    @Test func sectionAndPattern() throws {
+        let base = try String(contentsOfFile: CorpusLocation.configPath, encoding: .utf8)
+        let cfg = try LiaisonConfig(toml: base + "\n[store]\nurl = \"sqlite:/srv/l.db\"\ncase_number_pattern = \"{E|N}{yyyy}-{seq:4}\"\n")
+        let store = try cfg.store()
+        #expect(store.sqlitePath == "/srv/l.db")
+        #expect(store.numbering.pattern == "{E|N}{yyyy}-{seq:4}")
+        #expect(try cfg.store(overridePath: "/tmp/x.db").sqlitePath == "/tmp/x.db")
+        #expect(throws: ConfigError.self) { try LiaisonConfig(toml: base).store() }
+        #expect(throws: ConfigError.self) {
+            try LiaisonConfig(toml: base + "\n[store]\nurl = \"sqlite:/a\"\ncase_number_pattern = \"EC-{yyyy}\"\n").store()
+        }
     }
 }
