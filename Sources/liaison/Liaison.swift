@@ -10,6 +10,6 @@ struct Liaison: AsyncParsableCommand {
             Ingest.self,
             Cases.self,
             Review.self,
-            Bench.self,
+            BenchStore.self,
         ])
 }
