@@ -91,6 +91,14 @@ struct IngestCorpusTests {
         let party12 = shown[n12]?["counterparty"] as? [String: Any]
         #expect(party12?["contacts"] as? [String] == ["media@finance-daily.example"])
         #expect(party12?["organization"] as? String == "finance-daily.example")
+        // The forwarded original's Message-ID was recorded: the journalist's later reply to it threads.
+        let reply = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-reply-\(UUID().uuidString).eml")
+        try Data(("From: media@finance-daily.example\r\nTo: pr@corp.example\r\nCc: track@corp.example\r\n"
+                  + "Subject: =?utf-8?B?5rWL6K+V?=\r\nDate: Fri, 20 Nov 2026 10:00:00 +0800\r\n"
+                  + "Message-ID: <fd.9001@finance-daily.example>\r\nIn-Reply-To: <fd.8891@finance-daily.example>\r\n\r\nhello\r\n").utf8)
+            .write(to: reply)
+        let joined = try CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db, reply.path])
+        #expect(joined.stdout.contains("filed on \(n12) (by In-Reply-To/References)"), "\(joined.stdout)")
 
         // 08 (bounce of a Liaison reminder for EC20261117-001, which this corpus never opens),
         // 09 (tag of a case that does not exist) and 10 (spoofed staff sender) are held.
@@ -102,15 +110,17 @@ struct IngestCorpusTests {
         #expect(held[1]["detail"] as? String == "EC20261110-002")
 
         // Every corpus file is accounted for exactly once.
-        #expect(caseOf.count + held.count == Self.files.count)
+        #expect(caseOf.count + held.count == Self.files.count)  // (the reply is filed after this snapshot)
 
         // Re-ingesting everything files nothing twice.
         let again = try CLI.run(["ingest", "--quiet", "--config", CorpusLocation.configPath, "--db", db] + Self.files)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("\(Self.files.count) files: \(Self.files.count) duplicates"), "\(again.stdout)")
         let after = try Self.placement(db: db)
-        #expect(after.caseOf == caseOf)
-        #expect(after.shown.values.map { ($0["correspondence"] as? [Any])?.count ?? 0 }.reduce(0, +) == caseOf.count)
+        var expected = caseOf
+        expected["<fd.9001@finance-daily.example>"] = n12
+        #expect(after.caseOf == expected)
+        #expect(after.shown.values.map { ($0["correspondence"] as? [Any])?.count ?? 0 }.reduce(0, +) == expected.count)
         #expect((try Self.json(["review", "list", "--json", "--db", db]) as? [Any])?.count == 3)
     }
 
