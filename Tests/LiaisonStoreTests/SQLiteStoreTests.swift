@@ -27,7 +27,7 @@ struct SQLiteStoreTests {
         let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
         let pageSize = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") }
-        #expect(pageSize == 16384)
+        #expect(pageSize == 8192)
         for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             let m = try #require(try FileManager.default.attributesOfItem(atPath: path + suffix)[.posixPermissions] as? Int)
             #expect(m & 0o077 == 0, "\(suffix) is \(String(m, radix: 8))")
