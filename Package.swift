@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "LiaisonTransportTests", dependencies: ["LiaisonTransport", "LiaisonMail"]),
         .testTarget(
             name: "LiaisonCLITests",
-            dependencies: ["liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonMail"]),
+            dependencies: ["liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail"]),
         // Against the real Dovecot/Postfix of scripts/mailrig; see README.
         .testTarget(
             name: "LiaisonIntegrationTests",

@@ -7,8 +7,12 @@ struct Liaison: AsyncParsableCommand {
         abstract: "Files a company's external correspondence on cases, tracks recaps and reminds.",
         subcommands: [
             Inspect.self,
+            Ingest.self,
+            Cases.self,
+            Review.self,
             Fetch.self,
             Send.self,
             Bench.self,
+            BenchStore.self,
         ])
 }

@@ -1,0 +1,81 @@
+import Foundation
+import LiaisonCore
+import LiaisonMail
+import LiaisonStore
+
+/// What ingesting one message did.
+public enum IngestResult: Sendable, Equatable {
+    case filed(caseNumber: String, openedCase: Bool, rule: MatchRule?)
+    case duplicate(ExistingMessage)
+    case held(heldID: Int64, reason: HoldReason)
+
+    /// One line for people, e.g. "filed on EC20261116-001 (new case)".
+    public var summary: String {
+        switch self {
+        case .filed(let n, true, _): return "opened \(n)"
+        case .filed(let n, false, let rule): return "filed on \(n)" + (rule.map { " (by \($0.rawValue))" } ?? "")
+        case .duplicate(.filed(let n, _)): return "duplicate (already on \(n))"
+        case .duplicate(.held(let id)): return "duplicate (already held as #\(id))"
+        case .held(let id, let reason): return "held #\(id): \(reason.rawValue)"
+        }
+    }
+}
+
+/// A step after classification that may add facts (recap extraction plugs in here; until then
+/// the default does nothing) and after filing (action items, reminders).
+public protocol IngestStep: Sendable {
+    func classified(_ message: Message, facts: inout MessageFacts)
+    func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws
+}
+
+/// The step that does nothing: where recap extraction will go.
+public struct NoIngestStep: IngestStep {
+    public init() {}
+    public func classified(_ message: Message, facts: inout MessageFacts) {}
+    public func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws {}
+}
+
+/// bytes → `MessageParser` → `MessageFacts` → `CaseMatcher` → `LiaisonStore.file`
+/// (shared/docs/architecture.md). One message at a time; the store makes filing atomic.
+public struct IngestPipeline: Sendable {
+    public var organization: Organization
+    public var matcher: CaseMatcher
+    public var store: any LiaisonStore
+    public var step: any IngestStep
+
+    public init(organization: Organization, numbering: CaseNumbering = CaseNumbering(), store: any LiaisonStore,
+                step: any IngestStep = NoIngestStep()) {
+        self.organization = organization
+        self.matcher = CaseMatcher(organization: organization, numbering: numbering)
+        self.store = store
+        self.step = step
+    }
+
+    /// Files one message; `checkpoint` is the mailbox position to record with it; `now` stands
+    /// in for a missing Date header.
+    public func ingest(_ raw: [UInt8], checkpoint: MailboxCheckpoint? = nil, now: Date = Date()) throws -> IngestResult {
+        let message = MessageParser.parse(raw)
+        var facts = MessageFacts(message: message, organization: organization)
+        step.classified(message, facts: &facts)
+        let input = MatchInput(facts: facts, date: message.date?.date)
+        let decision = try matcher.decide(input, lookup: store, now: now)
+        let incoming = IncomingMessage(
+            messageID: facts.messageID, date: message.date?.date, subject: facts.subject, threadSubject: facts.threadSubject,
+            sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
+            references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
+            alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
+            addresses: matcher.counterpartyAddresses(input), contacts: matcher.counterparty(input).contacts, raw: raw)
+        let outcome = try store.file(Filing(message: incoming, decision: decision, checkpoint: checkpoint))
+        let result: IngestResult
+        switch outcome {
+        case .filed(let n, _, let opened):
+            var rule: MatchRule? = nil
+            if case .existing(_, let r) = decision { rule = r }
+            result = .filed(caseNumber: n, openedCase: opened, rule: rule)
+        case .held(let id, let reason): result = .held(heldID: id, reason: reason)
+        case .duplicate(let e): result = .duplicate(e)
+        }
+        try step.filed(message, facts: facts, result: result)
+        return result
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import LiaisonCore
+
+/// The SQL behind `SQLiteStore`: every function runs inside the caller's transaction.
+extension SQLiteStore {
+    static func fetchCase(_ db: Database, sql: String, _ args: StatementArguments) throws -> Case? {
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: args).map { try makeCase(db, $0) }
+    }
+
+    static func makeCase(_ db: Database, _ r: Row) throws -> Case {
+        let id: Int64 = r["id"]
+        let contacts = try String.fetchAll(db.cachedStatement(sql: "SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq"),
+                                           arguments: [id])
+        return Case(number: r["number"], isInternal: r["internal"] as Bool,
+                    counterparty: Counterparty(organization: r["organization"], contacts: contacts),
+                    owner: r["owner"], category: r["category"], status: CaseStatus(rawValue: r["status"]) ?? .open,
+                    openedAt: Date(timeIntervalSince1970: r["opened_at"]),
+                    resolvedAt: (r["resolved_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
+    }
+
+    static func makeHeld(_ r: Row) -> HeldMessage {
+        HeldMessage(id: r["id"], reason: HoldReason(rawValue: r["reason"]) ?? .noStaffRecipient, detail: r["detail"],
+                    messageID: r["message_id"], subject: r["subject"], sender: r["sender"],
+                    date: (r["date"] as Double?).map { Date(timeIntervalSince1970: $0) },
+                    contentHash: r["content_hash"], raw: [UInt8](r["raw"] as Data))
+    }
+
+    static func incoming(fromHeld r: Row) -> IncomingMessage {
+        func list(_ s: String) -> [String] { s.split(separator: " ").map(String.init) }
+        return IncomingMessage(messageID: r["message_id"], date: (r["date"] as Double?).map { Date(timeIntervalSince1970: $0) },
+                               subject: r["subject"], threadSubject: r["thread_subject"], sender: r["sender"],
+                               kind: MessageKind(rawValue: r["kind"]) ?? .correspondence,
+                               direction: Direction(rawValue: r["direction"]) ?? .inbound,
+                               references: list(r["refs"]), alsoKnownAs: list(r["aliases"]), addresses: list(r["addresses"]),
+                               contacts: list(r["contacts"]),
+                               raw: [UInt8](r["raw"] as Data), contentHash: r["content_hash"])
+    }
+
+    /// An earlier filing of the same message (see `LiaisonStore` on identity).
+    static func findFiled(_ db: Database, _ m: IncomingMessage) throws -> ExistingMessage? {
+        let base = "SELECT c.id, cases.number FROM correspondence c JOIN cases ON cases.id = c.case_id WHERE "
+        var row = try Row.fetchOne(db.cachedStatement(sql: base + "c.content_hash = ?"), arguments: [m.contentHash])
+        if row == nil, let mid = m.messageID {
+            row = try Row.fetchOne(db.cachedStatement(sql: base + "c.message_id = ? AND c.sender IS ? AND c.subject IS ? AND c.date IS ? LIMIT 1"),
+                                   arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
+        }
+        return row.map { .filed(caseNumber: $0["number"], correspondenceID: $0["id"]) }
+    }
+
+    static func findPendingHeld(_ db: Database, _ m: IncomingMessage) throws -> Int64? {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM held WHERE status = 'pending' AND content_hash = ?"), arguments: [m.contentHash]) {
+            return id
+        }
+        guard let mid = m.messageID else { return nil }
+        return try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT id FROM held WHERE status = 'pending' AND message_id = ? AND sender IS ? AND subject IS ? AND date IS ? LIMIT 1
+            """), arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
+    }
+
+    static func insertHeld(_ db: Database, _ m: IncomingMessage, reason: HoldReason, detail: String?) throws -> Int64 {
+        try db.cachedStatement(sql: """
+            INSERT INTO held (status, reason, detail, message_id, content_hash, kind, direction, date, subject, thread_subject,
+                              sender, refs, aliases, addresses, contacts, raw, held_at)
+            VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [reason.rawValue, detail, m.messageID, m.contentHash, m.kind.rawValue, m.direction.rawValue,
+                             m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender,
+                             m.references.joined(separator: " "), m.alsoKnownAs.joined(separator: " "),
+                             m.addresses.joined(separator: " "), m.contacts.joined(separator: " "), Data(m.raw),
+                             Date().timeIntervalSince1970])
+        return db.lastInsertedRowID
+    }
+
+    /// Inserts a case, numbering it from its template unless `number` is given.
+    static func insertCase(_ db: Database, _ c: NewCase, number given: String?) throws -> (Int64, String) {
+        var number = given ?? ""
+        if given == nil {
+            repeat {
+                let seq = try Int.fetchOne(db.cachedStatement(sql: """
+                    INSERT INTO case_counters (template, last) VALUES (?, 1)
+                    ON CONFLICT(template) DO UPDATE SET last = last + 1 RETURNING last
+                    """), arguments: [c.numberTemplate]) ?? 1
+                number = CaseNumbering.render(template: c.numberTemplate, seq: seq)
+            } while try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [number]) != nil
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO cases (number, internal, organization, owner, category, status, opened_at)
+            VALUES (?, ?, ?, ?, ?, 'open', ?)
+            """).execute(arguments: [number, c.isInternal, c.counterparty.organization, c.owner?.lowercased(), c.category,
+                             c.openedAt.timeIntervalSince1970])
+        let id = db.lastInsertedRowID
+        try addAddresses(db, caseID: id, role: "contact", c.counterparty.contacts)
+        try addAddresses(db, caseID: id, role: "thread", c.counterparty.contacts)
+        return (id, number)
+    }
+
+    static func addAddresses(_ db: Database, caseID: Int64, role: String, _ addresses: [String]) throws {
+        guard !addresses.isEmpty else { return }
+        var seq = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM case_addresses WHERE case_id = ? AND role = ?"),
+                                   arguments: [caseID, role]) ?? 0
+        for a in addresses {
+            seq += 1
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO case_addresses (address, case_id, role, seq) VALUES (?, ?, ?, ?)")
+                           .execute(arguments: [a.lowercased(), caseID, role, seq])
+        }
+    }
+
+    static func insertCorrespondence(_ db: Database, _ m: IncomingMessage, caseID: Int64) throws -> Int64 {
+        try db.cachedStatement(sql: """
+            INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, sender, raw, filed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [caseID, m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
+                             m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw),
+                             Date().timeIntervalSince1970])
+        let id = db.lastInsertedRowID
+        for mid in ([m.messageID].compactMap { $0 } + m.alsoKnownAs) {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_ids (message_id, case_id) VALUES (?, ?)").execute(arguments: [mid, caseID])
+        }
+        for ref in Set(m.references) {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_references (correspondence_id, referenced_id) VALUES (?, ?)")
+                           .execute(arguments: [id, ref])
+        }
+        try addAddresses(db, caseID: caseID, role: "thread", m.addresses)
+        try addAddresses(db, caseID: caseID, role: "contact", m.contacts)
+        return id
+    }
+
+    /// Moves the checkpoint forward (never back within one UIDVALIDITY; a new UIDVALIDITY replaces it).
+    static func advance(_ db: Database, _ cp: MailboxCheckpoint) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO checkpoints (mailbox, uid_validity, last_uid) VALUES (?, ?, ?)
+            ON CONFLICT(mailbox) DO UPDATE SET
+              last_uid = CASE WHEN uid_validity = excluded.uid_validity THEN MAX(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+              uid_validity = excluded.uid_validity
+            """).execute(arguments: [cp.mailbox, Int64(cp.uidValidity), Int64(cp.lastUID)])
+    }
+}

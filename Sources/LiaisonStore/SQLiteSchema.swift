@@ -1,0 +1,94 @@
+import GRDB
+
+/// The SQLite schema as a list of migrations (GRDB `DatabaseMigrator`): an existing database is
+/// upgraded in place by running the migrations it has not seen. Append, never edit, migrations.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: cases, correspondence, held, checkpoints") { db in
+            try db.execute(sql: """
+                CREATE TABLE cases (
+                    id INTEGER PRIMARY KEY,
+                    number TEXT NOT NULL UNIQUE,
+                    internal INTEGER NOT NULL,
+                    organization TEXT,
+                    owner TEXT,
+                    category TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    opened_at REAL NOT NULL,
+                    resolved_at REAL
+                );
+                CREATE INDEX cases_status_owner ON cases(status, owner);
+                -- Outside contacts (role 'contact', in order of first sight) and every address that
+                -- ties later mail to the case (role 'thread').
+                CREATE TABLE case_addresses (
+                    address TEXT NOT NULL,
+                    case_id INTEGER NOT NULL REFERENCES cases(id),
+                    role TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (address, case_id, role)
+                ) WITHOUT ROWID;
+                CREATE INDEX case_addresses_case ON case_addresses(case_id, role, seq);
+                CREATE TABLE case_counters (template TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE correspondence (
+                    id INTEGER PRIMARY KEY,
+                    case_id INTEGER NOT NULL REFERENCES cases(id),
+                    message_id TEXT,
+                    content_hash TEXT NOT NULL,
+                    direction TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    date REAL,
+                    subject TEXT,
+                    thread_subject TEXT NOT NULL,
+                    sender TEXT,
+                    raw BLOB NOT NULL,
+                    filed_at REAL NOT NULL
+                );
+                CREATE INDEX correspondence_message_id ON correspondence(message_id) WHERE message_id IS NOT NULL;
+                CREATE UNIQUE INDEX correspondence_hash ON correspondence(content_hash);
+                CREATE INDEX correspondence_thread ON correspondence(thread_subject, date);
+                CREATE INDEX correspondence_case ON correspondence(case_id, date, id);
+                -- Every Message-ID that threads to a case: filed messages' own and forwarded originals'.
+                CREATE TABLE message_ids (
+                    message_id TEXT PRIMARY KEY,
+                    case_id INTEGER NOT NULL REFERENCES cases(id)
+                ) WITHOUT ROWID;
+                -- In-Reply-To/References of filed messages.
+                CREATE TABLE message_references (
+                    correspondence_id INTEGER NOT NULL REFERENCES correspondence(id),
+                    referenced_id TEXT NOT NULL,
+                    PRIMARY KEY (correspondence_id, referenced_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE held (
+                    id INTEGER PRIMARY KEY,
+                    status TEXT NOT NULL,          -- pending, accepted, rejected, filed
+                    reason TEXT NOT NULL,
+                    detail TEXT,
+                    message_id TEXT,
+                    content_hash TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    direction TEXT NOT NULL,
+                    date REAL,
+                    subject TEXT,
+                    thread_subject TEXT NOT NULL,
+                    sender TEXT,
+                    refs TEXT NOT NULL,            -- space-separated Message-IDs
+                    aliases TEXT NOT NULL,
+                    addresses TEXT NOT NULL,
+                    contacts TEXT NOT NULL,
+                    raw BLOB NOT NULL,
+                    held_at REAL NOT NULL
+                );
+                CREATE INDEX held_message_id ON held(message_id);
+                CREATE INDEX held_hash ON held(content_hash);
+                CREATE INDEX held_status ON held(status, id);
+                CREATE TABLE checkpoints (
+                    mailbox TEXT PRIMARY KEY,
+                    uid_validity INTEGER NOT NULL,
+                    last_uid INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonMail
+import LiaisonStore
+
+/// The scale benchmark of issue 4: with N filed messages on N/10 cases in SQLite (default
+/// 1,000,000 / 100,000), matching (`CaseMatcher.decide` against the store) and filing (one
+/// transaction) one more message is timed 2,000 times — replies by In-Reply-To, by thread
+/// subject only, and new matters — and the database size is compared with the raw mail size.
+/// Build with `swift build -c release --product liaison` for meaningful numbers.
+/// (`liaison bench-store`; main's `liaison bench` can take it as `bench store` by listing
+/// `BenchStore.self` among its subcommands with commandName "store".)
+struct BenchStore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-store", abstract: "Benchmark matching and filing at scale (SQLite).")
+    @Option(help: "Messages on file before measuring (cases = messages / 10).") var messages = 1_000_000
+    @Option(help: "The database file (default: a new temporary file); an existing one is topped up.") var db: String?
+
+    static let org = Organization(name: "示例", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
+                                  authservID: "mx.corp.example")
+    static let base = Date(timeIntervalSince1970: 1_794_791_553)
+
+    /// A plausible mail of ~2–3 KB: trace and routing headers, a Chinese body in base64.
+    static func raw(_ i: Int, caseIndex k: Int, subject: String, from: String, inReplyTo: String?) -> [UInt8] {
+        var body = "您好，关于第\(k)号事项（第\(i)封）：\n"
+        for line in 0..<12 { body += "第\(line + 1)条：请于本周五前确认交期、数量与质量要求，序号 \(i &* 2654435761 % 1000003)。\n" }
+        let b64 = Data(body.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        var h = "Received: from mx\(i % 7).client.example (mx.client.example [203.0.113.\(i % 250)])\r\n\tby mx.corp.example with ESMTPS id \(i)\r\n"
+        h += "Authentication-Results: mx.corp.example; spf=pass smtp.mailfrom=client.example\r\n"
+        h += "From: =?utf-8?B?5YiY5rSL?= <\(from)>\r\nTo: sales@corp.example\r\nCc: track@corp.example\r\n"
+        h += "Subject: \(subject)\r\nDate: Mon, 16 Nov 2026 09:12:33 +0800\r\nMessage-ID: <bench.\(i)@client.example>\r\n"
+        if let inReplyTo { h += "In-Reply-To: \(inReplyTo)\r\nReferences: \(inReplyTo)\r\n" }
+        h += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        return Array((h + b64 + "\r\n").utf8)
+    }
+
+    func run() async throws {
+        let total = messages
+        let caseCount = max(1, total / 10)
+        let path = db ?? FileManager.default.temporaryDirectory.appendingPathComponent("liaison-bench-\(UUID().uuidString).db").path
+        let store = try SQLiteStore(path: path)
+        let existing = try store.counts().correspondence
+        // Raw size of a reused database is estimated from the first message's size.
+        var rawBytes = existing * Self.raw(0, caseIndex: 0, subject: "询价 #0", from: "buyer0@client0.example", inReplyTo: nil).count
+        let clock = ContinuousClock()
+        // Populate in large transactions (an import, not the measured path).
+        if existing < total {
+            let start = clock.now
+            var i = existing
+            while i < total {
+                let end = min(total, i + 20_000)
+                var filings: [Filing] = []
+                var added = 0
+                for j in i..<end {
+                    let k = j % caseCount
+                    let party = "buyer\(k % 5_000)@client\(k).example"
+                    let subject = "询价 #\(k)"
+                    let raw = Self.raw(j, caseIndex: k, subject: j < caseCount ? subject : "Re: " + subject, from: party,
+                                       inReplyTo: j < caseCount ? nil : "<bench.\(k)@client.example>")
+                    added += raw.count
+                    let decision: FilingDecision = j < caseCount
+                        ? .open(NewCase(numberTemplate: "EC20261116-{seq:6}", isInternal: false,
+                                        counterparty: Counterparty(organization: "client\(k).example", contacts: [party]),
+                                        owner: "sales@corp.example", category: "request", openedAt: Self.base))
+                        : .existing(caseNumber: CaseNumbering.render(template: "EC20261116-{seq:6}", seq: k + 1), rule: .reference)
+                    filings.append(Filing(message: IncomingMessage(
+                        messageID: "<bench.\(j)@client.example>", date: Self.base.addingTimeInterval(Double(j)), subject: subject,
+                        threadSubject: subject, sender: party, kind: .correspondence, direction: .inbound,
+                        references: j < caseCount ? [] : ["<bench.\(k)@client.example>"], addresses: [party], raw: raw),
+                        decision: decision))
+                }
+                _ = try store.file(batch: filings)
+                rawBytes += added
+                i = end
+                if i % 100_000 == 0 { print("bench: \(i) messages filed, \(clock.now - start)") }
+            }
+            print("bench: populated \(total) messages / \(caseCount) cases in \(clock.now - start)")
+        }
+
+        let matcher = CaseMatcher(organization: Self.org)
+        var timings: [Duration] = []
+        var rules: [String: Int] = [:]
+        var rng = SystemRandomNumberGenerator()
+        let onFile = try store.counts().correspondence
+        for n in 0..<2_000 {
+            let j = 1_000_000_000 + onFile + n
+            let k = Int.random(in: 0..<caseCount, using: &rng)
+            let party = "buyer\(k % 5_000)@client\(k).example"
+            let subject = "询价 #\(k)"
+            let mode = n % 4  // 0,1: In-Reply-To; 2: thread subject only; 3: a new matter
+            let raw = Self.raw(j, caseIndex: k, subject: mode == 3 ? "新询价 \(j)" : "Re: " + subject,
+                               from: mode == 3 ? "new\(j)@fresh.example" : party,
+                               inReplyTo: mode < 2 ? "<bench.\(k)@client.example>" : nil)
+            // Parsing and classifying are the mail layer's cost, timed apart.
+            rawBytes += raw.count
+            let message = MessageParser.parse(raw)
+            let facts = MessageFacts(message: message, organization: Self.org)
+            let t0 = clock.now
+            let input = MatchInput(facts: facts, date: Self.base.addingTimeInterval(Double(total)))
+            let decision = try matcher.decide(input, lookup: store, now: Self.base)
+            let incoming = IncomingMessage(messageID: facts.messageID, date: input.date, subject: facts.subject,
+                                           threadSubject: facts.threadSubject, sender: facts.from?.address, kind: facts.kind,
+                                           direction: .inbound, references: facts.references,
+                                           addresses: matcher.counterpartyAddresses(input), raw: raw)
+            let outcome = try store.file(Filing(message: incoming, decision: decision,
+                                                checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: UInt32(n + 1))))
+            timings.append(clock.now - t0)
+            switch decision {
+            case .existing(_, let rule): rules[rule.rawValue, default: 0] += 1
+            case .open: rules["new case", default: 0] += 1
+            case .hold(let reason, _): rules["held: " + reason.rawValue, default: 0] += 1
+            }
+            if case .duplicate = outcome { FileHandle.standardError.write(Data("benchmark message \(j) was a duplicate\n".utf8)) }
+        }
+        timings.sort()
+        let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        let median = ms(timings[timings.count / 2]), p99 = ms(timings[timings.count * 99 / 100])
+        try store.checkpointWAL()
+        var dbBytes = 0
+        for suffix in ["", "-wal"] {
+            dbBytes += (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int) ?? 0
+        }
+        print("bench: \(total) messages, \(caseCount) cases; match+file one more: median \(String(format: "%.3f", median)) ms, p99 \(String(format: "%.3f", p99)) ms; rules \(rules)")
+        print("bench: database \(dbBytes / 1_048_576) MiB for \(rawBytes / 1_048_576) MiB of raw mail (\(String(format: "%.2f", Double(dbBytes) / Double(max(rawBytes, 1))))×)")
+        if db == nil {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        } else {
+            print("bench: database file \(path)")
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonDaemon
+import LiaisonStore
+
+struct Cases: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List cases and show one with its correspondence.",
+        subcommands: [List.self, Show.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List cases, newest first.",
+            discussion: "JSON: an array of cases, each with number, category, status, owner, counterparty {organization, contacts}, internal, openedAt, resolvedAt.")
+        @Option(help: "A liaison.toml (default: $LIAISON_CONFIG).") var config: String?
+        @Option(help: "The SQLite database (overrides [store] url).") var db: String?
+        @Option(help: "Only cases of this status: open, resolved or closed.") var status: CaseStatus?
+        @Option(help: "Only cases of this owner (an address).") var owner: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let opened = try StoreOpening.open(config: config, db: db, needOrganization: false)
+            let cases = try opened.store.cases(status: status, owner: owner)
+            let dates = CaseJSON.dateFormatter(opened.organization)
+            if json {
+                print(try CaseJSON.encode(cases.map { CaseJSON.Item($0, dates: dates) }))
+            } else if cases.isEmpty {
+                print("no cases")
+            } else {
+                let rows = cases.map { c in
+                    [c.number, c.status.rawValue, c.category, c.owner ?? "-",
+                     c.counterparty.organization ?? (c.isInternal ? "(internal)" : "-"), dates.string(from: c.openedAt)]
+                }
+                print(TextTable.render(header: ["NUMBER", "STATUS", "CATEGORY", "OWNER", "COUNTERPARTY", "OPENED"], rows: rows))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one case and its correspondence in order.",
+            discussion: "JSON: the case with correspondence, each entry with messageID, kind, direction, date, subject, sender.")
+        @Argument(help: "The case number, e.g. EC20261116-001.") var number: String
+        @Option(help: "A liaison.toml (default: $LIAISON_CONFIG).") var config: String?
+        @Option(help: "The SQLite database (overrides [store] url).") var db: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let opened = try StoreOpening.open(config: config, db: db, needOrganization: false)
+            guard let c = try opened.store.caseWithNumber(number) else { throw ValidationError("no case \(number)") }
+            let mail = try opened.store.correspondence(caseNumber: number)
+            let dates = CaseJSON.dateFormatter(opened.organization)
+            if json {
+                var item = CaseJSON.Item(c, dates: dates)
+                item.correspondence = mail.map { CaseJSON.Entry($0, dates: dates) }
+                print(try CaseJSON.encode(item))
+                return
+            }
+            print("\(c.number)  \(c.status.rawValue)  \(c.category)")
+            print("owner:        \(c.owner ?? "-")")
+            print("counterparty: \(c.counterparty.organization ?? (c.isInternal ? "(internal)" : "-"))"
+                  + (c.counterparty.contacts.isEmpty ? "" : " — " + c.counterparty.contacts.joined(separator: ", ")))
+            print("opened:       \(dates.string(from: c.openedAt))" + (c.resolvedAt.map { "   resolved: \(dates.string(from: $0))" } ?? ""))
+            print("")
+            let rows = mail.map { m in
+                [m.date.map { dates.string(from: $0) } ?? "-", m.direction == .outbound ? "out" : "in", m.kind.rawValue,
+                 m.subject ?? "", m.sender ?? "-"]
+            }
+            print(rows.isEmpty ? "no correspondence" : TextTable.render(header: ["DATE", "DIR", "KIND", "SUBJECT", "FROM"], rows: rows))
+        }
+    }
+}
+
+extension CaseStatus: ExpressibleByArgument {}
+
+/// The JSON shapes of `cases list` and `cases show` (scripts rely on these keys).
+enum CaseJSON {
+    struct Item: Encodable {
+        var number: String
+        var category: String
+        var status: String
+        var owner: String?
+        var counterparty: Counterparty
+        var isInternal: Bool
+        var openedAt: String
+        var resolvedAt: String?
+        var correspondence: [Entry]?
+
+        init(_ c: Case, dates: ISO8601DateFormatter) {
+            number = c.number
+            category = c.category
+            status = c.status.rawValue
+            owner = c.owner
+            counterparty = c.counterparty
+            isInternal = c.isInternal
+            openedAt = dates.string(from: c.openedAt)
+            resolvedAt = c.resolvedAt.map { dates.string(from: $0) }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case number, category, status, owner, counterparty, isInternal = "internal", openedAt, resolvedAt, correspondence
+        }
+        func encode(to encoder: Encoder) throws {
+            var k = encoder.container(keyedBy: CodingKeys.self)
+            try k.encode(number, forKey: .number)
+            try k.encode(category, forKey: .category)
+            try k.encode(status, forKey: .status)
+            try k.encode(owner, forKey: .owner)
+            try k.encode(counterparty, forKey: .counterparty)
+            try k.encode(isInternal, forKey: .isInternal)
+            try k.encode(openedAt, forKey: .openedAt)
+            try k.encode(resolvedAt, forKey: .resolvedAt)
+            try k.encodeIfPresent(correspondence, forKey: .correspondence)
+        }
+    }
+
+    struct Entry: Encodable {
+        var messageID: String?
+        var kind: String
+        var direction: String
+        var date: String?
+        var subject: String?
+        var sender: String?
+        init(_ m: Correspondence, dates: ISO8601DateFormatter) {
+            messageID = m.messageID
+            kind = m.kind.rawValue
+            direction = m.direction.rawValue
+            date = m.date.map { dates.string(from: $0) }
+            subject = m.subject
+            sender = m.sender
+        }
+        enum CodingKeys: String, CodingKey { case messageID, kind, direction, date, subject, sender }
+        func encode(to encoder: Encoder) throws {
+            var k = encoder.container(keyedBy: CodingKeys.self)
+            try k.encode(messageID, forKey: .messageID)
+            try k.encode(kind, forKey: .kind)
+            try k.encode(direction, forKey: .direction)
+            try k.encode(date, forKey: .date)
+            try k.encode(subject, forKey: .subject)
+            try k.encode(sender, forKey: .sender)
+        }
+    }
+
+    static func encode(_ v: some Encodable) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try e.encode(v), as: UTF8.self)
+    }
+
+    /// ISO 8601 in the organisation's time zone (e.g. `+08:00`).
+    static func dateFormatter(_ org: Organization) -> ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        f.timeZone = TimeZone(identifier: org.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")
+        return f
+    }
+}
+
+/// Columns for people: padded by display width, East Asian wide and full-width characters
+/// counting two columns (Unicode UAX #11, W and F), combining marks none.
+enum TextTable {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = Array(repeating: 0, count: header.count)
+        for r in all { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], displayWidth(c)) } }
+        return all.map { r in
+            r.enumerated().map { i, c in
+                i == r.count - 1 ? c : c + String(repeating: " ", count: widths[i] - displayWidth(c))
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func displayWidth(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { $0 + width($1) }
+    }
+
+    static func width(_ u: Unicode.Scalar) -> Int {
+        let v = u.value
+        switch u.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        if v == 0x200B { return 0 }
+        let wide: [ClosedRange<UInt32>] = [
+            0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+            0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
+            0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+        ]
+        return wide.contains { $0.contains(v) } ? 2 : 1
+    }
+}

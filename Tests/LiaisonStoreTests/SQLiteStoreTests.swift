@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import LiaisonCore
+@testable import LiaisonStore
+import Testing
+
+/// A fresh database file in a fresh temporary directory.
+func temporaryDatabasePath() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-store-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir.appendingPathComponent("liaison.db").path
+}
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test("conformance", arguments: StoreConformance.allCases)
+    func conformance(_ check: StoreConformance) throws {
+        try check.run(try SQLiteStore(path: try temporaryDatabasePath()))
+    }
+
+    @Test func fileIsCreated0600AndWAL() throws {
+        let path = try temporaryDatabasePath()
+        let store = try SQLiteStore(path: path)
+        _ = try store.openCase(StoreConformance.newCase())
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode & 0o777 == 0o600)
+        let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+        let pageSize = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") }
+        #expect(pageSize == 8192)
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            let m = try #require(try FileManager.default.attributesOfItem(atPath: path + suffix)[.posixPermissions] as? Int)
+            #expect(m & 0o077 == 0, "\(suffix) is \(String(m, radix: 8))")
+        }
+    }
+
+    @Test func refusesAWorldReadableFile() throws {
+        let path = try temporaryDatabasePath()
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644])
+        #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+    }
+
+    @Test func reopensAndUpgradesInPlace() throws {
+        let path = try temporaryDatabasePath()
+        do {
+            let s = try SQLiteStore(path: path)
+            _ = try s.file(Filing(message: StoreConformance.message("<a@x>"), decision: .open(StoreConformance.newCase())))
+        }
+        let again = try SQLiteStore(path: path)
+        #expect(try again.caseForMessageID("<a@x>")?.number == "EC20261116-001")
+        let applied = try again.pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) }
+        #expect(applied.count == 1)
+        // A database from before any migration (an empty file) is brought up to date.
+        let empty = try temporaryDatabasePath()
+        FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o600])
+        #expect(try SQLiteStore(path: empty).counts() == (0, 0, 0))
+    }
+}
