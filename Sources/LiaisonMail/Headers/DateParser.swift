@@ -110,6 +110,17 @@ enum DateScanner {
 
         var year = -1, yearDigits = 0, month = 0, day = 0
         var yearAfterTime = false
+        /// After day and month: the year, unless a clock time comes first (`Nov 16 09:12:33 2026`).
+        func readYearUnlessTimeFollows() -> Bool {
+            if isNum(i, 1...2), isSym(i + 1, ":") {
+                yearAfterTime = true
+                return true
+            }
+            guard isNum(i, 2...4) else { return false }
+            year = t[i].value; yearDigits = t[i].length
+            i += 1
+            return true
+        }
         if isNum(i, 4...4), isSym(i + 1, "-") || isSym(i + 1, "/"), isNum(i + 2, 1...2),
            i + 3 < n, t[i + 3].kind == .symbol, t[i + 3].value == t[i + 1].value, isNum(i + 4, 1...2) {
             // ISO 8601 `2026-11-16`, then `T` or a space.
@@ -125,13 +136,7 @@ enum DateScanner {
             month = m
             i += 1
             skip("-.,/")
-            if isNum(i, 1...2), isSym(i + 1, ":") {
-                yearAfterTime = true
-            } else {
-                guard isNum(i, 2...4) else { return nil }
-                year = t[i].value; yearDigits = t[i].length
-                i += 1
-            }
+            guard readYearUnlessTimeFollows() else { return nil }
         } else if let m = monthAt(i) {
             // asctime `Nov 16 09:12:33 2026`, and `Nov 16, 2026 09:12:33`.
             month = m
@@ -141,13 +146,7 @@ enum DateScanner {
             day = t[i].value
             i += 1
             skip(".,")
-            if isNum(i, 1...2), isSym(i + 1, ":") {
-                yearAfterTime = true
-            } else {
-                guard isNum(i, 2...4) else { return nil }
-                year = t[i].value; yearDigits = t[i].length
-                i += 1
-            }
+            guard readYearUnlessTimeFollows() else { return nil }
         } else {
             return nil
         }
