@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System C libraries from Debian, with typed shims for what Swift cannot call directly.
@@ -37,13 +39,15 @@ let package = Package(
         .target(
             name: "LiaisonTransport",
             dependencies: ["CCurl", "LiaisonMail", .product(name: "Logging", package: "swift-log")]),
-        // The running service: configuration, poller, scheduler, outbox.
+        // The running service: configuration, poller, scheduler, outbox, templates, lifecycle.
         .target(
             name: "LiaisonDaemon",
             dependencies: [
                 "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .executableTarget(
             name: "liaison",

@@ -1,0 +1,136 @@
+import Foundation
+
+/// What the planner may read about cases while a filing or a firing is in progress. The store
+/// implements it over the transaction that is open, so what it answers is what will be
+/// committed with the follow-up (no race between reading and writing).
+public protocol CaseView {
+    func caseWithNumber(_ number: String) throws -> Case?
+    /// Cases, newest first, optionally of one status and/or owner.
+    func cases(status: CaseStatus?, owner: String?) throws -> [Case]
+    /// The recaps filed on a case, oldest first.
+    func recaps(caseNumber: String) throws -> [RecapRecord]
+    /// A recap by id (its message's correspondence id).
+    func recap(id: Int64) throws -> RecapRecord?
+    /// Reminders of a case (nil: case-less reminders), in fire order, optionally of one status.
+    func reminders(caseNumber: String?, status: ReminderStatus?) throws -> [Reminder]
+    /// The thread subject and Message-ID of the case's first message (for notice subjects and threading).
+    func caseThread(_ number: String) throws -> (subject: String, firstMessageID: String?)?
+}
+
+/// A recap's new state, to store (the matching `CaseEvent` is written by the planner).
+public struct RecapStateChange: Sendable, Equatable {
+    public var recapID: Int64
+    public var state: RecapState
+    public init(recapID: Int64, state: RecapState) { self.recapID = recapID; self.state = state }
+}
+
+/// What the store writes, in the transaction that files a message or fires a reminder, besides
+/// the message or the reminder's own status.
+public struct FollowUp: Sendable, Equatable {
+    /// The filed message is a recap: store it (with its items) as pending.
+    public var recap: NewRecap?
+    public var recapStates: [RecapStateChange]
+    public var reminders: [NewReminder]
+    public var cancellations: [ReminderCancellation]
+    public var events: [CaseEvent]
+    /// Mails to put in the outbox.
+    public var mails: [OutgoingMail]
+    /// A case's new status (e.g. resolved by hand).
+    public var statusChanges: [(caseNumber: String, status: CaseStatus)]
+
+    public init(recap: NewRecap? = nil, recapStates: [RecapStateChange] = [], reminders: [NewReminder] = [],
+                cancellations: [ReminderCancellation] = [], events: [CaseEvent] = [], mails: [OutgoingMail] = [],
+                statusChanges: [(caseNumber: String, status: CaseStatus)] = []) {
+        self.recap = recap
+        self.recapStates = recapStates
+        self.reminders = reminders
+        self.cancellations = cancellations
+        self.events = events
+        self.mails = mails
+        self.statusChanges = statusChanges
+    }
+
+    public static func == (a: FollowUp, b: FollowUp) -> Bool {
+        a.recap == b.recap && a.recapStates == b.recapStates && a.reminders == b.reminders
+            && a.cancellations == b.cancellations && a.events == b.events && a.mails == b.mails
+            && a.statusChanges.map(\.caseNumber) == b.statusChanges.map(\.caseNumber)
+            && a.statusChanges.map(\.status) == b.statusChanges.map(\.status)
+    }
+
+    public var isEmpty: Bool { self == FollowUp() }
+}
+
+/// A mail the planner wants sent: what it is about, for the templates to render
+/// (Templates/<kind>.<locale>.mustache). The daemon renders notices into `OutgoingMail`s.
+public struct Notice: Sendable, Equatable {
+    public var kind: ReminderKind
+    /// Lowercased addresses.
+    public var recipients: [String]
+    public var caseNumber: String?
+    /// The case's thread subject.
+    public var caseSubject: String?
+    /// The counterparty organisation (outside domain) or first contact.
+    public var counterparty: String?
+    /// The case owner's address.
+    public var caseOwner: String?
+    /// The deadline it concerns.
+    public var about: Date?
+    /// For item reminders: the item.
+    public var item: ActionItemRecord?
+    /// For recap notices: the recap, with its state (confirmed/disputed) at the time of the notice.
+    public var recap: RecapRecord?
+    /// It fired late (the service was stopped when it came due).
+    public var late: Bool
+    /// For the digest: the recipient's open cases and items.
+    public var digest: [DigestLine]
+    /// Free words: the reason of a delivery failure, the rule that applies.
+    public var detail: String?
+    public var reminderID: Int64?
+    /// The Message-ID to thread on (In-Reply-To), e.g. the recap or the case's first message.
+    public var inReplyTo: String?
+
+    public init(kind: ReminderKind, recipients: [String], caseNumber: String? = nil, caseSubject: String? = nil,
+                counterparty: String? = nil, caseOwner: String? = nil, about: Date? = nil, item: ActionItemRecord? = nil,
+                recap: RecapRecord? = nil, late: Bool = false, digest: [DigestLine] = [], detail: String? = nil,
+                reminderID: Int64? = nil, inReplyTo: String? = nil) {
+        self.kind = kind
+        self.recipients = recipients.map { $0.lowercased() }
+        self.caseNumber = caseNumber
+        self.caseSubject = caseSubject
+        self.counterparty = counterparty
+        self.caseOwner = caseOwner
+        self.about = about
+        self.item = item
+        self.recap = recap
+        self.late = late
+        self.digest = digest
+        self.detail = detail
+        self.reminderID = reminderID
+        self.inReplyTo = inReplyTo
+    }
+}
+
+/// One case in an owner's daily digest.
+public struct DigestLine: Sendable, Equatable {
+    public var caseNumber: String
+    public var subject: String
+    public var status: CaseStatus
+    /// Open action items of the case owned by the digest's recipient, due soonest first.
+    public var items: [ActionItemRecord]
+    public init(caseNumber: String, subject: String, status: CaseStatus, items: [ActionItemRecord]) {
+        self.caseNumber = caseNumber
+        self.subject = subject
+        self.status = status
+        self.items = items
+    }
+}
+
+/// What the planner decided: the follow-up to store, plus notices still to be rendered into mails.
+public struct Plan: Sendable, Equatable {
+    public var followUp: FollowUp
+    public var notices: [Notice]
+    public init(followUp: FollowUp = FollowUp(), notices: [Notice] = []) {
+        self.followUp = followUp
+        self.notices = notices
+    }
+}

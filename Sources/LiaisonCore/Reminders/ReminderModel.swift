@@ -1,0 +1,226 @@
+import Foundation
+
+/// What a reminder is about: the deadlines of shared/docs/semantics.md ("Deadlines the source
+/// documents set") and of recap action items. The raw value is the name shown by
+/// `liaison reminders list` and stored in the database.
+public enum ReminderKind: String, Sendable, Codable, CaseIterable {
+    /// To the item's owner, on the morning of the due day and a configurable time before.
+    case itemDue = "item-due"
+    /// To the item's owner and the case owner, after the due instant passed.
+    case itemOverdue = "item-overdue"
+    /// To the recap's author (and case owner), before the next contact (下次沟通时间).
+    case nextContact = "next-contact"
+    /// A complaint's first response (24小时内响应): cancelled by a staff reply on the case.
+    case complaintResponse = "complaint-response"
+    /// A complaint's solution (48小时内给出解决方案): cancelled when the case is resolved.
+    case complaintSolution = "complaint-solution"
+    /// The recap's objection window closes: confirmed or disputed notice to its author.
+    case recapWindow = "recap-window"
+    /// An objection arrived inside the window: at once, to the recap's author.
+    case recapDisputed = "recap-disputed"
+    /// Satisfaction follow-up (回访), one working day after the case is resolved.
+    case satisfaction = "satisfaction"
+    /// Weekly progress check on a filing with an agency (每周1次查询审核进度).
+    case filingCheck = "filing-check"
+    /// 17:00 each working day: each owner's open cases and items due (每日17:00同步进展).
+    case digest = "digest"
+    /// An outbox mail failed permanently or bounced: tell the case owner.
+    case deliveryFailed = "delivery-failed"
+}
+
+/// A reminder's life: `pending` until it fires or is cancelled.
+public enum ReminderStatus: String, Sendable, Codable, CaseIterable {
+    case pending, fired, cancelled
+}
+
+/// A reminder to schedule. Adding one whose (`caseNumber`, `key`) already exists does nothing, so
+/// filing the same facts twice (a refetch, a restart) never schedules twice.
+public struct NewReminder: Sendable, Equatable {
+    /// The case it belongs to; nil for reminders of no case (the daily digest).
+    public var caseNumber: String?
+    public var kind: ReminderKind
+    public var fireAt: Date
+    /// The deadline it concerns (an item's due, a window's close, 24 h after a complaint), if any.
+    public var about: Date?
+    /// Lowercased addresses.
+    public var recipients: [String]
+    /// Unique within the case (or among case-less reminders), e.g. `item-due:812:3:morning`.
+    public var key: String
+    /// The recap it concerns (`RecapRecord.id`), if any.
+    public var recapID: Int64?
+    /// The action item number on that recap, if any.
+    public var itemNumber: Int?
+    /// Free words for the notice (the task, the rule), never a message body.
+    public var detail: String?
+
+    public init(caseNumber: String?, kind: ReminderKind, fireAt: Date, about: Date? = nil, recipients: [String],
+                key: String, recapID: Int64? = nil, itemNumber: Int? = nil, detail: String? = nil) {
+        self.caseNumber = caseNumber
+        self.kind = kind
+        self.fireAt = fireAt
+        self.about = about
+        self.recipients = recipients.map { $0.lowercased() }
+        self.key = key
+        self.recapID = recapID
+        self.itemNumber = itemNumber
+        self.detail = detail
+    }
+}
+
+/// A stored reminder.
+public struct Reminder: Sendable, Equatable {
+    public var id: Int64
+    public var caseNumber: String?
+    public var kind: ReminderKind
+    public var fireAt: Date
+    public var about: Date?
+    public var recipients: [String]
+    public var key: String
+    public var recapID: Int64?
+    public var itemNumber: Int?
+    public var detail: String?
+    public var status: ReminderStatus
+    /// When it fired or was cancelled.
+    public var doneAt: Date?
+    /// It fired later than its time by more than the scheduler's tolerance (the service was down).
+    public var late: Bool
+    /// Why it was cancelled (`staff replied`, `case resolved`, `cancelled by hand`).
+    public var cancelReason: String?
+
+    public init(id: Int64, caseNumber: String?, kind: ReminderKind, fireAt: Date, about: Date?, recipients: [String],
+                key: String, recapID: Int64?, itemNumber: Int?, detail: String?, status: ReminderStatus,
+                doneAt: Date?, late: Bool, cancelReason: String?) {
+        self.id = id
+        self.caseNumber = caseNumber
+        self.kind = kind
+        self.fireAt = fireAt
+        self.about = about
+        self.recipients = recipients
+        self.key = key
+        self.recapID = recapID
+        self.itemNumber = itemNumber
+        self.detail = detail
+        self.status = status
+        self.doneAt = doneAt
+        self.late = late
+        self.cancelReason = cancelReason
+    }
+}
+
+/// Cancels the pending reminders of one case that match: of one of `kinds` (empty: any kind)
+/// and, when set, whose key starts with `keyPrefix`.
+public struct ReminderCancellation: Sendable, Equatable {
+    public var caseNumber: String
+    public var kinds: [ReminderKind]
+    public var keyPrefix: String?
+    public var reason: String
+    public init(caseNumber: String, kinds: [ReminderKind], keyPrefix: String? = nil, reason: String) {
+        self.caseNumber = caseNumber
+        self.kinds = kinds
+        self.keyPrefix = keyPrefix
+        self.reason = reason
+    }
+}
+
+/// One action item as stored with its recap (semantics.md "Action items").
+public struct ActionItemRecord: Sendable, Equatable, Codable {
+    public var number: Int
+    public var owner: String?
+    public var department: String?
+    /// The owner's address from the staff directory, lowercased; nil when the name is not in it.
+    public var ownerAddress: String?
+    public var task: String
+    public var due: Date?
+    /// Why `due` is nil although a deadline was written (never guessed).
+    public var dueNote: String?
+
+    public init(number: Int, owner: String?, department: String?, ownerAddress: String?, task: String, due: Date?, dueNote: String?) {
+        self.number = number
+        self.owner = owner
+        self.department = department
+        self.ownerAddress = ownerAddress?.lowercased()
+        self.task = task
+        self.due = due
+        self.dueNote = dueNote
+    }
+
+    /// The stored form of a read item.
+    public init(_ item: ActionItem) {
+        self.init(number: item.number, owner: item.owner, department: item.department, ownerAddress: item.ownerAddress,
+                  task: item.task, due: item.due?.instant, dueNote: item.dueNote)
+    }
+}
+
+/// A recap to store with the message that carries it.
+public struct NewRecap: Sendable, Equatable {
+    public var messageID: String?
+    /// The staff address that sent it, lowercased.
+    public var author: String?
+    /// Outside addresses it was sent to (To/Cc): the ones whose reply may object. Lowercased.
+    public var counterparty: [String]
+    public var sentAt: Date?
+    public var windowCloses: Date?
+    /// Why `windowCloses` is nil (unreadable window).
+    public var windowNote: String?
+    public var nextContact: Date?
+    public var nextContactNote: String?
+    public var items: [ActionItemRecord]
+
+    public init(messageID: String?, author: String?, counterparty: [String], sentAt: Date?, windowCloses: Date?,
+                windowNote: String?, nextContact: Date?, nextContactNote: String?, items: [ActionItemRecord]) {
+        self.messageID = messageID
+        self.author = author?.lowercased()
+        self.counterparty = counterparty.map { $0.lowercased() }
+        self.sentAt = sentAt
+        self.windowCloses = windowCloses
+        self.windowNote = windowNote
+        self.nextContact = nextContact
+        self.nextContactNote = nextContactNote
+        self.items = items
+    }
+}
+
+/// A stored recap: its id is the correspondence id of the message that carries it.
+public struct RecapRecord: Sendable, Equatable {
+    public var id: Int64
+    public var caseNumber: String
+    public var recap: NewRecap
+    public var state: RecapState
+
+    public init(id: Int64, caseNumber: String, recap: NewRecap, state: RecapState) {
+        self.id = id
+        self.caseNumber = caseNumber
+        self.recap = recap
+        self.state = state
+    }
+}
+
+/// Something that happened to a case, recorded with its instant: a recap filed, confirmed or
+/// disputed, a due date that could not be read, a reminder cancelled, a mail that failed.
+public struct CaseEvent: Sendable, Equatable, Codable {
+    public var caseNumber: String
+    public var at: Date
+    /// One of the `CaseEvent.Kind` names.
+    public var kind: String
+    /// Words for people; never a message body or a secret.
+    public var detail: String
+
+    public init(caseNumber: String, at: Date, kind: String, detail: String) {
+        self.caseNumber = caseNumber
+        self.at = at
+        self.kind = kind
+        self.detail = detail
+    }
+
+    /// The event names in use.
+    public enum Kind {
+        public static let recapFiled = "recap-filed"
+        public static let recapConfirmed = "recap-confirmed"
+        public static let recapDisputed = "recap-disputed"
+        public static let dueUnreadable = "due-unreadable"
+        public static let reminderCancelled = "reminder-cancelled"
+        public static let reminderFired = "reminder-fired"
+        public static let deliveryFailed = "delivery-failed"
+        public static let statusChanged = "status-changed"
+    }
+}
