@@ -64,6 +64,9 @@ let package = Package(
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonMail"]),
         .testTarget(name: "LiaisonTransportTests", dependencies: ["LiaisonTransport", "LiaisonMail"]),
         .testTarget(
+            name: "LiaisonDaemonTests",
+            dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonTransport"]),
+        .testTarget(
             name: "LiaisonCLITests",
             dependencies: ["liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail"]),
         // Against the real Dovecot/Postfix of scripts/mailrig; see README.

@@ -91,3 +91,21 @@ public enum MailboxError: Error, Equatable, CustomStringConvertible, Sendable {
         }
     }
 }
+
+/// Waiting for new mail without polling (RFC 2177 IDLE), on a connection of its own so that it
+/// never holds up fetching. Blocking, like `MailboxReading`: run it on a dedicated thread.
+public protocol MailboxWatching: Sendable {
+    /// Blocks until the server reports a change to the mailbox (a new message, an expunge), the
+    /// `timeout` (seconds) passes, or `interrupt()` is called; returns true on a change, false otherwise.
+    /// Throws `MailboxWatchError.unsupported` when the server does not offer IDLE, and a transport
+    /// error when the connection fails (the next call reconnects).
+    func waitForChange(timeout: Double) throws -> Bool
+    /// Ends a wait in progress, from any thread (shutdown, configuration reload).
+    func interrupt()
+}
+
+/// Why a mailbox cannot be watched.
+public enum MailboxWatchError: Error, Equatable, Sendable {
+    /// The server's CAPABILITY has no IDLE: poll instead.
+    case unsupported
+}
