@@ -38,6 +38,9 @@ public struct MessageFacts: Sendable, Codable, Equatable {
     public var bounce: Bounce?
     /// The recap's facts when `kind` is `recap`, else nil.
     public var recap: RecapFacts?
+    /// The recap as read (instants as `Date`s), for filing: not encoded, so `liaison inspect`
+    /// prints `recap` only. nil when `kind` is not `recap`.
+    public var readRecap: Recap? = nil
     /// For every message that is not a recap: true when it replies to something (In-Reply-To,
     /// References, or a Re:/回复: subject) and its own text asserts disagreement (not negated, not
     /// conditional); false otherwise. nil for a recap. Whether it falls inside a recap's window,
@@ -86,6 +89,7 @@ public struct MessageFacts: Sendable, Codable, Equatable {
            let r = RecapReader.read(text: m.text, sentAt: m.date?.date, resolver: resolver, staff: org.staff) {
             kind = .recap
             recap = RecapFacts(r, zone: zone)
+            readRecap = r
         } else {
             let reply = kind == .correspondence && ObjectionReader.isReply(m)
             let assertion = reply ? ObjectionReader.read(m.text) : nil
