@@ -10,7 +10,7 @@ extension ReminderPlanner {
     /// - item and complaint reminders of a resolved or closed case no longer apply: no notice.
     public func planFiring(_ r: Reminder, now: Date, view: any CaseView) throws -> Plan {
         if r.kind == .digest { return try planDigest(r, now: now, view: view) }
-        guard let number = r.caseNumber else { return Plan(notices: [plainNotice(r, nil, nil)]) }
+        guard let number = r.caseNumber else { return Plan(notices: [plainNotice(r)]) }
         // A case that no longer exists (it cannot be deleted today): nothing to say.
         guard let c = try view.caseWithNumber(number) else { return Plan() }
         let settled = c.status != .open
@@ -52,8 +52,8 @@ extension ReminderPlanner {
     }
 
     /// A notice of a case-less reminder other than the digest (none is planned today).
-    func plainNotice(_ r: Reminder, _ c: Case?, _ record: RecapRecord?) -> Notice {
-        Notice(kind: r.kind, recipients: r.recipients, caseNumber: r.caseNumber, about: r.about, recap: record,
+    func plainNotice(_ r: Reminder) -> Notice {
+        Notice(kind: r.kind, recipients: r.recipients, caseNumber: r.caseNumber, about: r.about,
                late: r.late, detail: r.detail, reminderID: r.id)
     }
 
