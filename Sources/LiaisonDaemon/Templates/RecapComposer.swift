@@ -132,7 +132,7 @@ public struct RecapComposer: Sendable {
             let n = item.number!
             let marker: String
             if useCircled { marker = String(Character(Unicode.Scalar(0x2460 + UInt32(n - 1))!)) } else {
-                marker = locale == .en ? "\(n). " : "\(n)、"
+                marker = locale == .en ? "\(n)." : "\(n)、"
             }
             return [
                 "number": .text(String(n)), "marker": .text(marker), "owner": .text(item.owner),
