@@ -347,6 +347,22 @@ extension TemplateTests {
             #expect(hans.subject?.contains("待办事项提醒") == true)
         }
 
+        @Test func aCaseWithAConfiguredCounterpartyDecidesForUnlistedRecipients() throws {
+            var notice = F.notice(.itemDue)
+            notice.counterparty = "partner.example.tw"
+            let config = try LiaisonConfig(toml: Self.toml).templateConfig()
+            #expect(config.locale(forRecipients: notice.recipients, counterparty: notice.counterparty) == .zhHant)
+            let m = MessageParser.parse(try F.renderer(config).render(notice, now: F.now).raw)
+            #expect(m.subject?.contains("待辦事項提醒") == true)
+            // A listed recipient keeps their own language.
+            var pinned = config
+            pinned.domainLocales["corp.example"] = .zhHans
+            #expect(pinned.locale(forRecipients: notice.recipients, counterparty: notice.counterparty) == .zhHans)
+            #expect(config.locale(forRecipients: notice.recipients, counterparty: "chen@partner.example.tw") == .zhHant)
+            #expect(config.locale(forRecipients: notice.recipients, counterparty: "other.example") == .zhHans)
+            #expect(config.locale(forRecipients: notice.recipients, counterparty: nil) == .zhHans)
+        }
+
         @Test func aMissingLocaleFallsBackToSimplifiedChinese() throws {
             var files = try F.repositoryFiles()
             files["satisfaction.en.mustache"] = nil

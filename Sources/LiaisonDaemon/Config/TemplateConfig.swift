@@ -12,8 +12,9 @@ import TOMLKit
 ///     "ceo@buyer.example" = "en"
 ///
 /// A key with `@` is an address; any other key is a domain and also covers its subdomains
-/// (`example.tw` covers `partner.example.tw`); the address beats the longest matching domain,
-/// which beats `default_locale`.
+/// (`example.tw` covers `partner.example.tw`); the address beats the longest matching domain.
+/// A notice follows its first recipient's entry, else its case's counterparty's, else
+/// `default_locale`; a recap follows its counterparty's.
 public struct TemplateConfig: Sendable, Equatable {
     /// The folder of `*.mustache` files.
     public var directory: String
@@ -34,24 +35,30 @@ public struct TemplateConfig: Sendable, Equatable {
         self.domainLocales = Dictionary(domainLocales.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// The locale for one address: its own entry, else its domain's or a parent domain's (longest
-    /// first), else `defaultLocale`.
-    public func locale(for address: String) -> MailLocale {
-        let a = address.trimmingCharacters(in: .whitespaces).lowercased()
+    /// The locale configured for an address (its own entry, else its domain's or a parent
+    /// domain's, longest first) or for a bare domain; nil when none is.
+    public func explicitLocale(for addressOrDomain: String) -> MailLocale? {
+        let a = addressOrDomain.trimmingCharacters(in: .whitespaces).lowercased()
         if let l = addressLocales[a] { return l }
-        guard let at = a.lastIndex(of: "@") else { return defaultLocale }
-        var domain = Substring(a[a.index(after: at)...])
+        var domain = Substring(a)
+        if let at = a.lastIndex(of: "@") { domain = a[a.index(after: at)...] }
         while !domain.isEmpty {
             if let l = domainLocales[String(domain)] { return l }
             guard let dot = domain.firstIndex(of: ".") else { break }
             domain = domain[domain.index(after: dot)...]
         }
-        return defaultLocale
+        return nil
     }
 
-    /// The locale for a mail: the first recipient decides; none → `defaultLocale`.
-    public func locale(forRecipients recipients: [String]) -> MailLocale {
-        recipients.first.map(locale(for:)) ?? defaultLocale
+    /// The locale for one address: `explicitLocale(for:)`, else `defaultLocale`.
+    public func locale(for address: String) -> MailLocale {
+        explicitLocale(for: address) ?? defaultLocale
+    }
+
+    /// The locale for a notice: the first recipient's configured locale, else the case's
+    /// (its counterparty's: an outside domain or address), else `defaultLocale`.
+    public func locale(forRecipients recipients: [String], counterparty: String? = nil) -> MailLocale {
+        recipients.first.flatMap(explicitLocale(for:)) ?? counterparty.flatMap(explicitLocale(for:)) ?? defaultLocale
     }
 }
 

@@ -19,7 +19,8 @@ public enum MailRenderError: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 /// Renders the planner's `Notice`s into `OutgoingMail`s (RFC 5322 via `MessageBuilder`): From the
-/// configured `smtp.from`, To the notice's recipients in the locale of the first one,
+/// configured `smtp.from`, To the notice's recipients in the locale of the first one (else of
+/// the case's counterparty),
 /// `Auto-Submitted: auto-generated` (RFC 3834 §5), a Liaison Message-ID naming the case
 /// (`<liaison.EC20261116-001.r42.9f…@corp.example>`; a digest's `<liaison.digest.…>`), threaded on
 /// `notice.inReplyTo` (RFC 5322 §3.6.4), dated `now` with the organisation's offset, times in the
@@ -48,7 +49,7 @@ public struct NoticeRenderer: Sendable {
     public func render<R: RandomNumberGenerator>(_ notice: Notice, now: Date, using rng: inout R) throws -> OutgoingMail {
         guard !notice.recipients.isEmpty else { throw MailRenderError.noRecipients }
         for r in notice.recipients where !MailAddressCheck.isPlain(r) { throw MailRenderError.invalidAddress(r) }
-        let locale = config.locale(forRecipients: notice.recipients)
+        let locale = config.locale(forRecipients: notice.recipients, counterparty: notice.counterparty)
         let zone = organization.zone
         let words = MailWords(locale: locale, zone: zone, now: now)
         let rendered = templates.render(MailTemplateKind(notice.kind), locale: locale, values: values(for: notice, words: words))
