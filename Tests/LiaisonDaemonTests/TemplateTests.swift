@@ -256,6 +256,17 @@ extension TemplateTests {
             #expect(lines.contains("  · 第1项：确认新交期，截止：11月19日 18:00（已逾期）"))
         }
 
+        @Test func theTemplatesOwnTextIsEscapedInTheHTMLPart() throws {
+            var files = try F.repositoryFiles()
+            files["filing-check.en.mustache"] = "Subject: [{{caseNumber}}] Q&A <check>\n\nUse <b>the portal</b> & call {{counterparty}}.\nSecond line\n\nNew paragraph\n"
+            let t = try MailTemplates(files: files)
+            let r = t.render(.filingCheck, locale: .en, values: ["caseNumber": "EC1", "counterparty": "A&B <Ltd>"])
+            #expect(r.subject == "[EC1] Q&A <check>")
+            #expect(r.text == "Use <b>the portal</b> & call A&B <Ltd>.\nSecond line\n\nNew paragraph")
+            #expect(r.html.contains("<title>[EC1] Q&amp;A &lt;check&gt;</title>"))
+            #expect(r.html.contains("<p>Use &lt;b&gt;the portal&lt;/b&gt; &amp; call A&amp;B &lt;Ltd&gt;.<br>\nSecond line</p>\n<p>New paragraph</p>"))
+        }
+
         @Test func caseTagIsAddedWhenATemplateLeavesItOut() throws {
             var files = try F.repositoryFiles()
             files["item-due.zh-Hans.mustache"] = "Subject: 待办提醒\n\n请处理 {{item.task}}。\n"
