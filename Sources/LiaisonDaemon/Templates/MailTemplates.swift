@@ -7,8 +7,11 @@ public struct RenderedMail: Sendable, Equatable {
     public var kind: MailTemplateKind
     /// The locale of the file used (the asked-for one, or zh-Hans when it has no file).
     public var locale: MailLocale
+    /// One line, values flattened; RFC 2047 encoding is the builder's.
     public var subject: String
+    /// The text/plain body, LF line ends.
     public var text: String
+    /// A whole HTML document (the text/html alternative, RFC 2046 §5.1.4).
     public var html: String
 }
 
