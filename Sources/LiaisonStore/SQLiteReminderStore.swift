@@ -32,9 +32,18 @@ extension SQLiteStore: ReminderStore {
 
     // MARK: reminders
 
+    /// The queue queries name their partial index (`INDEXED BY`): one index lookup whatever the
+    /// planner's statistics say, and SQLite refuses the query rather than scan the table.
+    static let nextReminderSQL = "SELECT fire_at FROM reminders INDEXED BY reminders_pending WHERE status = 'pending' ORDER BY fire_at LIMIT 1"
+    /// Reads only due entries of the pending index (a range up to `now`).
+    static let dueReminderIDsSQL = """
+        SELECT id FROM reminders INDEXED BY reminders_pending WHERE status = 'pending' AND fire_at <= ? ORDER BY fire_at, id LIMIT ?
+        """
+    static let nextOutboxSQL = "SELECT next_attempt_at FROM outbox INDEXED BY outbox_pending WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1"
+
     public func nextReminderTime() throws -> Date? {
         try pool.read { db in
-            try Double.fetchOne(db.cachedStatement(sql: "SELECT fire_at FROM reminders WHERE status = 'pending' ORDER BY fire_at LIMIT 1"))
+            try Double.fetchOne(db.cachedStatement(sql: Self.nextReminderSQL))
                 .map(Self.instant)
         }
     }
@@ -49,9 +58,7 @@ extension SQLiteStore: ReminderStore {
                         _ fire: (Reminder, any CaseView) throws -> FollowUp) throws -> [Reminder] {
         guard limit > 0 else { return [] }
         let ids = try pool.read { db in
-            try Int64.fetchAll(db.cachedStatement(sql: """
-                SELECT id FROM reminders WHERE status = 'pending' AND fire_at <= ? ORDER BY fire_at, id LIMIT ?
-                """), arguments: [now.timeIntervalSince1970, limit])
+            try Int64.fetchAll(db.cachedStatement(sql: Self.dueReminderIDsSQL), arguments: [now.timeIntervalSince1970, limit])
         }
         var fired: [Reminder] = []
         for id in ids {
@@ -103,7 +110,7 @@ extension SQLiteStore: ReminderStore {
 
     public func nextOutboxAttempt() throws -> Date? {
         try pool.read { db in
-            try Double.fetchOne(db.cachedStatement(sql: "SELECT next_attempt_at FROM outbox WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1"))
+            try Double.fetchOne(db.cachedStatement(sql: Self.nextOutboxSQL))
                 .map(Self.instant)
         }
     }
@@ -111,7 +118,8 @@ extension SQLiteStore: ReminderStore {
     /// Oldest first: in the order the mails were queued.
     public func dueOutbox(now: Date, limit: Int) throws -> [OutboxEntry] {
         try pool.read { db in
-            try Self.fetchOutbox(db, sql: Self.outboxSelect + " WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            try Self.fetchOutbox(db, sql: "SELECT o.*, cases.number AS case_number FROM outbox o INDEXED BY outbox_pending LEFT JOIN cases ON cases.id = o.case_id"
+                                 + " WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
                                  [now.timeIntervalSince1970, max(limit, 0)])
         }
     }
