@@ -15,11 +15,19 @@ extension SQLiteStore {
             guard let filed else { throw StoreError("a recap is stored only with the message that carries it") }
             try insertRecap(db, recap, id: filed.correspondenceID, caseID: filed.caseID)
         }
+        // Case ids looked up once per follow-up (a planner may schedule many reminders on one case).
+        var known: [String: Int64] = [:]
+        func id(_ number: String) throws -> Int64 {
+            if let id = known[number] { return id }
+            let id = try caseID(db, number)
+            known[number] = id
+            return id
+        }
         for change in f.recapStates { try setRecapState(db, change) }
-        for c in f.cancellations { try cancelReminders(db, c, at: now) }
-        for r in f.reminders { try insertReminder(db, r) }
-        for e in f.events { try insertEvent(db, e) }
-        for m in f.mails { try enqueue(db, m, now: now) }
+        for c in f.cancellations { try cancelReminders(db, c, caseID: try id(c.caseNumber), at: now) }
+        for r in f.reminders { try insertReminder(db, r, caseID: try r.caseNumber.map(id)) }
+        for e in f.events { try insertEvent(db, e, caseID: try id(e.caseNumber)) }
+        for m in f.mails { try enqueue(db, m, caseID: try m.caseNumber.map(id), now: now) }
         for s in f.statusChanges { try updateStatus(db, caseNumber: s.caseNumber, status: s.status, at: now) }
     }
 
@@ -62,8 +70,7 @@ extension SQLiteStore {
     }
 
     /// Pending reminders of the case, of one of the kinds (all when empty) and with the key prefix.
-    static func cancelReminders(_ db: Database, _ c: ReminderCancellation, at: Date) throws {
-        let caseRow = try Self.caseID(db, c.caseNumber)
+    static func cancelReminders(_ db: Database, _ c: ReminderCancellation, caseID caseRow: Int64, at: Date) throws {
         var sql = "UPDATE reminders SET status = 'cancelled', done_at = ?, cancel_reason = ? WHERE case_id = ? AND status = 'pending'"
         var args: [(any DatabaseValueConvertible)?] = [at.timeIntervalSince1970, c.reason, caseRow]
         if !c.kinds.isEmpty {
@@ -78,8 +85,7 @@ extension SQLiteStore {
     }
 
     /// Adds a pending reminder unless its (case, key) exists, whatever that one's status.
-    static func insertReminder(_ db: Database, _ r: NewReminder) throws {
-        let caseRow = try r.caseNumber.map { try Self.caseID(db, $0) }
+    static func insertReminder(_ db: Database, _ r: NewReminder, caseID caseRow: Int64?) throws {
         try db.cachedStatement(sql: """
             INSERT INTO reminders (case_id, kind, fire_at, about, recipients, key, recap_id, item_number, detail, status, late)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0)
@@ -88,14 +94,13 @@ extension SQLiteStore {
                              json(r.recipients), r.key, r.recapID, r.itemNumber, r.detail])
     }
 
-    static func insertEvent(_ db: Database, _ e: CaseEvent) throws {
+    static func insertEvent(_ db: Database, _ e: CaseEvent, caseID caseRow: Int64) throws {
         try db.cachedStatement(sql: "INSERT INTO case_events (case_id, at, kind, detail) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [try caseID(db, e.caseNumber), e.at.timeIntervalSince1970, e.kind, e.detail])
+            .execute(arguments: [caseRow, e.at.timeIntervalSince1970, e.kind, e.detail])
     }
 
     /// Queues a mail for its first attempt at `now`, unless its Message-ID is queued already.
-    static func enqueue(_ db: Database, _ m: OutgoingMail, now: Date) throws {
-        let caseRow = try m.caseNumber.map { try Self.caseID(db, $0) }
+    static func enqueue(_ db: Database, _ m: OutgoingMail, caseID caseRow: Int64?, now: Date) throws {
         try db.cachedStatement(sql: """
             INSERT INTO outbox (case_id, message_id, envelope_from, recipients, raw, purpose, reminder_id, status, attempts,
                                 next_attempt_at, last_error, created_at, sent_at)

@@ -124,11 +124,12 @@ extension SQLiteStore: ReminderStore {
         }
     }
 
-    /// Marks a pending row sent (attempts + 1); a row already sent or failed is left as it is.
+    /// Marks a pending row sent (attempts + 1; the last error of an earlier attempt is kept); a
+    /// row already sent or failed is left as it is.
     public func outboxSent(id: Int64, at: Date) throws {
         try pool.write { db in
             try db.cachedStatement(sql: """
-                UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL
+                UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1
                 WHERE id = ? AND status = 'pending'
                 """).execute(arguments: [at.timeIntervalSince1970, id])
             if db.changesCount == 0, try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM outbox WHERE id = ?"), arguments: [id]) == nil {
@@ -137,8 +138,9 @@ extension SQLiteStore: ReminderStore {
         }
     }
 
-    /// A retry applies to a pending row only; a permanent failure also to a sent row (a bounce
-    /// that names it). The event's detail names the purpose, Message-ID and error, never the body.
+    /// A retry applies to a pending row only; a permanent failure to any row (a bounce names a
+    /// sent one), and each one writes its event. The event's detail names the purpose, Message-ID,
+    /// recipients and error, never the body.
     public func outboxFailed(id: Int64, at: Date, error: String, retryAt: Date?, followUp: FollowUp) throws {
         try pool.write { db in
             guard let entry = try Self.fetchOutbox(db, sql: Self.outboxSelect + " WHERE o.id = ?", [id]).first else {
@@ -153,7 +155,8 @@ extension SQLiteStore: ReminderStore {
                     .execute(arguments: [error, id])
                 if let number = entry.mail.caseNumber {
                     let detail = "\(entry.mail.purpose) mail \(entry.mail.messageID) to \(entry.mail.recipients.joined(separator: ", ")) failed: \(error)"
-                    try Self.insertEvent(db, CaseEvent(caseNumber: number, at: at, kind: CaseEvent.Kind.deliveryFailed, detail: detail))
+                    try Self.insertEvent(db, CaseEvent(caseNumber: number, at: at, kind: CaseEvent.Kind.deliveryFailed, detail: detail),
+                                         caseID: try Self.caseID(db, number))
                 }
             }
             try Self.write(db, followUp, now: at, filed: nil)

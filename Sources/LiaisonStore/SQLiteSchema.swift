@@ -152,7 +152,6 @@ enum SQLiteSchema {
                 CREATE UNIQUE INDEX reminders_free_key ON reminders(key) WHERE case_id IS NULL;
                 -- The scheduler's queue: the earliest pending reminder is the first entry.
                 CREATE INDEX reminders_pending ON reminders(fire_at, id) WHERE status = 'pending';
-                CREATE INDEX reminders_fire ON reminders(fire_at, id);
                 CREATE TABLE outbox (
                     id INTEGER PRIMARY KEY,
                     case_id INTEGER REFERENCES cases(id),

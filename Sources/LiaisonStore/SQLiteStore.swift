@@ -73,7 +73,8 @@ public final class SQLiteStore: LiaisonStore {
                 WHERE c.thread_subject = ? AND c.date >= ?
                   AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
                 GROUP BY c.case_id ORDER BY MAX(c.date) DESC
-                """), arguments: StatementArguments([subject as (any DatabaseValueConvertible)?, since.timeIntervalSince1970] + addresses.map { $0.lowercased() }))
+                """), arguments: StatementArguments([subject, since.timeIntervalSince1970] as [any DatabaseValueConvertible]
+                                                        + addresses.map { $0.lowercased() }))
             return try ids.compactMap { try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [$0]) }
         }
     }

@@ -442,6 +442,7 @@ struct ReminderStoreTests {
         #expect(row.status == .sent)
         #expect(row.sentAt == Self.at(66))
         #expect(row.attempts == 2)
+        #expect(row.lastError == "421 4.3.0 try later")
         #expect(row.mail.raw == m.raw)
         #expect(try s.nextOutboxAttempt() == nil)
         #expect(try s.outbox(status: .sent).map(\.id) == [id])
@@ -452,6 +453,10 @@ struct ReminderStoreTests {
         #expect(throws: StoreError.self) { try s.outboxFailed(id: id, at: Self.at(99), error: "x", retryAt: Self.at(120), followUp: FollowUp()) }
         #expect(throws: StoreError.self) { try s.outboxSent(id: 9_999, at: Self.day) }
         #expect(try s.outboxEntry(messageID: "<none@x>") == nil)
+        // A bounce that names the sent mail later: failed, recorded on the case.
+        try s.outboxFailed(id: id, at: Self.at(500), error: "bounce: 552 mailbox full", retryAt: nil, followUp: FollowUp())
+        #expect(try s.outboxEntry(messageID: m.messageID)?.status == .failed)
+        #expect(try s.events(caseNumber: n).map(\.kind) == [CaseEvent.Kind.deliveryFailed])
     }
 
     @Test func dueOutboxIsOldestFirstAndLimited() throws {
