@@ -19,6 +19,26 @@ extension SQLiteStore {
                     resolvedAt: (r["resolved_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
     }
 
+    /// Cases, newest first, optionally of one status and/or owner.
+    static func fetchCases(_ db: Database, status: CaseStatus?, owner: String?) throws -> [Case] {
+        var sql = "SELECT * FROM cases WHERE 1 = 1"
+        var args: [(any DatabaseValueConvertible)?] = []
+        if let status { sql += " AND status = ?"; args.append(status.rawValue) }
+        if let owner { sql += " AND owner = ?"; args.append(owner.lowercased()) }
+        sql += " ORDER BY opened_at DESC, id DESC"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try makeCase(db, $0) }
+    }
+
+    /// Sets a case's status; resolved/closed set `resolved_at` unless set, open clears it.
+    static func updateStatus(_ db: Database, caseNumber: String, status: CaseStatus, at: Date) throws {
+        try db.cachedStatement(sql: """
+            UPDATE cases SET status = ?,
+              resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE COALESCE(resolved_at, ?) END
+            WHERE number = ?
+            """).execute(arguments: [status.rawValue, status.rawValue, at.timeIntervalSince1970, caseNumber])
+        if db.changesCount == 0 { throw StoreError("no case \(caseNumber)") }
+    }
+
     static func makeHeld(_ r: Row) -> HeldMessage {
         HeldMessage(id: r["id"], reason: HoldReason(rawValue: r["reason"]) ?? .noStaffRecipient, detail: r["detail"],
                     messageID: r["message_id"], subject: r["subject"], sender: r["sender"],

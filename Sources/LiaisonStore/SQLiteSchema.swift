@@ -89,6 +89,89 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v2: recaps, action items, case events, reminders, outbox") { db in
+            try db.execute(sql: """
+                -- A recap is stored with the message that carries it: its id is that correspondence id.
+                -- Address lists and item numbers are JSON arrays.
+                CREATE TABLE recaps (
+                    id INTEGER PRIMARY KEY REFERENCES correspondence(id),
+                    case_id INTEGER NOT NULL REFERENCES cases(id),
+                    message_id TEXT,
+                    author TEXT,
+                    counterparty TEXT NOT NULL,
+                    sent_at REAL,
+                    window_closes REAL,
+                    window_note TEXT,
+                    next_contact REAL,
+                    next_contact_note TEXT,
+                    state TEXT NOT NULL,           -- pending, confirmed, disputed
+                    state_at REAL,
+                    objected_items TEXT NOT NULL
+                );
+                CREATE INDEX recaps_case ON recaps(case_id, sent_at, id);
+                -- In the recap's order (seq), whatever numbers the author wrote.
+                CREATE TABLE action_items (
+                    recap_id INTEGER NOT NULL REFERENCES recaps(id),
+                    seq INTEGER NOT NULL,
+                    number INTEGER NOT NULL,
+                    owner TEXT,
+                    department TEXT,
+                    owner_address TEXT,
+                    task TEXT NOT NULL,
+                    due REAL,
+                    due_note TEXT,
+                    PRIMARY KEY (recap_id, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE case_events (
+                    id INTEGER PRIMARY KEY,
+                    case_id INTEGER NOT NULL REFERENCES cases(id),
+                    at REAL NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX case_events_case ON case_events(case_id, at, id);
+                CREATE TABLE reminders (
+                    id INTEGER PRIMARY KEY,
+                    case_id INTEGER REFERENCES cases(id),   -- NULL: a reminder of no case (the digest)
+                    kind TEXT NOT NULL,
+                    fire_at REAL NOT NULL,
+                    about REAL,
+                    recipients TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    recap_id INTEGER,
+                    item_number INTEGER,
+                    detail TEXT,
+                    status TEXT NOT NULL,          -- pending, fired, cancelled
+                    done_at REAL,
+                    late INTEGER NOT NULL DEFAULT 0,
+                    cancel_reason TEXT
+                );
+                -- One reminder per (case, key); UNIQUE would let NULL case ids repeat, so case-less
+                -- reminders get their own index on the key.
+                CREATE UNIQUE INDEX reminders_case_key ON reminders(case_id, key) WHERE case_id IS NOT NULL;
+                CREATE UNIQUE INDEX reminders_free_key ON reminders(key) WHERE case_id IS NULL;
+                -- The scheduler's queue: the earliest pending reminder is the first entry.
+                CREATE INDEX reminders_pending ON reminders(fire_at, id) WHERE status = 'pending';
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    case_id INTEGER REFERENCES cases(id),
+                    message_id TEXT NOT NULL UNIQUE,
+                    envelope_from TEXT NOT NULL,
+                    recipients TEXT NOT NULL,
+                    raw BLOB NOT NULL,
+                    purpose TEXT NOT NULL,
+                    reminder_id INTEGER,
+                    status TEXT NOT NULL,          -- pending, sent, failed
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at REAL NOT NULL,
+                    last_error TEXT,
+                    created_at REAL NOT NULL,
+                    sent_at REAL
+                );
+                CREATE INDEX outbox_pending ON outbox(next_attempt_at, id) WHERE status = 'pending';
+                CREATE INDEX outbox_status ON outbox(status, id);
+                """)
+        }
         return m
     }
 }

@@ -73,7 +73,8 @@ public final class SQLiteStore: LiaisonStore {
                 WHERE c.thread_subject = ? AND c.date >= ?
                   AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
                 GROUP BY c.case_id ORDER BY MAX(c.date) DESC
-                """), arguments: StatementArguments([subject as (any DatabaseValueConvertible)?, since.timeIntervalSince1970] + addresses.map { $0.lowercased() }))
+                """), arguments: StatementArguments([subject, since.timeIntervalSince1970] as [any DatabaseValueConvertible]
+                                                        + addresses.map { $0.lowercased() }))
             return try ids.compactMap { try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [$0]) }
         }
     }
@@ -147,14 +148,7 @@ public final class SQLiteStore: LiaisonStore {
     // MARK: queries
 
     public func cases(status: CaseStatus?, owner: String?) throws -> [Case] {
-        var sql = "SELECT * FROM cases WHERE 1 = 1"
-        var args: [(any DatabaseValueConvertible)?] = []
-        if let status { sql += " AND status = ?"; args.append(status.rawValue) }
-        if let owner { sql += " AND owner = ?"; args.append(owner.lowercased()) }
-        sql += " ORDER BY opened_at DESC, id DESC"
-        return try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Self.makeCase(db, $0) }
-        }
+        try pool.read { db in try Self.fetchCases(db, status: status, owner: owner) }
     }
 
     public func correspondence(caseNumber: String) throws -> [Correspondence] {
@@ -212,14 +206,7 @@ public final class SQLiteStore: LiaisonStore {
     }
 
     public func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws {
-        try pool.write { db in
-            try db.cachedStatement(sql: """
-                UPDATE cases SET status = ?,
-                  resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE COALESCE(resolved_at, ?) END
-                WHERE number = ?
-                """).execute(arguments: [status.rawValue, status.rawValue, at.timeIntervalSince1970, caseNumber])
-            if db.changesCount == 0 { throw StoreError("no case \(caseNumber)") }
-        }
+        try pool.write { db in try Self.updateStatus(db, caseNumber: caseNumber, status: status, at: at) }
     }
 
     public func counts() throws -> (correspondence: Int, cases: Int, held: Int) {
