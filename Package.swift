@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System C libraries from Debian, with typed shims for what Swift cannot call directly.
@@ -55,6 +56,8 @@ let package = Package(
                 "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // `liaison recap --items FILE` reads YAML (and JSON, a subset of it).
+                .product(name: "Yams", package: "Yams"),
             ]),
         // libFuzzer entry point over the parser; without -DLIAISON_FUZZ it replays files (regressions).
         .executableTarget(name: "LiaisonFuzz", dependencies: ["LiaisonMail", "LiaisonCore"]),

@@ -10,6 +10,8 @@ struct Liaison: AsyncParsableCommand {
             Ingest.self,
             Cases.self,
             Review.self,
+            RecapCommand.self,
+            Reminders.self,
             Fetch.self,
             Send.self,
             Bench.self,

@@ -42,20 +42,28 @@ public struct IngestPipeline: Sendable {
     public var matcher: CaseMatcher
     public var store: any LiaisonStore
     public var step: any IngestStep
+    /// Recaps, reminders and notices written with each filing (needs a `ReminderStore`); nil
+    /// files the message only.
+    public var followUps: (any FilingFollowUps)?
 
     public init(organization: Organization, numbering: CaseNumbering = CaseNumbering(), store: any LiaisonStore,
-                step: any IngestStep = NoIngestStep()) {
+                step: any IngestStep = NoIngestStep(), followUps: (any FilingFollowUps)? = nil) {
         self.organization = organization
         self.matcher = CaseMatcher(organization: organization, numbering: numbering)
         self.store = store
         self.step = step
+        self.followUps = followUps
     }
 
     /// Files one message; `checkpoint` is the mailbox position to record with it; `now` stands
     /// in for a missing Date header.
-    public func ingest(_ raw: [UInt8], checkpoint: MailboxCheckpoint? = nil, now: Date = Date()) throws -> IngestResult {
+    /// `builtHere`: the bytes are a mail Liaison itself built and is sending (its staff sender
+    /// is trusted without the MX's Authentication-Results; see `MessageFacts`); `send` puts that
+    /// mail in the outbox in the same transaction that files it (needs `followUps`).
+    public func ingest(_ raw: [UInt8], checkpoint: MailboxCheckpoint? = nil, now: Date = Date(),
+                       builtHere: Bool = false, send: OutgoingMail? = nil) throws -> IngestResult {
         let message = MessageParser.parse(raw)
-        var facts = MessageFacts(message: message, organization: organization)
+        var facts = MessageFacts(message: message, organization: organization, assumeTrusted: builtHere)
         step.classified(message, facts: &facts)
         let input = MatchInput(facts: facts, date: message.date?.date)
         let decision = try matcher.decide(input, lookup: store, now: now)
@@ -65,7 +73,24 @@ public struct IngestPipeline: Sendable {
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
             addresses: matcher.counterpartyAddresses(input), contacts: matcher.counterparty(input).contacts, raw: raw)
-        let outcome = try store.file(Filing(message: incoming, decision: decision, checkpoint: checkpoint))
+        let filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint)
+        let outcome: FilingOutcome
+        if let followUps {
+            guard let reminders = store as? any ReminderStore else {
+                throw StoreError("this store keeps no reminders; file without follow-ups or use a ReminderStore")
+            }
+            let prepared = try followUps.prepare(facts: facts)
+            let date = message.date?.date
+            outcome = try reminders.file(filing, now: now) { context in
+                var f = try followUps.followUp(facts: facts, date: date, direction: incoming.direction, prepared: prepared,
+                                               context: context, now: now)
+                if let send { f.mails.insert(send, at: 0) }
+                return f
+            }
+        } else {
+            if send != nil { throw StoreError("sending needs a pipeline with follow-ups") }
+            outcome = try store.file(filing)
+        }
         let result: IngestResult
         switch outcome {
         case .filed(let n, _, let opened):

@@ -7,7 +7,34 @@ import LiaisonStore
 struct Cases: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List cases and show one with its correspondence.",
-        subcommands: [List.self, Show.self])
+        subcommands: [List.self, Show.self, Resolve.self])
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mark a case resolved: its complaint and item reminders are cancelled and the satisfaction follow-up is scheduled.")
+        @Argument(help: "The case number.") var number: String
+        @Option(help: "A liaison.toml (default: $LIAISON_CONFIG).") var config: String?
+        @Option(help: "The SQLite database (overrides [store] url).") var db: String?
+        @Option(help: "Take this instant as now (ISO 8601): the resolution's time.") var now: String?
+
+        func run() async throws {
+            guard let path = ConfigLoading.path(config) else { throw ValidationError("this command needs --config FILE (or LIAISON_CONFIG)") }
+            let at = try now.map { try Instant.parse($0, option: "--now") } ?? Date()
+            do {
+                let cfg = try LiaisonConfig.load(path: path)
+                let org = try cfg.organization()
+                let store = try SQLiteStore(path: try cfg.store(overridePath: db).sqlitePath)
+                guard let c = try store.caseWithNumber(number) else { throw ValidationError("no case \(number)") }
+                guard c.status == .open else { throw ValidationError("case \(number) is already \(c.status.rawValue)") }
+                try ReminderAssembly.engine(config: cfg, organization: org, store: store).resolve(caseNumber: number, at: at)
+                let pending = try store.reminders(caseNumber: number, status: .pending, dueBefore: nil)
+                print("\(number) resolved; \(pending.count) reminder(s) pending: "
+                      + (pending.map { $0.kind.rawValue }.joined(separator: ", ").nilIfEmpty ?? "none"))
+            } catch let e as ConfigError {
+                throw ValidationError(e.description)
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -73,6 +100,10 @@ struct Cases: AsyncParsableCommand {
 }
 
 extension CaseStatus: ExpressibleByArgument {}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
 
 /// The JSON shapes of `cases list` and `cases show` (scripts rely on these keys).
 enum CaseJSON {

@@ -1,0 +1,107 @@
+import Foundation
+import LiaisonCore
+import LiaisonStore
+import LiaisonTransport
+import Logging
+
+/// Drains the outbox through a `MailSending` (architecture.md: "outbox ──send──▶ mark sent, or
+/// dead-letter"). Each due row is sent once per attempt; an accepted mail is marked sent, a
+/// transient failure (4xx, network, timeout) is retried by `RetryPolicy`, a permanent one (5xx,
+/// or too old) is recorded on the case and its owner told through `failureNotice`.
+///
+/// At-least-once: a crash between the server's acceptance and `outboxSent` sends that one mail
+/// again on restart (with the same Message-ID, so the recipient's client can tell). Nothing else
+/// is ever sent twice, and nothing is dropped.
+public final class OutboxSender: @unchecked Sendable {
+    private let store: any ReminderStore
+    private let sender: any MailSending
+    private let policy: RetryPolicy
+    private let time: any TimeSource
+    private let logger: Logger
+    private let failureNotice: @Sendable (OutboxEntry, String, Date) -> FollowUp
+    private let lock = NSLock()
+    private var random = SystemRandomNumberGenerator()
+
+    /// `failureNotice(entry, reason, now)`: what to write when a mail fails for good (e.g. a
+    /// rendered delivery-failed notice to the case owner); never called for a mail that is
+    /// itself a delivery-failed notice, so failures cannot loop.
+    public init(store: any ReminderStore, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
+                time: any TimeSource = SystemTime(), logger: Logger = Logger(label: "liaison.outbox"),
+                failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() }) {
+        self.store = store
+        self.sender = sender
+        self.policy = policy
+        self.time = time
+        self.logger = logger
+        self.failureNotice = failureNotice
+    }
+
+    /// What one drain did.
+    public struct Summary: Sendable, Equatable {
+        public var sent = 0
+        public var retrying = 0
+        public var failed = 0
+    }
+
+    /// Sends every row due at `now`, in batches, until none is due. Store errors are thrown
+    /// (the caller backs off); send failures are recorded per row.
+    @discardableResult
+    public func drain(now: Date) throws -> Summary {
+        var summary = Summary()
+        var seen = Set<Int64>()
+        while true {
+            let due = try store.dueOutbox(now: now, limit: 50).filter { !seen.contains($0.id) }
+            if due.isEmpty { break }
+            for entry in due {
+                seen.insert(entry.id)
+                try send(entry, summary: &summary)
+            }
+        }
+        return summary
+    }
+
+    /// The earliest time a pending row wants an attempt.
+    public func nextAttempt() throws -> Date? { try store.nextOutboxAttempt() }
+
+    private func send(_ entry: OutboxEntry, summary: inout Summary) throws {
+        let m = entry.mail
+        let result = sender.send(envelopeFrom: m.envelopeFrom, recipients: m.recipients, message: m.raw)
+        let at = time.now()
+        let meta: Logger.Metadata = ["outbox": "\(entry.id)", "purpose": "\(m.purpose)", "case": "\(m.caseNumber ?? "-")",
+                                     "attempt": "\(entry.attempts + 1)"]
+        switch result {
+        case .accepted(let recipients):
+            try store.outboxSent(id: entry.id, at: at)
+            summary.sent += 1
+            let refused = recipients.filter { $0.outcome != .accepted }
+            logger.info("mail sent", metadata: meta.merging(["refused": "\(refused.count)"]) { $1 })
+            if !refused.isEmpty, let n = m.caseNumber {
+                // Part of the recipients refused for good: the mail went, but the case says who missed it.
+                let who = refused.map(\.address).joined(separator: ", ")
+                try store.update(now: at) { _ in
+                    FollowUp(events: [CaseEvent(caseNumber: n, at: at, kind: CaseEvent.Kind.deliveryFailed,
+                                                detail: "\(m.purpose) \(m.messageID) not delivered to \(who)")])
+                }
+            }
+        case .transient(let reason, _):
+            let unit = Double(lock.withLock { random.next() } >> 11) / Double(1 << 53)
+            if let retry = policy.retryAt(now: at, createdAt: entry.createdAt, attempts: entry.attempts + 1, unit: unit) {
+                try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: retry, followUp: FollowUp())
+                summary.retrying += 1
+                logger.warning("mail deferred", metadata: meta.merging(["retry_at": "\(retry)", "reason": "\(reason)"]) { $1 })
+            } else {
+                try fail(entry, reason: "gave up after \(entry.attempts + 1) attempts: \(reason)", at: at, meta: meta)
+                summary.failed += 1
+            }
+        case .permanent(let reason, _):
+            try fail(entry, reason: reason, at: at, meta: meta)
+            summary.failed += 1
+        }
+    }
+
+    private func fail(_ entry: OutboxEntry, reason: String, at: Date, meta: Logger.Metadata) throws {
+        let notice = entry.mail.purpose == ReminderKind.deliveryFailed.rawValue ? FollowUp() : failureNotice(entry, reason, at)
+        try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: nil, followUp: notice)
+        logger.error("mail failed permanently", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import LiaisonCore
+import LiaisonMail
+import LiaisonStore
+import Logging
+
+/// What filing adds besides the message: the planner's follow-up for a filed message, rendered.
+/// `IngestPipeline` calls it inside the store's filing transaction.
+public protocol FilingFollowUps: Sendable {
+    /// Facts read outside the transaction that the follow-up needs (e.g. the outbox row a bounce
+    /// names); the store must not be called from inside `followUp`.
+    func prepare(facts: MessageFacts) throws -> FilingPreparation
+    func followUp(facts: MessageFacts, date: Date?, direction: Direction, prepared: FilingPreparation,
+                  context: FiledContext, now: Date) throws -> FollowUp
+}
+
+/// See `FilingFollowUps.prepare`.
+public struct FilingPreparation: Sendable {
+    /// The outbox row whose Message-ID a bounce names.
+    public var bouncedMail: OutboxEntry?
+    public init(bouncedMail: OutboxEntry? = nil) { self.bouncedMail = bouncedMail }
+}
+
+/// Joins the pure `ReminderPlanner`, the `NoticeRenderer` and the store: what filing a message,
+/// firing a reminder, resolving a case and failing a mail write, each in one transaction
+/// (architecture.md: "timer fires ──▶ reminder → template → outbox row (same transaction marks
+/// the reminder fired)"). Reloadable: `reload` swaps planner and renderer (SIGHUP).
+public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
+    private let lock = NSLock()
+    private var planner: ReminderPlanner
+    private var renderer: NoticeRenderer
+    public let store: any ReminderStore
+    /// A reminder that fires more than this after its time is flagged late.
+    public var lateAfter: TimeInterval = 60
+    private let logger: Logger
+
+    public init(planner: ReminderPlanner, renderer: NoticeRenderer, store: any ReminderStore,
+                logger: Logger = Logger(label: "liaison.reminders")) {
+        self.planner = planner
+        self.renderer = renderer
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Takes a new configuration's planner and templates (SIGHUP).
+    public func reload(planner: ReminderPlanner, renderer: NoticeRenderer) {
+        lock.withLock {
+            self.planner = planner
+            self.renderer = renderer
+        }
+    }
+
+    private var parts: (ReminderPlanner, NoticeRenderer) { lock.withLock { (planner, renderer) } }
+
+    /// The plan's follow-up with its notices rendered into outbox mails.
+    public func realize(_ plan: Plan, now: Date) throws -> FollowUp {
+        let renderer = parts.1
+        var f = plan.followUp
+        for notice in plan.notices {
+            f.mails.append(try renderer.render(notice, now: now))
+        }
+        return f
+    }
+
+    // MARK: - Filing
+
+    public func prepare(facts: MessageFacts) throws -> FilingPreparation {
+        guard facts.kind == .bounce, let id = facts.bounce?.originalMessageID else { return FilingPreparation() }
+        return FilingPreparation(bouncedMail: try store.outboxEntry(messageID: id))
+    }
+
+    public func followUp(facts: MessageFacts, date: Date?, direction: Direction, prepared: FilingPreparation,
+                         context: FiledContext, now: Date) throws -> FollowUp {
+        let (planner, _) = parts
+        let filed = FiledMessage(facts: facts, caseNumber: context.filedCase.number, openedCase: context.openedCase,
+                                 correspondenceID: context.correspondenceID, direction: direction, date: date ?? now)
+        var plan = try planner.planFiling(filed, view: context.view)
+        if let bounced = prepared.bouncedMail {
+            // A bounce of a mail Liaison sent: recorded on the case, and its owner told.
+            let number = context.filedCase.number
+            let who = facts.bounce?.recipient ?? bounced.mail.recipients.joined(separator: ", ")
+            let reason = "\(bounced.mail.purpose) \(bounced.mail.messageID) bounced for \(who)"
+                + (facts.bounce?.status.map { " (status \($0))" } ?? "")
+            plan.followUp.events.append(CaseEvent(caseNumber: number, at: now, kind: CaseEvent.Kind.deliveryFailed, detail: reason))
+            if let owner = context.filedCase.owner, bounced.mail.purpose != ReminderKind.deliveryFailed.rawValue {
+                plan.notices.append(Notice(kind: .deliveryFailed, recipients: [owner], caseNumber: number,
+                                           caseOwner: owner, detail: reason, inReplyTo: bounced.mail.messageID))
+            }
+        }
+        return try realize(plan, now: now)
+    }
+
+    // MARK: - Firing
+
+    /// Fires every reminder due at `now`, in batches; returns them.
+    @discardableResult
+    public func fireDue(now: Date) throws -> [Reminder] {
+        var fired: [Reminder] = []
+        while true {
+            let batch = try store.fireDue(now: now, limit: 200, lateAfter: lateAfter) { reminder, view in
+                let (planner, _) = parts
+                return try realize(try planner.planFiring(reminder, now: now, view: view), now: now)
+            }
+            fired += batch
+            for r in batch {
+                logger.info("reminder fired", metadata: ["reminder": "\(r.id)", "kind": "\(r.kind.rawValue)",
+                                                         "case": "\(r.caseNumber ?? "-")", "late": "\(r.late)"])
+            }
+            if batch.count < 200 { break }
+        }
+        return fired
+    }
+
+    /// Schedules the next daily digest when none is pending (at start, and after each digest the
+    /// planner schedules the next one itself).
+    public func ensureDigest(now: Date) throws {
+        let pending = try store.reminders(caseNumber: nil, status: .pending, dueBefore: nil).contains { $0.kind == .digest }
+        guard !pending, let next = parts.0.nextDigest(after: now) else { return }
+        try store.update(now: now) { _ in FollowUp(reminders: [next]) }
+    }
+
+    // MARK: - Cases
+
+    /// Resolves a case: status, the reminders it meets cancelled, the satisfaction follow-up scheduled.
+    public func resolve(caseNumber: String, at: Date) throws {
+        try store.update(now: at) { view in
+            try realize(try parts.0.planResolution(caseNumber: caseNumber, at: at, view: view), now: at)
+        }
+    }
+
+    // MARK: - Outbox failures
+
+    /// The notice to the case owner when an outbox mail fails for good (for `OutboxSender`).
+    public func deliveryFailure(_ entry: OutboxEntry, reason: String, now: Date) -> FollowUp {
+        guard let number = entry.mail.caseNumber,
+              let owner = (try? store.caseWithNumber(number))??.owner else { return FollowUp() }
+        let notice = Notice(kind: .deliveryFailed, recipients: [owner], caseNumber: number, caseOwner: owner,
+                            detail: "\(entry.mail.purpose) \(entry.mail.messageID): \(reason)", inReplyTo: entry.mail.messageID)
+        do {
+            return try realize(Plan(notices: [notice]), now: now)
+        } catch {
+            logger.error("delivery-failed notice not rendered", metadata: ["case": "\(number)", "reason": "\(error)"])
+            return FollowUp()
+        }
+    }
+}
