@@ -16,5 +16,6 @@ struct Liaison: AsyncParsableCommand {
             Send.self,
             Bench.self,
             BenchStore.self,
+            BenchReminders.self,
         ])
 }

@@ -32,6 +32,9 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
     public let store: any ReminderStore
     /// A reminder that fires more than this after its time is flagged late.
     public var lateAfter: TimeInterval = 60
+    /// Told of each reminder as its follow-up is written, just before its transaction commits
+    /// (benchmarks measure firing lateness with it). Set before firing starts.
+    public var observer: (@Sendable (Reminder) -> Void)?
     private let logger: Logger
 
     public init(planner: ReminderPlanner, renderer: NoticeRenderer, store: any ReminderStore,
@@ -99,7 +102,9 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
         while true {
             let batch = try store.fireDue(now: now, limit: 200, lateAfter: lateAfter) { reminder, view in
                 let (planner, _) = parts
-                return try realize(try planner.planFiring(reminder, now: now, view: view), now: now)
+                let followUp = try realize(try planner.planFiring(reminder, now: now, view: view), now: now)
+                observer?(reminder)
+                return followUp
             }
             fired += batch
             for r in batch {
