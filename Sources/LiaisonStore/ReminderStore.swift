@@ -59,6 +59,8 @@ public protocol ReminderStore: LiaisonStore {
     func outboxFailed(id: Int64, at: Date, error: String, retryAt: Date?, followUp: FollowUp) throws
     /// Outbox rows of one status (nil: all), oldest first.
     func outbox(status: OutboxStatus?) throws -> [OutboxEntry]
+    /// How many outbox rows are in each status (for STATUS lines; one aggregate query).
+    func outboxCounts() throws -> [OutboxStatus: Int]
     /// The outbox row of a Message-ID (a bounce names it).
     func outboxEntry(messageID: String) throws -> OutboxEntry?
 }

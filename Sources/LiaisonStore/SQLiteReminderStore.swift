@@ -172,6 +172,16 @@ extension SQLiteStore: ReminderStore {
         }
     }
 
+    public func outboxCounts() throws -> [OutboxStatus: Int] {
+        try pool.read { db in
+            var counts: [OutboxStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status") {
+                if let s = OutboxStatus(rawValue: row["status"]) { counts[s] = row["n"] }
+            }
+            return counts
+        }
+    }
+
     public func outboxEntry(messageID: String) throws -> OutboxEntry? {
         try pool.read { db in try Self.fetchOutbox(db, sql: Self.outboxSelect + " WHERE o.message_id = ?", [messageID]).first }
     }

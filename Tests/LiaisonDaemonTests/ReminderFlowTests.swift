@@ -209,6 +209,7 @@ private struct Flow {
         #expect(try flow.store.outbox(status: .failed).count == 1)
         let notices = try flow.store.outbox(status: .sent).filter { $0.mail.purpose == ReminderKind.deliveryFailed.rawValue }
         #expect(notices.count == 1)
+        #expect(try flow.store.outboxCounts() == [.sent: 2, .failed: 1])
         #expect(try flow.store.events(caseNumber: number).contains { $0.kind == CaseEvent.Kind.deliveryFailed })
     }
 
