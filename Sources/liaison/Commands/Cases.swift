@@ -78,9 +78,15 @@ struct Cases: AsyncParsableCommand {
             guard let c = try opened.store.caseWithNumber(number) else { throw ValidationError("no case \(number)") }
             let mail = try opened.store.correspondence(caseNumber: number)
             let dates = CaseJSON.dateFormatter(opened.organization)
+            let recaps = try opened.store.recaps(caseNumber: number)
+            let events = try opened.store.events(caseNumber: number)
+            let reminders = try opened.store.reminders(caseNumber: number, status: nil, dueBefore: nil)
             if json {
                 var item = CaseJSON.Item(c, dates: dates)
                 item.correspondence = mail.map { CaseJSON.Entry($0, dates: dates) }
+                item.recaps = recaps.map { CaseJSON.RecapEntry($0, dates: dates) }
+                item.events = events.map { CaseJSON.EventEntry(at: dates.string(from: $0.at), kind: $0.kind, detail: $0.detail) }
+                item.reminders = reminders.map { ReminderJSON($0, dates: dates) }
                 print(try CaseJSON.encode(item))
                 return
             }
@@ -95,6 +101,29 @@ struct Cases: AsyncParsableCommand {
                  m.subject ?? "", m.sender ?? "-"]
             }
             print(rows.isEmpty ? "no correspondence" : TextTable.render(header: ["DATE", "DIR", "KIND", "SUBJECT", "FROM"], rows: rows))
+            for r in recaps {
+                let e = CaseJSON.RecapEntry(r, dates: dates)
+                print("")
+                print("recap \(e.messageID ?? "#\(r.id)") from \(e.author ?? "-"): \(e.state)"
+                      + (e.stateAt.map { " at \($0)" } ?? "") + (e.objectedItems.isEmpty ? "" : ", objected items \(e.objectedItems.map(String.init).joined(separator: ", "))"))
+                print("  objection window closes: \(e.windowCloses ?? "— " + (e.windowNote ?? "not stated"))")
+                if let next = e.nextContact { print("  next contact: \(next)") }
+                let items = r.recap.items.map { i in
+                    [String(i.number), i.owner ?? "-", i.task, i.due.map { dates.string(from: $0) } ?? (i.dueNote.map { "— \($0)" } ?? "-")]
+                }
+                if !items.isEmpty { print(TextTable.render(header: ["  #", "OWNER", "TASK", "DUE"], rows: items.map { ["  " + $0[0]] + $0.dropFirst() })) }
+            }
+            if !events.isEmpty {
+                print("")
+                print(TextTable.render(header: ["WHEN", "EVENT", "DETAIL"], rows: events.map { [dates.string(from: $0.at), $0.kind, $0.detail] }))
+            }
+            if !reminders.isEmpty {
+                print("")
+                print(TextTable.render(header: ["REMINDER", "KIND", "FIRES", "STATUS", "TO"], rows: reminders.map {
+                    ["#\($0.id)", $0.kind.rawValue, dates.string(from: $0.fireAt), $0.status.rawValue + ($0.late ? " (late)" : ""),
+                     $0.recipients.joined(separator: ", ")]
+                }))
+            }
         }
     }
 }
@@ -117,6 +146,9 @@ enum CaseJSON {
         var openedAt: String
         var resolvedAt: String?
         var correspondence: [Entry]?
+        var recaps: [RecapEntry]?
+        var events: [EventEntry]?
+        var reminders: [ReminderJSON]?
 
         init(_ c: Case, dates: ISO8601DateFormatter) {
             number = c.number
@@ -130,7 +162,8 @@ enum CaseJSON {
         }
 
         enum CodingKeys: String, CodingKey {
-            case number, category, status, owner, counterparty, isInternal = "internal", openedAt, resolvedAt, correspondence
+            case number, category, status, owner, counterparty, isInternal = "internal", openedAt, resolvedAt, correspondence,
+                 recaps, events, reminders
         }
         func encode(to encoder: Encoder) throws {
             var k = encoder.container(keyedBy: CodingKeys.self)
@@ -143,7 +176,56 @@ enum CaseJSON {
             try k.encode(openedAt, forKey: .openedAt)
             try k.encode(resolvedAt, forKey: .resolvedAt)
             try k.encodeIfPresent(correspondence, forKey: .correspondence)
+            try k.encodeIfPresent(recaps, forKey: .recaps)
+            try k.encodeIfPresent(events, forKey: .events)
+            try k.encodeIfPresent(reminders, forKey: .reminders)
         }
+    }
+
+    /// A recap on a case: its state (pending, confirmed, disputed), window and items.
+    struct RecapEntry: Encodable {
+        struct ItemEntry: Encodable {
+            var number: Int
+            var owner: String?
+            var department: String?
+            var ownerAddress: String?
+            var task: String
+            var due: String?
+            var dueNote: String?
+        }
+        var messageID: String?
+        var author: String?
+        var state: String
+        var stateAt: String?
+        var objectedItems: [Int]
+        var windowCloses: String?
+        var windowNote: String?
+        var nextContact: String?
+        var actionItems: [ItemEntry]
+
+        init(_ r: RecapRecord, dates: ISO8601DateFormatter) {
+            messageID = r.recap.messageID
+            author = r.recap.author
+            state = r.state.name
+            switch r.state {
+            case .pending: stateAt = nil; objectedItems = []
+            case .confirmed(let at): stateAt = dates.string(from: at); objectedItems = []
+            case .disputed(let at, let items): stateAt = dates.string(from: at); objectedItems = items
+            }
+            windowCloses = r.recap.windowCloses.map { dates.string(from: $0) }
+            windowNote = r.recap.windowNote
+            nextContact = r.recap.nextContact.map { dates.string(from: $0) }
+            actionItems = r.recap.items.map {
+                ItemEntry(number: $0.number, owner: $0.owner, department: $0.department, ownerAddress: $0.ownerAddress,
+                          task: $0.task, due: $0.due.map { dates.string(from: $0) }, dueNote: $0.dueNote)
+            }
+        }
+    }
+
+    struct EventEntry: Encodable {
+        var at: String
+        var kind: String
+        var detail: String
     }
 
     struct Entry: Encodable {

@@ -24,7 +24,13 @@ struct Ingest: AsyncParsableCommand {
 
     func run() async throws {
         let opened = try StoreOpening.open(config: config, db: db, needOrganization: true)
-        let pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store)
+        // Filing also stores recaps and schedules reminders, exactly as the daemon does.
+        let engine = try opened.config.map {
+            do { return try ReminderAssembly.engine(config: $0, organization: opened.organization, store: opened.store) }
+            catch let e as ConfigError { throw ValidationError(e.description) }
+        }
+        let pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store,
+                                      followUps: engine)
         var tally: [String: Int] = [:]
         var skip: UInt32 = 0
         if let mailbox, let cp = try opened.store.checkpoint(mailbox: mailbox), cp.uidValidity == uidValidity { skip = cp.lastUID }
@@ -61,6 +67,7 @@ enum StoreOpening {
         var store: SQLiteStore
         var organization: Organization
         var numbering: CaseNumbering
+        var config: LiaisonConfig? = nil
     }
 
     static func open(config flag: String?, db: String?, needOrganization: Bool) throws -> Opened {
@@ -75,7 +82,7 @@ enum StoreOpening {
             let config = try LiaisonConfig.load(path: path)
             let org = try config.organization()
             let store = try config.store(overridePath: db)
-            return Opened(store: try SQLiteStore(path: store.sqlitePath), organization: org, numbering: store.numbering)
+            return Opened(store: try SQLiteStore(path: store.sqlitePath), organization: org, numbering: store.numbering, config: config)
         } catch let e as ConfigError {
             throw ValidationError(e.description)
         } catch let e as StoreError {
