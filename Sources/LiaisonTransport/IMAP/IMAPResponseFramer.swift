@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Cuts the byte stream of an IMAP session into whole responses as the bytes arrive (RFC 3501
 /// §7, §9 `response`), for a reader that sees the stream in pieces of any size.
 ///
@@ -53,12 +59,13 @@ public struct IMAPResponseFramer: Sendable {
                 }
                 continue
             }
-            guard let lf = bytes[i..<n].firstIndex(of: 0x0A) else {
+            guard let found = memchr(bytes.baseAddress! + i, 0x0A, n - i) else {
                 line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<n]))
                 i = n
                 guard text.count + line.count <= maxLineLength else { throw .lineTooLong(limit: maxLineLength) }
                 break
             }
+            let lf = UnsafeRawPointer(found) - bytes.baseAddress!
             line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<lf]))
             i = lf + 1
             if line.last == 0x0D { line.removeLast() }

@@ -211,6 +211,31 @@ public enum IMAPResponseParser {
 
     // `* 12 FETCH (…)` → the text inside the outer parentheses (with literal markers).
     static func fetchItems(_ text: String) -> String? {
+        // Byte-wise (this runs once per message of a batch): `*`, spaces, digits, spaces,
+        // FETCH in any case, spaces, then `(`.
+        text.utf8.withContiguousStorageIfAvailable { b -> String? in
+            let n = b.count
+            var i = 0
+            func spaces() -> Bool {
+                let start = i
+                while i < n && b[i] == 0x20 { i += 1 }
+                return i > start
+            }
+            guard n > 0, b[0] == UInt8(ascii: "*") else { return nil }
+            i = 1
+            guard spaces() else { return nil }
+            let digits = i
+            while i < n && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+            guard i > digits, i - digits <= 10, UInt32(String(decoding: UnsafeBufferPointer(rebasing: b[digits..<i]), as: UTF8.self)) != nil,
+                spaces(), i + 5 <= n, asciiEqualFolded(b[i..<(i + 5)], "FETCH")
+            else { return nil }
+            i += 5
+            guard spaces(), i < n, b[i] == UInt8(ascii: "(") else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)...]), as: UTF8.self)
+        } ?? fetchItemsSlow(text)
+    }
+
+    private static func fetchItemsSlow(_ text: String) -> String? {
         let words = text.split(separator: " ", maxSplits: 3)
         guard words.count >= 4, words[0] == "*", UInt32(words[1]) != nil, words[2].uppercased() == "FETCH",
             words[3].hasPrefix("(")
@@ -218,9 +243,57 @@ public enum IMAPResponseParser {
         return String(words[3].dropFirst())
     }
 
+    /// True when `bytes` spell `word` (upper-case ASCII) in any case.
+    private static func asciiEqualFolded(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        var k = 0
+        for b in bytes {
+            let upper = (b >= 0x61 && b <= 0x7A) ? b - 0x20 : b
+            if upper != w[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
     /// The number after the data item `name` in a FETCH item list (`UID 9`, `RFC822.SIZE 120`):
-    /// `name` must be a whole word, so `UID` never matches inside another item's name.
+    /// `name` must be a whole word (leading `(` aside), so `UID` never matches inside another
+    /// item's name; nil when the word after it does not start with a digit. Byte-wise: this runs
+    /// for every message of a batch.
     static func itemNumber(_ name: String, in items: String) -> UInt32? {
+        let wanted = Array(name.uppercased().utf8)
+        return items.utf8.withContiguousStorageIfAvailable { b -> UInt32? in
+            let n = b.count
+            var i = 0
+            while i < n {
+                while i < n && b[i] == 0x20 { i += 1 }
+                var start = i
+                while i < n && b[i] != 0x20 { i += 1 }
+                while start < i && b[start] == UInt8(ascii: "(") { start += 1 }
+                guard i - start == wanted.count else { continue }
+                var same = true
+                for k in 0..<wanted.count {
+                    let c = b[start + k]
+                    if ((c >= 0x61 && c <= 0x7A) ? c - 0x20 : c) != wanted[k] { same = false; break }
+                }
+                guard same else { continue }
+                var j = i
+                while j < n && b[j] == 0x20 { j += 1 }
+                guard j < n else { return nil }
+                var value: UInt64 = 0
+                let first = j
+                while j < n && b[j] >= 0x30 && b[j] <= 0x39 {
+                    value = value * 10 + UInt64(b[j] - 0x30)
+                    if value > UInt64(UInt32.max) { return nil }
+                    j += 1
+                }
+                return j > first ? UInt32(value) : nil
+            }
+            return nil
+        } ?? itemNumberSlow(name, in: items)
+    }
+
+    private static func itemNumberSlow(_ name: String, in items: String) -> UInt32? {
         let words = items.split(separator: " ")
         let wanted = name.uppercased()
         for (k, word) in words.enumerated() where k + 1 < words.count {

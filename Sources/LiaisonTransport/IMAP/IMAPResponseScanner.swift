@@ -14,8 +14,13 @@ public struct IMAPResponse: Sendable, Equatable {
     }
 
     /// `*` for untagged, `+` for continuation, else the tag.
-    public var tag: Substring { text.prefix { $0 != " " } }
-    public var isUntagged: Bool { tag == "*" }
+    public var tag: Substring { Substring(text.utf8.prefix { $0 != 0x20 }) }
+    public var isUntagged: Bool {
+        var bytes = text.utf8.makeIterator()
+        guard bytes.next() == UInt8(ascii: "*") else { return false }
+        let next = bytes.next()
+        return next == nil || next == 0x20
+    }
 }
 
 /// Why an IMAP stream could not be read.
