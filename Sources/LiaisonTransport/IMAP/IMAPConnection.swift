@@ -44,7 +44,7 @@ final class IMAPConnection {
     var capabilities: Set<String>?
     /// The wire name of the mailbox selected on this session (SELECT or EXAMINE), if any.
     var selected: String?
-    /// When the last command finished (for the idle-age rule).
+    /// When a byte last went out or came in (for the idle-age rule).
     private(set) var lastUsed = Date()
 
     /// Receive buffer size: large enough that a multi-megabyte literal takes few calls.
@@ -221,6 +221,7 @@ final class IMAPConnection {
             let (code, sent) = bytes[offset...].withUnsafeBytes { easy.send($0) }
             if code == CURLE_OK {
                 offset += sent
+                lastUsed = Date()
                 continue
             }
             guard code == CURLE_AGAIN else { throw failure(code, operation) }
@@ -242,6 +243,7 @@ final class IMAPConnection {
                     throw CurlError(code: 56, message: "Failure when receiving data from the peer",
                                     detail: "the server closed the connection", serverResponse: lastBye, operation: operation)
                 }
+                lastUsed = Date()
                 do {
                     pending += try framer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<received]))
                 } catch {
