@@ -116,3 +116,28 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(eightBit.wire(tag: "L2", literalPlus: true) == [bytes("L2 SELECT {2+}\r\n") + [0xC3, 0xA9] + bytes("\r\n")])
     }
 }
+
+/// The byte-wise FETCH item readers agree with the plain string versions they replaced.
+@Suite struct IMAPFetchItemTests {
+    static let texts = [
+        "* 12 FETCH (UID 7 RFC822.SIZE 120)", "* 12 fetch (uid 7 rfc822.size 120)",
+        "* 1 FETCH (RFC822.SIZE 7 UID 12)", "* 1 FETCH (FLAGS (\\Seen) UID 5 BODY[] {3})", "* 1 FETCH (XUID 4 UID 8)",
+        "* 1 FETCH (UID x)", "* 1 FETCH (UID)", "* 1 FETCH (UID 99999999999)", "* 1 FETCH (UID 4294967295)",
+        "* x FETCH (UID 1)", "* 1 FETCHED (UID 1)", "* 1 FETCH UID 1", "* 1 EXISTS", "A1 OK done", "*", "",
+        "* 1 FETCH ((UID 3)", "* 1 FETCH (UID 1a)", "* 99999999999 FETCH (UID 1)", "* 1 FÉTCH (UID 1)",
+    ]
+
+    @Test func fastAndPlainReadersAgree() {
+        for text in Self.texts {
+            #expect(IMAPResponseParser.fetchItems(text) == IMAPResponseParser.fetchItemsSlow(text), "\(text)")
+            for name in ["UID", "RFC822.SIZE", "uid"] {
+                #expect(IMAPResponseParser.itemNumber(name, in: text) == IMAPResponseParser.itemNumberSlow(name, in: text), "\(name) in \(text)")
+            }
+        }
+        #expect(IMAPResponseParser.fetchItems("* 12 fetch (uid 7 rfc822.size 120)") == "uid 7 rfc822.size 120)")
+        #expect(IMAPResponseParser.itemNumber("UID", in: "XUID 4 UID 8)") == 8)
+        #expect(IMAPResponseParser.itemNumber("RFC822.SIZE", in: "RFC822.SIZE 7 UID 12)") == 7)
+        #expect(IMAPResponseParser.itemNumber("UID", in: "UID 99999999999)") == nil)
+        #expect(IMAPResponseParser.itemNumber("UID", in: "(UID 3)") == 3)
+    }
+}

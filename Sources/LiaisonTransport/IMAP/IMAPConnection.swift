@@ -148,9 +148,6 @@ final class IMAPConnection {
     /// The tagged completion of a command started with `start`, from its tagged response.
     func completion(of response: IMAPResponse) -> IMAPCompletion { completion(response) }
 
-    /// Marks the session unusable (a caller gave up on it mid-command).
-    func abandon() { isUsable = false }
-
     /// The next response, waiting up to `timeout` seconds for each piece of it (a silent server
     /// is a timeout error); nil when `interruptFD` became readable first (the caller's self-pipe).
     func nextResponse(timeout: Double, interruptFD: Int32? = nil, operation: String) throws -> IMAPResponse? {

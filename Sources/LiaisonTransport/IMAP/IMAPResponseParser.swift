@@ -235,7 +235,7 @@ public enum IMAPResponseParser {
         } ?? fetchItemsSlow(text)
     }
 
-    private static func fetchItemsSlow(_ text: String) -> String? {
+    static func fetchItemsSlow(_ text: String) -> String? {
         let words = text.split(separator: " ", maxSplits: 3)
         guard words.count >= 4, words[0] == "*", UInt32(words[1]) != nil, words[2].uppercased() == "FETCH",
             words[3].hasPrefix("(")
@@ -293,7 +293,7 @@ public enum IMAPResponseParser {
         } ?? itemNumberSlow(name, in: items)
     }
 
-    private static func itemNumberSlow(_ name: String, in items: String) -> UInt32? {
+    static func itemNumberSlow(_ name: String, in items: String) -> UInt32? {
         let words = items.split(separator: " ")
         let wanted = name.uppercased()
         for (k, word) in words.enumerated() where k + 1 < words.count {
