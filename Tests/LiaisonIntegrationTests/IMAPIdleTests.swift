@@ -147,6 +147,32 @@ extension RigTests {
         #expect(sent.filter { $0.hasPrefix("EXAMINE") } == ["EXAMINE \"INBOX\""])
     }
 
+    /// A server that goes silent during IDLE (never answers DONE): the wait fails with a timeout
+    /// after its own timeout plus `transferTimeout`, instead of hanging; the next wait reconnects.
+    @Test func serverSilentAfterDoneTimesOut() throws {
+        let server = try ScriptedIMAPServer { tag, command in
+            let upper = command.uppercased()
+            if upper.hasPrefix("CAPABILITY") { return "* CAPABILITY IMAP4rev1 IDLE\r\n\(tag) OK done\r\n" }
+            if upper.hasPrefix("EXAMINE") { return "* 0 EXISTS\r\n\(tag) OK [READ-ONLY] done\r\n" }
+            if upper == "IDLE" { return "+ idling\r\n" }
+            if tag.uppercased() == "DONE" { return "" }
+            return ScriptedIMAPTests.respond(tag, command)
+        }
+        defer { server.stop() }
+        var s = settings(server.port)
+        s.transferTimeout = 1.5
+        let watcher = try IMAPIdleWatcher(settings: s)
+        let start = Date()
+        do {
+            _ = try watcher.waitForChange(timeout: 1)
+            Issue.record("a wait on a silent server returned")
+        } catch let error as CurlError {
+            #expect(error.isTimeout, "\(error)")
+        }
+        let seconds = Date().timeIntervalSince(start)
+        #expect(seconds >= 2.3 && seconds < 5, "took \(seconds) s")
+    }
+
     /// An EXPUNGE reported during IDLE is a change too.
     @Test func expungeDuringIdleIsAChange() throws {
         let idle = IdleTag()
