@@ -19,6 +19,8 @@ enum Rig {
     static var submissionURL: String { env["LIAISON_RIG_SUBMISSION_URL"]! }
     static var password: String { env["LIAISON_RIG_PASSWORD"]! }
     static var ca: String { env["LIAISON_RIG_CA"]! }
+    /// Implicit-TLS submission (`smtps://`); absent from rigs started before it existed.
+    static var smtpsURL: String? { env["LIAISON_RIG_SMTPS_URL"].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// `scripts/mailrig` of this package (or $LIAISON_MAILRIG).
     static var script: String {

@@ -65,6 +65,44 @@ extension RigTests {
             #expect(again.isAccepted, "\(again)")
         }
 
+        /// Implicit TLS from the first byte (RFC 8314) with AUTH on the rig's smtps listener:
+        /// accepted, delivered, read back byte for byte; a wrong password is a permanent 535.
+        @Test func smtpsSendsAndIsReadBack() throws {
+            guard let url = Rig.smtpsURL else {
+                if Rig.required { Issue.record("LIAISON_RIG_SMTPS_URL unset: run scripts/mailrig start (it adds smtps to a running rig)") }
+                return
+            }
+            try Rig.resetAll()
+            let id = "\(UUID().uuidString)@gw.corp.example"
+            let message = Array((
+                "From: Liaison <track@corp.example>\r\nTo: li.na@corp.example\r\nSubject: smtps\r\n"
+                + "Message-ID: <\(id)>\r\n\r\nsent over implicit TLS\r\n").utf8)
+            let smtp = try SMTPSender(settings: SMTPSettings(
+                url: url, username: "track@corp.example", password: Rig.password, caFile: Rig.ca,
+                connectTimeout: 10, responseTimeout: 30))
+            let result = smtp.send(envelopeFrom: "track@corp.example", recipients: ["li.na@corp.example"], message: message)
+            #expect(result.isAccepted, "\(result)")
+            let mailbox = try IMAPMailbox(settings: Rig.imapSettings(user: "li.na@corp.example"))
+            let found = try Rig.eventually { () -> [UInt8]? in
+                for uid in try mailbox.uids(above: 0) {
+                    let bytes = try mailbox.fetch(uid: uid)
+                    if isOriginalWithTracePrefix(bytes, original: message) { return bytes }
+                }
+                return nil
+            }
+            let bytes = try #require(found, "li.na did not get the message byte for byte")
+            // Postfix records the TLS of the session it received over.
+            #expect(String(decoding: bytes.prefix(3000), as: UTF8.self).contains("using TLS"))
+            let wrong = try SMTPSender(settings: SMTPSettings(
+                url: url, username: "track@corp.example", password: "wrong-\(Rig.password)", caFile: Rig.ca,
+                connectTimeout: 10, responseTimeout: 30))
+            guard case .permanent(let reason, _) = wrong.send(envelopeFrom: "track@corp.example", recipients: ["li.na@corp.example"], message: message) else {
+                Issue.record("a wrong password over smtps was not a permanent failure")
+                return
+            }
+            #expect(reason.hasPrefix("535"), "\(reason)")
+        }
+
         /// One recipient refused with 5xx, one accepted: accepted overall, the refusal permanent.
         @Test func partialRefusalIsAcceptedWithDetail() throws {
             try Rig.resetAll()

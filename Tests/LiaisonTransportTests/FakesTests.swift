@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LiaisonTransport
 
@@ -21,6 +22,27 @@ import Testing
         box.failNextCalls(with: [CurlError(code: 28, message: "Timeout was reached")])
         #expect(throws: CurlError.self) { try box.status() }
         #expect(try box.status().uidValidity == 11)
+    }
+
+    @Test func inMemoryWatcherWaitsLikeIdle() throws {
+        let watcher = InMemoryMailboxWatcher()
+        let start = Date()
+        #expect(try watcher.waitForChange(timeout: 0.2) == false)
+        #expect(Date().timeIntervalSince(start) >= 0.19)
+        watcher.notifyChange()  // kept for the next wait
+        #expect(try watcher.waitForChange(timeout: 5) == true)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { watcher.notifyChange() }
+        let woken = Date()
+        #expect(try watcher.waitForChange(timeout: 5) == true)
+        #expect(Date().timeIntervalSince(woken) < 2)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { watcher.interrupt() }
+        let interrupted = Date()
+        #expect(try watcher.waitForChange(timeout: 5) == false)
+        #expect(Date().timeIntervalSince(interrupted) < 2)
+        watcher.failNextWaits(with: [CurlError(code: 56, message: "Failure when receiving data from the peer")])
+        #expect(throws: CurlError.self) { try watcher.waitForChange(timeout: 1) }
+        #expect(watcher.waits == 5)
+        #expect(throws: MailboxWatchError.unsupported) { try InMemoryMailboxWatcher(unsupported: true).waitForChange(timeout: 1) }
     }
 
     @Test func recordingSenderFollowsItsScript() {

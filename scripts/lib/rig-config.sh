@@ -182,8 +182,8 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# Postfix: smtpd (STARTTLS offered, no AUTH) and submission (STARTTLS + AUTH required), both
-# accepting mail for the rig's virtual domains only and handing it to Dovecot over LMTP.
+# Postfix: smtpd (STARTTLS offered, no AUTH), submission (STARTTLS + AUTH required) and smtps
+# (implicit TLS from the first byte, RFC 8314, + AUTH required), all accepting mail for the rig's virtual domains only and handing it to Dovecot over LMTP.
 # ---------------------------------------------------------------------------------------------
 rig_write_postfix_conf() {
     local pf="$RIG_DIR/postfix/etc" user domain inet_if="127.0.0.1" inet_proto="ipv4"
@@ -266,7 +266,7 @@ smtpd_tls_loglevel = 1
 smtpd_tls_received_header = yes
 smtp_tls_security_level = none
 
-# SASL through Dovecot's auth socket; enabled on the submission listener only.
+# SASL through Dovecot's auth socket; enabled on the submission and smtps listeners only.
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = $RIG_DIR/dovecot/run/auth-postfix
 smtpd_sasl_auth_enable = no
@@ -288,6 +288,11 @@ $SMTP_PORT      inet  n       -       n       -       -       smtpd
 $SUBMISSION_PORT inet n       -       n       -       -       smtpd
   -o syslog_name=postfix/submission-$SUBMISSION_PORT
   -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
+$SMTPS_PORT      inet  n       -       n       -       -       smtpd
+  -o syslog_name=postfix/smtps-$SMTPS_PORT
+  -o smtpd_tls_wrappermode=yes
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
 pickup    unix  n       -       n       60      1       pickup

@@ -57,6 +57,10 @@ st_send() {
     st_curl --cacert "$ST_CA" "smtp://127.0.0.1:$port" "$@"
 }
 
+st_send_smtps() { # implicit TLS (RFC 8314) on the smtps listener
+    st_curl --cacert "$ST_CA" "smtps://127.0.0.1:$SMTPS_PORT" "$@"
+}
+
 # --- checks ----------------------------------------------------------------------------------
 
 st_expect_fail() { ! "$@"; }
@@ -256,7 +260,10 @@ rig_selftest() {
     st_check "submission refuses mail without AUTH" st_expect_fail st_send "$SUBMISSION_PORT" --ssl-reqd --mail-from zhang.wei@corp.example --mail-rcpt "$track" -T "$msg"
     st_check "submission refuses a wrong password" st_expect_fail st_send "$SUBMISSION_PORT" --ssl-reqd -u "zhang.wei@corp.example:wrong" --mail-from zhang.wei@corp.example --mail-rcpt "$track" -T "$msg"
     st_check "submission with STARTTLS + AUTH to track and client" st_send "$SUBMISSION_PORT" --ssl-reqd -u "zhang.wei@corp.example:$ST_PW" --mail-from zhang.wei@corp.example --mail-rcpt "$track" --mail-rcpt "$client" -T "$msg"
+    st_check "smtps refuses mail without AUTH" st_expect_fail st_send_smtps --mail-from zhang.wei@corp.example --mail-rcpt "$track" -T "$msg"
+    st_check "smtps (implicit TLS) + AUTH to zhou.min" st_send_smtps -u "zhang.wei@corp.example:$ST_PW" --mail-from zhang.wei@corp.example --mail-rcpt zhou.min@corp.example -T "$msg"
     st_check "Postfix queue drains" scripts_mailrig drain 30
+    st_check "zhou.min received the smtps bytes" st_single_message_ends_with zhou.min@corp.example "$msg"
     st_check "track received the submitted bytes" st_single_message_ends_with "$track" "$msg"
     st_check "client received the submitted bytes" st_single_message_ends_with "$client" "$msg"
     st_check "wang.fang received the SMTP bytes" st_single_message_ends_with wang.fang@corp.example "$msg"

@@ -131,6 +131,34 @@ final class CurlEasy {
         return value
     }
 
+    // MARK: connect-only sessions (CURLOPT_CONNECT_ONLY = 1)
+
+    /// `CURLINFO_ACTIVESOCKET`: the socket of a connect-only session, to poll; nil when none.
+    func activeSocket() -> Int32? {
+        var socket: curl_socket_t = -1
+        guard ccurl_getinfo_socket(handle, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK, socket >= 0 else { return nil }
+        return Int32(socket)
+    }
+
+    /// `curl_easy_send` on a connect-only session: how many bytes went out (through TLS when on),
+    /// or `CURLE_AGAIN` when the socket cannot take more now.
+    func send(_ bytes: UnsafeRawBufferPointer) -> (code: CURLcode, sent: Int) {
+        var sent = 0
+        let code = curl_easy_send(handle, bytes.baseAddress, bytes.count, &sent)
+        return (code, sent)
+    }
+
+    /// `curl_easy_recv` on a connect-only session: bytes read (0 with `CURLE_OK` is the end of
+    /// the stream), or `CURLE_AGAIN` when nothing is buffered: poll the socket, then call again.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) -> (code: CURLcode, received: Int) {
+        var received = 0
+        let code = curl_easy_recv(handle, buffer.baseAddress, buffer.count, &received)
+        return (code, received)
+    }
+
+    /// The error buffer's text now (after a failed send or receive).
+    func errorText() -> String { String(cString: errorBuffer) }
+
     /// Builds the Swift error for a failed transfer: code, strerror, error buffer, server line.
     func error(for outcome: CurlOutcome, operation: String, serverLine: String?) -> CurlError {
         let code = CURLcode(rawValue: UInt32(outcome.code))

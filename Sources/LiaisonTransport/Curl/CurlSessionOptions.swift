@@ -14,6 +14,9 @@ struct CurlSessionOptions {
     var totalTimeout: Double
     var maxConnectionAge: Double
     var bufferSize: Int?
+    /// `CURLOPT_CONNECT_ONLY = 1`: libcurl connects, does TLS (implicit or STARTTLS) and logs in,
+    /// then stops; the session is then spoken over `CurlEasy.send`/`receive` (IMAP, not SMTP).
+    var connectOnly = false
 
     func apply(to easy: CurlEasy) throws {
         try easy.setString(CURLOPT_URL, url)
@@ -36,5 +39,6 @@ struct CurlSessionOptions {
         try easy.setLong(CURLOPT_MAXAGE_CONN, max(1, Int(maxConnectionAge.rounded(.up))))
         try easy.setLong(CURLOPT_TCP_KEEPALIVE, 1)
         if let bufferSize { try easy.setLong(CURLOPT_BUFFERSIZE, bufferSize) }
+        if connectOnly { try easy.setLong(CURLOPT_CONNECT_ONLY, 1) }
     }
 }

@@ -14,10 +14,10 @@ public struct IMAPFetchPlan: Sendable, Equatable {
     /// At most 32 MiB per batch, ever.
     public static let hardByteCap = 32 * 1024 * 1024
 
-    /// 64 messages or 96 KiB per batch. Debian's libcurl 7.88 refuses a transfer once it has
-    /// counted 300 KiB of server lines (more than their size: it counts buffered bytes again after
-    /// each untagged line), so batches stay far below it; `IMAPMailbox` still halves a refused one.
-    public static let standard = IMAPFetchPlan(maxCount: 64, maxBytes: 96 * 1024)
+    /// 256 messages or 8 MiB per batch: few round trips for a mailbox of small messages, and
+    /// memory bounded by one batch (a larger message comes alone). The response reader counts
+    /// literal bytes, so nothing but memory bounds a batch.
+    public static let standard = IMAPFetchPlan(maxCount: 256, maxBytes: 8 * 1024 * 1024)
 
     public init(maxCount: Int, maxBytes: Int) {
         self.maxCount = max(1, maxCount)

@@ -1,14 +1,18 @@
-import CCurl
 import Foundation
 import Logging
 
-/// The tracking mailbox over IMAP (RFC 3501) through libcurl.
+/// The tracking mailbox over IMAP (RFC 3501), on one session that libcurl opens (TLS, login)
+/// and Liaison then speaks itself (`IMAPConnection`): SELECT, UID SEARCH, UID FETCH BODY.PEEK[],
+/// UID MOVE or COPY + STORE + UID EXPUNGE, STATUS, CAPABILITY — one connection, one response
+/// reader that counts literal bytes, so messages of any size come whole.
 ///
-/// Threading rule: one libcurl easy handle per instance, reused by every call so the login and
-/// the selected mailbox survive between polls; calls are serialised by a lock (never concurrent
-/// on the handle). The API is blocking: run it on a dedicated thread or queue.
-/// A connection that died between calls is re-made once, transparently; a server that stops
-/// answering fails within `transferTimeout`.
+/// Threading rule: one session per instance, reused by every call so the login and the selected
+/// mailbox survive between polls; calls are serialised by a lock (never concurrent on the
+/// session). The API is blocking: run it on a dedicated thread or queue.
+/// A connection that died between calls is re-made once, transparently (and the mailbox
+/// selected again, its UIDVALIDITY checked); a connection idle longer than
+/// `IMAPSettings.maxConnectionAge` is replaced; a server that stops answering fails within
+/// `transferTimeout`.
 public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     private let lock = NSLock()
     private let settings: IMAPSettings
@@ -17,24 +21,22 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     private let security: TransportSecurity
     /// The mailbox's Unicode name (from the URL path, percent-decoded).
     public let mailboxName: String
+    /// `mailboxName` in modified UTF-7 (RFC 3501 §5.1.3), as sent.
+    private let wireName: String
     private let options: CurlSessionOptions
-    private var easy: CurlEasy?
+    private var connection: IMAPConnection?
     private var lastUIDValidity: UInt32?
-    private var capabilities: Set<String>?
     /// How `fetch(uids:each:)` cuts its work into `UID FETCH` commands.
     public let fetchPlan: IMAPFetchPlan
 
-    /// UIDs asked for per `UID SEARCH`, so no reply line outgrows libcurl's buffer.
-    static let searchChunk: UInt32 = 5000
-    /// UIDs asked per `UID FETCH set (RFC822.SIZE)`: ~40 bytes of reply each; 300 such lines
-    /// already came close to libcurl 7.88's response-header cap here (see `isHeaderCap`).
-    static let sizeChunk = 100
-    /// libcurl cuts server lines longer than half its buffer silently (7.88): 4 MiB keeps
-    /// SEARCH replies and long message lines whole; a cut literal is detected, never returned.
-    static let bufferSize = 4 * 1024 * 1024
+    /// UIDs asked for per `UID SEARCH`, so that no reply line grows without bound.
+    static let searchChunk: UInt32 = 20_000
+    /// UIDs asked per `UID FETCH set (RFC822.SIZE)`; the command line stays far below the 64 KiB
+    /// servers accept (Dovecot's `imap_max_line_length`) even when no two UIDs are adjacent.
+    static let sizeChunk = 1_000
 
-    /// Validates the URL and the TLS rule; connects lazily on the first call. `fetchPlan` bounds
-    /// the batches of `fetch(uids:each:)` (by count and by announced bytes).
+    /// Validates the URL, the TLS rule and the mailbox name; connects lazily on the first call.
+    /// `fetchPlan` bounds the batches of `fetch(uids:each:)` (by count and by announced bytes).
     public init(settings: IMAPSettings, logger: Logger = Logger(label: "liaison.imap"),
                 fetchPlan: IMAPFetchPlan = .standard) throws {
         self.fetchPlan = fetchPlan
@@ -42,57 +44,71 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         self.security = try TransportSecurity.decide(for: url, allowInsecureLoopback: settings.allowInsecureLoopback)
         let name = url.path.removingPercentEncoding ?? url.path
         self.mailboxName = name.isEmpty ? "INBOX" : name
+        guard Self.isSendable(mailboxName) else { throw MailboxError.invalidFolderName(mailboxName) }
+        self.wireName = ModifiedUTF7.encode(mailboxName)
         self.settings = settings
         self.logger = logger
         self.endpoint = url
-        let wireName = ModifiedUTF7.encode(mailboxName)
-        let pathAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: ";?#%"))
-        let encodedPath = wireName.addingPercentEncoding(withAllowedCharacters: pathAllowed) ?? wireName
-        self.options = CurlSessionOptions(
-            url: "\(url.origin)/\(encodedPath)", protocols: "imap,imaps", security: security,
+        self.options = IMAPMailbox.sessionOptions(url: url, security: security, settings: settings)
+    }
+
+    deinit {
+        connection?.logout()
+    }
+
+    /// The libcurl options of a connect-only IMAP session (shared with `IMAPIdleWatcher`).
+    static func sessionOptions(url: MailServerURL, security: TransportSecurity, settings: IMAPSettings) -> CurlSessionOptions {
+        var options = CurlSessionOptions(
+            url: "\(url.origin)/", protocols: "imap,imaps", security: security,
             username: settings.username, password: settings.password, caFile: settings.caFile,
             connectTimeout: settings.connectTimeout, responseTimeout: settings.transferTimeout,
-            totalTimeout: 0, maxConnectionAge: settings.maxConnectionAge, bufferSize: Self.bufferSize)
+            totalTimeout: 0, maxConnectionAge: settings.maxConnectionAge, bufferSize: nil)
+        options.connectOnly = true
+        return options
     }
 
     // MARK: MailboxReading
 
     public func status() throws -> MailboxStatus {
-        try locked { try statusLocked() }
+        try locked { try session("IMAP SELECT") { try select($0) } }
     }
 
     public func uids(above checkpoint: UInt32) throws -> [UInt32] {
         try locked {
             let known = lastUIDValidity
-            let status = try statusLocked()
-            if let known, known != status.uidValidity {
-                throw MailboxError.uidValidityChanged(old: known, new: status.uidValidity)
-            }
-            guard checkpoint < UInt32.max, checkpoint + 1 < status.uidNext else { return [] }
-            var result: [UInt32] = []
-            var low = checkpoint + 1
-            while true {
-                let (high, overflow) = low.addingReportingOverflow(Self.searchChunk - 1)
-                let last = overflow || high >= status.uidNext - 1
-                let range = last ? "\(low):*" : "\(low):\(high)"
-                let transfer = try run("UID SEARCH UID \(range)", operation: "IMAP UID SEARCH")
-                let found = try parsed { try IMAPResponseParser.searchUIDs(in: untagged(transfer)) }
-                // `n:*` also matches the highest UID when it is below n (RFC 3501 §6.4.8): filter.
-                result += found.filter { $0 >= low && $0 > checkpoint && (last || $0 <= high) }
-                if last { break }
-                low = high + 1
+            let result = try session("IMAP UID SEARCH") { c -> [UInt32] in
+                let status = try select(c)
+                if let known, known != status.uidValidity {
+                    throw MailboxError.uidValidityChanged(old: known, new: status.uidValidity)
+                }
+                guard checkpoint < UInt32.max, checkpoint + 1 < status.uidNext else { return [] }
+                var result: [UInt32] = []
+                var low = checkpoint + 1
+                while true {
+                    let (high, overflow) = low.addingReportingOverflow(Self.searchChunk - 1)
+                    let last = overflow || high >= status.uidNext - 1
+                    let range = last ? "\(low):*" : "\(low):\(high)"
+                    let found = IMAPResponseParser.searchUIDs(in: try run(c, try IMAPCommand("UID SEARCH UID \(range)"), "IMAP UID SEARCH"))
+                    // `n:*` also matches the highest UID when it is below n (RFC 3501 §6.4.8): filter.
+                    result += found.filter { $0 >= low && $0 > checkpoint && (last || $0 <= high) }
+                    if last { break }
+                    low = high + 1
+                }
+                return Array(Set(result)).sorted()
             }
             logger.debug("imap search", metadata: ["above": "\(checkpoint)", "found": "\(result.count)"])
-            return Array(Set(result)).sorted()
+            return result
         }
     }
 
     public func fetch(uid: UInt32) throws -> [UInt8] {
         try locked {
-            let transfer = try run("UID FETCH \(uid) BODY.PEEK[]", operation: "IMAP UID FETCH \(uid)")
-            guard let body = try parsed({ try IMAPResponseParser.fetchedBody(in: transfer.headers, uid: uid) }) else {
-                throw MailboxError.noSuchMessage(uid: uid)
+            let body = try session("IMAP UID FETCH \(uid)") { c -> [UInt8]? in
+                try ensureSelected(c)
+                let responses = try run(c, try IMAPCommand("UID FETCH \(uid) BODY.PEEK[]"), "IMAP UID FETCH \(uid)")
+                return try parsed { try IMAPResponseParser.fetchedBody(in: responses, uid: uid) }
             }
+            guard let body else { throw MailboxError.noSuchMessage(uid: uid) }
             logger.debug("imap fetched", metadata: ["uid": "\(uid)", "bytes": "\(body.count)"])
             return body
         }
@@ -100,11 +116,9 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
 
     /// Batched: per `sizeChunk` UIDs one `UID FETCH set (RFC822.SIZE)` (RFC 3501 §6.4.8), which
     /// also drops UIDs that no longer exist, then per batch of `fetchPlan` one
-    /// `UID FETCH set (UID BODY.PEEK[])`, whose literals are read from the header stream by their
-    /// announced sizes and matched to UIDs by each response's UID item (§7.4.2). The lock is held
-    /// per command, never while `each` runs. A message expunged between the two commands is skipped.
-    /// A command that libcurl refuses for its response-header cap (see `isHeaderCap`) is split in
-    /// halves and retried, down to one message.
+    /// `UID FETCH set (UID BODY.PEEK[])`, whose literals are read by their announced sizes and
+    /// matched to UIDs by each response's UID item (§7.4.2). The lock is held per command, never
+    /// while `each` runs. A message expunged between the two commands is skipped.
     public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws {
         let wanted = Array(Set(uids)).sorted()
         var start = 0
@@ -113,75 +127,65 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
             start += chunk.count
             let requested = Set(chunk)
             for batch in fetchPlan.batches(try sizes(of: chunk).filter { requested.contains($0.uid) }) {
-                try fetchBatch(batch, each)
+                var bodies = try fetchBatch(batch)
+                for uid in batch {
+                    guard let bytes = bodies.removeValue(forKey: uid) else { continue }
+                    try each(uid, bytes)
+                }
             }
         }
-    }
-
-    /// Debian's libcurl 7.88 (CVE-2023-38039 fix) fails a transfer with error 56 "Too large
-    /// response headers" once it has counted 300 KiB of server lines, and it counts buffered bytes
-    /// again after each untagged line: ~200 small FETCH responses already exceed it.
-    static func isHeaderCap(_ error: Error) -> Bool {
-        guard let curl = error as? CurlError else { return false }
-        return curl.code == 56 && curl.detail.contains("Too large response headers")
     }
 
     private func sizes(of uids: [UInt32]) throws -> [(uid: UInt32, size: UInt32)] {
-        do {
-            return try locked {
-                let transfer = try run("UID FETCH \(IMAPFetchPlan.sequenceSet(uids)) (RFC822.SIZE)", operation: "IMAP UID FETCH RFC822.SIZE")
-                return try parsed { try IMAPResponseParser.messageSizes(in: untagged(transfer)) }
+        try locked {
+            try session("IMAP UID FETCH RFC822.SIZE") { c in
+                try ensureSelected(c)
+                let command = try IMAPCommand("UID FETCH \(IMAPFetchPlan.sequenceSet(uids)) (RFC822.SIZE)")
+                return IMAPResponseParser.messageSizes(in: try run(c, command, "IMAP UID FETCH RFC822.SIZE"))
             }
-        } catch where Self.isHeaderCap(error) && uids.count > 1 {
-            logger.info("imap size request split (libcurl header cap)", metadata: ["uids": "\(uids.count)"])
-            let half = uids.count / 2
-            return try sizes(of: Array(uids[..<half])) + sizes(of: Array(uids[half...]))
         }
     }
 
-    private func fetchBatch(_ batch: [UInt32], _ each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws {
-        var bodies: [UInt32: [UInt8]]
-        do {
-            bodies = try locked { () throws -> [UInt32: [UInt8]] in
-                let transfer = try run("UID FETCH \(IMAPFetchPlan.sequenceSet(batch)) (UID BODY.PEEK[])",
-                                       operation: "IMAP UID FETCH \(batch.count) messages")
-                let fetched = try parsed { try IMAPResponseParser.fetchedBodies(in: transfer.headers) }
-                let inBatch = Set(batch)
+    private func fetchBatch(_ batch: [UInt32]) throws -> [UInt32: [UInt8]] {
+        try locked {
+            let inBatch = Set(batch)
+            let byUID = try session("IMAP UID FETCH \(batch.count) messages") { c -> [UInt32: [UInt8]] in
+                try ensureSelected(c)
                 var byUID: [UInt32: [UInt8]] = [:]
-                for (uid, bytes) in fetched where inBatch.contains(uid) && byUID[uid] == nil { byUID[uid] = bytes }
-                logger.debug("imap fetched batch", metadata: [
-                    "asked": "\(batch.count)", "got": "\(byUID.count)", "bytes": "\(byUID.values.reduce(0) { $0 + $1.count })"])
+                let command = try IMAPCommand("UID FETCH \(IMAPFetchPlan.sequenceSet(batch)) (UID BODY.PEEK[])")
+                let done = try c.execute(command, operation: "IMAP UID FETCH \(batch.count) messages") { response in
+                    guard !response.literals.isEmpty else { return }
+                    for (uid, bytes) in try parsed({ try IMAPResponseParser.fetchedBodies(in: [response]) })
+                    where inBatch.contains(uid) && byUID[uid] == nil {
+                        byUID[uid] = bytes
+                    }
+                }
+                guard done.isOK else { throw refused(done, "IMAP UID FETCH \(batch.count) messages") }
                 return byUID
             }
-        } catch where Self.isHeaderCap(error) && batch.count > 1 {
-            logger.info("imap batch split (libcurl header cap)", metadata: ["messages": "\(batch.count)"])
-            let half = batch.count / 2
-            try fetchBatch(Array(batch[..<half]), each)
-            try fetchBatch(Array(batch[half...]), each)
-            return
-        }
-        for uid in batch {
-            guard let bytes = bodies.removeValue(forKey: uid) else { continue }
-            try each(uid, bytes)
+            logger.debug("imap fetched batch", metadata: [
+                "asked": "\(batch.count)", "got": "\(byUID.count)", "bytes": "\(byUID.values.reduce(0) { $0 + $1.count })"])
+            return byUID
         }
     }
 
     public func move(uid: UInt32, to folder: String) throws {
-        guard !folder.isEmpty, !folder.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
-            throw MailboxError.invalidFolderName(folder)
-        }
+        guard !folder.isEmpty, Self.isSendable(folder) else { throw MailboxError.invalidFolderName(folder) }
+        let target = ModifiedUTF7.encode(folder)
         try locked {
-            let target = Self.quoted(ModifiedUTF7.encode(folder))
-            let caps = try capabilitiesLocked()
-            if caps.contains("MOVE") {
-                try runCreatingFolder(folder, "UID MOVE \(uid) \(target)", operation: "IMAP UID MOVE")
-            } else {
-                try runCreatingFolder(folder, "UID COPY \(uid) \(target)", operation: "IMAP UID COPY")
-                _ = try run("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)", operation: "IMAP UID STORE")
-                if caps.contains("UIDPLUS") {
-                    _ = try run("UID EXPUNGE \(uid)", operation: "IMAP UID EXPUNGE")
+            try session("IMAP UID MOVE") { c in
+                try ensureSelected(c)
+                let caps = try capabilities(c)
+                if caps.contains("MOVE") {
+                    try runCreatingFolder(c, folder, try IMAPCommand("UID MOVE \(uid)").string(target), "IMAP UID MOVE")
                 } else {
-                    logger.warning("imap server lacks UIDPLUS: message flagged \\Deleted, not expunged", metadata: ["uid": "\(uid)"])
+                    try runCreatingFolder(c, folder, try IMAPCommand("UID COPY \(uid)").string(target), "IMAP UID COPY")
+                    _ = try run(c, try IMAPCommand("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)"), "IMAP UID STORE")
+                    if caps.contains("UIDPLUS") {
+                        _ = try run(c, try IMAPCommand("UID EXPUNGE \(uid)"), "IMAP UID EXPUNGE")
+                    } else {
+                        logger.warning("imap server lacks UIDPLUS: message flagged \\Deleted, not expunged", metadata: ["uid": "\(uid)"])
+                    }
                 }
             }
             logger.info("imap moved", metadata: ["uid": "\(uid)", "folder": "\(folder)"])
@@ -193,14 +197,16 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     /// The message's flags (RFC 3501 §2.3.2), upper-cased, e.g. `["\\SEEN"]`; nil if no such UID.
     public func flags(uid: UInt32) throws -> [String]? {
         try locked {
-            let transfer = try run("UID FETCH \(uid) FLAGS", operation: "IMAP UID FETCH FLAGS")
-            return try parsed { try IMAPResponseParser.flags(in: untagged(transfer), uid: uid) }
+            try session("IMAP UID FETCH FLAGS") { c in
+                try ensureSelected(c)
+                return IMAPResponseParser.flags(in: try run(c, try IMAPCommand("UID FETCH \(uid) FLAGS"), "IMAP UID FETCH FLAGS"), uid: uid)
+            }
         }
     }
 
     /// The server's capabilities after login (RFC 3501 §6.1.1), upper-cased.
     public func serverCapabilities() throws -> Set<String> {
-        try locked { try capabilitiesLocked() }
+        try locked { try session("IMAP CAPABILITY") { try capabilities($0) } }
     }
 
     // MARK: internals (called with the lock held)
@@ -211,19 +217,58 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         return try body()
     }
 
-    /// Re-SELECTs the mailbox (RFC 3501 §6.3.1): unlike STATUS on the selected mailbox, which
-    /// Dovecot answers from the session's old view, a fresh SELECT reports a changed UIDVALIDITY,
-    /// and the session stays read-write (EXAMINE would not). STATUS is the fallback when a
-    /// server omits UIDNEXT from SELECT.
-    private func statusLocked() throws -> MailboxStatus {
-        let name = Self.quoted(ModifiedUTF7.encode(mailboxName))
-        var parsed = try parsed {
-            try IMAPResponseParser.status(in: untagged(try run("SELECT \(name)", operation: "IMAP SELECT")))
-        }
-        if parsed.uidNext == nil || parsed.uidValidity == nil {
-            parsed = try self.parsed {
-                try IMAPResponseParser.status(in: untagged(try run("STATUS \(name) (MESSAGES UIDNEXT UIDVALIDITY)", operation: "IMAP STATUS")))
+    /// Runs `body` on the session, opening it when there is none (or it is unusable or idle too
+    /// long). When a reused session turns out to be dead (closed, reset), it is re-made and
+    /// `body` run again, once; a session made for this call is not retried.
+    private func session<T>(_ operation: String, _ body: (IMAPConnection) throws -> T) throws -> T {
+        var retried = false
+        while true {
+            let (c, fresh) = try connected(operation)
+            do {
+                return try body(c)
+            } catch where !fresh && !retried && IMAPConnection.isConnectionLoss(error) {
+                retried = true
+                logger.info("imap connection lost; reconnecting once", metadata: ["curl": "\((error as? CurlError)?.code ?? 0)"])
+                connection = nil
+            } catch {
+                if !c.isUsable { connection = nil }
+                if let curl = error as? CurlError {
+                    logger.error("imap failure", metadata: ["operation": "\(curl.operation)", "curl": "\(curl.code)"])
+                }
+                throw error
             }
+        }
+    }
+
+    private func connected(_ operation: String) throws -> (IMAPConnection, fresh: Bool) {
+        if let c = connection {
+            if c.isUsable && Date().timeIntervalSince(c.lastUsed) < settings.maxConnectionAge { return (c, false) }
+            if c.isUsable { c.logout() }
+            connection = nil
+        }
+        let c: IMAPConnection
+        do {
+            c = try IMAPConnection(options: options, transferTimeout: settings.transferTimeout, operation: operation)
+        } catch let error as CurlError {
+            logger.error("imap failure", metadata: ["operation": "\(operation)", "curl": "\(error.code)"])
+            throw error
+        }
+        logger.info("imap connected", metadata: ["server": "\(endpoint.origin)", "tls": "\(security)"])
+        connection = c
+        return (c, true)
+    }
+
+    /// SELECTs the mailbox (RFC 3501 §6.3.1) afresh: unlike STATUS on the selected mailbox,
+    /// which Dovecot answers from the session's old view, a fresh SELECT reports a changed
+    /// UIDVALIDITY, and the session is read-write (EXAMINE would not be). STATUS is the fallback
+    /// when a server omits UIDNEXT from SELECT.
+    private func select(_ c: IMAPConnection) throws -> MailboxStatus {
+        c.selected = nil
+        var parsed = IMAPResponseParser.status(in: try run(c, try IMAPCommand("SELECT").string(wireName), "IMAP SELECT"))
+        c.selected = wireName
+        if parsed.uidNext == nil || parsed.uidValidity == nil {
+            parsed = IMAPResponseParser.status(in: try run(
+                c, try IMAPCommand("STATUS").string(wireName).text("(MESSAGES UIDNEXT UIDVALIDITY)"), "IMAP STATUS"))
         }
         guard let validity = parsed.uidValidity, let next = parsed.uidNext else {
             throw MailboxError.protocolViolation("neither SELECT nor STATUS gave UIDVALIDITY and UIDNEXT")
@@ -237,84 +282,56 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         return status
     }
 
-    private func capabilitiesLocked() throws -> Set<String> {
-        if let capabilities { return capabilities }
-        let transfer = try run("CAPABILITY", operation: "IMAP CAPABILITY")
-        let caps = try parsed { try IMAPResponseParser.capabilities(in: untagged(transfer)) }
-        capabilities = caps
+    /// Selects the mailbox when this session has not (a new or re-made connection). UIDs asked
+    /// for afterwards name the messages of the UIDVALIDITY seen before, so a change is thrown.
+    private func ensureSelected(_ c: IMAPConnection) throws {
+        guard c.selected != wireName else { return }
+        let known = lastUIDValidity
+        let status = try select(c)
+        if let known, known != status.uidValidity {
+            throw MailboxError.uidValidityChanged(old: known, new: status.uidValidity)
+        }
+    }
+
+    private func capabilities(_ c: IMAPConnection) throws -> Set<String> {
+        if let caps = c.capabilities { return caps }
+        let caps = IMAPResponseParser.capabilities(in: try run(c, try IMAPCommand("CAPABILITY"), "IMAP CAPABILITY"))
+        c.capabilities = caps
         return caps
     }
 
-    private func runCreatingFolder(_ folder: String, _ command: String, operation: String) throws {
-        let first = try attempt(command)
-        if first.succeeded { return }
-        guard IMAPResponseParser.asksToCreate(in: first.transfer.headers) else {
-            throw error(first, operation)
-        }
-        let create = try attempt("CREATE \(Self.quoted(ModifiedUTF7.encode(folder)))")
-        if !create.succeeded && !(IMAPResponseParser.lastStatusLine(in: create.transfer.headers) ?? "").uppercased().contains("ALREADYEXISTS") {
-            throw error(create, "IMAP CREATE \(folder)")
-        }
+    private func runCreatingFolder(_ c: IMAPConnection, _ folder: String, _ command: IMAPCommand, _ operation: String) throws {
+        let first = try c.execute(command, operation: operation)
+        if first.isOK { return }
+        guard first.line.uppercased().contains("[TRYCREATE]") else { throw refused(first, operation) }
+        let create = try c.execute(try IMAPCommand("CREATE").string(ModifiedUTF7.encode(folder)), operation: "IMAP CREATE")
+        if !create.isOK && !create.line.uppercased().contains("ALREADYEXISTS") { throw refused(create, "IMAP CREATE \(folder)") }
         logger.info("imap created folder", metadata: ["folder": "\(folder)"])
-        _ = try run(command, operation: operation)
+        _ = try run(c, command, operation)
     }
 
-    /// Runs a custom command; throws `CurlError` on failure.
-    @discardableResult
-    private func run(_ command: String, operation: String) throws -> CurlTransfer {
-        let outcome = try attempt(command)
-        guard outcome.succeeded else { throw error(outcome, operation) }
-        return outcome.transfer
+    /// Runs a command and returns its untagged responses; a NO or BAD is thrown.
+    private func run(_ c: IMAPConnection, _ command: IMAPCommand, _ operation: String) throws -> [IMAPResponse] {
+        var responses: [IMAPResponse] = []
+        let done = try c.execute(command, operation: operation) { responses.append($0) }
+        guard done.isOK else { throw refused(done, operation) }
+        return responses
     }
 
-    /// Runs a custom command, re-making a dropped connection once.
-    private func attempt(_ command: String) throws -> CurlOutcome {
-        let easy = try handle()
-        // libcurl URL-decodes a custom request: write % as %25.
-        try easy.setString(CURLOPT_CUSTOMREQUEST, command.replacingOccurrences(of: "%", with: "%25"))
-        var outcome = easy.perform()
-        if !outcome.succeeded && Self.retryable.contains(outcome.code) {
-            logger.info("imap connection lost; reconnecting once", metadata: ["curl": "\(outcome.code)"])
-            capabilities = nil
-            try easy.setLong(CURLOPT_FRESH_CONNECT, 1)
-            outcome = easy.perform()
-            try easy.setLong(CURLOPT_FRESH_CONNECT, 0)
-        }
-        if outcome.succeeded && easy.newConnections() > 0 {
-            logger.info("imap connected", metadata: ["server": "\(endpoint.origin)", "tls": "\(security)"])
-        }
-        return outcome
-    }
-
-    /// Empty reply, send and receive failures, or a weird reply on a reused connection.
-    private static let retryable: Set<Int> = [8, 52, 55, 56]
-
-    private func handle() throws -> CurlEasy {
-        if let easy { return easy }
-        let made = try CurlEasy()
-        try options.apply(to: made)
-        easy = made
-        return made
-    }
-
-    private func error(_ outcome: CurlOutcome, _ operation: String) -> Error {
-        guard let easy else { return CurlError(code: outcome.code, message: "", operation: operation) }
-        var error = easy.error(for: outcome, operation: operation, serverLine: IMAPResponseParser.lastStatusLine(in: outcome.transfer.headers))
-        if outcome.code == 64 && security == .startTLS {
-            error.detail += " (the server did not offer STARTTLS; plaintext IMAP is refused)"
-        }
-        logger.error("imap failure", metadata: ["operation": "\(operation)", "curl": "\(outcome.code)"])
-        return error
-    }
-
-    /// Untagged replies of EXAMINE, SEARCH, STATUS reach both callbacks in 7.88; the header
-    /// stream has every line of the transfer, so it is the one read; the write stream is a fallback.
-    private func untagged(_ transfer: CurlTransfer) -> [UInt8] {
-        transfer.headers.isEmpty ? transfer.body : transfer.headers
+    /// A refused command as the error libcurl gave for one (`CURLE_QUOTE_ERROR`), with the
+    /// server's tagged line.
+    private func refused(_ done: IMAPCompletion, _ operation: String) -> CurlError {
+        CurlError(code: 21, message: "Quote command returned error", detail: "the server answered \(done.status)",
+                  serverResponse: done.line, operation: operation)
     }
 
     private func parsed<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as IMAPParseError { throw MailboxError.protocolViolation(error.description) }
+    }
+
+    /// A mailbox name that can go into a command: no CR, LF or NUL.
+    static func isSendable(_ name: String) -> Bool {
+        !name.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\0" }
     }
 
     /// An IMAP quoted string (RFC 3501 §4.3).

@@ -14,8 +14,13 @@ public struct IMAPResponse: Sendable, Equatable {
     }
 
     /// `*` for untagged, `+` for continuation, else the tag.
-    public var tag: Substring { text.prefix { $0 != " " } }
-    public var isUntagged: Bool { tag == "*" }
+    public var tag: Substring { Substring(text.utf8.prefix { $0 != 0x20 }) }
+    public var isUntagged: Bool {
+        var bytes = text.utf8.makeIterator()
+        guard bytes.next() == UInt8(ascii: "*") else { return false }
+        let next = bytes.next()
+        return next == nil || next == 0x20
+    }
 }
 
 /// Why an IMAP stream could not be read.
@@ -24,11 +29,17 @@ public enum IMAPParseError: Error, Equatable, CustomStringConvertible, Sendable 
     case truncatedLiteral(expected: Int, available: Int)
     /// A FETCH response did not close after its literal: bytes were lost (e.g. a cut line).
     case malformedFetch(String)
+    /// A response line (without its literals) longer than the reader accepts.
+    case lineTooLong(limit: Int)
+    /// A literal announced more bytes than the reader accepts.
+    case literalTooLarge(size: Int, limit: Int)
 
     public var description: String {
         switch self {
         case let .truncatedLiteral(e, a): return "IMAP literal announced \(e) bytes but only \(a) arrived"
         case let .malformedFetch(s): return "malformed IMAP FETCH response: \(s)"
+        case let .lineTooLong(limit): return "IMAP response line longer than \(limit) bytes"
+        case let .literalTooLarge(size, limit): return "IMAP literal of \(size) bytes exceeds the limit of \(limit)"
         }
     }
 }
@@ -73,7 +84,7 @@ public enum IMAPResponseScanner {
         return Int(String(decoding: digits, as: UTF8.self))
     }
 
-    private static func itemBefore(literalIn line: ArraySlice<UInt8>) -> String {
+    static func itemBefore(literalIn line: ArraySlice<UInt8>) -> String {
         guard let open = line.lastIndex(of: UInt8(ascii: "{")) else { return "" }
         var head = line[..<open]
         while head.last == UInt8(ascii: " ") { head = head.dropLast() }

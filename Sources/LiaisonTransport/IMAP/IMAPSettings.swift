@@ -15,8 +15,8 @@ public struct IMAPSettings: Sendable {
     public var transferTimeout: Double
     /// Permits plain `imap://` without STARTTLS to a loopback address only (tests).
     public var allowInsecureLoopback: Bool
-    /// Idle connections older than this are not reused (CURLOPT_MAXAGE_CONN); set it above the
-    /// poll interval so one connection serves every poll.
+    /// A session idle for longer than this (seconds) is replaced by a new one before the next
+    /// command; set it above the poll interval so one connection serves every poll.
     public var maxConnectionAge: Double
 
     public init(
