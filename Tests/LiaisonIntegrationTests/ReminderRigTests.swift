@@ -103,9 +103,9 @@ extension RigTests {
 
         @Test func postfixDownTheMailWaitsAndArrivesOnce() throws {
             try Rig.resetAll()
-            try Rig.mailrig(["postfix-stop"])
+            try Rig.mailrig(["stop", "postfix"])
             var restarted = false
-            defer { if !restarted { try? Rig.mailrig(["postfix-start"]) } }
+            defer { if !restarted { try? Rig.mailrig(["start"]) } }
             let running = try Running(retry: RetryPolicy(initial: 1, cap: 2, jitter: 0.1, maxAge: 3_600))
             defer { running.stop() }
             _ = try running.remind(in: 1, key: "rig:down")
@@ -118,7 +118,7 @@ extension RigTests {
             #expect(try running.store.outbox(status: .sent).isEmpty)
             #expect(try running.store.outbox(status: .failed).isEmpty)
 
-            try Rig.mailrig(["postfix-start"])
+            try Rig.mailrig(["start"])
             restarted = true
             let sent = try Rig.eventually(30) { try running.store.outbox(status: .sent).first }
             #expect(sent?.mail.messageID == entry.mail.messageID, "not sent after Postfix came back")
