@@ -14,5 +14,6 @@ struct Liaison: AsyncParsableCommand {
             Send.self,
             Bench.self,
             BenchStore.self,
+            Serve.self, CheckConfig.self,
         ])
 }
