@@ -48,7 +48,7 @@ public enum SMTPLoginCheck {
         let outcome = easy.perform()
         let transcript = outcome.transfer.transcript
         let lastReply: String? = transcript.reversed().lazy.compactMap { event -> String? in
-            if case .received(let line) = event { return line.trimmingCharacters(in: [" ", "\r", "\n"]) }
+            if case .received(let line) = event { return line.trimmingCharacters(in: [" ", "\r", "\n", "\r\n"]) }
             return nil
         }.first
         guard outcome.succeeded else {
@@ -56,7 +56,7 @@ public enum SMTPLoginCheck {
         }
         let sentAuth = transcript.contains { if case .sent("AUTH") = $0 { return true } else { return false } }
         let greeting: String? = transcript.lazy.compactMap { event -> String? in
-            if case .received(let line) = event, line.hasPrefix("220") { return line.trimmingCharacters(in: [" ", "\r", "\n"]) }
+            if case .received(let line) = event, line.hasPrefix("220") { return line.trimmingCharacters(in: [" ", "\r", "\n", "\r\n"]) }
             return nil
         }.first
         return Outcome(server: url.origin, security: security, authenticated: sentAuth, greeting: greeting)
