@@ -24,24 +24,25 @@ public final class Daemon: Sendable {
     private let loadConfig: ConfigLoader?
     private let statusInterval: Duration
     private let shutdownTimeout: Duration
-    private let handleSIGHUP: Bool
+    private let handleSignals: Bool
     private let state = DaemonState()
 
-    /// `loadConfig` re-reads the file on SIGHUP (nil: SIGHUP is only logged). `handleSIGHUP`
-    /// installs the signal handler (tests call `reload()` instead). STATUS is recomputed every
+    /// `loadConfig` re-reads the file on SIGHUP (nil: SIGHUP is only logged). `handleSignals`
+    /// installs the handlers for SIGTERM/SIGINT (graceful stop) and SIGHUP (reload); tests turn it
+    /// off and call `shutdown()` and `reload()` instead. STATUS is recomputed every
     /// `statusInterval` and sent when it changed. A component still busy `shutdownTimeout` after
     /// SIGTERM is cancelled.
     public init(components: [any DaemonComponent], notifier: SystemdNotifier = SystemdNotifier(),
                 logger: Logger = Logger(label: "liaison.daemon"), loadConfig: ConfigLoader? = nil,
                 statusInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(90),
-                handleSIGHUP: Bool = true) {
+                handleSignals: Bool = true) {
         self.components = components
         self.notifier = notifier
         self.logger = logger
         self.loadConfig = loadConfig
         self.statusInterval = statusInterval
         self.shutdownTimeout = shutdownTimeout
-        self.handleSIGHUP = handleSIGHUP
+        self.handleSignals = handleSignals
     }
 
     // MARK: running
@@ -60,18 +61,19 @@ public final class Daemon: Sendable {
                                   failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: c.name))
         }
         services.append(.init(service: stopping, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
-        var config = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var config = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         config.maximumGracefulShutdownDuration = shutdownTimeout
         let group = ServiceGroup(configuration: config)
-        state.setGroup(group)
+        let stopAtOnce = state.setGroup(group)
+        if stopAtOnce { await group.triggerGracefulShutdown() }
         logger.info("liaison starting", metadata: ["components": "\(components.map(\.name).joined(separator: ","))"])
         try await group.run()
         logger.info("liaison stopped")
     }
 
-    /// Begins graceful shutdown as SIGTERM does.
+    /// Begins graceful shutdown as SIGTERM does (also when called before `run()` got going).
     public func shutdown() async {
-        await state.group()?.triggerGracefulShutdown()
+        await state.requestShutdown()?.triggerGracefulShutdown()
     }
 
     /// Every component's once-pass in order (`liaison serve --once`); the first fault is thrown.
@@ -154,7 +156,7 @@ public final class Daemon: Sendable {
 
         func run() async throws {
             let d = daemon
-            let hup = d.handleSIGHUP ? HangupListener { d.reload() } : nil
+            let hup = d.handleSignals ? HangupListener { d.reload() } : nil
             defer { hup?.cancel() }
             d.notifier.ready()
             d.logger.info("ready")
@@ -163,7 +165,7 @@ public final class Daemon: Sendable {
             var stallLogged = false
             let ping = d.notifier.watchdogPingInterval
             let tick = min(d.statusInterval, ping ?? d.statusInterval)
-            if ping != nil { d.notifier.watchdog() }
+            if ping != nil && d.stalledComponents().isEmpty { d.notifier.watchdog() }
             // Told of shutdown last (after every component stopped): runs until then.
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let line = d.statusLine()
@@ -217,10 +219,13 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
 final class DaemonState: @unchecked Sendable {
     private let lock = NSLock()
     private var serviceGroup: ServiceGroup?
+    private var shutdownRequested = false
     private var reloadError: String?
 
-    func setGroup(_ g: ServiceGroup) { lock.withLock { serviceGroup = g } }
-    func group() -> ServiceGroup? { lock.withLock { serviceGroup } }
+    /// Records the running group; true when shutdown was asked for before it existed.
+    func setGroup(_ g: ServiceGroup) -> Bool { lock.withLock { serviceGroup = g; return shutdownRequested } }
+    /// Marks shutdown as asked for; the group to tell, when it exists already.
+    func requestShutdown() -> ServiceGroup? { lock.withLock { shutdownRequested = true; return serviceGroup } }
     func setReloadError(_ e: String?) { lock.withLock { reloadError = e } }
     func lastReloadError() -> String? { lock.withLock { reloadError } }
 }
