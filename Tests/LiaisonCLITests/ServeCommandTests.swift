@@ -212,8 +212,9 @@ struct ServeCommandTests {
         #expect(started.contains("WATCHDOG=1"))
         kill(p.processIdentifier, SIGHUP)
         let reloaded = socket.receive(for: 5) { $0.contains("READY=1") }
-        #expect(reloaded.first?.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") == true, "\(reloaded)")
-        #expect(reloaded.contains("READY=1"))
+        let reloading = reloaded.firstIndex { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") }
+        #expect(reloading != nil, "\(reloaded)")
+        #expect(reloading.map { reloaded[$0...].contains("READY=1") } == true, "READY=1 follows RELOADING=1: \(reloaded)")
         kill(p.processIdentifier, SIGTERM)
         let stopping = socket.receive(for: 10) { $0.contains("STOPPING=1") }
         #expect(stopping.contains("STOPPING=1"))
