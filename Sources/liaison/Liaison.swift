@@ -6,6 +6,8 @@ struct Liaison: AsyncParsableCommand {
         commandName: "liaison",
         abstract: "Files a company's external correspondence on cases, tracks recaps and reminds.",
         subcommands: [
+            Serve.self,
+            CheckConfig.self,
             Inspect.self,
             Ingest.self,
             Cases.self,

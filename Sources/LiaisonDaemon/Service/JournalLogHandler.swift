@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A swift-log handler that writes one line per event to standard error, in the form journald
+/// reads from a service's stderr (sd-daemon(3)): with `$JOURNAL_STREAM` set, each line starts with
+/// the syslog priority (RFC 5424 §6.2.1 severities) in angle brackets, and journald adds the time:
+///
+///     <6>liaison.poller: filed uid=42 case=EC20261116-001
+///
+/// Otherwise (a terminal, a test) the line starts with an ISO 8601 UTC time and the level:
+///
+///     2026-11-23T12:00:05Z info liaison.poller: filed uid=42 case=EC20261116-001
+///
+/// Metadata is written `key=value`, sorted by key, values quoted when they hold spaces or quotes.
+/// Secrets are kept out by construction: a value under a key that names a secret (`password`,
+/// `secret`, `token`, `credential`, `authorization`…) is written as `<redacted>`; line breaks are
+/// escaped so an event can never forge a second line; values longer than 300 characters are cut,
+/// so a message body passed by mistake cannot flood the journal. Callers log IDs, UIDs, case
+/// numbers and counts, never bodies.
+public struct JournalLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    public var metadataProvider: Logger.MetadataProvider?
+    public let label: String
+    /// Prefix `<N>` priorities (journald) instead of a timestamp and level name.
+    public let journal: Bool
+    private let output: @Sendable (String) -> Void
+
+    /// Values are cut to this many characters.
+    public static let maxValueLength = 300
+
+    /// A handler for `label`; `journal` selects the `<N>` form; `output` receives each finished
+    /// line without its newline (standard error by default).
+    public init(label: String, journal: Bool, logLevel: Logger.Level = .info,
+                output: @escaping @Sendable (String) -> Void = JournalLogHandler.writeToStandardError) {
+        self.label = label
+        self.journal = journal
+        self.logLevel = logLevel
+        self.output = output
+    }
+
+    /// Installs the handler for the whole process: journald form when `JOURNAL_STREAM` is set;
+    /// level from `LIAISON_LOG_LEVEL` (trace…critical), else `level`. Call once, at start.
+    public static func bootstrap(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                 level: Logger.Level = .info) {
+        let journal = !(environment["JOURNAL_STREAM"] ?? "").isEmpty
+        let chosen = environment["LIAISON_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? level
+        LoggingSystem.bootstrap { label in JournalLogHandler(label: label, journal: journal, logLevel: chosen) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        output(Self.format(level: event.level, label: label, message: "\(event.message)", metadata: merged,
+                           journal: journal, date: Date()))
+    }
+
+    /// The line for one event (without the newline): pure, for tests.
+    public static func format(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata,
+                              journal: Bool, date: Date) -> String {
+        var line = journal ? "<\(priority(level))>" : "\(timestamp(date)) \(level.rawValue) "
+        line += "\(label): \(escape(message))"
+        for key in metadata.keys.sorted() {
+            let value = isSecretKey(key) ? "<redacted>" : render(metadata[key]!)
+            line += " \(sanitizeKey(key))=\(quote(value))"
+        }
+        return line
+    }
+
+    /// syslog severities: 7 debug, 6 info, 5 notice, 4 warning, 3 error, 2 critical.
+    public static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: return 7
+        case .info: return 6
+        case .notice: return 5
+        case .warning: return 4
+        case .error: return 3
+        case .critical: return 2
+        }
+    }
+
+    /// Metadata keys whose values are never written.
+    public static func isSecretKey(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return ["password", "passwd", "secret", "token", "credential", "authorization", "auth_data", "cookie", "apikey", "api_key"]
+            .contains { k.contains($0) }
+    }
+
+    static func render(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let s): return s
+        case .stringConvertible(let c): return c.description
+        case .array(let items): return "[" + items.map(render).joined(separator: ",") + "]"
+        case .dictionary(let d):
+            return "{" + d.keys.sorted().map { isSecretKey($0) ? "\($0):<redacted>" : "\($0):\(render(d[$0]!))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func quote(_ raw: String) -> String {
+        var value = escape(raw)
+        if value.count > maxValueLength { value = String(value.prefix(maxValueLength)) + "…" }
+        if value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) {
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return value
+    }
+
+    /// Control characters (line breaks above all) as visible escapes: one event, one line.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\x" + String(scalar.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    static func sanitizeKey(_ key: String) -> String {
+        String(key.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" })
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+
+    /// One `write(2)` per line, so concurrent events never interleave within a line.
+    public static let writeToStandardError: @Sendable (String) -> Void = { line in
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                offset += n
+            }
+        }
+    }
+}

@@ -1,0 +1,407 @@
+import Foundation
+import LiaisonCore
+import LiaisonStore
+import LiaisonTransport
+import Logging
+import ServiceLifecycle
+
+/// The poller: reads the tracking mailbox by UID (RFC 3501 §2.3.1.1) and files each new message
+/// through `IngestPipeline`, checkpointing its UID in the same transaction (architecture.md
+/// "Nothing lost, nothing twice").
+///
+/// A pass: read the stored checkpoint → `status()` → `uids(above:)` → `fetch(uids:each:)`, and
+/// for each message `IngestPipeline.ingest(_:checkpoint:now:)`, in ascending UID order. A failure
+/// stops the pass at the message in hand: its transaction rolled back, so the next pass starts at
+/// that same message — nothing is skipped, nothing filed twice. When UIDVALIDITY differs from the
+/// checkpoint's (the mailbox was recreated), the stored UIDs name other messages: the pass re-reads
+/// the mailbox from UID 0 and relies on the store's duplicate detection (content hash,
+/// Message-ID + Date + sender + subject) to file only what is new; the change is logged.
+///
+/// Between passes it waits on a `MailboxWatching` (IMAP IDLE, RFC 2177) when one is given and
+/// the server offers it, else sleeps `poll_interval`; either way a pass runs at least every
+/// `poll_interval` (IDLE waits time out then), so polling stays the safety net. Faults (IMAP
+/// unreachable, slow or failing mid-session; the database locked or full; a message that cannot
+/// be filed) are logged once when they start and once when they clear, retried with exponential
+/// back-off, and shown in STATUS. All libcurl and SQLite calls run on a `BlockingLane`.
+/// On graceful shutdown (SIGTERM) the message being filed is finished, then `run()` returns.
+public final class PollerService: DaemonComponent, @unchecked Sendable {
+    /// How the poller paces itself.
+    public struct Settings: Sendable {
+        /// The checkpoint's name in the store (one per mailbox read), see `checkpointKey(imap:)`.
+        public var mailboxKey: String
+        /// `imap.poll_interval`: the longest time between two passes.
+        public var pollInterval: Duration
+        /// Retry pacing after a fault.
+        public var backoff: Backoff
+        /// How long one blocking step (an IMAP command, one filing) may take before the watchdog
+        /// considers the poller stuck.
+        public var stallLimit: Duration
+        /// For the time shown in STATUS (the organisation's zone).
+        public var timeZone: TimeZone
+
+        public init(mailboxKey: String, pollInterval: Duration = .seconds(30), backoff: Backoff = Backoff(),
+                    stallLimit: Duration = .seconds(300), timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+            self.mailboxKey = mailboxKey
+            self.pollInterval = pollInterval
+            self.backoff = backoff
+            self.stallLimit = stallLimit
+            self.timeZone = timeZone
+        }
+    }
+
+    /// Everything a reload may replace, swapped between passes as one.
+    public struct Setup: Sendable {
+        public var mailbox: any MailboxReading
+        /// IDLE, when available; nil polls only.
+        public var watcher: (any MailboxWatching)?
+        public var pipeline: IngestPipeline
+        public var settings: Settings
+
+        public init(mailbox: any MailboxReading, watcher: (any MailboxWatching)? = nil, pipeline: IngestPipeline, settings: Settings) {
+            self.mailbox = mailbox
+            self.watcher = watcher
+            self.pipeline = pipeline
+            self.settings = settings
+        }
+    }
+
+    /// Builds a new `Setup` from a reloaded configuration (throws to keep the old one).
+    public typealias SetupBuilder = @Sendable (LiaisonConfig) throws -> Setup
+
+    /// What one pass did.
+    public struct PassReport: Sendable, Equatable {
+        public var uidValidity: UInt32 = 0
+        public var fetched = 0
+        public var filed = 0
+        public var opened = 0
+        public var duplicates = 0
+        public var held = 0
+        /// The checkpoint's UIDVALIDITY differed: the mailbox was re-read from UID 0.
+        public var uidValidityReset = false
+        public init() {}
+    }
+
+    /// A failed pass: which fault, and why (never a secret or a message body).
+    public struct PassFailure: Error, CustomStringConvertible, Sendable {
+        public var kind: FaultKind
+        public var reason: String
+        public var description: String { "\(kind): \(reason)" }
+    }
+
+    public let name = "poller"
+    /// Signal to end the current wait early (tests; reload and shutdown use it too).
+    public let wakeup = Wakeup()
+    /// The watchdog's view of this loop.
+    public let progress: ProgressMonitor
+    /// Fault bookkeeping (logged once per fault).
+    public let faults: FaultTracker
+
+    private let lock = NSLock()
+    private var setup: Setup
+    private var pendingSetup: Setup?
+    private var stopRequested = false
+    private var idleUnsupportedLogged = false
+    private var idleFailing = false
+    private var lastPassAt: Date?
+    private var lastReport: PassReport?
+    private var totalFiled = 0
+    private var passes = 0
+    private let rebuild: SetupBuilder?
+    private let logger: Logger
+    private let clock: @Sendable () -> Date
+    private let lane = BlockingLane(label: "liaison.poller.imap")
+    private let watchLane = BlockingLane(label: "liaison.poller.idle")
+
+    /// `rebuild` makes a new setup on SIGHUP (nil: reloads change nothing here); `clock` gives
+    /// the time used for filing (`--now` replaces it).
+    public init(setup: Setup, rebuild: SetupBuilder? = nil, logger: Logger = Logger(label: "liaison.poller"),
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.setup = setup
+        self.rebuild = rebuild
+        self.logger = logger
+        self.clock = clock
+        self.progress = ProgressMonitor(initial: setup.settings.stallLimit)
+        self.faults = FaultTracker(component: "poller", logger: logger)
+    }
+
+    /// The checkpoint name for an `[imap]` mailbox: user and URL, so two mailboxes never share one.
+    public static func checkpointKey(url: String, username: String) -> String { "\(username) \(url)" }
+
+    /// Passes made, messages filed (not counting duplicates and held) since start.
+    public var counters: (passes: Int, filed: Int) { lock.withLock { (passes, totalFiled) } }
+
+    // MARK: Service
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await loop()
+        } onGracefulShutdown: {
+            self.requestStop()
+        }
+    }
+
+    /// Ends `run()` after the message in hand (what graceful shutdown does).
+    public func requestStop() {
+        let watcher = lock.withLock { () -> (any MailboxWatching)? in
+            stopRequested = true
+            return setup.watcher
+        }
+        wakeup.signal()
+        watcher?.interrupt()
+    }
+
+    private var shouldStop: Bool { lock.withLock { stopRequested } || Task.isCancelled }
+
+    private func loop() async {
+        var current = currentSetup()
+        logger.info("poller started", metadata: [
+            "mailbox": "\(current.settings.mailboxKey)",
+            "poll_interval_s": "\(current.settings.pollInterval.components.seconds)",
+            "idle": "\(current.watcher == nil ? "off" : "on")",
+        ])
+        while !shouldStop {
+            current = currentSetup()
+            do {
+                _ = try await pass(setup: current)
+                faults.succeeded()
+            } catch is StopRequested {
+                break
+            } catch let failure as PassFailure {
+                let attempt = faults.failed(failure.kind, reason: failure.reason)
+                let delay = current.settings.backoff.delay(attempt: attempt)
+                logger.debug("retrying", metadata: ["attempt": "\(attempt)", "delay_s": "\(delay.components.seconds)"])
+                progress.expect(within: delay + current.settings.stallLimit)
+                _ = await wakeup.wait(for: delay)
+                continue
+            } catch {
+                // pass() only throws the two above; keep the loop alive regardless.
+                faults.failed(.other("poller"), reason: "\(error)")
+                _ = await wakeup.wait(for: current.settings.backoff.delay(attempt: 1))
+                continue
+            }
+            if shouldStop { break }
+            await waitBetweenPasses(current)
+        }
+        logger.info("poller stopped", metadata: ["passes": "\(counters.passes)", "filed": "\(counters.filed)"])
+    }
+
+    /// Applies a reload that was committed, between passes.
+    private func currentSetup() -> Setup {
+        lock.withLock {
+            if let next = pendingSetup {
+                setup = next
+                pendingSetup = nil
+            }
+            return setup
+        }
+    }
+
+    // MARK: one pass
+
+    /// One pass over the mailbox with the current setup (no retry); throws `PassFailure`.
+    @discardableResult
+    public func pass() async throws -> PassReport {
+        try await pass(setup: currentSetup())
+    }
+
+    private func pass(setup: Setup) async throws -> PassReport {
+        progress.expect(within: setup.settings.stallLimit)
+        // A UIDVALIDITY change between STATUS and SEARCH ends the pass early: run it again at once.
+        for _ in 0..<3 {
+            do {
+                let report = try await lane.run { [self] in try passBlocking(setup) }
+                finishPass(report, setup: setup)
+                return report
+            } catch MailboxError.uidValidityChanged(let old, let new) {
+                logger.warning("mailbox UIDVALIDITY changed during a pass; starting it again",
+                               metadata: ["old": "\(old)", "new": "\(new)"])
+            }
+        }
+        throw PassFailure(kind: .mailbox, reason: "UIDVALIDITY keeps changing")
+    }
+
+    private func finishPass(_ report: PassReport, setup: Setup) {
+        let now = clock()
+        lock.withLock {
+            lastPassAt = now
+            lastReport = report
+            totalFiled += report.filed
+            passes += 1
+        }
+        progress.expect(within: setup.settings.pollInterval + setup.settings.stallLimit)
+        if report.fetched > 0 {
+            logger.info("pass done", metadata: [
+                "fetched": "\(report.fetched)", "filed": "\(report.filed)", "opened": "\(report.opened)",
+                "duplicates": "\(report.duplicates)", "held": "\(report.held)",
+            ])
+        }
+    }
+
+    /// Runs on the lane. Throws `PassFailure`, `StopRequested`, or `MailboxError.uidValidityChanged`.
+    private func passBlocking(_ setup: Setup) throws -> PassReport {
+        let key = setup.settings.mailboxKey
+        let pipeline = setup.pipeline
+        let mailbox = setup.mailbox
+        var report = PassReport()
+        let stored: MailboxCheckpoint?
+        do { stored = try pipeline.store.checkpoint(mailbox: key) } catch { throw Self.failure(error, uid: nil) }
+        let status: MailboxStatus
+        do { status = try mailbox.status() } catch { throw PassFailure(kind: .mailbox, reason: Self.reason(error)) }
+        report.uidValidity = status.uidValidity
+        var start: UInt32 = 0
+        if let stored {
+            if stored.uidValidity == status.uidValidity {
+                start = stored.lastUID
+            } else {
+                report.uidValidityReset = true
+                logger.warning("mailbox UIDVALIDITY changed: re-reading it from the start; messages already filed are recognised as duplicates",
+                               metadata: ["mailbox": "\(key)", "old": "\(stored.uidValidity)", "new": "\(status.uidValidity)"])
+            }
+        }
+        let uids: [UInt32]
+        do { uids = try mailbox.uids(above: start) } catch let e as MailboxError {
+            if case .uidValidityChanged = e { throw e }
+            throw PassFailure(kind: .mailbox, reason: Self.reason(e))
+        } catch { throw PassFailure(kind: .mailbox, reason: Self.reason(error)) }
+        guard !uids.isEmpty else { return report }
+        progress.expect(within: setup.settings.stallLimit)
+        do {
+            try mailbox.fetch(uids: uids) { uid, bytes in
+                // Finish the message in hand, start no new one once shutdown was asked for.
+                if self.lock.withLock({ self.stopRequested }) { throw StopRequested() }
+                self.progress.expect(within: setup.settings.stallLimit)
+                report.fetched += 1
+                let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
+                let result: IngestResult
+                do {
+                    result = try pipeline.ingest(bytes, checkpoint: checkpoint, now: self.clock())
+                } catch {
+                    throw Self.failure(error, uid: uid)
+                }
+                self.record(result, uid: uid, into: &report)
+            }
+        } catch let e as PassFailure {
+            throw e
+        } catch let e as StopRequested {
+            throw e
+        } catch let e as MailboxError {
+            if case .uidValidityChanged = e { throw e }
+            throw PassFailure(kind: .mailbox, reason: Self.reason(e))
+        } catch {
+            throw PassFailure(kind: .mailbox, reason: Self.reason(error))
+        }
+        return report
+    }
+
+    private func record(_ result: IngestResult, uid: UInt32, into report: inout PassReport) {
+        var meta: Logger.Metadata = ["uid": "\(uid)"]
+        switch result {
+        case .filed(let number, let opened, let rule):
+            report.filed += 1
+            if opened { report.opened += 1 }
+            meta["case"] = "\(number)"
+            meta["outcome"] = "\(opened ? "opened" : "filed")"
+            if let rule { meta["rule"] = "\(rule.rawValue)" }
+        case .duplicate(let existing):
+            report.duplicates += 1
+            meta["outcome"] = "duplicate"
+            switch existing {
+            case .filed(let number, _): meta["case"] = "\(number)"
+            case .held(let id): meta["held"] = "\(id)"
+            }
+        case .held(let id, let reason):
+            report.held += 1
+            meta["outcome"] = "held"
+            meta["held"] = "\(id)"
+            meta["reason"] = "\(reason.rawValue)"
+        }
+        logger.info("message", metadata: meta)
+    }
+
+    /// A database error (GRDB's `DatabaseError`: locked, full, I/O) is a store fault; any other
+    /// error while filing a message is tied to that message.
+    static func failure(_ error: Error, uid: UInt32?) -> PassFailure {
+        let typeName = String(describing: type(of: error))
+        if typeName == "DatabaseError" || uid == nil {
+            return PassFailure(kind: .store, reason: reason(error))
+        }
+        return PassFailure(kind: .message(uid: uid!), reason: reason(error))
+    }
+
+    /// An error's description, first line only, at most 200 characters (GRDB adds the SQL).
+    static func reason(_ error: Error) -> String {
+        let text = "\(error)".split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "\(error)"
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+
+    // MARK: waiting
+
+    private func waitBetweenPasses(_ setup: Setup) async {
+        let interval = setup.settings.pollInterval
+        progress.expect(within: interval + setup.settings.stallLimit)
+        if let watcher = setup.watcher, !lock.withLock({ idleUnsupportedLogged }) {
+            let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+            do {
+                let changed = try await watchLane.run { try watcher.waitForChange(timeout: seconds) }
+                if lock.withLock({ defer { idleFailing = false }; return idleFailing }) {
+                    logger.notice("IDLE works again")
+                }
+                logger.debug("idle ended", metadata: ["changed": "\(changed)"])
+                return
+            } catch MailboxWatchError.unsupported {
+                lock.withLock { idleUnsupportedLogged = true }
+                logger.notice("the IMAP server offers no IDLE; polling", metadata: ["poll_interval_s": "\(interval.components.seconds)"])
+            } catch {
+                if !lock.withLock({ defer { idleFailing = true }; return idleFailing }) {
+                    logger.warning("IDLE failed; polling until it works again", metadata: ["reason": "\(Self.reason(error))"])
+                }
+            }
+            if shouldStop { return }
+        }
+        _ = await wakeup.wait(for: interval)
+    }
+
+    // MARK: DaemonComponent
+
+    /// One pass, no retry: `liaison serve --once`.
+    public func runOnce(now: Date) async throws {
+        let report = try await pass()
+        faults.succeeded()
+        logger.info("once: pass done", metadata: ["fetched": "\(report.fetched)", "filed": "\(report.filed)",
+                                                 "duplicates": "\(report.duplicates)", "held": "\(report.held)"])
+    }
+
+    public func status() -> ComponentStatus {
+        let (at, total, zone) = lock.withLock { (lastPassAt, totalFiled, setup.settings.timeZone) }
+        var summary: [String] = []
+        if let at {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = zone
+            f.dateFormat = "HH:mm:ss"
+            summary.append("polled \(f.string(from: at))")
+        } else {
+            summary.append("not polled yet")
+        }
+        summary.append("\(total) filed")
+        return ComponentStatus(summary: summary, fault: faults.statusText, progress: progress)
+    }
+
+    public func prepareReload(_ config: LiaisonConfig) throws -> ReloadCommit? {
+        guard let rebuild else { return nil }
+        let next = try rebuild(config)
+        return { [self] in
+            let old = lock.withLock { () -> (any MailboxWatching)? in
+                pendingSetup = next
+                idleUnsupportedLogged = false
+                return setup.watcher
+            }
+            logger.info("configuration reloaded; applied from the next pass")
+            old?.interrupt()
+            wakeup.signal()
+        }
+    }
+}
+
+/// Thrown inside a pass to stop before the next message (graceful shutdown).
+struct StopRequested: Error {}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonDaemon
+import LiaisonStore
+import LiaisonTransport
+import Logging
+
+/// `liaison serve`: the daemon (issue 7). Validates the configuration, opens the store from
+/// [store] and the mailbox from [imap], and runs every component under `Daemon` (systemd
+/// notifications, watchdog, SIGTERM graceful stop, SIGHUP reload). `--once` makes one pass of
+/// every component and exits: 0, or 1 with the fault on standard error; 78 (EX_CONFIG) when the
+/// configuration is invalid.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon: poll the tracking mailbox, file, schedule and send (see deploy/liaison.service).")
+
+    @Option(help: "A liaison.toml (default: $LIAISON_CONFIG).") var config: String?
+    @Flag(help: "One pass of every component, then exit (cron-style use, tests).") var once = false
+    @Option(help: "Act as if it were this instant (ISO 8601, e.g. 2026-11-23T09:00:00+08:00); time runs on from it.")
+    var now: String?
+
+    func run() async throws {
+        guard let path = ConfigLoading.path(config) else {
+            throw ValidationError("give --config FILE or set LIAISON_CONFIG")
+        }
+        let clock = try Self.clock(now)
+        JournalLogHandler.bootstrap()
+        let logger = Logger(label: "liaison.serve")
+        let config: LiaisonConfig
+        do {
+            config = try Self.loadValidated(path: path, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("liaison serve: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        let storePath = try config.store().sqlitePath
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: storePath)
+        } catch {
+            FileHandle.standardError.write(Data("liaison serve: cannot open the store \(storePath): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let components = try Self.components(config: config, store: store, clock: clock)
+        let daemon = Daemon(
+            components: components, logger: Logger(label: "liaison.daemon"),
+            loadConfig: {
+                let next = try Self.loadValidated(path: path, logger: logger)
+                if let p = try? next.store().sqlitePath, p != storePath {
+                    logger.warning("store.url changed: takes effect at the next restart", metadata: ["running": "\(storePath)"])
+                }
+                return next
+            })
+        if once {
+            do {
+                try await daemon.runOnce(now: clock())
+            } catch {
+                FileHandle.standardError.write(Data("liaison serve --once: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            print(daemon.statusLine())
+            return
+        }
+        try await daemon.run()
+    }
+
+    /// The daemon's parts, in start order (stopped in reverse). The scheduler and the outbox
+    /// sender are added here as `DaemonComponent`s.
+    static func components(config: LiaisonConfig, store: SQLiteStore, clock: @escaping @Sendable () -> Date) throws -> [any DaemonComponent] {
+        let imapLogger = Logger(label: "liaison.imap")
+        let rebuild: PollerService.SetupBuilder = { cfg in
+            // IDLE: pass `makeWatcher: { try IMAPIdleWatcher(settings: $0) }` once it exists.
+            try PollerService.Setup.fromConfig(cfg, store: store, logger: imapLogger)
+        }
+        let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), clock: clock)
+        return [poller]
+    }
+
+    /// Reads the file and runs `validate()`: warnings are logged, errors thrown as one message.
+    static func loadValidated(path: String, logger: Logger) throws -> LiaisonConfig {
+        let config = try LiaisonConfig.load(path: path)
+        let report = config.validate()
+        for w in report.warnings {
+            logger.warning("configuration", metadata: ["key": "\(w.key)", "problem": "\(w.problem)", "fix": "\(w.fix)"])
+        }
+        guard report.isValid else {
+            throw ConfigInvalid(path: path, errors: report.errors)
+        }
+        return config
+    }
+
+    /// `--now`: a clock that starts at the given instant and runs on; the system clock otherwise.
+    static func clock(_ text: String?) throws -> @Sendable () -> Date {
+        guard let text else { return { Date() } }
+        guard let start = parseISO8601(text) else {
+            throw ValidationError("--now \(text) is not an ISO 8601 date-time (e.g. 2026-11-23T09:00:00+08:00)")
+        }
+        let offset = start.timeIntervalSinceNow
+        return { Date().addingTimeInterval(offset) }
+    }
+}
+
+/// Parses `2026-11-23T09:00:00+08:00`, `…Z`, and the same with fractional seconds.
+func parseISO8601(_ text: String) -> Date? {
+    let plain = ISO8601DateFormatter()
+    if let d = plain.date(from: text) { return d }
+    let fractional = ISO8601DateFormatter()
+    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return fractional.date(from: text)
+}
+
+/// The configuration has errors: every one, a line each.
+struct ConfigInvalid: Error, CustomStringConvertible {
+    var path: String
+    var errors: [ConfigIssue]
+    var description: String {
+        "\(path) cannot be used:\n" + errors.map { "  \($0)" }.joined(separator: "\n")
+    }
+}

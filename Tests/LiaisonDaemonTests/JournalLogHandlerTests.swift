@@ -1,0 +1,55 @@
+import Foundation
+import LiaisonDaemon
+import Logging
+import Testing
+
+@Suite("JournalLogHandler")
+struct JournalLogHandlerTests {
+    static let date = Date(timeIntervalSince1970: 1_795_435_205)  // 2026-11-23T12:00:05Z
+
+    @Test("journald form: <priority>label: message key=value, sorted")
+    func journalForm() {
+        let line = JournalLogHandler.format(level: .info, label: "liaison.poller", message: "message",
+                                            metadata: ["uid": "42", "case": "EC20261116-001", "outcome": "opened"],
+                                            journal: true, date: Self.date)
+        #expect(line == "<6>liaison.poller: message case=EC20261116-001 outcome=opened uid=42")
+        #expect(JournalLogHandler.format(level: .error, label: "x", message: "m", metadata: [:], journal: true, date: Self.date) == "<3>x: m")
+        #expect([Logger.Level.trace, .debug, .info, .notice, .warning, .error, .critical].map(JournalLogHandler.priority) == [7, 7, 6, 5, 4, 3, 2])
+    }
+
+    @Test("plain form: UTC time and level; values with spaces quoted; line breaks escaped")
+    func plainForm() {
+        let line = JournalLogHandler.format(level: .warning, label: "liaison.imap", message: "two\nlines",
+                                            metadata: ["reason": "connection refused", "n": "3"], journal: false, date: Self.date)
+        #expect(line == "2026-11-23T12:00:05Z warning liaison.imap: two\\nlines n=3 reason=\"connection refused\"")
+        #expect(!line.contains("\n"))
+    }
+
+    @Test("a password handed over in metadata is never printed, at any depth")
+    func secretsRedacted() {
+        let lines = LogCapture()
+        var logger = lines.logger("liaison.test")
+        logger[metadataKey: "smtp_password"] = "s3cret-one"
+        logger.error("login failed", metadata: [
+            "password": "s3cret-two", "user": "track@corp.example",
+            "settings": .dictionary(["url": "imaps://h/INBOX", "Password": "s3cret-three"]),
+            "Authorization": "Bearer s3cret-four",
+        ])
+        let printed = lines.lines.joined(separator: "\n")
+        #expect(lines.lines.count == 1)
+        for secret in ["s3cret-one", "s3cret-two", "s3cret-three", "s3cret-four"] {
+            #expect(!printed.contains(secret), "\(secret) was printed")
+        }
+        #expect(printed.contains("password=<redacted>"))
+        #expect(printed.contains("smtp_password=<redacted>"))
+        #expect(printed.contains("user=track@corp.example"))
+    }
+
+    @Test("a long value (a body passed by mistake) is cut")
+    func longValuesCut() {
+        let body = String(repeating: "正文", count: 1000)
+        let line = JournalLogHandler.format(level: .info, label: "l", message: "m", metadata: ["x": "\(body)"], journal: true, date: Self.date)
+        #expect(line.count < 400)
+        #expect(line.hasSuffix("…"))
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+import LiaisonCore
+@testable import LiaisonDaemon
+import LiaisonMail
+import LiaisonStore
+import LiaisonTransport
+import Logging
+import Testing
+
+@Suite("PollerService against InMemoryMailbox and SQLite")
+struct PollerServiceTests {
+    static let key = "track@corp.example imaps://mail.corp.example/INBOX"
+
+    static func make(mailbox: InMemoryMailbox, store: SQLiteStore? = nil, filingStore: (any LiaisonStore)? = nil,
+                     watcher: (any MailboxWatching)? = nil,
+                     step: any IngestStep = NoIngestStep(), interval: Duration = .seconds(60),
+                     backoff: Backoff = Backoff(initial: .milliseconds(20), maximum: .milliseconds(80)),
+                     logs: LogCapture = LogCapture()) throws -> (PollerService, SQLiteStore) {
+        let store = try store ?? temporaryStore()
+        let pipeline = IngestPipeline(organization: try Corpus.organization(), store: filingStore ?? store, step: step)
+        let settings = PollerService.Settings(mailboxKey: key, pollInterval: interval, backoff: backoff, stallLimit: .seconds(30))
+        let poller = PollerService(setup: .init(mailbox: mailbox, watcher: watcher, pipeline: pipeline, settings: settings),
+                                   logger: logs.logger("liaison.poller"))
+        return (poller, store)
+    }
+
+    static func loadedMailbox() throws -> (InMemoryMailbox, Int) {
+        let files = Corpus.files
+        try #require(files.count >= 12, "corpus not found at \(Corpus.directory.path)")
+        let mailbox = InMemoryMailbox(uidValidity: 7)
+        for f in files { mailbox.deliver(Corpus.bytes(f)) }
+        return (mailbox, files.count)
+    }
+
+    @Test("files the corpus once; a second pass fetches and files nothing")
+    func filesOnce() async throws {
+        let (mailbox, count) = try Self.loadedMailbox()
+        let (poller, store) = try Self.make(mailbox: mailbox)
+        let first = try await poller.pass()
+        #expect(first.fetched == count)
+        #expect(first.filed + first.held == count)
+        #expect(first.duplicates == 0)
+        let counts = try store.counts()
+        #expect(counts.correspondence == first.filed)
+        #expect(counts.held == first.held)
+        #expect(try store.checkpoint(mailbox: Self.key) == MailboxCheckpoint(mailbox: Self.key, uidValidity: 7, lastUID: UInt32(count)))
+
+        let second = try await poller.pass()
+        #expect(second.fetched == 0 && second.filed == 0)
+        #expect(mailbox.calls.last == "uids(above: \(count))")
+        #expect(try store.counts().correspondence == counts.correspondence)
+    }
+
+    @Test("a recreated mailbox (new UIDVALIDITY) is re-read from UID 0; nothing is filed twice")
+    func uidValidityChange() async throws {
+        let (mailbox, count) = try Self.loadedMailbox()
+        let logs = LogCapture()
+        let (poller, store) = try Self.make(mailbox: mailbox, logs: logs)
+        let first = try await poller.pass()
+        mailbox.recreate(uidValidity: 8)
+        for f in Corpus.files { mailbox.deliver(Corpus.bytes(f)) }
+        let second = try await poller.pass()
+        #expect(second.uidValidityReset)
+        #expect(second.fetched == count)
+        #expect(second.duplicates == count, "every message is recognised as already filed or held")
+        #expect(second.filed == 0 && second.held == 0)
+        #expect(try store.counts().correspondence == first.filed)
+        #expect(try store.checkpoint(mailbox: Self.key)?.uidValidity == 8)
+        #expect(logs.count("UIDVALIDITY changed") == 1)
+    }
+
+    @Test("mailbox errors are retried with back-off, logged once when they start and once when they clear")
+    func retriesWithBackoff() async throws {
+        let (mailbox, count) = try Self.loadedMailbox()
+        let refused = CurlError(code: 7, message: "Couldn't connect to server", operation: "IMAP STATUS")
+        mailbox.failNextCalls(with: [refused, refused, refused])
+        let logs = LogCapture()
+        let (poller, store) = try Self.make(mailbox: mailbox, logs: logs)
+        let started = ContinuousClock.now
+        let task = Task { try await poller.run() }
+        let done = await eventually(10) { poller.counters.passes >= 1 }
+        let elapsed = ContinuousClock.now - started
+        poller.requestStop()
+        try await task.value
+        #expect(done)
+        // Three failures: waits of 20, 40 and 80 ms before the pass that worked.
+        #expect(elapsed >= .milliseconds(140))
+        #expect(mailbox.calls.prefix(4) == ["status", "status", "status", "status"])
+        #expect(logs.count("fault started") == 1)
+        #expect(logs.count("fault cleared") == 1)
+        let startLine = logs.lines.first { $0.contains("fault started") } ?? ""
+        #expect(startLine.contains("fault=imap") && startLine.contains("curl error 7"))
+        #expect(logs.lines.first { $0.contains("fault cleared") }?.contains("attempts=3") == true)
+        let counts = try store.counts()
+        #expect(counts.correspondence + counts.held == count)
+        #expect(poller.status().fault == nil)
+    }
+
+    @Test("the back-off doubles and is capped")
+    func backoffValues() {
+        let b = Backoff(initial: .seconds(1), maximum: .seconds(10))
+        #expect((1...6).map { b.delay(attempt: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10)])
+    }
+
+    @Test("a message that cannot be filed, or a locked database, is retried, never skipped, and shown in STATUS",
+          arguments: [false, true])
+    func failingFilingBlocksUntilFixed(databaseLocked: Bool) async throws {
+        let (mailbox, count) = try Self.loadedMailbox()
+        let base = try temporaryStore()
+        let flaky = FlakyStore(base: base, failOnMessageID: "<5e1a.20261117154000@corp.example>",  // corpus 03, UID 3
+                               error: databaseLocked ? DatabaseError() : TestFailure("no case EC0"))
+        let logs = LogCapture()
+        let (poller, store) = try Self.make(mailbox: mailbox, store: base, filingStore: flaky, logs: logs)
+        let task = Task { try await poller.run() }
+        let expected = databaseLocked ? "database: SQLite error 5: database is locked" : "message uid 3: no case EC0"
+        let faulted = await eventually(5) { poller.status().fault?.hasPrefix(expected) == true && flaky.failures >= 3 }
+        #expect(faulted, "status fault: \(poller.status().fault ?? "none")")
+        // UIDs 1 and 2 are filed; 3 and later wait: the checkpoint stays at 2.
+        #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == 2)
+        #expect(try store.counts().correspondence == 2)
+        #expect(logs.count("fault started") == 1)
+        flaky.heal()
+        let recovered = await eventually(5) { (try? store.checkpoint(mailbox: Self.key)?.lastUID) == UInt32(count) }
+        poller.requestStop()
+        try await task.value
+        #expect(recovered)
+        #expect(logs.count("fault cleared") == 1)
+        let counts = try store.counts()
+        #expect(counts.correspondence + counts.held == count)
+        #expect(poller.status().fault == nil)
+    }
+
+    @Test("a store error is a database fault; others are tied to the message's UID")
+    func classification() {
+        let db = PollerService.failure(DatabaseError(), uid: 9)
+        #expect(db.kind == .store)
+        #expect(db.reason == "SQLite error 5: database is locked")
+        #expect(PollerService.failure(TestFailure("bad"), uid: 9).kind == .message(uid: 9))
+    }
+
+    @Test("an IDLE wake-up starts a pass at once; the IDLE wait is bounded by poll_interval")
+    func watcherWakes() async throws {
+        let mailbox = InMemoryMailbox(uidValidity: 3)
+        let watcher = FakeWatcher()
+        let (poller, store) = try Self.make(mailbox: mailbox, watcher: watcher, interval: .seconds(45))
+        let task = Task { try await poller.run() }
+        #expect(await eventually(5) { watcher.waitCount >= 1 })
+        #expect(poller.counters.passes == 1)
+        mailbox.deliver(Corpus.bytes(Corpus.files[0]))
+        let started = Date()
+        watcher.fire()
+        let filed = await eventually(5) { (try? store.counts().correspondence) == 1 }
+        #expect(filed)
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(watcher.timeouts.first == 45)
+        poller.requestStop()
+        try await task.value
+    }
+
+    @Test("a server without IDLE falls back to polling every poll_interval")
+    func noIdleFallsBackToPolling() async throws {
+        let mailbox = InMemoryMailbox(uidValidity: 3)
+        let watcher = FakeWatcher(unsupported: true)
+        let logs = LogCapture()
+        let (poller, store) = try Self.make(mailbox: mailbox, watcher: watcher, interval: .milliseconds(100), logs: logs)
+        let task = Task { try await poller.run() }
+        #expect(await eventually(5) { poller.counters.passes >= 1 })
+        mailbox.deliver(Corpus.bytes(Corpus.files[0]))
+        let filed = await eventually(5) { (try? store.counts().correspondence) == 1 }
+        poller.requestStop()
+        try await task.value
+        #expect(filed)
+        #expect(watcher.waitCount == 1, "IDLE is not retried once the server said it has none")
+        #expect(logs.count("offers no IDLE") == 1)
+    }
+
+    @Test("graceful shutdown finishes the message being filed and starts no other")
+    func shutdownFinishesMessageInHand() async throws {
+        let (mailbox, _) = try Self.loadedMailbox()
+        let step = BlockingStep()
+        let (poller, store) = try Self.make(mailbox: mailbox, step: step)
+        let task = Task { try await poller.run() }
+        #expect(await eventually(5) { step.entered })
+        poller.requestStop()
+        step.release()
+        try await task.value
+        #expect(try store.counts().correspondence + store.counts().held == 1)
+        #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == 1)
+    }
+
+    @Test("STATUS shows the last poll in the organisation's zone and the count filed")
+    func statusText() async throws {
+        let (mailbox, _) = try Self.loadedMailbox()
+        let (poller, _) = try Self.make(mailbox: mailbox)
+        #expect(poller.status().summary == ["not polled yet", "0 filed"])
+        let report = try await poller.pass()
+        let s = poller.status()
+        #expect(s.summary.count == 2)
+        #expect(s.summary[0].range(of: #"^polled \d\d:\d\d:\d\d$"#, options: .regularExpression) != nil)
+        #expect(s.summary[1] == "\(report.filed) filed")
+    }
+}
+
+/// A SQLite store whose `file` fails for one Message-ID until healed: a message that cannot be
+/// filed (the transaction never happens, so nothing is written and the checkpoint stays).
+final class FlakyStore: LiaisonStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private let base: SQLiteStore
+    private let target: String
+    private let error: any Error
+    private var healed = false
+    private var count = 0
+    init(base: SQLiteStore, failOnMessageID: String, error: any Error) {
+        self.base = base
+        target = failOnMessageID
+        self.error = error
+    }
+    var failures: Int { lock.withLock { count } }
+    func heal() { lock.withLock { healed = true } }
+
+    func file(_ filing: Filing) throws -> FilingOutcome {
+        try lock.withLock {
+            if !healed && filing.message.messageID == target {
+                count += 1
+                throw error
+            }
+        }
+        return try base.file(filing)
+    }
+    func openCase(_ newCase: NewCase) throws -> Case { try base.openCase(newCase) }
+    func openCase(_ newCase: NewCase, number: String) throws -> Case { try base.openCase(newCase, number: number) }
+    func cases(status: CaseStatus?, owner: String?) throws -> [Case] { try base.cases(status: status, owner: owner) }
+    func correspondence(caseNumber: String) throws -> [Correspondence] { try base.correspondence(caseNumber: caseNumber) }
+    func heldMessages() throws -> [HeldMessage] { try base.heldMessages() }
+    func accept(heldID: Int64, caseNumber: String) throws -> FilingOutcome { try base.accept(heldID: heldID, caseNumber: caseNumber) }
+    func reject(heldID: Int64) throws { try base.reject(heldID: heldID) }
+    func checkpoint(mailbox: String) throws -> MailboxCheckpoint? { try base.checkpoint(mailbox: mailbox) }
+    func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws { try base.setStatus(caseNumber: caseNumber, status: status, at: at) }
+    func counts() throws -> (correspondence: Int, cases: Int, held: Int) { try base.counts() }
+    func caseWithNumber(_ number: String) throws -> Case? { try base.caseWithNumber(number) }
+    func caseForMessageID(_ messageID: String) throws -> Case? { try base.caseForMessageID(messageID) }
+    func casesForThread(subject: String, addresses: [String], since: Date) throws -> [Case] {
+        try base.casesForThread(subject: subject, addresses: addresses, since: since)
+    }
+}
+
+/// GRDB's error type is named DatabaseError; the poller classifies by that name.
+struct DatabaseError: Error, CustomStringConvertible {
+    var description: String { "SQLite error 5: database is locked\n- while executing `INSERT`" }
+}
+
+/// Blocks the first message in `classified` until released.
+final class BlockingStep: IngestStep, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var released = false
+    private var didEnter = false
+    var entered: Bool { condition.lock(); defer { condition.unlock() }; return didEnter }
+    func release() { condition.lock(); released = true; condition.broadcast(); condition.unlock() }
+    func classified(_ message: Message, facts: inout MessageFacts) {
+        condition.lock()
+        didEnter = true
+        while !released { condition.wait() }
+        condition.unlock()
+    }
+    func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws {}
+}

@@ -1,0 +1,182 @@
+import Foundation
+import LiaisonDaemon
+import Logging
+import ServiceLifecycle
+import Testing
+
+@Suite("sd_notify without libsystemd")
+struct SystemdNotifierTests {
+    @Test("each state reaches a path socket as one datagram", arguments: [false, true])
+    func statesArrive(abstract: Bool) async throws {
+        let socket = try NotifySocket(abstract: abstract)
+        let n = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address])
+        #expect(n.isEnabled)
+        #expect(n.ready())
+        #expect(n.status("polled 12:00:05, 3 filed\nsecond line"))
+        #expect(n.watchdog())
+        #expect(n.stopping())
+        #expect(n.reloading())
+        let got = await socket.receive(for: 2) { $0.count >= 5 }
+        #expect(got.count == 5)
+        #expect(got.prefix(4) == ["READY=1", "STATUS=polled 12:00:05, 3 filed second line", "WATCHDOG=1", "STOPPING=1"])
+        let reload = got.last?.split(separator: "\n").map(String.init) ?? []
+        #expect(reload.first == "RELOADING=1")
+        #expect(reload.count == 2 && reload[1].hasPrefix("MONOTONIC_USEC=") && UInt64(reload[1].dropFirst(15)) != nil)
+    }
+
+    @Test func absentSocketIsANoOp() {
+        let n = SystemdNotifier(environment: [:])
+        #expect(!n.isEnabled)
+        #expect(!n.ready())
+        #expect(n.watchdogTimeout == nil)
+        #expect(!SystemdNotifier(environment: ["NOTIFY_SOCKET": "relative/path"]).isEnabled)
+    }
+
+    @Test func watchdogIntervalHonoursPID() {
+        let mine = SystemdNotifier(environment: ["WATCHDOG_USEC": "5000000"], pid: 42)
+        #expect(mine.watchdogTimeout == .seconds(5))
+        #expect(mine.watchdogPingInterval == .milliseconds(2500))
+        #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "5000000", "WATCHDOG_PID": "42"], pid: 42).watchdogTimeout == .seconds(5))
+        #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "5000000", "WATCHDOG_PID": "43"], pid: 42).watchdogTimeout == nil)
+        #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "zero"], pid: 42).watchdogTimeout == nil)
+    }
+}
+
+/// A component that runs until graceful shutdown; its status and progress are set by the test.
+final class FakeComponent: DaemonComponent, @unchecked Sendable {
+    let name: String
+    let progress = ProgressMonitor(initial: .seconds(60))
+    private let lock = NSLock()
+    private var summaryText = "fake ok"
+    private var faultText: String?
+    private(set) var onceRuns: [Date] = []
+    private(set) var committed: [String] = []
+    var failOnce: Error?
+    var refuseReload: Error?
+
+    init(name: String = "fake") { self.name = name }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+    }
+
+    func runOnce(now: Date) async throws {
+        if let failOnce { throw failOnce }
+        lock.withLock { onceRuns.append(now) }
+    }
+
+    func set(summary: String, fault: String? = nil) { lock.withLock { summaryText = summary; faultText = fault } }
+
+    func status() -> ComponentStatus {
+        lock.withLock { ComponentStatus(summary: [summaryText], fault: faultText, progress: progress) }
+    }
+
+    func prepareReload(_ config: LiaisonConfig) throws -> ReloadCommit? {
+        if let refuseReload { throw refuseReload }
+        let name = try config.organization().name
+        return { [self] in lock.withLock { committed.append(name) } }
+    }
+}
+
+@Suite("Daemon and systemd")
+struct DaemonNotifyTests {
+    @Test("READY=1, STATUS= on change, WATCHDOG=1, then STOPPING=1 on shutdown")
+    func lifecycle() async throws {
+        let socket = try NotifySocket()
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address, "WATCHDOG_USEC": "200000"])
+        let fake = FakeComponent()
+        let daemon = Daemon(components: [fake], notifier: notifier, logger: LogCapture().logger(),
+                            statusInterval: .milliseconds(20), handleSignals: false)
+        let running = Task { try await daemon.run() }
+        let first = await socket.receive(for: 5) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains("STATUS=fake ok") }
+        #expect(first.first == "READY=1")
+        #expect(first.contains("STATUS=fake ok"))
+        #expect(first.contains("WATCHDOG=1"))
+        fake.set(summary: "fake busy", fault: "imap: connection refused")
+        let second = await socket.receive(for: 2) { $0.contains { $0.hasPrefix("STATUS=fake busy") } }
+        #expect(second.contains("STATUS=fake busy, last error imap: connection refused"))
+        // Unchanged status is not repeated.
+        let quiet = await socket.receive(for: 0.3)
+        #expect(!quiet.contains { $0.hasPrefix("STATUS=") })
+        #expect(quiet.contains("WATCHDOG=1"))
+        await daemon.shutdown()
+        let last = await socket.receive(for: 3) { $0.contains("STOPPING=1") }
+        #expect(last.contains("STOPPING=1"))
+        try await running.value
+    }
+
+    @Test("a stalled component stops the watchdog pings, which resume with progress; logged once")
+    func stallWithholdsPings() async throws {
+        let socket = try NotifySocket()
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address, "WATCHDOG_USEC": "100000"])
+        let fake = FakeComponent()
+        fake.progress.expect(within: .zero)
+        let logs = LogCapture()
+        let daemon = Daemon(components: [fake], notifier: notifier, logger: logs.logger(),
+                            statusInterval: .milliseconds(20), handleSignals: false)
+        let running = Task { try await daemon.run() }
+        let ready = await socket.receive(for: 5) { $0.contains("READY=1") }
+        #expect(ready.contains("READY=1"))
+        let stalled = ready + (await socket.receive(for: 0.6))
+        #expect(!stalled.contains("WATCHDOG=1"))
+        #expect(daemon.stalledComponents() == ["fake"])
+        #expect(logs.count("withholding watchdog pings") == 1)
+        fake.progress.expect(within: .seconds(60))
+        let resumed = await socket.receive(for: 2) { $0.contains("WATCHDOG=1") }
+        #expect(resumed.contains("WATCHDOG=1"))
+        await daemon.shutdown()
+        try await running.value
+    }
+
+    @Test("reload commits all components or none, and keeps the old configuration on an error")
+    func reload() throws {
+        let good = """
+            [organization]
+            name = "新名字"
+            internal_domains = ["corp.example"]
+            tracking_address = "track@corp.example"
+            authserv_id = "mx.corp.example"
+            """
+        let box = ConfigBox(text: good)
+        let a = FakeComponent(name: "a"), b = FakeComponent(name: "b")
+        let logs = LogCapture()
+        let daemon = Daemon(components: [a, b], notifier: .disabled, logger: logs.logger(),
+                            loadConfig: { try LiaisonConfig(toml: box.text) }, handleSignals: false)
+        #expect(daemon.reload())
+        #expect(a.committed == ["新名字"] && b.committed == ["新名字"])
+
+        b.refuseReload = ConfigError(key: "imap.url", problem: "is missing", fix: "add it")
+        #expect(!daemon.reload())
+        #expect(a.committed.count == 1, "a must not commit when b refused")
+        #expect(daemon.statusLine().contains("reload refused: b: configuration key `imap.url`: is missing"))
+        #expect(logs.lines.contains { $0.contains("reload refused") && $0.contains("component=b") })
+
+        b.refuseReload = nil
+        box.text = "[organization\nname = "
+        #expect(!daemon.reload())
+        #expect(logs.lines.last { $0.contains("reload refused") }?.contains("not valid TOML") == true)
+        #expect(a.committed.count == 1 && b.committed.count == 1)
+    }
+
+    @Test("--once runs every component's pass in order and names the one that failed")
+    func once() async throws {
+        let a = FakeComponent(name: "a"), b = FakeComponent(name: "b")
+        let daemon = Daemon(components: [a, b], notifier: .disabled, handleSignals: false)
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        try await daemon.runOnce(now: now)
+        #expect(a.onceRuns == [now] && b.onceRuns == [now])
+        b.failOnce = TestFailure("outbox: smtp down")
+        await #expect(throws: DaemonError.self) { try await daemon.runOnce(now: now) }
+        do { try await daemon.runOnce(now: now) } catch { #expect("\(error)" == "b: outbox: smtp down") }
+    }
+}
+
+final class ConfigBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: String
+    init(text: String) { value = text }
+    var text: String {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
+}
