@@ -22,3 +22,10 @@ public final class ManualTime: TimeSource, @unchecked Sendable {
     public func set(_ instant: Date) { lock.withLock { self.instant = instant } }
     public func advance(by seconds: TimeInterval) { lock.withLock { instant += seconds } }
 }
+
+/// A `TimeSource` over a closure (`liaison serve --now` gives a clock that starts at an instant and runs on).
+public struct ClosureTime: TimeSource {
+    private let clock: @Sendable () -> Date
+    public init(_ clock: @escaping @Sendable () -> Date) { self.clock = clock }
+    public func now() -> Date { clock() }
+}

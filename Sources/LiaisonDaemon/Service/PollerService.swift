@@ -107,6 +107,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     private var totalFiled = 0
     private var passes = 0
     private let rebuild: SetupBuilder?
+    private let afterFiling: (@Sendable () -> Void)?
     private let logger: Logger
     private let clock: @Sendable () -> Date
     private let lane = BlockingLane(label: "liaison.poller.imap")
@@ -114,8 +115,10 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
 
     /// `rebuild` makes a new setup on SIGHUP (nil: reloads change nothing here); `clock` gives
     /// the time used for filing (`--now` replaces it).
+    /// `afterFiling` runs after a pass that filed something (the scheduler and the outbox re-arm).
     public init(setup: Setup, rebuild: SetupBuilder? = nil, logger: Logger = Logger(label: "liaison.poller"),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                clock: @escaping @Sendable () -> Date = { Date() }, afterFiling: (@Sendable () -> Void)? = nil) {
+        self.afterFiling = afterFiling
         self.setup = setup
         self.rebuild = rebuild
         self.logger = logger
@@ -229,6 +232,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
             passes += 1
         }
         progress.expect(within: setup.settings.pollInterval + setup.settings.stallLimit)
+        if report.filed > 0 { afterFiling?() }
         if report.fetched > 0 {
             logger.info("pass done", metadata: [
                 "fetched": "\(report.fetched)", "filed": "\(report.filed)", "opened": "\(report.opened)",

@@ -13,14 +13,15 @@ extension PollerService.Setup {
     public static func fromConfig(
         _ config: LiaisonConfig, store: any LiaisonStore, environment: [String: String] = ProcessInfo.processInfo.environment,
         makeWatcher: (@Sendable (IMAPSettings) throws -> (any MailboxWatching)?)? = nil,
-        step: any IngestStep = NoIngestStep(), logger: Logger = Logger(label: "liaison.imap")
+        step: any IngestStep = NoIngestStep(), followUps: (any FilingFollowUps)? = nil,
+        logger: Logger = Logger(label: "liaison.imap")
     ) throws -> PollerService.Setup {
         let org = try config.organization()
         let numbering = try config.store().numbering
         let imap = try config.imapSettings(environment: environment)
         let mailbox = try IMAPMailbox(settings: imap, logger: logger)
         let watcher = try makeWatcher?(imap)
-        let pipeline = IngestPipeline(organization: org, numbering: numbering, store: store, step: step)
+        let pipeline = IngestPipeline(organization: org, numbering: numbering, store: store, step: step, followUps: followUps)
         let seconds = imap.transferTimeout
         let settings = PollerService.Settings(
             mailboxKey: PollerService.checkpointKey(url: imap.url, username: imap.username),

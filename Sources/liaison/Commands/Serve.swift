@@ -65,16 +65,30 @@ struct Serve: AsyncParsableCommand {
         try await daemon.run()
     }
 
-    /// The daemon's parts, in start order (stopped in reverse). The scheduler and the outbox
-    /// sender are added here as `DaemonComponent`s.
+    /// The daemon's parts, in start order (stopped in reverse): the outbox sender, the reminder
+    /// scheduler (which pokes the outbox when reminders fire), and the poller (whose filings carry
+    /// the reminder engine's follow-ups, and which pokes both after filing). IDLE is used where the
+    /// server offers it; polling every `imap.poll_interval` stays the safety net.
     static func components(config: LiaisonConfig, store: SQLiteStore, clock: @escaping @Sendable () -> Date) throws -> [any DaemonComponent] {
+        let org = try config.organization()
+        let time = ClosureTime(clock)
+        let engine = try ReminderAssembly.engine(config: config, organization: org, store: store,
+                                                 logger: Logger(label: "liaison.reminders"))
+        let outbox = try OutboxComponent(store: store, config: config, time: time, logger: Logger(label: "liaison.outbox")) { cfg in
+            let smtp = try SMTPSender(settings: cfg.smtpSettings(), logger: Logger(label: "liaison.smtp"))
+            return OutboxSender(store: store, sender: smtp, time: time, logger: Logger(label: "liaison.outbox"),
+                                failureNotice: { entry, reason, now in engine.deliveryFailure(entry, reason: reason, now: now) })
+        }
+        let scheduler = SchedulerComponent(engine: engine, organization: org, time: time, logger: Logger(label: "liaison.scheduler"),
+                                           afterFiring: { outbox.poke() })
         let imapLogger = Logger(label: "liaison.imap")
         let rebuild: PollerService.SetupBuilder = { cfg in
-            // IDLE: pass `makeWatcher: { try IMAPIdleWatcher(settings: $0) }` once it exists.
-            try PollerService.Setup.fromConfig(cfg, store: store, logger: imapLogger)
+            try PollerService.Setup.fromConfig(cfg, store: store, makeWatcher: { try IMAPIdleWatcher(settings: $0, logger: imapLogger) },
+                                               followUps: engine, logger: imapLogger)
         }
-        let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), clock: clock)
-        return [poller]
+        let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), clock: clock,
+                                   afterFiling: { scheduler.poke(); outbox.poke() })
+        return [outbox, scheduler, poller]
     }
 
     /// Reads the file and runs `validate()`: warnings are logged, errors thrown as one message.
