@@ -171,8 +171,12 @@ struct IngestCorpusTests {
         #expect(show.status == 0, "\(show.stderr)")
         // The FROM column starts at the same display column on every row, Chinese subjects
         // counting two columns a character.
-        let lines = show.stdout.split(separator: "\n").drop { !$0.hasPrefix("DATE") }
+        // The correspondence table: from its header to the blank line before the recap section.
+        let lines = show.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { !$0.hasPrefix("DATE") }.prefix { !$0.isEmpty }
         #expect(lines.count == 6)
+        // Filed with the corpus configuration, the recap (03) and its state are shown too.
+        #expect(show.stdout.contains("recap <") && show.stdout.contains("disputed"))
         func columns(_ s: Substring) -> Int {
             s.unicodeScalars.reduce(0) { w, u in
                 w + ((0x4E00...0x9FFF).contains(u.value) || (0xFF00...0xFF60).contains(u.value) || (0x3000...0x303F).contains(u.value) ? 2 : 1)
