@@ -90,6 +90,15 @@ extension LiaisonConfig {
             }
             _ = try store()
         }
+        check { _ = try reminderRules() }
+        check {
+            let templates = try templateConfig()
+            let directory = ReminderAssembly.resolved(templates.directory, config: self)
+            do { _ = try MailTemplates(directory: directory) } catch {
+                throw ConfigError(key: "templates.directory", problem: "the mail templates in \(directory) cannot be used: \(error)",
+                                  fix: "point [templates] directory at Liaison's Templates folder (installed as /usr/local/share/liaison/Templates)")
+            }
+        }
         if document["staff"] == nil {
             issues.append(ConfigIssue(.warning, key: "staff", problem: "the [staff] section is missing: names in recaps cannot be matched to addresses",
                                       fix: "add a [staff] section of `\"王芳\" = \"wang.fang@corp.example\"` lines"))
