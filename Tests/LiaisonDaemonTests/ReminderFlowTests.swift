@@ -164,6 +164,12 @@ private struct Flow {
 
         // Firing again at the same instant does nothing more.
         #expect(try flow.engine.fireDue(now: t("2026-11-18T00:00:05+08:00")).isEmpty)
+
+        // 04 arrives only now, though its Date is inside the window: the recap stays confirmed
+        // (a Date is the sender's word), and the late objection is recorded on the case.
+        try flow.file("04", at: t("2026-11-18T08:00:00+08:00"))
+        #expect(try flow.store.recaps(caseNumber: number).first?.state == .confirmed(at: t("2026-11-17T23:59:59+08:00")))
+        #expect(try flow.store.events(caseNumber: number).contains { $0.kind == CaseEvent.Kind.objectionLate })
     }
 
     @Test func remindersThatFellDueWhileStoppedFireOnceFlaggedLate() throws {
