@@ -68,7 +68,14 @@ struct Serve: AsyncParsableCommand {
     /// The daemon's parts, in start order (stopped in reverse). The scheduler and the outbox
     /// sender are added here as `DaemonComponent`s.
     static func components(config: LiaisonConfig, store: SQLiteStore, clock: @escaping @Sendable () -> Date) throws -> [any DaemonComponent] {
-        let imapLogger = Logger(label: "liaison.imap")
+        // The poller logs each fault once when it starts and once when it clears; the transport's
+        // own per-attempt error lines would repeat it every retry, so they show only when debugging.
+        let imapLogger: Logger = {
+            var l = Logger(label: "liaison.imap")
+            let level = ProcessInfo.processInfo.environment["LIAISON_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
+            if level.map({ $0 > .debug }) ?? true { l.logLevel = .critical }
+            return l
+        }()
         let rebuild: PollerService.SetupBuilder = { cfg in
             // IDLE: pass `makeWatcher: { try IMAPIdleWatcher(settings: $0) }` once it exists.
             try PollerService.Setup.fromConfig(cfg, store: store, logger: imapLogger)
