@@ -219,6 +219,17 @@ private struct Flow {
         #expect(try flow.store.events(caseNumber: number).contains { $0.kind == CaseEvent.Kind.deliveryFailed })
     }
 
+    @Test func aNoticeThatCannotBeRenderedIsRecordedAndBlocksNothing() throws {
+        let flow = try Flow()
+        defer { flow.cleanup() }
+        try flow.file("01", at: t("2026-11-16T09:13:00+08:00"))
+        let plan = Plan(notices: [Notice(kind: .deliveryFailed, recipients: ["not an address"], caseNumber: number),
+                                  Notice(kind: .deliveryFailed, recipients: ["zhang.wei@corp.example"], caseNumber: number)])
+        let f = try flow.engine.realize(plan, now: t("2026-11-16T10:00:00+08:00"))
+        #expect(f.mails.map(\.recipients) == [["zhang.wei@corp.example"]])
+        #expect(f.events.map(\.kind) == [CaseEvent.Kind.noticeFailed])
+    }
+
     @Test func retryPolicyBacksOffWithJitterAndGivesUpAfterMaxAge() {
         let p = RetryPolicy(initial: 30, cap: 900, jitter: 0.2, maxAge: 3_600)
         let created = t("2026-11-17T09:00:00Z")

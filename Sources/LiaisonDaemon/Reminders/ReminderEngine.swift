@@ -14,6 +14,11 @@ public protocol FilingFollowUps: Sendable {
                   context: FiledContext, now: Date) throws -> FollowUp
 }
 
+extension CaseEvent.Kind {
+    /// A notice could not be rendered into a mail (recorded instead of sending it).
+    public static let noticeFailed = "notice-failed"
+}
+
 /// See `FilingFollowUps.prepare`.
 public struct FilingPreparation: Sendable {
     /// The outbox row whose Message-ID a bounce names.
@@ -55,12 +60,24 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
 
     private var parts: (ReminderPlanner, NoticeRenderer) { lock.withLock { (planner, renderer) } }
 
-    /// The plan's follow-up with its notices rendered into outbox mails.
+    /// The plan's follow-up with its notices rendered into outbox mails. A notice that cannot be
+    /// rendered (an unusable recipient address, say) does not stop the filing or the firing that
+    /// planned it — one bad notice must not block the mailbox or the reminders behind it: it is
+    /// logged and recorded on its case as a `notice-failed` event instead.
     public func realize(_ plan: Plan, now: Date) throws -> FollowUp {
         let renderer = parts.1
         var f = plan.followUp
         for notice in plan.notices {
-            f.mails.append(try renderer.render(notice, now: now))
+            do {
+                f.mails.append(try renderer.render(notice, now: now))
+            } catch {
+                logger.error("notice not rendered", metadata: ["kind": "\(notice.kind.rawValue)", "case": "\(notice.caseNumber ?? "-")",
+                                                               "reason": "\(error)"])
+                if let n = notice.caseNumber {
+                    f.events.append(CaseEvent(caseNumber: n, at: now, kind: CaseEvent.Kind.noticeFailed,
+                                              detail: "\(notice.kind.rawValue) notice to \(notice.recipients.joined(separator: ", ")) not sent: \(error)"))
+                }
+            }
         }
         return f
     }

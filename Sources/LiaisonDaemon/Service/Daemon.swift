@@ -166,7 +166,6 @@ public final class Daemon: Sendable {
             let ping = d.notifier.watchdogPingInterval
             let tick = min(d.statusInterval, ping ?? d.statusInterval)
             if ping != nil && d.stalledComponents().isEmpty { d.notifier.watchdog() }
-            // Told of shutdown last (after every component stopped): runs until then.
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let line = d.statusLine()
                 if line != lastStatus {
@@ -186,7 +185,8 @@ public final class Daemon: Sendable {
                                           metadata: ["stalled": "\(stalled.joined(separator: ","))"])
                     }
                 }
-                do { try await Task.sleep(for: tick) } catch { break }
+                // Shutdown reaches the supervisor last (after every component stopped): end at once.
+                do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) } } catch { break }
             }
         }
     }

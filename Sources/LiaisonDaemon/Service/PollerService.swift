@@ -379,11 +379,8 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         let (at, total, zone) = lock.withLock { (lastPassAt, totalFiled, setup.settings.timeZone) }
         var summary: [String] = []
         if let at {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = zone
-            f.dateFormat = "HH:mm:ss"
-            summary.append("polled \(f.string(from: at))")
+            let t = WallClock(timeZone: zone).local(at).secondsIntoDay
+            summary.append(String(format: "polled %02d:%02d:%02d", t / 3600, t / 60 % 60, t % 60))
         } else {
             summary.append("not polled yet")
         }

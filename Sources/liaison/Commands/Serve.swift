@@ -81,7 +81,14 @@ struct Serve: AsyncParsableCommand {
         }
         let scheduler = SchedulerComponent(engine: engine, organization: org, time: time, logger: Logger(label: "liaison.scheduler"),
                                            afterFiring: { outbox.poke() })
-        let imapLogger = Logger(label: "liaison.imap")
+        // The poller logs each fault once when it starts and once when it clears; the transport's
+        // own per-attempt error lines would repeat it every retry, so they show only when debugging.
+        let imapLogger: Logger = {
+            var l = Logger(label: "liaison.imap")
+            let level = ProcessInfo.processInfo.environment["LIAISON_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
+            if level.map({ $0 > .debug }) ?? true { l.logLevel = .critical }
+            return l
+        }()
         let rebuild: PollerService.SetupBuilder = { cfg in
             try PollerService.Setup.fromConfig(cfg, store: store, makeWatcher: { try IMAPIdleWatcher(settings: $0, logger: imapLogger) },
                                                followUps: engine, logger: imapLogger)
