@@ -115,7 +115,7 @@ struct ServeCommandTests {
 
         let r1 = try CLI.run(["serve", "--once", "--config", config, "--now", "2026-11-23T10:00:00+08:00"])
         #expect(r1.status == 0, "\(r1.stderr)")
-        #expect(r1.stdout.hasSuffix("4 filed\n"), "\(r1.stdout)")
+        #expect(r1.stdout.contains(", 4 filed"), "\(r1.stdout)")
         #expect(try Self.filedCount(db: db, config: config) == 4)
         #expect(r1.stderr.contains("outcome=opened uid=1"))
         #expect(!r1.stderr.contains(Self.env["LIAISON_RIG_PASSWORD"]!), "the password must never be logged")
@@ -124,9 +124,9 @@ struct ServeCommandTests {
         try Self.deliver(folder: folder, Self.corpus(["05-"]))
         let r2 = try CLI.run(["serve", "--once"], env: ["LIAISON_CONFIG": config])
         #expect(r2.status == 0, "\(r2.stderr)")
-        #expect(r2.stdout.hasSuffix(" 1 filed\n"), "\(r2.stdout)")
+        #expect(r2.stdout.contains(", 1 filed"), "\(r2.stdout)")
         let r3 = try CLI.run(["serve", "--once", "--config", config])
-        #expect(r3.stdout.hasSuffix(" 0 filed\n"), "\(r3.stdout)")
+        #expect(r3.stdout.contains(", 0 filed"), "\(r3.stdout)")
         #expect(try Self.filedCount(db: db, config: config) == 5)
     }
 
@@ -206,9 +206,9 @@ struct ServeCommandTests {
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        let started = socket.receive(for: 10) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains { $0.hasSuffix(" 1 filed") } }
+        let started = socket.receive(for: 10) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains { $0.contains(" 1 filed") } }
         #expect(started.first == "READY=1", "\(started)")
-        #expect(started.contains { $0.hasPrefix("STATUS=polled ") && $0.hasSuffix(", 1 filed") }, "\(started)")
+        #expect(started.contains { $0.hasPrefix("STATUS=polled ") && $0.contains(", 1 filed") && $0.contains("outbox 0") }, "\(started)")
         #expect(started.contains("WATCHDOG=1"))
         kill(p.processIdentifier, SIGHUP)
         let reloaded = socket.receive(for: 5) { $0.contains("READY=1") }

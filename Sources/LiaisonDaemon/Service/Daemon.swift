@@ -93,7 +93,9 @@ public final class Daemon: Sendable {
     public func statusLine() -> String {
         var parts: [String] = []
         var faults: [String] = []
-        for c in components {
+        // Last started first: the order mail flows (poller, scheduler, outbox), since parts start
+        // in reverse of that so that whatever the poller files finds its consumers running.
+        for c in components.reversed() {
             let s = c.status()
             parts += s.summary
             if let f = s.fault { faults.append(f) }
