@@ -115,6 +115,30 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def memory_detail(pid: int) -> dict:
+    """Where the resident memory is: private anonymous vs file-backed pages (/proc/PID/status),
+    the proportional share (Pss, smaps_rollup), and the five mappings holding the most."""
+    detail = {"anon_kb": status_kb(pid, "RssAnon"), "file_kb": status_kb(pid, "RssFile"), "pss_kb": None, "top": []}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    detail["pss_kb"] = int(line.split()[1])
+        by_name: dict[str, int] = {}
+        name = "[anon]"
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                head = line.split()
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    name = os.path.basename(head[5]) if len(head) > 5 else "[anon]"
+                elif head and head[0] == "Rss:":
+                    by_name[name] = by_name.get(name, 0) + int(head[1])
+        detail["top"] = sorted(by_name.items(), key=lambda kv: -kv[1])[:5]
+    except OSError:
+        pass
+    return detail
+
+
 def sample(out: str, seconds: float, every: float, procs: list[str]) -> None:
     pids = {name: int(pid) for name, pid in (p.split("=", 1) for p in procs)}
     rows = {name: {"rss_kb": [], "start_cpu": cpu_seconds(pid), "end_cpu": None, "alive": True}
@@ -142,6 +166,7 @@ def sample(out: str, seconds: float, every: float, procs: list[str]) -> None:
             "pid": pid, "alive": r["alive"], "samples": len(r["rss_kb"]),
             "rss_start_kb": rss[0], "rss_end_kb": rss[-1], "rss_peak_kb": max(rss),
             "hwm_kb": status_kb(pid, "VmHWM"), "cpu_s": cpu, "cpu_pct": 100 * cpu / wall,
+            **memory_detail(pid),
         }
     with open(out, "w") as f:
         json.dump(summary, f, indent=1)
@@ -252,6 +277,13 @@ def report(idle_path: str, latency_paths: list[str]) -> None:
         dead = "" if p["alive"] else "  (exited during the window!)"
         print(f"  {name:26} {mb(p['rss_start_kb']):>10} {mb(p['rss_end_kb']):>10} {mb(p['rss_peak_kb']):>10} "
               f"{mb(p['hwm_kb']):>10} {p['cpu_s']:8.2f} {p['cpu_pct']:11.3f}%{dead}")
+    print("  resident memory at the end, private anonymous + file-backed (shared libraries, the binary); "
+          "Pss = the share when pages are shared with other processes (the three serves here share theirs):")
+    for name, p in procs.items():
+        if p.get("anon_kb") is not None:
+            top = ", ".join(f"{n} {kb / 1024:.1f}" for n, kb in p["top"])
+            print(f"  {name:26} anon {p['anon_kb'] / 1024:5.1f} MB  file {p['file_kb'] / 1024:5.1f} MB  "
+                  f"Pss {(p['pss_kb'] or 0) / 1024:5.1f} MB   largest (MB): {top}")
     ours = procs.get("liaison-idle")
     peer = procs.get("fetchmail-idle")
     if ours and peer:
@@ -280,7 +312,8 @@ def report(idle_path: str, latency_paths: list[str]) -> None:
     if ours:
         rss_mb = max(ours["rss_peak_kb"], ours["rss_end_kb"]) / 1024
         print(f"  idle RSS   {'MET ' if rss_mb < RSS_GOAL_MB else 'MISSED'}: peak {rss_mb:.1f} MB over the window "
-              f"(goal < {RSS_GOAL_MB:g} MB; lifetime VmHWM {ours['hwm_kb'] / 1024:.1f} MB)")
+              f"(goal < {RSS_GOAL_MB:g} MB; lifetime VmHWM {ours['hwm_kb'] / 1024:.1f} MB; "
+              f"of it private anonymous {(ours.get('anon_kb') or 0) / 1024:.1f} MB, file-backed {(ours.get('file_kb') or 0) / 1024:.1f} MB)")
         print(f"  idle CPU   {'MET ' if ours['cpu_pct'] < CPU_GOAL_PCT else 'MISSED'}: {ours['cpu_pct']:.3f}% of one core "
               f"over {idle['wall_s']:.0f} s (goal < {CPU_GOAL_PCT:g}%)")
     base = runs.get("liaison-idle")
