@@ -287,8 +287,10 @@ def report(idle_path: str, latency_paths: list[str]) -> None:
     ours = procs.get("liaison-idle")
     peer = procs.get("fetchmail-idle")
     if ours and peer:
-        print(f"  liaison (IDLE) vs fetchmail (IDLE): {ours['rss_peak_kb'] / max(peer['rss_peak_kb'], 1):.2f}x the RSS, "
-              f"{ours['cpu_s'] / max(peer['cpu_s'], 0.01):.2f}x the CPU time")
+        tick = 1 / TICKS
+        cpu = (f"{ours['cpu_s'] / peer['cpu_s']:.2f}x the CPU time" if peer["cpu_s"] >= tick else
+               f"at least {ours['cpu_s'] / tick:.0f}x the CPU time (fetchmail used less than one {tick * 1000:.0f} ms clock tick)")
+        print(f"  liaison (IDLE) vs fetchmail (IDLE): {ours['rss_peak_kb'] / max(peer['rss_peak_kb'], 1):.2f}x the RSS, {cpu}")
     for name in ("liaison-poll30", "liaison-poll5"):
         if ours and name in procs:
             print(f"  {name} vs liaison-idle: {procs[name]['cpu_s'] / max(ours['cpu_s'], 0.01):.2f}x the CPU time")
