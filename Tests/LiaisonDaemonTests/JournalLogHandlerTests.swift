@@ -17,12 +17,24 @@ struct JournalLogHandlerTests {
         #expect([Logger.Level.trace, .debug, .info, .notice, .warning, .error, .critical].map(JournalLogHandler.priority) == [7, 7, 6, 5, 4, 3, 2])
     }
 
-    @Test("plain form: UTC time and level; values with spaces quoted; line breaks escaped")
+    @Test("plain form: UTC time (milliseconds) and level; values with spaces quoted; line breaks escaped")
     func plainForm() {
         let line = JournalLogHandler.format(level: .warning, label: "liaison.imap", message: "two\nlines",
                                             metadata: ["reason": "connection refused", "n": "3"], journal: false, date: Self.date)
-        #expect(line == "2026-11-23T12:00:05Z warning liaison.imap: two\\nlines n=3 reason=\"connection refused\"")
+        #expect(line == "2026-11-23T12:00:05.000Z warning liaison.imap: two\\nlines n=3 reason=\"connection refused\"")
         #expect(!line.contains("\n"))
+    }
+
+    @Test("plain form: the time has milliseconds, cut (not rounded), before and after 1970")
+    func milliseconds() {
+        func stamp(_ seconds: Double) -> String {
+            String(JournalLogHandler.format(level: .info, label: "l", message: "m", metadata: [:], journal: false,
+                                            date: Date(timeIntervalSince1970: seconds)).prefix(24))
+        }
+        #expect(stamp(1_795_435_205.2507) == "2026-11-23T12:00:05.250Z")
+        #expect(stamp(1_795_435_205.9999) == "2026-11-23T12:00:05.999Z")
+        #expect(stamp(1_795_435_205) == "2026-11-23T12:00:05.000Z")
+        #expect(stamp(-0.5) == "1969-12-31T23:59:59.500Z")
     }
 
     @Test("a password handed over in metadata is never printed, at any depth")

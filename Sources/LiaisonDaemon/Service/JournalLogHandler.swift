@@ -11,9 +11,9 @@ import Glibc
 ///
 ///     <6>liaison.poller: filed uid=42 case=EC20261116-001
 ///
-/// Otherwise (a terminal, a test) the line starts with an ISO 8601 UTC time and the level:
+/// Otherwise (a terminal, a test) the line starts with an ISO 8601 UTC time (milliseconds) and the level:
 ///
-///     2026-11-23T12:00:05Z info liaison.poller: filed uid=42 case=EC20261116-001
+///     2026-11-23T12:00:05.250Z info liaison.poller: filed uid=42 case=EC20261116-001
 ///
 /// Metadata is written `key=value`, sorted by key, values quoted when they hold spaces or quotes.
 /// Secrets are kept out by construction: a value under a key that names a secret (`password`,
@@ -138,12 +138,16 @@ public struct JournalLogHandler: LogHandler {
         String(key.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" })
     }
 
+    /// ISO 8601 UTC with milliseconds (`2026-11-23T12:00:05.250Z`): scripts/bench-serve measures
+    /// delivery-to-filed latency from these times, and whole seconds are too coarse for it.
     static func timestamp(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var t = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
+        let fraction = Int(millis - Int64(t) * 1000)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), fraction)
     }
 
     /// One `write(2)` per line, so concurrent events never interleave within a line.
