@@ -188,9 +188,13 @@ enum E2E {
 
     // MARK: the rig
 
-    /// `scripts/mailrig ARGS…` with the test's environment (the rig's variables).
+    /// `scripts/mailrig ARGS…` with the test's environment (the rig's variables), every
+    /// descriptor above standard error closed first: Foundation's `Process` learns of a child's
+    /// end from a socket the child inherits, and a daemon that `mailrig start` leaves running
+    /// would inherit it too and hold it open — `waitUntilExit` would then wait forever.
     static func mailrig(_ args: [String]) throws {
-        try run("/bin/bash", [ServeCommandTests.mailrig] + args, what: "mailrig \(args.prefix(2).joined(separator: " "))")
+        let closeAndRun = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec /bin/bash "$0" "$@""#
+        try run("/bin/bash", ["-c", closeAndRun, ServeCommandTests.mailrig] + args, what: "mailrig \(args.prefix(2).joined(separator: " "))")
     }
 
     /// IMAP APPEND of `files` into `mailbox` (`user+Folder@domain` for a folder).
@@ -204,18 +208,25 @@ enum E2E {
                 what: "curl smtp to \(recipient)")
     }
 
+    /// Runs a helper to its end. Its output goes to a file, not a pipe: `mailrig start` starts
+    /// daemons that would inherit the pipe and keep it open, so reading it to its end would hang.
     static func run(_ executable: String, _ args: [String], what: String) throws {
+        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-e2e-run-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        defer { try? out.close() }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
+        p.standardOutput = out
+        p.standardError = out
+        p.standardInput = FileHandle.nullDevice
         try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         if p.terminationStatus != 0 {
-            throw Failure("\(what) failed (\(p.terminationStatus)): \(String(decoding: out, as: UTF8.self))")
+            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+            throw Failure("\(what) failed (\(p.terminationStatus)): \(text)")
         }
     }
 
@@ -282,5 +293,72 @@ enum E2E {
                   let data = FileManager.default.contents(atPath: out.appendingPathComponent(name).path) else { return nil }
             return Mail(uid: n, message: MessageParser.parse([UInt8](data)))
         }.sorted { $0.uid < $1.uid }
+    }
+
+    /// The instant of `retry_at="2026-11-18 02:00:36 +0000"` in an outbox log line.
+    static func retryAt(_ line: String) -> Date? {
+        guard let r = line.range(of: "retry_at=\"") else { return nil }
+        let value = line[r.upperBound...].prefix { $0 != "\"" }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss Z"
+        return f.date(from: String(value))
+    }
+}
+
+/// Generated mail for the fault test: complaints from outside customers to wang.fang with the
+/// tracking address in CC (each opens a case: an outsider writing to a staff address, the
+/// subject's 投诉 makes it a complaint with its 24 h response reminder), and replies from the
+/// same customer threaded on them by In-Reply-To/References (each joins that case). Distinct
+/// Message-IDs per run; CRLF line ends, UTF-8 in encoded words and an 8bit body.
+struct GeneratedMail {
+    struct Item {
+        var path: String
+        var messageID: String
+        var sender: String
+        /// The complaint's Message-ID, for a reply.
+        var repliesTo: String?
+    }
+
+    let dir: URL
+    let run = UUID().uuidString.prefix(8).lowercased()
+
+    private static func encoded(_ text: String) -> String { "=?utf-8?B?\(Data(text.utf8).base64EncodedString())?=" }
+
+    private func write(_ name: String, _ lines: [String], body: String) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try Data((lines.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n").utf8).write(to: url)
+        return url.path
+    }
+
+    private func headers(_ i: Int, subject: String, date: Date, id: String) -> [String] {
+        ["From: \(Self.encoded("客户\(i)")) <buyer\(i)@client\(i).example>",
+         "To: \(Self.encoded("王芳")) <wang.fang@corp.example>",
+         "Cc: track@corp.example",
+         "Subject: \(Self.encoded(subject))",
+         "Date: \(E2E.rfc5322(date))",
+         "Message-ID: \(id)",
+         "MIME-Version: 1.0",
+         "Content-Type: text/plain; charset=utf-8",
+         "Content-Transfer-Encoding: 8bit"]
+    }
+
+    /// Complaint number `i`, dated `date`.
+    func complaint(_ i: Int, date: Date) throws -> Item {
+        let id = "<e2e.\(run).\(i)@client\(i).example>"
+        let path = try write("complaint-\(i).eml", headers(i, subject: "投诉:第\(i)批设备无法开机", date: date, id: id),
+                             body: "王经理：\r\n第\(i)批到货的设备无法开机，请尽快处理。")
+        return Item(path: path, messageID: id, sender: "buyer\(i)@client\(i).example")
+    }
+
+    /// The customer's reply on `complaint`.
+    func reply(to complaint: Item, date: Date) throws -> Item {
+        let i = complaint.path.split(separator: "-").last.flatMap { Int($0.dropLast(4)) } ?? 0
+        let id = "<e2e.\(run).\(i).re@client\(i).example>"
+        let path = try write("reply-\(i).eml",
+                             headers(i, subject: "Re: 投诉:第\(i)批设备无法开机", date: date, id: id)
+                                 + ["In-Reply-To: \(complaint.messageID)", "References: \(complaint.messageID)"],
+                             body: "补充：序列号见附件清单。")
+        return Item(path: path, messageID: id, sender: complaint.sender, repliesTo: complaint.messageID)
     }
 }
