@@ -265,6 +265,39 @@ private struct Flow {
     }
 }
 
+extension ReminderFlowTests {
+    /// A store that fails (locked, disk full) is retried after the daemon's back-off, logged once
+    /// when the fault starts and once when it clears, and shown in STATUS meanwhile; the due work
+    /// then runs.
+    @Test func storeTimerFaultsAreRetriedAndLoggedOnce() async throws {
+        let logs = LogCapture()
+        let failuresLeft = LockedBox(2)
+        let ran = LockedBox(0)
+        let timer = StoreTimer(name: "scheduler", time: SystemTime(), logger: logs.logger(),
+                               backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(100)),
+                               next: { nil },
+                               work: { _ in
+                                   if failuresLeft.value > 0 {
+                                       failuresLeft.mutate { $0 -= 1 }
+                                       throw StoreError("database is locked")
+                                   }
+                                   ran.mutate { $0 += 1 }
+                               })
+        timer.start()
+        defer { timer.stop() }
+        var sawFault = false
+        for _ in 0..<200 where ran.value == 0 {
+            if timer.currentError?.contains("database is locked") == true { sawFault = true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(ran.value == 1)
+        #expect(sawFault || logs.count("fault started") == 1)
+        #expect(logs.count("fault started") == 1)
+        #expect(logs.count("fault cleared") == 1)
+        #expect(timer.currentError == nil)
+    }
+}
+
 /// A value shared with Dispatch closures in tests.
 final class LockedBox<T>: @unchecked Sendable {
     private let lock = NSLock()

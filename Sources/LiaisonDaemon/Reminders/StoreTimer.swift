@@ -9,30 +9,32 @@ import Logging
 /// `safetyInterval` so that rows added by another process (a shared PostgreSQL store, a CLI
 /// command) or a clock jump are never missed by more than that.
 ///
-/// `work(now)` runs on the timer's serial queue and does what is due at `now`; an error is
-/// logged once (and once when it clears) and retried with exponential back-off, capped.
+/// `work(now)` runs on the timer's serial queue and does what is due at `now`; an error is a
+/// fault of the daemon's usual kind (`FaultTracker`: logged once when it starts and once when it
+/// clears, shown in STATUS) retried after the daemon's `Backoff`.
 public final class StoreTimer: @unchecked Sendable {
     public let name: String
     private let queue: DispatchQueue
     private let next: @Sendable () throws -> Date?
     private let work: @Sendable (Date) throws -> Void
     private let time: any TimeSource
-    private let logger: Logger
     private let safetyInterval: TimeInterval
     private var timer: DispatchSourceTimer?
-    private var failures = 0
-    private var lastError: String?
+    private let faults: FaultTracker
+    private let backoff: Backoff
     private var stopped = true
     /// The instant the timer is armed for (read through `armedForNow()`).
     private var armedFor: Date?
 
     public init(name: String, time: any TimeSource, safetyInterval: TimeInterval = 60, logger: Logger,
+                backoff: Backoff = Backoff(initial: .seconds(2), maximum: .seconds(300)),
                 next: @escaping @Sendable () throws -> Date?, work: @escaping @Sendable (Date) throws -> Void) {
         self.name = name
+        self.faults = FaultTracker(component: name, logger: logger)
+        self.backoff = backoff
         self.queue = DispatchQueue(label: "liaison.timer.\(name)")
         self.time = time
         self.safetyInterval = safetyInterval
-        self.logger = logger
         self.next = next
         self.work = work
     }
@@ -64,8 +66,8 @@ public final class StoreTimer: @unchecked Sendable {
     /// The instant the timer is armed for, after pending pokes have run (for STATUS and tests).
     public func armedForNow() -> Date? { queue.sync { armedFor } }
 
-    /// The last error, while the work is failing.
-    public var currentError: String? { queue.sync { lastError } }
+    /// The fault in progress (for STATUS), nil while the work succeeds.
+    public var currentError: String? { faults.statusText }
 
     /// Runs what is due, then arms for the next due time (or the safety interval).
     private func tick() {
@@ -73,22 +75,14 @@ public final class StoreTimer: @unchecked Sendable {
         do {
             try work(time.now())
             let upcoming = try next()
-            if failures > 0 || lastError != nil {
-                logger.notice("\(name) recovered", metadata: ["after_failures": "\(failures)"])
-            }
-            failures = 0
-            lastError = nil
+            faults.succeeded()
             let now = time.now()
             delay = min(safetyInterval, max(0, (upcoming ?? .distantFuture).timeIntervalSince(now)))
             armedFor = now + delay
         } catch {
-            failures += 1
-            let reason = "\(error)"
-            if reason != lastError {
-                logger.error("\(name) failed; retrying with back-off", metadata: ["reason": "\(reason)"])
-            }
-            lastError = reason
-            delay = min(300, pow(2, Double(min(failures, 9))))
+            let attempts = faults.failed(.store, reason: "\(error)")
+            let wait = backoff.delay(attempt: attempts).components
+            delay = Double(wait.seconds) + Double(wait.attoseconds) / 1e18
             armedFor = time.now() + delay
         }
         arm(after: delay)

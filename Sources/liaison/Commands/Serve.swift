@@ -114,21 +114,10 @@ struct Serve: AsyncParsableCommand {
     /// `--now`: a clock that starts at the given instant and runs on; the system clock otherwise.
     static func clock(_ text: String?) throws -> @Sendable () -> Date {
         guard let text else { return { Date() } }
-        guard let start = parseISO8601(text) else {
-            throw ValidationError("--now \(text) is not an ISO 8601 date-time (e.g. 2026-11-23T09:00:00+08:00)")
-        }
+        let start = try Instant.parse(text, option: "--now")
         let offset = start.timeIntervalSinceNow
         return { Date().addingTimeInterval(offset) }
     }
-}
-
-/// Parses `2026-11-23T09:00:00+08:00`, `…Z`, and the same with fractional seconds.
-func parseISO8601(_ text: String) -> Date? {
-    let plain = ISO8601DateFormatter()
-    if let d = plain.date(from: text) { return d }
-    let fractional = ISO8601DateFormatter()
-    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return fractional.date(from: text)
 }
 
 /// The configuration has errors: every one, a line each.
