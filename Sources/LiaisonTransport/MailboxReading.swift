@@ -81,6 +81,12 @@ public enum MailboxError: Error, Equatable, CustomStringConvertible, Sendable {
     case protocolViolation(String)
     /// A folder name that cannot be sent (empty, or with CR, LF or NUL).
     case invalidFolderName(String)
+    /// The server broke a bound on what it may send (`what`, e.g. "IMAP responses to one
+    /// command", over `limit` bytes): the command failed and the connection was dropped.
+    case boundExceeded(String, limit: Int)
+    /// A command (`operation`) took longer than `seconds` in all, however steadily the server
+    /// sent (a drip of one byte every few seconds): the connection was dropped.
+    case commandTimeout(String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -88,6 +94,8 @@ public enum MailboxError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .noSuchMessage(uid): return "no message with UID \(uid)"
         case let .protocolViolation(what): return "IMAP protocol violation: \(what)"
         case let .invalidFolderName(name): return "invalid IMAP folder name \(name.debugDescription)"
+        case let .boundExceeded(what, limit): return "IMAP server broke a bound: \(what) (limit \(limit) bytes)"
+        case let .commandTimeout(operation, seconds): return "\(operation) did not complete within \(seconds) s"
         }
     }
 }

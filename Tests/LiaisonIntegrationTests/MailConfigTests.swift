@@ -114,3 +114,39 @@ import Testing
         #expect(try auth.smtpSettings(environment: ["CREDENTIALS_DIRECTORY": dir]).password == "smtp-secret")
     }
 }
+
+/// `[imap] max_response_bytes` and `command_timeout`: the bounds on what one command may bring
+/// and how long it may take.
+@Suite struct IMAPBoundsConfigTests {
+    static let head = "[imap]\nurl = \"imaps://x/\"\nusername = \"u\"\npassword_env = \"P\"\n"
+
+    func settings(_ extra: String) throws -> IMAPSettings {
+        try LiaisonConfig(toml: Self.head + extra).imapSettings(environment: ["P": "x"])
+    }
+
+    func key(_ extra: String) -> String? {
+        do { _ = try settings(extra) } catch let e as ConfigError { return e.key } catch { return "other: \(error)" }
+        return nil
+    }
+
+    @Test func defaultsAndValues() throws {
+        let d = try settings("")
+        #expect(d.maxResponseBytes == 64 * 1024 * 1024)
+        #expect(d.commandTimeout == 300)
+        let s = try settings("max_response_bytes = \"100MiB\"\ncommand_timeout = \"10m\"\n")
+        #expect(s.maxResponseBytes == 100 * 1024 * 1024)
+        #expect(s.commandTimeout == 600)
+        #expect(try settings("max_response_bytes = 2000000\n").maxResponseBytes == 2_000_000)
+        #expect(try settings("max_response_bytes = \"50MB\"\n").maxResponseBytes == 50_000_000)
+        #expect(LiaisonConfig.knownKeys["imap"]??.isSuperset(of: ["max_response_bytes", "command_timeout"]) == true)
+    }
+
+    @Test func badValuesNameTheKey() {
+        #expect(key("max_response_bytes = \"lots\"\n") == "imap.max_response_bytes")
+        #expect(key("max_response_bytes = 1000\n") == "imap.max_response_bytes")  // below 1 MiB
+        #expect(key("max_response_bytes = \"2GiB\"\n") == "imap.max_response_bytes")
+        #expect(key("command_timeout = \"soon\"\n") == "imap.command_timeout")
+        #expect(key("command_timeout = \"30s\"\ntransfer_timeout = \"60s\"\n") == "imap.command_timeout")
+        #expect(key("command_timeout = \"60s\"\ntransfer_timeout = \"60s\"\n") == nil)
+    }
+}

@@ -38,7 +38,7 @@ extension LiaisonConfig {
         "organization": ["name", "internal_domains", "tracking_address", "authserv_id", "time_zone", "workday_start",
                          "workday_end", "calendar"],
         "imap": ["url", "username", "password_file", "password_env", "ca_file", "poll_interval", "allow_insecure_loopback",
-                 "connect_timeout", "transfer_timeout"],
+                 "connect_timeout", "transfer_timeout", "command_timeout", "max_response_bytes"],
         "smtp": ["url", "username", "password_file", "password_env", "from", "ca_file", "allow_insecure_loopback",
                  "connect_timeout", "response_timeout", "send_timeout"],
         "store": ["url", "case_number_pattern"],

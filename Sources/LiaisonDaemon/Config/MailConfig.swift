@@ -28,13 +28,27 @@ extension LiaisonConfig {
                 fix: "set password_file (mode 0600) or password_env, or provide the systemd credential imap-password")
         }
         let poll = try s.duration("poll_interval") ?? 30
+        let transfer = try s.duration("transfer_timeout") ?? 60
+        let command = try s.duration("command_timeout") ?? IMAPSettings.defaultCommandTimeout
+        guard command >= transfer else {
+            throw ConfigError(
+                key: "imap.command_timeout", problem: "is shorter than imap.transfer_timeout (\(command) s < \(transfer) s)",
+                fix: "give the whole command at least as long as one silence, e.g. command_timeout = \"5m\"")
+        }
         return IMAPSettings(
             url: url, username: username, password: password, caFile: try s.caFile(),
             connectTimeout: try s.duration("connect_timeout") ?? 15,
-            transferTimeout: try s.duration("transfer_timeout") ?? 60,
+            transferTimeout: transfer,
             allowInsecureLoopback: try s.bool("allow_insecure_loopback") ?? false,
-            maxConnectionAge: max(600, poll * 4))
+            maxConnectionAge: max(600, poll * 4),
+            maxResponseBytes: try s.byteCount("max_response_bytes", within: Self.imapResponseBytesRange)
+                ?? IMAPSettings.defaultMaxResponseBytes,
+            commandTimeout: command)
     }
+
+    /// What `imap.max_response_bytes` may be: at least 1 MiB (a SEARCH of many UIDs), at most
+    /// 1 GiB (one command's data is held in memory).
+    static let imapResponseBytesRange = (1 << 20)...(1 << 30)
 
     /// `[smtp]` with an explicit environment (for tests).
     public func smtpSettings(environment: [String: String]) throws -> SMTPSettings {
@@ -122,6 +136,19 @@ private struct MailSection {
         return d
     }
 
+    /// A size in bytes: an integer, or a string such as `"64MiB"`, `"512KiB"`, `"1GiB"`, `"10MB"`.
+    func byteCount(_ k: String, within range: ClosedRange<Int>) throws -> Int? {
+        guard let v = table[k] else { return nil }
+        let bytes: Int?
+        if let n = v.int { bytes = n } else if let s = v.string { bytes = MailConfigByteCount.bytes(s) } else { bytes = nil }
+        guard let bytes, range.contains(bytes) else {
+            throw ConfigError(
+                key: key(k), problem: "is not a size from \(range.lowerBound / 1024 / 1024) MiB to \(range.upperBound / 1024 / 1024) MiB",
+                fix: "write e.g. \"64MiB\" or a number of bytes")
+        }
+        return bytes
+    }
+
     func validateURL(_ url: String, schemes: [String]) throws {
         do {
             let parsed = try MailServerURL(parsing: url, schemes: schemes)
@@ -202,5 +229,20 @@ enum MailConfigDuration {
         }
         guard let n = Double(t), n.isFinite else { return nil }
         return n
+    }
+}
+
+/// Sizes as written in the configuration: a bare number of bytes, or with a unit `KiB`, `MiB`,
+/// `GiB` (powers of 1024) or `kB`, `MB`, `GB` (powers of 1000), in any case.
+enum MailConfigByteCount {
+    static func bytes(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Int)] = [("kib", 1 << 10), ("mib", 1 << 20), ("gib", 1 << 30), ("kb", 1000), ("mb", 1_000_000), ("gb", 1_000_000_000), ("b", 1)]
+        for (suffix, factor) in units where t.hasSuffix(suffix) {
+            guard let n = Int(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), n >= 0 else { return nil }
+            let (product, overflow) = n.multipliedReportingOverflow(by: factor)
+            return overflow ? nil : product
+        }
+        return Int(t)
     }
 }

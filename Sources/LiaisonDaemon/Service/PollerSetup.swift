@@ -27,7 +27,7 @@ extension PollerService.Setup {
             mailboxKey: PollerService.checkpointKey(url: imap.url, username: imap.username),
             pollInterval: .milliseconds(Int64((try config.imapPollInterval() * 1000).rounded())),
             backoff: Backoff(initial: .seconds(1), maximum: .seconds(300)),
-            stallLimit: .seconds(max(120, Int64(4 * seconds))),
+            stallLimit: .seconds(max(120, Int64(4 * seconds), Int64(imap.commandTimeout) + 60)),  // above one command's deadline
             timeZone: TimeZone(identifier: org.timeZone) ?? TimeZone(identifier: "UTC")!)
         return PollerService.Setup(mailbox: mailbox, watcher: watcher, pipeline: pipeline, settings: settings)
     }

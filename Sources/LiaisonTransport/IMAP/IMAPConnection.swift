@@ -26,13 +26,23 @@ struct IMAPCompletion: Sendable {
 /// no byte for `transferTimeout` seconds fails the command with a timeout (curl code 28). A
 /// closed or broken connection fails it with curl code 56 or 55.
 ///
+/// Bounds per command (`execute`, and the IDLE exchanges of `start`): every byte its responses
+/// bring counts against `maxResponseBytes` (or the caller's smaller cap), literals it did not
+/// ask for are dropped as they stream (`IMAPLiteralPolicy`), and it must end within
+/// `commandTimeout` seconds on the monotonic clock however steadily the server drips bytes.
+/// A breach is `MailboxError.boundExceeded` or `.commandTimeout`, and the session is unusable.
+///
 /// Threading rule: not thread-safe; its owner (`IMAPMailbox`, `IMAPIdleWatcher`) serialises use.
 /// After any failure in mid-command the session is marked unusable and must be dropped.
 final class IMAPConnection {
     private let easy: CurlEasy
     private let socket: Int32
     let transferTimeout: Double
-    private var framer = IMAPResponseFramer()
+    /// The longest a command may take, sending to tagged response (seconds, monotonic).
+    let commandTimeout: Double
+    /// The most bytes the responses to one command may bring.
+    let maxResponseBytes: Int
+    private var framer: IMAPResponseFramer
     private var pending: [IMAPResponse] = []
     private var pendingIndex = 0
     private var nextTag = 1
@@ -52,7 +62,8 @@ final class IMAPConnection {
 
     /// Connects and logs in; throws `CurlError` (the server's last status line included when it
     /// sent one, e.g. a refused login), with a hint when STARTTLS was required but not offered.
-    init(options: CurlSessionOptions, transferTimeout: Double, operation: String) throws {
+    init(options: CurlSessionOptions, transferTimeout: Double, commandTimeout: Double = IMAPSettings.defaultCommandTimeout,
+         maxResponseBytes: Int = IMAPSettings.defaultMaxResponseBytes, operation: String) throws {
         var options = options
         options.connectOnly = true
         let easy = try CurlEasy()
@@ -71,6 +82,11 @@ final class IMAPConnection {
         self.easy = easy
         self.socket = socket
         self.transferTimeout = transferTimeout
+        self.commandTimeout = commandTimeout
+        self.maxResponseBytes = max(1, maxResponseBytes)
+        self.framer = IMAPResponseFramer(
+            maxLineLength: min(16 * 1024 * 1024, self.maxResponseBytes), maxLiteralSize: self.maxResponseBytes,
+            maxResponseBytes: self.maxResponseBytes)
         self.buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
@@ -91,25 +107,31 @@ final class IMAPConnection {
     // MARK: commands
 
     /// Sends `command` with a fresh tag and reads until its tagged response; every other
-    /// response (untagged data, in order) goes to `untagged`. A NO or BAD is returned, not
-    /// thrown: the caller decides (TRYCREATE, ALREADYEXISTS…). Throws `CurlError` on a timeout
-    /// or a lost connection and `MailboxError.protocolViolation` on an unreadable stream.
-    func execute(_ command: IMAPCommand, operation: String, untagged: (IMAPResponse) throws -> Void = { _ in }) throws -> IMAPCompletion {
+    /// response (untagged data, in order) goes to `untagged` as it completes, to be used or
+    /// dropped there (nothing is accumulated here). A NO or BAD is returned, not thrown: the
+    /// caller decides (TRYCREATE, ALREADYEXISTS…). The responses may bring at most `maxBytes`
+    /// bytes (at most `maxResponseBytes`); only the literals `literals` names are kept.
+    /// Throws `CurlError` on an idle timeout or a lost connection, `MailboxError.commandTimeout`
+    /// past `commandTimeout`, `.boundExceeded` past a byte cap, and `.protocolViolation` on an
+    /// unreadable stream.
+    func execute(_ command: IMAPCommand, operation: String, literals: IMAPLiteralPolicy = .discardAll, maxBytes: Int? = nil,
+                 untagged: (IMAPResponse) throws -> Void = { _ in }) throws -> IMAPCompletion {
         guard isUsable else { throw CurlError(code: 56, message: "Failure when receiving data from the peer", detail: "the session was abandoned", operation: operation) }
         var finished = false
         defer {
             if !finished { isUsable = false }
             lastUsed = Date()
         }
+        let deadline = begin(literals: literals, maxBytes: maxBytes)
         let tag = "L\(nextTag)"
         nextTag += 1
         let chunks = command.wire(tag: tag, literalPlus: capabilities?.contains("LITERAL+") ?? false)
         for (k, chunk) in chunks.enumerated() {
-            try send(chunk, operation: operation)
+            try send(chunk, deadline: deadline, operation: operation)
             guard k < chunks.count - 1 else { break }
             // A synchronising literal: the server must say `+` first (§7.5), or refuse.
             while true {
-                let response = try nextResponse(timeout: transferTimeout, operation: operation)!
+                let response = try nextResponse(timeout: transferTimeout, deadline: deadline, operation: operation)!
                 if response.tag == "+" { break }
                 if response.tag == tag {
                     finished = true
@@ -119,7 +141,7 @@ final class IMAPConnection {
             }
         }
         while true {
-            let response = try nextResponse(timeout: transferTimeout, operation: operation)!
+            let response = try nextResponse(timeout: transferTimeout, deadline: deadline, operation: operation)!
             if response.tag == tag {
                 finished = true
                 return completion(response)
@@ -129,19 +151,33 @@ final class IMAPConnection {
         }
     }
 
+    /// Starts the byte count and literal rule of a command; returns its deadline.
+    private func begin(literals: IMAPLiteralPolicy, maxBytes: Int?) -> ContinuousClock.Instant {
+        framer.beginCommand(maxBytes: min(maxBytes ?? maxResponseBytes, maxResponseBytes), literals: literals)
+        return Self.deadline(after: commandTimeout)
+    }
+
+    /// Now plus `seconds` on the monotonic clock (a wall-clock jump moves no deadline).
+    static func deadline(after seconds: Double) -> ContinuousClock.Instant {
+        ContinuousClock.now.advanced(by: .seconds(min(max(0, seconds), 1e9)))
+    }
+
     /// Sends raw protocol bytes (the `DONE` that ends IDLE, RFC 2177), all of them.
     func sendLine(_ text: String, operation: String) throws {
-        try send(Array((text + "\r\n").utf8), operation: operation)
+        try send(Array((text + "\r\n").utf8), deadline: Self.deadline(after: commandTimeout), operation: operation)
     }
 
     /// Starts a command whose responses the caller reads itself (IDLE, RFC 2177): sends it with
-    /// a fresh tag and returns the tag. Only for commands without string arguments.
+    /// a fresh tag and returns the tag. Only for commands without string arguments. Its
+    /// responses count against `maxResponseBytes` and their literals are dropped; the caller
+    /// gives each wait its own deadline.
     func start(_ command: IMAPCommand, operation: String) throws -> String {
         let tag = "L\(nextTag)"
         nextTag += 1
         let chunks = command.wire(tag: tag, literalPlus: false)
         precondition(chunks.count == 1, "start() is for commands without literals")
-        try send(chunks[0], operation: operation)
+        let deadline = begin(literals: .discardAll, maxBytes: nil)
+        try send(chunks[0], deadline: deadline, operation: operation)
         return tag
     }
 
@@ -149,9 +185,10 @@ final class IMAPConnection {
     func completion(of response: IMAPResponse) -> IMAPCompletion { completion(response) }
 
     /// The next response, waiting up to `timeout` seconds for each piece of it (a silent server
-    /// is a timeout error); nil when `interruptFD` became readable first (the caller's self-pipe).
-    func nextResponse(timeout: Double, interruptFD: Int32? = nil, operation: String) throws -> IMAPResponse? {
-        switch try waitForResponse(timeout: timeout, interruptFD: interruptFD, quietIsError: true, operation: operation) {
+    /// is a timeout error) and in all until `deadline` (`MailboxError.commandTimeout`); nil when
+    /// `interruptFD` became readable first (the caller's self-pipe).
+    func nextResponse(timeout: Double, deadline: ContinuousClock.Instant, interruptFD: Int32? = nil, operation: String) throws -> IMAPResponse? {
+        switch try waitForResponse(timeout: timeout, deadline: deadline, interruptFD: interruptFD, quietIsError: true, operation: operation) {
         case .response(let r): return r
         case .interrupted, .quiet: return nil
         }
@@ -166,13 +203,15 @@ final class IMAPConnection {
         case quiet
     }
 
-    /// The next response; when `quietIsError` is false, `timeout` seconds of silence end the
-    /// wait as `.quiet` and the session stays usable (IDLE, RFC 2177, where silence is normal).
-    func waitForResponse(timeout: Double, interruptFD: Int32?, quietIsError: Bool, operation: String) throws -> Arrival {
+    /// The next response; when `quietIsError` is false, `timeout` seconds of silence or reaching
+    /// `deadline` end the wait as `.quiet` and the session stays usable (IDLE, RFC 2177, where
+    /// silence is normal); when it is true, they are errors.
+    func waitForResponse(timeout: Double, deadline: ContinuousClock.Instant, interruptFD: Int32?, quietIsError: Bool,
+                         operation: String) throws -> Arrival {
         while pendingIndex >= pending.count {
             pending.removeAll(keepingCapacity: true)
             pendingIndex = 0
-            switch try fill(timeout: timeout, interruptFD: interruptFD, quietIsError: quietIsError, operation: operation) {
+            switch try fill(timeout: timeout, deadline: deadline, interruptFD: interruptFD, quietIsError: quietIsError, operation: operation) {
             case .ready: continue
             case .interrupted: return .interrupted
             case .timedOut: return .quiet
@@ -194,14 +233,15 @@ final class IMAPConnection {
 
     private enum Readiness { case ready, timedOut, interrupted }
 
-    private func wait(for events: Int16, timeout: Double, interruptFD: Int32?) -> Readiness {
-        let deadline = Date().addingTimeInterval(timeout)
+    /// Waits for `events` on the socket until `deadline` (monotonic clock).
+    private func wait(for events: Int16, until deadline: ContinuousClock.Instant, interruptFD: Int32?) -> Readiness {
         while true {
             var fds = [pollfd(fd: socket, events: events, revents: 0)]
             if let interruptFD { fds.append(pollfd(fd: interruptFD, events: Int16(POLLIN), revents: 0)) }
-            let left = deadline.timeIntervalSinceNow
-            if left <= 0 { return .timedOut }
-            let n = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000, Double(Int32.max)).rounded(.up)))
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return .timedOut }
+            let ms = Double(left.components.seconds) * 1000 + Double(left.components.attoseconds) / 1e15
+            let n = poll(&fds, nfds_t(fds.count), Int32(min(ms, Double(Int32.max)).rounded(.up)))
             if n < 0 {
                 if errno == EINTR { continue }
                 return .ready  // let the next send/recv report the failure
@@ -212,7 +252,7 @@ final class IMAPConnection {
         }
     }
 
-    private func send(_ bytes: [UInt8], operation: String) throws {
+    private func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant, operation: String) throws {
         var offset = 0
         while offset < bytes.count {
             let (code, sent) = bytes[offset...].withUnsafeBytes { easy.send($0) }
@@ -222,16 +262,21 @@ final class IMAPConnection {
                 continue
             }
             guard code == CURLE_AGAIN else { throw failure(code, operation) }
-            if wait(for: Int16(POLLOUT), timeout: transferTimeout, interruptFD: nil) == .timedOut {
+            let idleEnd = Self.deadline(after: transferTimeout)
+            if wait(for: Int16(POLLOUT), until: min(idleEnd, deadline), interruptFD: nil) == .timedOut {
                 isUsable = false
+                if deadline <= idleEnd { throw MailboxError.commandTimeout(operation, seconds: commandTimeout) }
                 throw CurlError(code: 28, message: "Timeout was reached",
                                 detail: "the server took no data for \(transferTimeout) s", operation: operation)
             }
         }
     }
 
-    /// Reads what arrives next (waiting up to `timeout` for the first byte) into the framer.
-    private func fill(timeout: Double, interruptFD: Int32?, quietIsError: Bool, operation: String) throws -> Readiness {
+    /// Reads what arrives next (waiting up to `timeout` for the first byte, and never past
+    /// `deadline`) into the framer.
+    private func fill(timeout: Double, deadline: ContinuousClock.Instant, interruptFD: Int32?, quietIsError: Bool,
+                      operation: String) throws -> Readiness {
+        let idleEnd = Self.deadline(after: timeout)
         while true {
             let (code, received) = easy.receive(into: buffer)
             if code == CURLE_OK {
@@ -245,20 +290,34 @@ final class IMAPConnection {
                     pending += try framer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<received]))
                 } catch {
                     isUsable = false
-                    throw MailboxError.protocolViolation(error.description)
+                    throw Self.mailboxError(error)
                 }
                 return .ready
             }
             guard code == CURLE_AGAIN else { throw failure(code, operation) }
-            switch wait(for: Int16(POLLIN), timeout: timeout, interruptFD: interruptFD) {
+            switch wait(for: Int16(POLLIN), until: min(idleEnd, deadline), interruptFD: interruptFD) {
             case .ready: continue
             case .interrupted: return .interrupted
             case .timedOut:
                 guard quietIsError else { return .timedOut }
                 isUsable = false
+                if deadline <= idleEnd { throw MailboxError.commandTimeout(operation, seconds: commandTimeout) }
                 throw CurlError(code: 28, message: "Timeout was reached",
                                 detail: "no data from the server for \(timeout) s", operation: operation)
             }
+        }
+    }
+
+    /// A framing error as the mailbox reports it: a broken bound, or an unreadable stream.
+    static func mailboxError(_ error: IMAPParseError) -> MailboxError {
+        switch error {
+        case .lineTooLong(let limit): return .boundExceeded("a response line", limit: limit)
+        case let .literalTooLarge(size, limit): return .boundExceeded("a literal of \(size) bytes", limit: limit)
+        case .responseTooLarge(let limit): return .boundExceeded("one response", limit: limit)
+        case .commandTooLarge(let limit): return .boundExceeded("the responses to one command", limit: limit)
+        case let .literalLargerThanAnnounced(uid, size, announced):
+            return .boundExceeded("the body of UID \(uid), \(size) bytes, against its RFC822.SIZE", limit: announced)
+        case .truncatedLiteral, .malformedFetch: return .protocolViolation(error.description)
         }
     }
 

@@ -21,9 +21,12 @@ import Glibc
 /// the next wait returns false at once (so a shutdown racing the start of a wait is not lost).
 ///
 /// Timeouts: connecting is bounded by `connectTimeout`; every command and the end of IDLE by
-/// `transferTimeout` (a dead server fails the wait with an error instead of hanging it). After
-/// a failure the session is dropped and the next wait reconnects; a reused session found dead
-/// is re-made once within the same wait.
+/// `transferTimeout` between bytes and `commandTimeout` in all (a dead or dripping server fails
+/// the wait with an error instead of hanging it); an IDLE slice ends at its own deadline however
+/// steadily the server sends. What the server sends counts against `maxResponseBytes` per
+/// command (the IDLE included) and its literals are dropped. After a failure the session is
+/// dropped and the next wait reconnects; a reused session found dead is re-made once within the
+/// same wait.
 public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
     private let lock = NSLock()
     private let settings: IMAPSettings
@@ -84,7 +87,7 @@ public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if drainInterrupts() { return false }
-        let deadline = Date().addingTimeInterval(max(0, timeout))
+        let deadline = IMAPConnection.deadline(after: timeout)
         var retried = false
         while true {
             let (c, fresh) = try connected()
@@ -115,7 +118,8 @@ public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
         }
         let c: IMAPConnection
         do {
-            c = try IMAPConnection(options: options, transferTimeout: settings.transferTimeout, operation: "IMAP IDLE connect")
+            c = try IMAPConnection(options: options, transferTimeout: settings.transferTimeout, commandTimeout: settings.commandTimeout,
+                                   maxResponseBytes: settings.maxResponseBytes, operation: "IMAP IDLE connect")
         } catch let error as CurlError {
             logger.error("imap idle failure", metadata: ["operation": "\(error.operation)", "curl": "\(error.code)"])
             throw error
@@ -144,21 +148,24 @@ public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
 
     /// CAPABILITY and EXAMINE when the session has not had them, then IDLE slices until a change,
     /// an interrupt, or the deadline.
-    private func watch(_ c: IMAPConnection, until deadline: Date) throws -> Bool {
+    private func watch(_ c: IMAPConnection, until deadline: ContinuousClock.Instant) throws -> Bool {
         if c.capabilities == nil {
-            c.capabilities = IMAPResponseParser.capabilities(in: try run(c, try IMAPCommand("CAPABILITY"), "IMAP CAPABILITY"))
+            c.capabilities = try IMAPMailbox.capabilities(c)
         }
         guard c.capabilities?.contains("IDLE") == true else { throw MailboxWatchError.unsupported }
         if c.selected != wireName {
             c.selected = nil
-            let status = IMAPResponseParser.status(in: try run(c, try IMAPCommand("EXAMINE").string(wireName), "IMAP EXAMINE"))
+            let status = try IMAPMailbox.status(c, try IMAPCommand("EXAMINE").string(wireName), "IMAP EXAMINE") { r in
+                if r.text.uppercased().hasSuffix(" EXISTS") || r.text.uppercased().hasSuffix(" EXPUNGE") { _ = isChange(r) }
+            }
             c.selected = wireName
             knownExists = status.messages
         }
         while true {
-            let left = deadline.timeIntervalSinceNow
-            if left <= 0 { return false }
-            switch try idle(c, for: min(left, reIdleInterval)) {
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return false }
+            let leftSeconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+            switch try idle(c, for: min(leftSeconds, reIdleInterval)) {
             case .changed: return true
             case .interrupted: return false
             case .quiet: continue
@@ -172,8 +179,9 @@ public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
         let tag = try c.start(try IMAPCommand("IDLE"), operation: operation)
         var changed = false
         // The continuation request; notifications pending since the last command may come first.
+        let answerBy = IMAPConnection.deadline(after: settings.commandTimeout)
         while true {
-            guard let r = try c.nextResponse(timeout: settings.transferTimeout, operation: operation) else { continue }
+            guard let r = try c.nextResponse(timeout: settings.transferTimeout, deadline: answerBy, operation: operation) else { continue }
             if r.tag == "+" { break }
             if r.tag == tag {
                 let done = c.completion(of: r)
@@ -184,11 +192,12 @@ public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
             changed = isChange(r) || changed
         }
         var end: SliceEnd = changed ? .changed : .quiet
-        let sliceEnd = Date().addingTimeInterval(seconds)
+        let sliceEnd = IMAPConnection.deadline(after: seconds)
         idling: while end != .changed {
-            let left = sliceEnd.timeIntervalSinceNow
-            if left <= 0 { break }
-            switch try c.waitForResponse(timeout: left, interruptFD: pipeRead, quietIsError: false, operation: operation) {
+            let left = ContinuousClock.now.duration(to: sliceEnd)
+            if left <= .zero { break }
+            let leftSeconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+            switch try c.waitForResponse(timeout: leftSeconds, deadline: sliceEnd, interruptFD: pipeRead, quietIsError: false, operation: operation) {
             case .response(let r):
                 if r.tag == tag {  // the server ended IDLE itself
                     let done = c.completion(of: r)
@@ -208,8 +217,9 @@ public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
             }
         }
         try c.sendLine("DONE", operation: operation)
+        let doneBy = IMAPConnection.deadline(after: settings.commandTimeout)
         while true {
-            guard let r = try c.nextResponse(timeout: settings.transferTimeout, operation: operation) else { continue }
+            guard let r = try c.nextResponse(timeout: settings.transferTimeout, deadline: doneBy, operation: operation) else { continue }
             if r.tag == tag {
                 let done = c.completion(of: r)
                 guard done.isOK else {
@@ -238,16 +248,4 @@ public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
         }
     }
 
-    private func run(_ c: IMAPConnection, _ command: IMAPCommand, _ operation: String) throws -> [IMAPResponse] {
-        var responses: [IMAPResponse] = []
-        let done = try c.execute(command, operation: operation) { r in
-            if r.text.uppercased().hasSuffix(" EXISTS") || r.text.uppercased().hasSuffix(" EXPUNGE") { _ = isChange(r) }
-            responses.append(r)
-        }
-        guard done.isOK else {
-            throw CurlError(code: 21, message: "Quote command returned error", detail: "the server answered \(done.status)",
-                            serverResponse: done.line, operation: operation)
-        }
-        return responses
-    }
 }

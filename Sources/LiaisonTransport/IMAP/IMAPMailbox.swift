@@ -13,6 +13,13 @@ import Logging
 /// selected again, its UIDVALIDITY checked); a connection idle longer than
 /// `IMAPSettings.maxConnectionAge` is replaced; a server that stops answering fails within
 /// `transferTimeout`.
+///
+/// Bounds (a hostile or broken server is a fault, never a memory blow-up or a hang): each
+/// command's responses bring at most `maxResponseBytes` (a batch at most its announced bytes
+/// plus `batchSlack`), untagged data is folded into the answer as it arrives or dropped (never
+/// accumulated), literals the command did not ask for are dropped as they stream, a body larger
+/// than its `RFC822.SIZE` is refused, and every command ends within `commandTimeout`. A breach
+/// throws `MailboxError.boundExceeded` / `.commandTimeout` and drops the connection.
 public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     private let lock = NSLock()
     private let settings: IMAPSettings
@@ -34,6 +41,9 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     /// UIDs asked per `UID FETCH set (RFC822.SIZE)`; the command line stays far below the 64 KiB
     /// servers accept (Dovecot's `imap_max_line_length`) even when no two UIDs are adjacent.
     static let sizeChunk = 1_000
+    /// What a batch's responses may bring beyond its bodies' announced bytes: the FETCH lines
+    /// themselves and unsolicited updates (`* n FETCH (FLAGS …)`, `* n EXISTS`).
+    static let batchSlack = 1024 * 1024
 
     /// Validates the URL, the TLS rule and the mailbox name; connects lazily on the first call.
     /// `fetchPlan` bounds the batches of `fetch(uids:each:)` (by count and by announced bytes).
@@ -82,19 +92,24 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
                     throw MailboxError.uidValidityChanged(old: known, new: status.uidValidity)
                 }
                 guard checkpoint < UInt32.max, checkpoint + 1 < status.uidNext else { return [] }
-                var result: [UInt32] = []
+                var result = Set<UInt32>()
                 var low = checkpoint + 1
                 while true {
                     let (high, overflow) = low.addingReportingOverflow(Self.searchChunk - 1)
                     let last = overflow || high >= status.uidNext - 1
                     let range = last ? "\(low):*" : "\(low):\(high)"
-                    let found = IMAPResponseParser.searchUIDs(in: try run(c, try IMAPCommand("UID SEARCH UID \(range)"), "IMAP UID SEARCH"))
-                    // `n:*` also matches the highest UID when it is below n (RFC 3501 §6.4.8): filter.
-                    result += found.filter { $0 >= low && $0 > checkpoint && (last || $0 <= high) }
+                    // `n:*` also matches the highest UID when it is below n (RFC 3501 §6.4.8): filter,
+                    // as each `* SEARCH` arrives, to the UIDs asked for.
+                    try run(c, try IMAPCommand("UID SEARCH UID \(range)"), "IMAP UID SEARCH") { r in
+                        for uid in IMAPResponseParser.searchUIDs(in: [r])
+                        where uid >= low && uid > checkpoint && (last || uid <= high) && uid < status.uidNext {
+                            result.insert(uid)
+                        }
+                    }
                     if last { break }
                     low = high + 1
                 }
-                return Array(Set(result)).sorted()
+                return result.sorted()
             }
             logger.debug("imap search", metadata: ["above": "\(checkpoint)", "found": "\(result.count)"])
             return result
@@ -105,8 +120,13 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         try locked {
             let body = try session("IMAP UID FETCH \(uid)") { c -> [UInt8]? in
                 try ensureSelected(c)
-                let responses = try run(c, try IMAPCommand("UID FETCH \(uid) BODY.PEEK[]"), "IMAP UID FETCH \(uid)")
-                return try parsed { try IMAPResponseParser.fetchedBody(in: responses, uid: uid) }
+                var body: [UInt8]? = nil
+                try run(c, try IMAPCommand("UID FETCH \(uid) BODY.PEEK[]"), "IMAP UID FETCH \(uid)",
+                        literals: .bodies(announced: [uid: Int.max])) { r in
+                    guard body == nil else { return }
+                    body = try parsed { try IMAPResponseParser.fetchedBody(in: [r], uid: uid) }
+                }
+                return body
             }
             guard let body else { throw MailboxError.noSuchMessage(uid: uid) }
             logger.debug("imap fetched", metadata: ["uid": "\(uid)", "bytes": "\(body.count)"])
@@ -125,9 +145,12 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         while start < wanted.count {
             let chunk = Array(wanted[start..<min(start + Self.sizeChunk, wanted.count)])
             start += chunk.count
-            let requested = Set(chunk)
-            for batch in fetchPlan.batches(try sizes(of: chunk).filter { requested.contains($0.uid) }) {
-                var bodies = try fetchBatch(batch)
+            let announced = try sizes(of: chunk)
+            for (uid, size) in announced where Int(size) > settings.maxResponseBytes {
+                throw MailboxError.boundExceeded("message UID \(uid) announces RFC822.SIZE \(size)", limit: settings.maxResponseBytes)
+            }
+            for batch in fetchPlan.batches(announced.map { ($0.key, $0.value) }) {
+                var bodies = try fetchBatch(batch, announced: announced)
                 for uid in batch {
                     guard let bytes = bodies.removeValue(forKey: uid) else { continue }
                     try each(uid, bytes)
@@ -136,24 +159,36 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         }
     }
 
-    private func sizes(of uids: [UInt32]) throws -> [(uid: UInt32, size: UInt32)] {
-        try locked {
+    /// The announced `RFC822.SIZE` of each of `uids` that exists (other UIDs in the answer are dropped).
+    private func sizes(of uids: [UInt32]) throws -> [UInt32: UInt32] {
+        let requested = Set(uids)
+        return try locked {
             try session("IMAP UID FETCH RFC822.SIZE") { c in
                 try ensureSelected(c)
                 let command = try IMAPCommand("UID FETCH \(IMAPFetchPlan.sequenceSet(uids)) (RFC822.SIZE)")
-                return IMAPResponseParser.messageSizes(in: try run(c, command, "IMAP UID FETCH RFC822.SIZE"))
+                var sizes: [UInt32: UInt32] = [:]
+                try run(c, command, "IMAP UID FETCH RFC822.SIZE") { r in
+                    for (uid, size) in IMAPResponseParser.messageSizes(in: [r]) where requested.contains(uid) { sizes[uid] = size }
+                }
+                return sizes
             }
         }
     }
 
-    private func fetchBatch(_ batch: [UInt32]) throws -> [UInt32: [UInt8]] {
+    /// One `UID FETCH set (UID BODY.PEEK[])`: each body at most its announced size, the whole
+    /// answer at most the announced total plus `batchSlack` (and `maxResponseBytes`).
+    private func fetchBatch(_ batch: [UInt32], announced: [UInt32: UInt32]) throws -> [UInt32: [UInt8]] {
         try locked {
             let inBatch = Set(batch)
+            var expected: [UInt32: Int] = [:]
+            for uid in batch { expected[uid] = Int(announced[uid] ?? 0) }
+            let cap = expected.values.reduce(Self.batchSlack) { $0 + $1 }
             let byUID = try session("IMAP UID FETCH \(batch.count) messages") { c -> [UInt32: [UInt8]] in
                 try ensureSelected(c)
                 var byUID: [UInt32: [UInt8]] = [:]
                 let command = try IMAPCommand("UID FETCH \(IMAPFetchPlan.sequenceSet(batch)) (UID BODY.PEEK[])")
-                let done = try c.execute(command, operation: "IMAP UID FETCH \(batch.count) messages") { response in
+                let done = try c.execute(command, operation: "IMAP UID FETCH \(batch.count) messages",
+                                         literals: .bodies(announced: expected), maxBytes: cap) { response in
                     guard !response.literals.isEmpty else { return }
                     for (uid, bytes) in try parsed({ try IMAPResponseParser.fetchedBodies(in: [response]) })
                     where inBatch.contains(uid) && byUID[uid] == nil {
@@ -180,9 +215,9 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
                     try runCreatingFolder(c, folder, try IMAPCommand("UID MOVE \(uid)").string(target), "IMAP UID MOVE")
                 } else {
                     try runCreatingFolder(c, folder, try IMAPCommand("UID COPY \(uid)").string(target), "IMAP UID COPY")
-                    _ = try run(c, try IMAPCommand("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)"), "IMAP UID STORE")
+                    try run(c, try IMAPCommand("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)"), "IMAP UID STORE")
                     if caps.contains("UIDPLUS") {
-                        _ = try run(c, try IMAPCommand("UID EXPUNGE \(uid)"), "IMAP UID EXPUNGE")
+                        try run(c, try IMAPCommand("UID EXPUNGE \(uid)"), "IMAP UID EXPUNGE")
                     } else {
                         logger.warning("imap server lacks UIDPLUS: message flagged \\Deleted, not expunged", metadata: ["uid": "\(uid)"])
                     }
@@ -199,7 +234,11 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         try locked {
             try session("IMAP UID FETCH FLAGS") { c in
                 try ensureSelected(c)
-                return IMAPResponseParser.flags(in: try run(c, try IMAPCommand("UID FETCH \(uid) FLAGS"), "IMAP UID FETCH FLAGS"), uid: uid)
+                var flags: [String]? = nil
+                try run(c, try IMAPCommand("UID FETCH \(uid) FLAGS"), "IMAP UID FETCH FLAGS") { r in
+                    if flags == nil { flags = IMAPResponseParser.flags(in: [r], uid: uid) }
+                }
+                return flags
             }
         }
     }
@@ -248,7 +287,8 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         }
         let c: IMAPConnection
         do {
-            c = try IMAPConnection(options: options, transferTimeout: settings.transferTimeout, operation: operation)
+            c = try IMAPConnection(options: options, transferTimeout: settings.transferTimeout, commandTimeout: settings.commandTimeout,
+                                   maxResponseBytes: settings.maxResponseBytes, operation: operation)
         } catch let error as CurlError {
             logger.error("imap failure", metadata: ["operation": "\(operation)", "curl": "\(error.code)"])
             throw error
@@ -264,11 +304,10 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     /// when a server omits UIDNEXT from SELECT.
     private func select(_ c: IMAPConnection) throws -> MailboxStatus {
         c.selected = nil
-        var parsed = IMAPResponseParser.status(in: try run(c, try IMAPCommand("SELECT").string(wireName), "IMAP SELECT"))
+        var parsed = try Self.status(c, try IMAPCommand("SELECT").string(wireName), "IMAP SELECT")
         c.selected = wireName
         if parsed.uidNext == nil || parsed.uidValidity == nil {
-            parsed = IMAPResponseParser.status(in: try run(
-                c, try IMAPCommand("STATUS").string(wireName).text("(MESSAGES UIDNEXT UIDVALIDITY)"), "IMAP STATUS"))
+            parsed = try Self.status(c, try IMAPCommand("STATUS").string(wireName).text("(MESSAGES UIDNEXT UIDVALIDITY)"), "IMAP STATUS")
         }
         guard let validity = parsed.uidValidity, let next = parsed.uidNext else {
             throw MailboxError.protocolViolation("neither SELECT nor STATUS gave UIDVALIDITY and UIDNEXT")
@@ -295,9 +334,33 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
 
     private func capabilities(_ c: IMAPConnection) throws -> Set<String> {
         if let caps = c.capabilities { return caps }
-        let caps = IMAPResponseParser.capabilities(in: try run(c, try IMAPCommand("CAPABILITY"), "IMAP CAPABILITY"))
+        let caps = try Self.capabilities(c)
         c.capabilities = caps
         return caps
+    }
+
+    /// CAPABILITY (RFC 3501 §6.1.1): the last list the responses carried.
+    static func capabilities(_ c: IMAPConnection) throws -> Set<String> {
+        var caps = Set<String>()
+        try run(c, try IMAPCommand("CAPABILITY"), "IMAP CAPABILITY") { r in
+            let found = IMAPResponseParser.capabilities(in: [r])
+            if !found.isEmpty { caps = found }
+        }
+        return caps
+    }
+
+    /// SELECT, EXAMINE or STATUS: UIDVALIDITY, UIDNEXT and the message count folded from the
+    /// responses as they arrive, the last seen winning (a flood of untagged data costs no memory).
+    /// `each` sees every untagged response too (the IDLE watcher's EXISTS bookkeeping).
+    static func status(_ c: IMAPConnection, _ command: IMAPCommand, _ operation: String,
+                       each: (IMAPResponse) -> Void = { _ in }) throws -> (uidValidity: UInt32?, uidNext: UInt32?, messages: UInt32?) {
+        var parsed: (uidValidity: UInt32?, uidNext: UInt32?, messages: UInt32?) = (nil, nil, nil)
+        try run(c, command, operation) { r in
+            each(r)
+            let found = IMAPResponseParser.status(in: [r])
+            parsed = (found.uidValidity ?? parsed.uidValidity, found.uidNext ?? parsed.uidNext, found.messages ?? parsed.messages)
+        }
+        return parsed
     }
 
     private func runCreatingFolder(_ c: IMAPConnection, _ folder: String, _ command: IMAPCommand, _ operation: String) throws {
@@ -307,25 +370,38 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         let create = try c.execute(try IMAPCommand("CREATE").string(ModifiedUTF7.encode(folder)), operation: "IMAP CREATE")
         if !create.isOK && !create.line.uppercased().contains("ALREADYEXISTS") { throw refused(create, "IMAP CREATE \(folder)") }
         logger.info("imap created folder", metadata: ["folder": "\(folder)"])
-        _ = try run(c, command, operation)
+        try run(c, command, operation)
     }
 
-    /// Runs a command and returns its untagged responses; a NO or BAD is thrown.
-    private func run(_ c: IMAPConnection, _ command: IMAPCommand, _ operation: String) throws -> [IMAPResponse] {
-        var responses: [IMAPResponse] = []
-        let done = try c.execute(command, operation: operation) { responses.append($0) }
+    /// Runs a command, handing each untagged response to `each` as it arrives (to be folded into
+    /// the answer or dropped: nothing is accumulated); a NO or BAD is thrown.
+    private func run(_ c: IMAPConnection, _ command: IMAPCommand, _ operation: String, literals: IMAPLiteralPolicy = .discardAll,
+                     each: (IMAPResponse) throws -> Void = { _ in }) throws {
+        try Self.run(c, command, operation, literals: literals, each: each)
+    }
+
+    static func run(_ c: IMAPConnection, _ command: IMAPCommand, _ operation: String, literals: IMAPLiteralPolicy = .discardAll,
+                    each: (IMAPResponse) throws -> Void = { _ in }) throws {
+        let done = try c.execute(command, operation: operation, literals: literals, untagged: each)
         guard done.isOK else { throw refused(done, operation) }
-        return responses
     }
 
     /// A refused command as the error libcurl gave for one (`CURLE_QUOTE_ERROR`), with the
     /// server's tagged line.
     private func refused(_ done: IMAPCompletion, _ operation: String) -> CurlError {
+        Self.refused(done, operation)
+    }
+
+    static func refused(_ done: IMAPCompletion, _ operation: String) -> CurlError {
         CurlError(code: 21, message: "Quote command returned error", detail: "the server answered \(done.status)",
                   serverResponse: done.line, operation: operation)
     }
 
     private func parsed<T>(_ body: () throws -> T) throws -> T {
+        try Self.parsed(body)
+    }
+
+    static func parsed<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as IMAPParseError { throw MailboxError.protocolViolation(error.description) }
     }
 

@@ -19,6 +19,7 @@ public enum IMAPResponseParser {
                 if items.uppercased().contains("BODY[]") { throw .malformedFetch("BODY[] without a literal") }
                 continue
             }
+            if literal.discarded { continue }  // not asked for (IMAPLiteralPolicy)
             guard response.text.hasSuffix(")") else {
                 throw .malformedFetch("response does not close after the \(literal.bytes.count)-byte literal")
             }
@@ -51,6 +52,7 @@ public enum IMAPResponseParser {
                 continue
             }
             guard bodies.count == 1 else { throw .malformedFetch("two BODY[] literals in one response") }
+            if literal.discarded { continue }  // not asked for (IMAPLiteralPolicy)
             guard response.text.hasSuffix(")") else {
                 throw .malformedFetch("response does not close after the \(literal.bytes.count)-byte literal")
             }

@@ -11,6 +11,9 @@ public struct IMAPResponse: Sendable, Equatable {
         /// The last token before the literal, upper-cased (`BODY[]`, `BODY[HEADER]`, a mailbox name…).
         public var item: String
         public var bytes: [UInt8]
+        /// True when the framer counted and dropped the literal's bytes (`IMAPLiteralPolicy`):
+        /// `bytes` is empty, whatever the size the `{n}` marker in `text` says.
+        public var discarded: Bool = false
     }
 
     /// `*` for untagged, `+` for continuation, else the tag.
@@ -33,6 +36,13 @@ public enum IMAPParseError: Error, Equatable, CustomStringConvertible, Sendable 
     case lineTooLong(limit: Int)
     /// A literal announced more bytes than the reader accepts.
     case literalTooLarge(size: Int, limit: Int)
+    /// One response (its lines and literals) would pass `limit` bytes.
+    case responseTooLarge(limit: Int)
+    /// The responses to one command (lines and literals, untagged data included) would pass
+    /// `limit` bytes.
+    case commandTooLarge(limit: Int)
+    /// A `BODY[]` literal larger than the `RFC822.SIZE` the server announced for its UID.
+    case literalLargerThanAnnounced(uid: UInt32, size: Int, announced: Int)
 
     public var description: String {
         switch self {
@@ -40,6 +50,10 @@ public enum IMAPParseError: Error, Equatable, CustomStringConvertible, Sendable 
         case let .malformedFetch(s): return "malformed IMAP FETCH response: \(s)"
         case let .lineTooLong(limit): return "IMAP response line longer than \(limit) bytes"
         case let .literalTooLarge(size, limit): return "IMAP literal of \(size) bytes exceeds the limit of \(limit)"
+        case let .responseTooLarge(limit): return "IMAP response larger than \(limit) bytes"
+        case let .commandTooLarge(limit): return "IMAP responses to one command larger than \(limit) bytes"
+        case let .literalLargerThanAnnounced(uid, size, announced):
+            return "IMAP literal of UID \(uid) is \(size) bytes but its RFC822.SIZE said \(announced)"
         }
     }
 }

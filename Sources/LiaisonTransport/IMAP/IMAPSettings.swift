@@ -18,11 +18,26 @@ public struct IMAPSettings: Sendable {
     /// A session idle for longer than this (seconds) is replaced by a new one before the next
     /// command; set it above the poll interval so one connection serves every poll.
     public var maxConnectionAge: Double
+    /// At most this many bytes (lines and literals, untagged data included) in the responses to
+    /// one command, and so in one response or literal: a little above the largest message the
+    /// mailbox may hold. A server that sends more fails the command (`MailboxError.boundExceeded`).
+    public var maxResponseBytes: Int
+    /// At most this many seconds for one command from its sending to its tagged response, on a
+    /// monotonic clock, however steadily the server sends (`MailboxError.commandTimeout`).
+    public var commandTimeout: Double
+
+    /// 64 MiB: above the message size limit of common servers (Postfix 10 MB, Dovecot and
+    /// Exchange 35–50 MB), far below a memory problem.
+    public static let defaultMaxResponseBytes = 64 * 1024 * 1024
+    /// 5 minutes: a 64 MiB message at 250 kB/s.
+    public static let defaultCommandTimeout: Double = 300
 
     public init(
         url: String, username: String, password: String, caFile: String? = nil,
         connectTimeout: Double = 15, transferTimeout: Double = 60,
-        allowInsecureLoopback: Bool = false, maxConnectionAge: Double = 600
+        allowInsecureLoopback: Bool = false, maxConnectionAge: Double = 600,
+        maxResponseBytes: Int = IMAPSettings.defaultMaxResponseBytes,
+        commandTimeout: Double = IMAPSettings.defaultCommandTimeout
     ) {
         self.url = url
         self.username = username
@@ -32,6 +47,8 @@ public struct IMAPSettings: Sendable {
         self.transferTimeout = transferTimeout
         self.allowInsecureLoopback = allowInsecureLoopback
         self.maxConnectionAge = maxConnectionAge
+        self.maxResponseBytes = maxResponseBytes
+        self.commandTimeout = commandTimeout
     }
 }
 

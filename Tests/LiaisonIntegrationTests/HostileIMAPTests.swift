@@ -1,0 +1,252 @@
+import Foundation
+import LiaisonTransport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A hostile or broken IMAP server is a fault within a bound, never a memory blow-up or a hang:
+/// each case below ends as the expected typed error within its bound, the connection dropped
+/// (the next call opens a new one), the process's peak resident memory far below what the
+/// server offered, and the server unable to push much past the byte cap.
+/// Serialized: each test measures the process's peak memory.
+@Suite(.serialized) struct HostileIMAPTests {
+    typealias Reply = HostileIMAPServer.Reply
+    static let mib = 1024 * 1024
+    /// 1 GiB in forty literals.
+    static let literalSize = (1 << 30) / 40
+
+    /// The ordinary answers (login, SELECT with UIDNEXT 8, SEARCH 7…), one string each.
+    static func normal(_ tag: String, _ command: String) -> [Reply] { [.text(ScriptedIMAPTests.respond(tag, command))] }
+
+    static func mailbox(_ server: HostileIMAPServer, maxResponseBytes: Int = IMAPSettings.defaultMaxResponseBytes,
+                        transferTimeout: Double = 5, commandTimeout: Double = 30,
+                        plan: IMAPFetchPlan = .standard) throws -> IMAPMailbox {
+        try IMAPMailbox(settings: IMAPSettings(
+            url: "imap://127.0.0.1:\(server.port)/INBOX", username: "u", password: "pw", connectTimeout: 5,
+            transferTimeout: transferTimeout, allowInsecureLoopback: true,
+            maxResponseBytes: maxResponseBytes, commandTimeout: commandTimeout), fetchPlan: plan)
+    }
+
+    /// Runs `body`, which must throw a `MailboxError`; returns it with the growth of the peak
+    /// resident memory (KiB) and the seconds it took.
+    static func fault(_ name: String = #function, server: HostileIMAPServer? = nil, _ body: () throws -> Void)
+        -> (error: MailboxError?, growthKiB: Int, seconds: Double) {
+        let before = ProcessMemory.resetPeak()
+        let start = ContinuousClock.now
+        var caught: MailboxError? = nil
+        do {
+            try body()
+        } catch let e as MailboxError {
+            caught = e
+        } catch {
+            Issue.record("expected a MailboxError, got \(error)")
+        }
+        let took = start.duration(to: .now)
+        let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+        let growth = ProcessMemory.peakKiB() - before
+        print("HostileIMAPTests \(name): \(caught.map { "\($0)" } ?? "no error") after \(String(format: "%.2f", seconds)) s; "
+              + "peak RSS +\(growth / 1024) MiB; server wrote \((server?.bytesWritten ?? 0) / 1024 / 1024) MiB")
+        return (caught, growth, seconds)
+    }
+
+    static func isBound(_ e: MailboxError?, limit: Int) -> Bool {
+        if case .boundExceeded(_, let l)? = e { return l == limit }
+        return false
+    }
+
+    /// After a fault the next call works on a fresh connection (the faulty one is never reused).
+    static func expectRecovered(_ box: IMAPMailbox, _ server: HostileIMAPServer, connections: Int) throws {
+        #expect(try box.status() == MailboxStatus(uidValidity: 42, uidNext: 8, messages: 1))
+        #expect(server.connections == connections, "the faulty connection was reused")
+    }
+
+    /// One FETCH response with forty 25.6 MiB literals (1 GiB): the first body is kept, the
+    /// others are not asked for, and the third `{n}` passes the 64 MiB default cap.
+    @Test func manyHugeLiteralsInOneFetchResponse() throws {
+        let server = try HostileIMAPServer { session, tag, command in
+            guard session == 1, command.uppercased().hasPrefix("UID FETCH 7 BODY.PEEK[]") else { return Self.normal(tag, command) }
+            var out: [Reply] = [.text("* 1 FETCH (UID 7")]
+            for k in 0..<40 {
+                out += [.text(" BODY[\(k == 0 ? "" : "\(k)")] {\(Self.literalSize)}\r\n"), .filler(Self.literalSize)]
+            }
+            return out + [.text(")\r\n\(tag) OK done\r\n")]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server)
+        #expect(try box.uids(above: 0) == [7])
+        let (error, growth, _) = Self.fault(server: server) { _ = try box.fetch(uid: 7) }
+        #expect(Self.isBound(error, limit: IMAPSettings.defaultMaxResponseBytes), "\(String(describing: error))")
+        #expect(growth < 100 * 1024, "peak resident memory grew by \(growth) KiB")
+        #expect(server.bytesWritten < 80 * Self.mib, "the server pushed \(server.bytesWritten) bytes")
+        try Self.expectRecovered(box, server, connections: 2)
+    }
+
+    /// Forty untagged 25.6 MiB literals after SELECT (which asks for none): dropped as they
+    /// stream, counted, and the command fails at 64 MiB.
+    @Test func untaggedLiteralFloodAfterSelect() throws {
+        let server = try HostileIMAPServer { session, tag, command in
+            guard session == 1, command.uppercased().hasPrefix("SELECT") else { return Self.normal(tag, command) }
+            var out: [Reply] = [.text("* 1 EXISTS\r\n* OK [UIDVALIDITY 42] ok\r\n* OK [UIDNEXT 8] ok\r\n")]
+            for k in 0..<40 { out += [.text("* \(k + 1) FETCH (UID \(k + 1) BODY[] {\(Self.literalSize)}\r\n"), .filler(Self.literalSize), .text(")\r\n")] }
+            return out + [.text("\(tag) OK [READ-WRITE] done\r\n")]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server)
+        let (error, growth, _) = Self.fault(server: server) { _ = try box.status() }
+        #expect(Self.isBound(error, limit: IMAPSettings.defaultMaxResponseBytes), "\(String(describing: error))")
+        #expect(growth < 32 * 1024, "peak resident memory grew by \(growth) KiB")
+        #expect(server.bytesWritten < 80 * Self.mib, "the server pushed \(server.bytesWritten) bytes")
+        try Self.expectRecovered(box, server, connections: 2)
+    }
+
+    /// Millions of small untagged lines after SELECT: folded as they arrive (never a list of
+    /// responses), and the command fails at the cap.
+    @Test func untaggedLineFloodAfterSelect() throws {
+        let server = try HostileIMAPServer { session, tag, command in
+            guard session == 1, command.uppercased().hasPrefix("SELECT") else { return Self.normal(tag, command) }
+            return [.text("* OK [UIDVALIDITY 42] ok\r\n* OK [UIDNEXT 8] ok\r\n"),
+                    .repeated("* 1 FETCH (FLAGS (\\Seen))\r\n", times: 40_000_000), .text("\(tag) OK done\r\n")]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server, maxResponseBytes: 32 * Self.mib)
+        let (error, growth, _) = Self.fault(server: server) { _ = try box.status() }
+        #expect(Self.isBound(error, limit: 32 * Self.mib), "\(String(describing: error))")
+        #expect(growth < 32 * 1024, "peak resident memory grew by \(growth) KiB")
+        try Self.expectRecovered(box, server, connections: 2)
+    }
+
+    /// During a batched FETCH, unsolicited bodies of UIDs nobody asked for, without end: dropped,
+    /// and the batch fails once its responses pass its announced bytes plus the slack (1 MiB).
+    @Test func untaggedFloodDuringFetch() throws {
+        let body = Array("Subject: seven\r\n\r\nbody 7\r\n".utf8)
+        let server = try HostileIMAPServer { session, tag, command in
+            let upper = command.uppercased()
+            guard session == 1, upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
+            if upper.hasSuffix("(RFC822.SIZE)") { return [.text("* 1 FETCH (UID 7 RFC822.SIZE \(body.count))\r\n\(tag) OK done\r\n")] }
+            var out: [Reply] = [.text("* 1 FETCH (UID 7 BODY[] {\(body.count)}\r\n" + String(decoding: body, as: UTF8.self) + ")\r\n")]
+            for k in 0..<1000 { out += [.text("* \(k + 2) FETCH (UID \(k + 100) BODY[] {\(Self.mib)}\r\n"), .filler(Self.mib), .text(")\r\n")] }
+            return out + [.text("\(tag) OK done\r\n")]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server)
+        var got: [UInt32] = []
+        let (error, growth, _) = Self.fault(server: server) { try box.fetch(uids: [7]) { uid, _ in got.append(uid) } }
+        #expect(Self.isBound(error, limit: body.count + 1 * Self.mib), "\(String(describing: error))")
+        #expect(got.isEmpty, "a batch that failed delivered messages")
+        #expect(growth < 32 * 1024, "peak resident memory grew by \(growth) KiB")
+        #expect(server.bytesWritten < 16 * Self.mib, "the server pushed \(server.bytesWritten) bytes")
+        try Self.expectRecovered(box, server, connections: 2)
+    }
+
+    /// `RFC822.SIZE 1000`, then a 512 MiB literal for the same UID: refused at its `{n}`.
+    @Test func lyingRFC822SizeIsRefusedAtTheLiteral() throws {
+        let server = try HostileIMAPServer { session, tag, command in
+            let upper = command.uppercased()
+            guard session == 1, upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
+            if upper.hasSuffix("(RFC822.SIZE)") { return [.text("* 1 FETCH (UID 7 RFC822.SIZE 1000)\r\n\(tag) OK done\r\n")] }
+            return [.text("* 1 FETCH (UID 7 BODY[] {\(512 * Self.mib)}\r\n"), .filler(512 * Self.mib), .text(")\r\n\(tag) OK done\r\n")]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server)
+        let (error, growth, _) = Self.fault(server: server) { try box.fetch(uids: [7]) { _, _ in Issue.record("a body was delivered") } }
+        #expect(Self.isBound(error, limit: 1000), "\(String(describing: error))")
+        #expect(error?.description.contains("UID 7") == true, "\(String(describing: error))")
+        #expect(growth < 32 * 1024, "peak resident memory grew by \(growth) KiB")
+        #expect(server.bytesWritten < 16 * Self.mib, "the server pushed \(server.bytesWritten) bytes")
+        try Self.expectRecovered(box, server, connections: 2)
+    }
+
+    /// Forty messages that each announce 100 bytes (so one batch) and each send 25.6 MiB: the
+    /// batching never trusts the announced sizes for memory — the first body is refused.
+    @Test func understatedSizesDoNotInflateABatch() throws {
+        let server = try HostileIMAPServer { session, tag, command in
+            let upper = command.uppercased()
+            guard session == 1, upper.hasPrefix("UID FETCH") else {
+                if command.uppercased().hasPrefix("UID SEARCH") { return [.text("* SEARCH \((1...40).map(String.init).joined(separator: " "))\r\n\(tag) OK done\r\n")] }
+                if command.uppercased().hasPrefix("SELECT") { return [.text("* 40 EXISTS\r\n* OK [UIDVALIDITY 42] ok\r\n* OK [UIDNEXT 41] ok\r\n\(tag) OK done\r\n")] }
+                return Self.normal(tag, command)
+            }
+            if upper.hasSuffix("(RFC822.SIZE)") {
+                return [.text((1...40).map { "* \($0) FETCH (UID \($0) RFC822.SIZE 100)\r\n" }.joined() + "\(tag) OK done\r\n")]
+            }
+            var out: [Reply] = []
+            for uid in 1...40 { out += [.text("* \(uid) FETCH (BODY[] {\(Self.literalSize)}\r\n"), .filler(Self.literalSize), .text(" UID \(uid))\r\n")] }
+            return out + [.text("\(tag) OK done\r\n")]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server)
+        let uids = try box.uids(above: 0)
+        #expect(uids == Array(1...40))
+        // The UID item follows each literal, so only the batch's byte cap (40 × 100 + 1 MiB) can
+        // stop the first one at its `{n}`.
+        let (error, growth, _) = Self.fault(server: server) { try box.fetch(uids: uids) { _, _ in Issue.record("a body was delivered") } }
+        #expect(Self.isBound(error, limit: 40 * 100 + Self.mib), "\(String(describing: error))")
+        #expect(growth < 32 * 1024, "peak resident memory grew by \(growth) KiB")
+        #expect(server.bytesWritten < 16 * Self.mib, "the server pushed \(server.bytesWritten) bytes")
+    }
+
+    /// A FETCH answered one byte per second: never silent for the 2 s idle timeout, but the
+    /// command ends at its 3.5 s deadline (monotonic), and the next call reconnects.
+    @Test func oneByteDripEndsAtTheCommandDeadline() throws {
+        let server = try HostileIMAPServer { session, tag, command in
+            guard session == 1, command.uppercased().hasPrefix("UID FETCH 7 BODY.PEEK[]") else { return Self.normal(tag, command) }
+            return [.text("* 1 FETCH (UID 7 BODY[] {100}\r\n"), .drip(String(repeating: "x", count: 100) + ")\r\n\(tag) OK done\r\n", every: 1)]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server, transferTimeout: 2, commandTimeout: 3.5)
+        #expect(try box.uids(above: 0) == [7])
+        let (error, _, seconds) = Self.fault(server: server) { _ = try box.fetch(uid: 7) }
+        guard case .commandTimeout(_, let limit)? = error else {
+            Issue.record("expected a command timeout, got \(String(describing: error))")
+            return
+        }
+        #expect(limit == 3.5)
+        #expect(seconds >= 3.4 && seconds < 5.5, "took \(seconds) s")
+        try Self.expectRecovered(box, server, connections: 2)
+    }
+
+    /// The same drip on the IDLE watcher's EXAMINE: the wait fails at the deadline instead of hanging.
+    @Test func oneByteDripOnIdleWatcherEndsAtTheCommandDeadline() throws {
+        let server = try HostileIMAPServer { session, tag, command in
+            let upper = command.uppercased()
+            if upper.hasPrefix("CAPABILITY") { return [.text("* CAPABILITY IMAP4rev1 IDLE\r\n\(tag) OK done\r\n")] }
+            guard upper.hasPrefix("EXAMINE") else { return Self.normal(tag, command) }
+            return [.drip("* 1 EXISTS\r\n* 2 EXISTS\r\n* 3 EXISTS\r\n\(tag) OK done\r\n", every: 0.5)]
+        }
+        defer { server.stop() }
+        let watcher = try IMAPIdleWatcher(settings: IMAPSettings(
+            url: "imap://127.0.0.1:\(server.port)/INBOX", username: "u", password: "pw", connectTimeout: 5,
+            transferTimeout: 2, allowInsecureLoopback: true, commandTimeout: 3))
+        let (error, _, seconds) = Self.fault(server: server) { _ = try watcher.waitForChange(timeout: 60) }
+        guard case .commandTimeout? = error else {
+            Issue.record("expected a command timeout, got \(String(describing: error))")
+            return
+        }
+        #expect(seconds >= 2.9 && seconds < 5, "took \(seconds) s")
+    }
+}
+
+/// The process's resident memory from /proc/self/status (Linux), in KiB.
+enum ProcessMemory {
+    static func field(_ name: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
+        else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "") ?? 0
+    }
+
+    /// Resets the peak (VmHWM) to the current resident size (`clear_refs` 5); returns that size.
+    @discardableResult
+    static func resetPeak() -> Int {
+        let fd = open("/proc/self/clear_refs", O_WRONLY)
+        if fd >= 0 {
+            _ = write(fd, "5", 1)
+            close(fd)
+        }
+        return field("VmRSS")
+    }
+
+    /// The peak resident size since the last reset (VmHWM).
+    static func peakKiB() -> Int { field("VmHWM") }
+}
