@@ -186,6 +186,31 @@ import Glibc
         #expect(server.bytesWritten < 16 * Self.mib, "the server pushed \(server.bytesWritten) bytes")
     }
 
+    /// A message announcing more than the cap is never asked for: the messages before it are
+    /// handed out, then the fetch fails naming it (each pass, until the cap is raised).
+    @Test func messageAboveTheCapIsNeverRequested() throws {
+        let small = Array("Subject: seven\r\n\r\nbody 7\r\n".utf8)
+        let server = try HostileIMAPServer { _, tag, command in
+            let upper = command.uppercased()
+            guard upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
+            if upper.hasSuffix("(RFC822.SIZE)") {
+                return [.text("* 1 FETCH (UID 7 RFC822.SIZE \(small.count))\r\n* 2 FETCH (UID 8 RFC822.SIZE \(3 * Self.mib))\r\n\(tag) OK done\r\n")]
+            }
+            guard upper == "UID FETCH 7 (UID BODY.PEEK[])" else { return [.text("\(tag) NO not this one\r\n")] }
+            return [.text("* 1 FETCH (UID 7 BODY[] {\(small.count)}\r\n" + String(decoding: small, as: UTF8.self) + ")\r\n\(tag) OK done\r\n")]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server, maxResponseBytes: 2 * Self.mib)
+        // 2 MiB less the 1 MiB of slack: the small message and the large one are separate batches.
+        #expect(box.batchPlan.maxBytes == Self.mib)
+        var got: [UInt32] = []
+        let (error, _, _) = Self.fault(server: server) { try box.fetch(uids: [7, 8]) { uid, _ in got.append(uid) } }
+        #expect(Self.isBound(error, limit: 2 * Self.mib), "\(String(describing: error))")
+        #expect(error?.description.contains("UID 8") == true)
+        #expect(got == [7])
+        #expect(!server.commands.contains { $0.hasPrefix("UID FETCH 8") })
+    }
+
     /// A FETCH answered one byte per second: never silent for the 2 s idle timeout, but the
     /// command ends at its 3.5 s deadline (monotonic), and the next call reconnects.
     @Test func oneByteDripEndsAtTheCommandDeadline() throws {

@@ -146,10 +146,13 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
             let chunk = Array(wanted[start..<min(start + Self.sizeChunk, wanted.count)])
             start += chunk.count
             let announced = try sizes(of: chunk)
-            for (uid, size) in announced where Int(size) > settings.maxResponseBytes {
-                throw MailboxError.boundExceeded("message UID \(uid) announces RFC822.SIZE \(size)", limit: settings.maxResponseBytes)
-            }
-            for batch in fetchPlan.batches(announced.map { ($0.key, $0.value) }) {
+            for batch in batchPlan.batches(announced.map { ($0.key, $0.value) }) {
+                // A message that could never come within the cap: a fault once the messages
+                // before it have been handed out, without asking for it.
+                if let uid = batch.first(where: { Int(announced[$0] ?? 0) > settings.maxResponseBytes }) {
+                    throw MailboxError.boundExceeded("message UID \(uid) announces RFC822.SIZE \(announced[uid] ?? 0)",
+                                                    limit: settings.maxResponseBytes)
+                }
                 var bodies = try fetchBatch(batch, announced: announced)
                 for uid in batch {
                     guard let bytes = bodies.removeValue(forKey: uid) else { continue }
@@ -157,6 +160,14 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// `fetchPlan` with batches small enough that a batch's cap (announced bytes plus
+    /// `batchSlack`) stays within `maxResponseBytes` whenever it holds more than one message.
+    public var batchPlan: IMAPFetchPlan {
+        var plan = fetchPlan
+        plan.maxBytes = min(plan.maxBytes, max(1, settings.maxResponseBytes - Self.batchSlack))
+        return plan
     }
 
     /// The announced `RFC822.SIZE` of each of `uids` that exists (other UIDs in the answer are dropped).
