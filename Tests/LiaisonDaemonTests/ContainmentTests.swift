@@ -84,21 +84,24 @@ struct ContainmentTests {
     @Test("a reading past the time budget is held as unprocessable and the pass goes on")
     func readingBudget() async throws {
         let (mailbox, count) = try P.loadedMailbox()
-        let step = SlowStep(messageIDs: [Self.recapID], seconds: 3)
+        // The recap's reading blocks until the gate opens: after the pass (or, should the pass
+        // wait for it, after 120 s, so that the test fails instead of hanging).
+        let step = SlowStep(messageIDs: [Self.recapID])
+        let safety = Task { try await Task.sleep(for: .seconds(120)); step.gate.open() }
+        defer { safety.cancel(); step.gate.open() }
         let (poller, store) = try P.make(mailbox: mailbox, step: step,
                                          containment: ContainmentLimits(readingBudget: .milliseconds(300)))
-        let started = Date()
         let report = try await poller.pass()
-        let elapsed = Date().timeIntervalSince(started)
+        #expect(step.finished == 0, "the pass ended while the reading was still stuck")
         #expect(report.fetched == count)
         #expect(report.unprocessable == 1)
-        #expect(elapsed < 2.9, "the pass did not wait for the stuck reading (\(elapsed) s)")
         let held = try store.heldMessages().filter { $0.reason == .unprocessable }
         #expect(held.map(\.detail) == ["reading took longer than 0.3 s"])
         #expect(held.first?.raw == Corpus.bytes(Corpus.files[2]))
         #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == UInt32(count))
         #expect(try store.counts().correspondence + store.counts().held == count)
-        // The abandoned reading ends on its own; nothing more is written for it.
+        // The abandoned reading ends; nothing more is written for it.
+        step.gate.open()
         #expect(await eventually(20) { step.finished == 1 })
         #expect(try store.counts().correspondence + store.counts().held == count)
     }
@@ -108,7 +111,8 @@ struct ContainmentTests {
         let (mailbox, count) = try P.loadedMailbox()
         let ids = Corpus.files.map { MessageParser.parse(Corpus.bytes($0)).messageID }
         let second = try #require(ids[3])  // corpus 04, UID 4
-        let step = SlowStep(messageIDs: [Self.recapID, second], seconds: 4)
+        let step = SlowStep(messageIDs: [Self.recapID, second])
+        defer { step.gate.open() }
         let stuck = Recorder()
         let (poller, store) = try P.make(mailbox: mailbox, step: step,
                                          containment: ContainmentLimits(readingBudget: .milliseconds(200), grace: 1_000),
@@ -263,20 +267,18 @@ struct ContainmentTests {
     }
 }
 
-/// Sleeps in `classified` (part of reading) on the given Message-IDs; counts finished sleeps.
+/// Blocks in `classified` (part of reading) on the given Message-IDs until `gate` opens;
+/// counts the readings that got through.
 final class SlowStep: IngestStep, @unchecked Sendable {
     private let lock = NSLock()
     private let ids: Set<String>
-    private let seconds: Double
     private var done = 0
-    init(messageIDs: Set<String>, seconds: Double) {
-        ids = messageIDs
-        self.seconds = seconds
-    }
+    let gate = Gate()
+    init(messageIDs: Set<String>) { ids = messageIDs }
     var finished: Int { lock.withLock { done } }
     func classified(_ message: Message, facts: inout MessageFacts) {
         guard let id = facts.messageID, ids.contains(id) else { return }
-        Thread.sleep(forTimeInterval: seconds)
+        gate.wait()
         lock.withLock { done += 1 }
     }
     func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws {}

@@ -61,7 +61,7 @@ public final class ReadingWorker: @unchecked Sendable {
         }
         let limit = budget * grace
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.dispatch(limit)) { [onStuck] in
-            if slot.value == nil {
+            if !slot.isFinished {
                 onStuck("reading \(label) is still running \(limit) after it started")
             }
         }
@@ -79,14 +79,18 @@ public final class ReadingWorker: @unchecked Sendable {
 private final class Slot<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: T?
+    private var finished = false
     private var abandoned = false
 
     var value: T? { lock.withLock { stored } }
+    var isFinished: Bool { lock.withLock { finished } }
 
-    /// Stores the value; returns whether the reading had been abandoned.
+    /// Stores the value (drops it when nobody waits for it any more); returns whether the
+    /// reading had been abandoned.
     func finish(_ value: T) -> Bool {
         lock.withLock {
-            stored = value
+            finished = true
+            if !abandoned { stored = value }
             return abandoned
         }
     }
