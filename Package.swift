@@ -49,7 +49,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ],
+            // Test hooks (a reader that traps on a marked message, ContainedIngest.swift) exist
+            // in debug builds only; a release build has none of their code.
+            swiftSettings: [.define("LIAISON_TEST_HOOKS", .when(configuration: .debug))]),
         .executableTarget(
             name: "liaison",
             dependencies: [

@@ -48,10 +48,14 @@ public struct Filing: Sendable, Equatable {
     public var decision: FilingDecision
     /// Advanced with the filing (also when the message turns out to be a duplicate).
     public var checkpoint: MailboxCheckpoint?
-    public init(message: IncomingMessage, decision: FilingDecision, checkpoint: MailboxCheckpoint? = nil) {
+    /// The in-progress record of this message (`ContainmentStore`), cleared in the same transaction.
+    public var marker: ProcessingMarker?
+    public init(message: IncomingMessage, decision: FilingDecision, checkpoint: MailboxCheckpoint? = nil,
+                marker: ProcessingMarker? = nil) {
         self.message = message
         self.decision = decision
         self.checkpoint = checkpoint
+        self.marker = marker
     }
 }
 

@@ -172,6 +172,24 @@ enum SQLiteSchema {
                 CREATE INDEX outbox_status ON outbox(status, id);
                 """)
         }
+        m.registerMigration("v3-containment: messages in progress") { db in
+            try db.execute(sql: """
+                -- One row per message being read and filed (issue 11, containment): written in its own
+                -- transaction before the message is parsed, deleted by the transaction that files or
+                -- holds it. `run` names the process that has it in hand (NULL after a failed filing):
+                -- a row left by another run means that process died on the message.
+                CREATE TABLE processing (
+                    source TEXT NOT NULL,          -- the mailbox's checkpoint key, or 'ingest'
+                    item TEXT NOT NULL,            -- 'UIDVALIDITY/UID', or the content hash
+                    run TEXT,
+                    crashes INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    started_at REAL NOT NULL,
+                    PRIMARY KEY (source, item)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

@@ -125,6 +125,7 @@ public final class SQLiteStore: LiaisonStore {
             }
         }
         if let cp = filing.checkpoint { try advance(db, cp) }
+        if let marker = filing.marker { try clearMarker(db, marker) }
         return outcome
     }
 
@@ -180,6 +181,9 @@ public final class SQLiteStore: LiaisonStore {
             }
             guard let caseID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [caseNumber]) else {
                 throw StoreError("no case \(caseNumber)")
+            }
+            if r["reason"] as String == HoldReason.unprocessable.rawValue {
+                throw StoreError("held message \(heldID) is unprocessable (\(r["detail"] as String? ?? "it could not be read")): it was never read, so it cannot be filed on a case; reject it")
             }
             let m = Self.incoming(fromHeld: r)
             try db.cachedStatement(sql: "UPDATE held SET status = 'accepted' WHERE id = ?").execute(arguments: [heldID])

@@ -19,5 +19,6 @@ struct Liaison: AsyncParsableCommand {
             Bench.self,
             BenchStore.self,
             BenchReminders.self,
+            BenchContain.self,
         ])
 }

@@ -15,12 +15,15 @@ struct PollerServiceTests {
                      watcher: (any MailboxWatching)? = nil,
                      step: any IngestStep = NoIngestStep(), interval: Duration = .seconds(60),
                      backoff: Backoff = Backoff(initial: .milliseconds(20), maximum: .milliseconds(80)),
+                     containment: ContainmentLimits = ContainmentLimits(),
+                     onStuckReading: (@Sendable (String) -> Void)? = { _ in },
                      logs: LogCapture = LogCapture()) throws -> (PollerService, SQLiteStore) {
         let store = try store ?? temporaryStore()
         let pipeline = IngestPipeline(organization: try Corpus.organization(), store: filingStore ?? store, step: step)
-        let settings = PollerService.Settings(mailboxKey: key, pollInterval: interval, backoff: backoff, stallLimit: .seconds(30))
+        let settings = PollerService.Settings(mailboxKey: key, pollInterval: interval, backoff: backoff, stallLimit: .seconds(30),
+                                              containment: containment)
         let poller = PollerService(setup: .init(mailbox: mailbox, watcher: watcher, pipeline: pipeline, settings: settings),
-                                   logger: logs.logger("liaison.poller"))
+                                   logger: logs.logger("liaison.poller"), onStuckReading: onStuckReading)
         return (poller, store)
     }
 
@@ -102,7 +105,7 @@ struct PollerServiceTests {
         #expect((1...6).map { b.delay(attempt: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10)])
     }
 
-    @Test("a message that cannot be filed, or a locked database, is retried, never skipped, and shown in STATUS",
+    @Test("a message that cannot be filed (below max_filing_attempts), or a locked database, is retried, not skipped, and shown in STATUS",
           arguments: [false, true])
     func failingFilingBlocksUntilFixed(databaseLocked: Bool) async throws {
         let (mailbox, count) = try Self.loadedMailbox()
@@ -110,7 +113,8 @@ struct PollerServiceTests {
         let flaky = FlakyStore(base: base, failOnMessageID: "<5e1a.20261117154000@corp.example>",  // corpus 03, UID 3
                                error: databaseLocked ? DatabaseError() : TestFailure("no case EC0"))
         let logs = LogCapture()
-        let (poller, store) = try Self.make(mailbox: mailbox, store: base, filingStore: flaky, logs: logs)
+        let (poller, store) = try Self.make(mailbox: mailbox, store: base, filingStore: flaky,
+                                            containment: ContainmentLimits(maxFilingAttempts: 1_000), logs: logs)
         let task = Task { try await poller.run() }
         let expected = databaseLocked ? "database: SQLite error 5: database is locked" : "message uid 3: no case EC0"
         let faulted = await eventually(60) { poller.status().fault?.hasPrefix(expected) == true && flaky.failures >= 3 }
@@ -179,7 +183,7 @@ struct PollerServiceTests {
     func shutdownFinishesMessageInHand() async throws {
         let (mailbox, _) = try Self.loadedMailbox()
         let step = BlockingStep()
-        let (poller, store) = try Self.make(mailbox: mailbox, step: step)
+        let (poller, store) = try Self.make(mailbox: mailbox, step: step, containment: ContainmentLimits(readingBudget: .seconds(120)))
         let task = Task { try await poller.run() }
         #expect(await eventually(60) { step.entered })
         poller.requestStop()
@@ -204,7 +208,7 @@ struct PollerServiceTests {
 
 /// A SQLite store whose `file` fails for one Message-ID until healed: a message that cannot be
 /// filed (the transaction never happens, so nothing is written and the checkpoint stays).
-final class FlakyStore: LiaisonStore, @unchecked Sendable {
+final class FlakyStore: ContainmentStore, @unchecked Sendable {
     private let lock = NSLock()
     private let base: SQLiteStore
     private let target: String
@@ -238,6 +242,19 @@ final class FlakyStore: LiaisonStore, @unchecked Sendable {
     func checkpoint(mailbox: String) throws -> MailboxCheckpoint? { try base.checkpoint(mailbox: mailbox) }
     func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws { try base.setStatus(caseNumber: caseNumber, status: status, at: at) }
     func counts() throws -> (correspondence: Int, cases: Int, held: Int) { try base.counts() }
+    func beginProcessing(_ marker: ProcessingMarker, run: String, now: Date) throws -> ProcessingRecord {
+        try base.beginProcessing(marker, run: run, now: now)
+    }
+    func recordFailure(_ marker: ProcessingMarker, reason: String) throws -> ProcessingRecord {
+        try base.recordFailure(marker, reason: reason)
+    }
+    func holdUnprocessable(raw: [UInt8], contentHash: String, detail: String, marker: ProcessingMarker?,
+                           checkpoint: MailboxCheckpoint?) throws -> FilingOutcome {
+        try base.holdUnprocessable(raw: raw, contentHash: contentHash, detail: detail, marker: marker, checkpoint: checkpoint)
+    }
+    func unprocessableHeld(contentHash: String) throws -> Int64? { try base.unprocessableHeld(contentHash: contentHash) }
+    func unprocessableCount() throws -> Int { try base.unprocessableCount() }
+    func processing(_ marker: ProcessingMarker) throws -> ProcessingRecord? { try base.processing(marker) }
     func caseWithNumber(_ number: String) throws -> Case? { try base.caseWithNumber(number) }
     func caseForMessageID(_ messageID: String) throws -> Case? { try base.caseForMessageID(messageID) }
     func casesForThread(subject: String, addresses: [String], since: Date) throws -> [Case] {

@@ -93,6 +93,9 @@ public enum HoldReason: String, Sendable, Codable, Equatable {
     case noStaffRecipient = "no staff recipient"
     /// An auto-reply or bounce whose thread is not on file; these never open a case.
     case noThread = "automatic message with no thread on file"
+    /// Not read: the reader crashed on it, ran past its time budget, or its filing kept failing
+    /// (issue 11, containment). Kept as raw bytes only; the detail says which.
+    case unprocessable = "unprocessable"
 }
 
 /// A message held for review, never silently dropped.

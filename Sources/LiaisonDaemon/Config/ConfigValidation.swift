@@ -48,6 +48,7 @@ extension LiaisonConfig {
         "reminders": nil,
         "rules": nil,
         "outbox": nil,
+        "containment": LiaisonConfig.containmentKeys,
     ]
 
     /// Checks the whole file as `liaison serve` needs it: every required section present and
@@ -91,6 +92,7 @@ extension LiaisonConfig {
             _ = try store()
         }
         check { _ = try reminderRules() }
+        check { _ = try containmentLimits() }
         check {
             let templates = try templateConfig()
             let directory = ReminderAssembly.resolved(templates.directory, config: self)

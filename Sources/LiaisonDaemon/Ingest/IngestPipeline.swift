@@ -35,6 +35,17 @@ public struct NoIngestStep: IngestStep {
     public func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws {}
 }
 
+/// A message read and not yet filed (`IngestPipeline.read`).
+public struct ReadMessage: Sendable {
+    public var raw: [UInt8]
+    public var message: Message
+    public var facts: MessageFacts
+    public var input: MatchInput
+    /// `CaseMatcher.counterpartyAddresses` and the counterparty's contacts, worked out while reading.
+    public var addresses: [String]
+    public var contacts: [String]
+}
+
 /// bytes → `MessageParser` → `MessageFacts` → `CaseMatcher` → `LiaisonStore.file`
 /// (shared/docs/architecture.md). One message at a time; the store makes filing atomic.
 public struct IngestPipeline: Sendable {
@@ -60,20 +71,37 @@ public struct IngestPipeline: Sendable {
     /// `builtHere`: the bytes are a mail Liaison itself built and is sending (its staff sender
     /// is trusted without the MX's Authentication-Results; see `MessageFacts`); `send` puts that
     /// mail in the outbox in the same transaction that files it (needs `followUps`).
+    /// `marker`: the message's in-progress record (`ContainedIngest`), cleared with the filing.
     public func ingest(_ raw: [UInt8], checkpoint: MailboxCheckpoint? = nil, now: Date = Date(),
-                       builtHere: Bool = false, send: OutgoingMail? = nil) throws -> IngestResult {
+                       builtHere: Bool = false, send: OutgoingMail? = nil, marker: ProcessingMarker? = nil) throws -> IngestResult {
+        try file(read(raw, builtHere: builtHere), checkpoint: checkpoint, now: now, send: send, marker: marker)
+    }
+
+    /// The reading half of `ingest`: parse, classify, read recap, objection and counterparty.
+    /// Touches no store, clock or file, so `ContainedIngest` can run it on a worker thread
+    /// under a time budget.
+    public func read(_ raw: [UInt8], builtHere: Bool = false) -> ReadMessage {
         let message = MessageParser.parse(raw)
         var facts = MessageFacts(message: message, organization: organization, assumeTrusted: builtHere)
         step.classified(message, facts: &facts)
         let input = MatchInput(facts: facts, date: message.date?.date)
+        return ReadMessage(raw: raw, message: message, facts: facts, input: input,
+                           addresses: matcher.counterpartyAddresses(input), contacts: matcher.counterparty(input).contacts)
+    }
+
+    /// The filing half of `ingest`: decide the case (reading the store), then file, hold or
+    /// recognise a duplicate in one transaction with its follow-ups.
+    public func file(_ read: ReadMessage, checkpoint: MailboxCheckpoint? = nil, now: Date = Date(),
+                     send: OutgoingMail? = nil, marker: ProcessingMarker? = nil) throws -> IngestResult {
+        let (raw, message, facts, input) = (read.raw, read.message, read.facts, read.input)
         let decision = try matcher.decide(input, lookup: store, now: now)
         let incoming = IncomingMessage(
             messageID: facts.messageID, date: message.date?.date, subject: facts.subject, threadSubject: facts.threadSubject,
             sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
-            addresses: matcher.counterpartyAddresses(input), contacts: matcher.counterparty(input).contacts, raw: raw)
-        let filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint)
+            addresses: read.addresses, contacts: read.contacts, raw: raw)
+        let filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker)
         let outcome: FilingOutcome
         if let followUps {
             guard let reminders = store as? any ReminderStore else {

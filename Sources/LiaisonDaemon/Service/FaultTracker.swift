@@ -8,7 +8,8 @@ public enum FaultKind: Sendable, Equatable, CustomStringConvertible {
     case mailbox
     /// The database: locked by another writer, the disk full, an I/O error.
     case store
-    /// One message that cannot be filed (the error is tied to its UID); retried, never skipped.
+    /// One message that cannot be filed (the error is tied to its UID); retried, and held as
+    /// unprocessable after `[containment] max_filing_attempts` (see `ContainedIngest`).
     case message(uid: UInt32)
     /// SMTP (for the outbox sender).
     case smtp

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// "Nothing lost, nothing twice").
 ///
 /// A pass: read the stored checkpoint → `status()` → `uids(above:)` → `fetch(uids:each:)`, and
-/// for each message `IngestPipeline.ingest(_:checkpoint:now:)`, in ascending UID order. A failure
+/// for each message `ContainedIngest.ingest`, in ascending UID order. A failure
 /// stops the pass at the message in hand: its transaction rolled back, so the next pass starts at
 /// that same message — nothing is skipped, nothing filed twice. When UIDVALIDITY differs from the
 /// checkpoint's (the mailbox was recreated), the stored UIDs name other messages: the pass re-reads
@@ -23,6 +23,9 @@ import ServiceLifecycle
 /// unreachable, slow or failing mid-session; the database locked or full; a message that cannot
 /// be filed) are logged once when they start and once when they clear, retried with exponential
 /// back-off, and shown in STATUS. All libcurl and SQLite calls run on a `BlockingLane`.
+/// Each message goes through `ContainedIngest`: a message that crashed the reader twice, read
+/// past its time budget, or failed to file `max_filing_attempts` times is held for review as
+/// `unprocessable` and the pass moves on; store faults are retried forever.
 /// On graceful shutdown (SIGTERM) the message being filed is finished, then `run()` returns.
 public final class PollerService: DaemonComponent, @unchecked Sendable {
     /// How the poller paces itself.
@@ -38,14 +41,18 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         public var stallLimit: Duration
         /// For the time shown in STATUS (the organisation's zone).
         public var timeZone: TimeZone
+        /// What one message may cost before it is held as unprocessable (`[containment]`).
+        public var containment: ContainmentLimits
 
         public init(mailboxKey: String, pollInterval: Duration = .seconds(30), backoff: Backoff = Backoff(),
-                    stallLimit: Duration = .seconds(300), timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+                    stallLimit: Duration = .seconds(300), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                    containment: ContainmentLimits = ContainmentLimits()) {
             self.mailboxKey = mailboxKey
             self.pollInterval = pollInterval
             self.backoff = backoff
             self.stallLimit = stallLimit
             self.timeZone = timeZone
+            self.containment = containment
         }
     }
 
@@ -76,6 +83,8 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         public var opened = 0
         public var duplicates = 0
         public var held = 0
+        /// Of `held`: held unread as `unprocessable` (containment).
+        public var unprocessable = 0
         /// The checkpoint's UIDVALIDITY differed: the mailbox was re-read from UID 0.
         public var uidValidityReset = false
         public init() {}
@@ -106,6 +115,10 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     private var lastReport: PassReport?
     private var totalFiled = 0
     private var passes = 0
+    private var unprocessable = 0
+    /// Reads each message under the time budget; lives across passes and reloads, since it
+    /// tracks readings abandoned in earlier ones.
+    private let reader: ReadingWorker
     private let rebuild: SetupBuilder?
     private let afterFiling: (@Sendable () -> Void)?
     private let logger: Logger
@@ -116,8 +129,12 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     /// `rebuild` makes a new setup on SIGHUP (nil: reloads change nothing here); `clock` gives
     /// the time used for filing (`--now` replaces it).
     /// `afterFiling` runs after a pass that filed something (the scheduler and the outbox re-arm).
+    /// `onStuckReading` ends the process when an abandoned reading runs on too long (default:
+    /// exit with `ContainedIngest.stuckReaderExitCode`, so that systemd restarts the service).
     public init(setup: Setup, rebuild: SetupBuilder? = nil, logger: Logger = Logger(label: "liaison.poller"),
-                clock: @escaping @Sendable () -> Date = { Date() }, afterFiling: (@Sendable () -> Void)? = nil) {
+                clock: @escaping @Sendable () -> Date = { Date() }, afterFiling: (@Sendable () -> Void)? = nil,
+                onStuckReading: (@Sendable (String) -> Void)? = nil) {
+        self.reader = ReadingWorker(onStuck: onStuckReading ?? ContainedIngest.exitStuck(logger: logger))
         self.afterFiling = afterFiling
         self.setup = setup
         self.rebuild = rebuild
@@ -236,19 +253,27 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         if report.fetched > 0 {
             logger.info("pass done", metadata: [
                 "fetched": "\(report.fetched)", "filed": "\(report.filed)", "opened": "\(report.opened)",
-                "duplicates": "\(report.duplicates)", "held": "\(report.held)",
+                "duplicates": "\(report.duplicates)", "held": "\(report.held)", "unprocessable": "\(report.unprocessable)",
             ])
         }
+    }
+
+    /// Re-reads the count of unprocessable messages awaiting review, for STATUS (on the lane).
+    private func refreshUnprocessable(_ store: any LiaisonStore) {
+        guard let store = store as? any ContainmentStore, let n = try? store.unprocessableCount() else { return }
+        lock.withLock { unprocessable = n }
     }
 
     /// Runs on the lane. Throws `PassFailure`, `StopRequested`, or `MailboxError.uidValidityChanged`.
     private func passBlocking(_ setup: Setup) throws -> PassReport {
         let key = setup.settings.mailboxKey
         let pipeline = setup.pipeline
+        let contained = ContainedIngest(pipeline: pipeline, limits: setup.settings.containment, worker: reader, logger: logger)
         let mailbox = setup.mailbox
         var report = PassReport()
         let stored: MailboxCheckpoint?
         do { stored = try pipeline.store.checkpoint(mailbox: key) } catch { throw Self.failure(error, uid: nil) }
+        defer { refreshUnprocessable(pipeline.store) }
         let status: MailboxStatus
         do { status = try mailbox.status() } catch { throw PassFailure(kind: .mailbox, reason: Self.reason(error)) }
         report.uidValidity = status.uidValidity
@@ -276,9 +301,10 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
                 self.progress.expect(within: setup.settings.stallLimit)
                 report.fetched += 1
                 let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
+                let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
                 let result: IngestResult
                 do {
-                    result = try pipeline.ingest(bytes, checkpoint: checkpoint, now: self.clock())
+                    result = try contained.ingest(bytes, marker: marker, checkpoint: checkpoint, now: self.clock())
                 } catch {
                     throw Self.failure(error, uid: uid)
                 }
@@ -315,6 +341,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
             }
         case .held(let id, let reason):
             report.held += 1
+            if reason == .unprocessable { report.unprocessable += 1 }
             meta["outcome"] = "held"
             meta["held"] = "\(id)"
             meta["reason"] = "\(reason.rawValue)"
@@ -322,11 +349,11 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         logger.info("message", metadata: meta)
     }
 
-    /// A database error (GRDB's `DatabaseError`: locked, full, I/O) is a store fault; any other
-    /// error while filing a message is tied to that message.
+    /// The store being unavailable (`StoreFaults.isUnavailable`: busy, locked, full, I/O…) is a
+    /// store fault, as is any error outside a message; any other error while filing a message is
+    /// tied to that message (and counted towards holding it, by `ContainedIngest`).
     static func failure(_ error: Error, uid: UInt32?) -> PassFailure {
-        let typeName = String(describing: type(of: error))
-        if typeName == "DatabaseError" || uid == nil {
+        if StoreFaults.isUnavailable(error) || uid == nil {
             return PassFailure(kind: .store, reason: reason(error))
         }
         return PassFailure(kind: .message(uid: uid!), reason: reason(error))
@@ -376,7 +403,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     }
 
     public func status() -> ComponentStatus {
-        let (at, total, zone) = lock.withLock { (lastPassAt, totalFiled, setup.settings.timeZone) }
+        let (at, total, zone, held) = lock.withLock { (lastPassAt, totalFiled, setup.settings.timeZone, unprocessable) }
         var summary: [String] = []
         if let at {
             let t = WallClock(timeZone: zone).local(at).secondsIntoDay
@@ -385,6 +412,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
             summary.append("not polled yet")
         }
         summary.append("\(total) filed")
+        if held > 0 { summary.append("\(held) unprocessable") }
         return ComponentStatus(summary: summary, fault: faults.statusText, progress: progress)
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import LiaisonCore
 import LiaisonDaemon
 import LiaisonStore
+import Logging
 
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,11 @@ struct Ingest: AsyncParsableCommand {
             exactly as the daemon would. Ingesting a file twice files it once. Prints one line per file \
             (unless --quiet), progress on stderr every 1,000 files, and a summary at the end. \
             With --mailbox, files are numbered 1, 2, 3… as UIDs of that mailbox and recorded as its \
-            checkpoint, so an interrupted import resumes after the last file filed.
+            checkpoint, so an interrupted import resumes after the last file filed. \
+            Containment as in the daemon ([containment]): a file whose reading crashed this command \
+            twice, ran past the reading budget, or failed to file max_filing_attempts times is held \
+            for review as unprocessable; the command exits \(ContainedIngest.stuckReaderExitCode) \
+            when a second reading is stuck.
             """)
 
     @Argument(help: "The .eml files.") var files: [String]
@@ -31,6 +36,14 @@ struct Ingest: AsyncParsableCommand {
         }
         let pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store,
                                       followUps: engine)
+        let limits: ContainmentLimits
+        do { limits = try opened.config?.containmentLimits() ?? ContainmentLimits() }
+        catch let e as ConfigError { throw ValidationError(e.description) }
+        // Holds are counted in the summary; only errors are logged to standard error.
+        var containLog = Logger(label: "liaison.containment")
+        containLog.logLevel = .error
+        let contained = ContainedIngest(pipeline: pipeline, limits: limits,
+                                        worker: ReadingWorker(onStuck: ContainedIngest.exitStuck(logger: containLog)), logger: containLog)
         var tally: [String: Int] = [:]
         var skip: UInt32 = 0
         if let mailbox, let cp = try opened.store.checkpoint(mailbox: mailbox), cp.uidValidity == uidValidity { skip = cp.lastUID }
@@ -43,11 +56,15 @@ struct Ingest: AsyncParsableCommand {
                 continue
             }
             let cp = mailbox.map { MailboxCheckpoint(mailbox: $0, uidValidity: uidValidity, lastUID: uid) }
-            let result = try pipeline.ingest([UInt8](data), checkpoint: cp)
+            let bytes = [UInt8](data)
+            let marker = mailbox.map { ProcessingMarker.uid(mailbox: $0, uidValidity: uidValidity, uid: uid) }
+                ?? ProcessingMarker.file(contentHash: ContentHash.of(bytes))
+            let result = try Self.ingestContained(contained, bytes, marker: marker, checkpoint: cp, limit: limits.maxFilingAttempts)
             switch result {
             case .filed(_, true, _): tally["opened a case", default: 0] += 1
             case .filed: tally["filed on an existing case", default: 0] += 1
             case .duplicate: tally["duplicates", default: 0] += 1
+            case .held(_, .unprocessable): tally["held as unprocessable", default: 0] += 1
             case .held: tally["held for review", default: 0] += 1
             }
             if !quiet { print("\(file): \(result.summary)") }
@@ -55,9 +72,28 @@ struct Ingest: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("liaison: \(index + 1) of \(files.count) files\n".utf8))
             }
         }
-        let order = ["opened a case", "filed on an existing case", "duplicates", "held for review", "skipped (before checkpoint)", "unreadable"]
+        let order = ["opened a case", "filed on an existing case", "duplicates", "held for review", "held as unprocessable",
+                     "skipped (before checkpoint)", "unreadable"]
         let parts = order.compactMap { k in tally[k].map { "\($0) \(k)" } }
         print("\(files.count) file\(files.count == 1 ? "" : "s"): " + (parts.isEmpty ? "nothing to do" : parts.joined(separator: ", ")))
+    }
+}
+
+extension Ingest {
+    /// One file through `ContainedIngest`, its filing tried again at once after a failure that
+    /// is not a store fault, until containment holds it (at `limit` failures). A store fault
+    /// ends the command, as before: nothing half-filed, and a re-run resumes.
+    static func ingestContained(_ contained: ContainedIngest, _ bytes: [UInt8], marker: ProcessingMarker,
+                                checkpoint: MailboxCheckpoint?, limit: Int) throws -> IngestResult {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try contained.ingest(bytes, marker: marker, checkpoint: checkpoint, now: Date())
+            } catch where !StoreFaults.isUnavailable(error) && attempt < limit {
+                continue
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ import LiaisonStore
 
 struct Review: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Review messages held because they could neither join nor open a case.",
+        abstract: "Review messages held because they could neither join nor open a case, or could not be read (unprocessable).",
         subcommands: [List.self, Accept.self, Reject.self])
 
     struct List: AsyncParsableCommand {
@@ -46,7 +46,7 @@ struct Review: AsyncParsableCommand {
     }
 
     struct Accept: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "File a held message on an existing case.")
+        static let configuration = CommandConfiguration(abstract: "File a held message on an existing case (not an unprocessable one: it was never read).")
         @Argument(help: "The held message's ID (from review list).") var id: Int64
         @Option(name: .customLong("case"), help: "The case number to file it on.") var caseNumber: String
         @Option(help: "A liaison.toml (default: $LIAISON_CONFIG).") var config: String?

@@ -1,0 +1,68 @@
+import Foundation
+import LiaisonMail
+import Testing
+
+/// Containment on the mail rig (issue 11, "What must hold"): a message that makes the reader
+/// trap — the debug build's test hook, `X-Liaison-Test-Trap: 1` with `LIAISON_TEST_TRAP=1` —
+/// delivered ahead of 100 ordinary ones. `liaison serve --once` is restarted after each exit as
+/// systemd would restart the service: it dies at most twice, then holds that message as
+/// unprocessable and files the 100 behind it.
+@Suite("containment end to end (binary, mail rig)", .serialized)
+struct ContainmentEndToEndTests {
+    typealias CLI = InspectCommandTests
+
+    @Test("a message that crashes the reader costs two restarts, then is held; the 100 behind it are filed",
+          .enabled(if: ServeCommandTests.rigAvailable || ServeCommandTests.rigRequired))
+    func trapThenHundred() throws {
+        try ServeCommandTests.requireRig()
+        let ws = try E2E.Workspace("contain")
+        let folder = "Contain\(UUID().uuidString.prefix(8))"
+        let config = try ws.writeConfig("liaison.toml", folder: folder, staff: [("王芳", "wang.fang@corp.example")])
+        let now = "2026-11-17T10:00:00+08:00"
+        let sent = ISO8601DateFormatter().date(from: "2026-11-17T09:00:00+08:00")!
+
+        let mail = GeneratedMail(dir: ws.dir)
+        let trapPath = ws.path("trap.eml")
+        let trap = [
+            "From: =?utf-8?B?\(Data("客户0".utf8).base64EncodedString())?= <buyer0@client0.example>",
+            "To: wang.fang@corp.example", "Cc: track@corp.example",
+            "Subject: trap \(mail.run)", "Date: \(E2E.rfc5322(sent))", "Message-ID: <trap.\(mail.run)@client0.example>",
+            "X-Liaison-Test-Trap: 1", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8",
+        ].joined(separator: "\r\n") + "\r\n\r\nthis message makes the debug build's reader trap\r\n"
+        try Data(trap.utf8).write(to: URL(fileURLWithPath: trapPath))
+        let ordinary = try (1...100).map { try mail.complaint($0, date: sent.addingTimeInterval(Double($0))) }
+        try E2E.deliver("track+\(folder)@corp.example", [trapPath] + ordinary.map(\.path))
+
+        // Restart after every exit, as Restart=on-failure does (at most 6 runs).
+        var statuses: [Int32] = []
+        var last = CLI.Run(status: -1, stdout: "", stderr: "")
+        for _ in 0..<6 {
+            last = try CLI.run(["serve", "--once", "--config", config, "--now", now], env: ["LIAISON_TEST_TRAP": "1"])
+            statuses.append(last.status)
+            if last.status == 0 { break }
+        }
+        let deaths = statuses.filter { $0 != 0 }.count
+        #expect(statuses.last == 0, "serve --once never succeeded: \(statuses); \(last.stderr.suffix(2_000))")
+        #expect(deaths >= 1, "the trap did not fire: is this a debug build? \(statuses)")
+        #expect(deaths <= 2, "died \(deaths) times: \(statuses)")
+        #expect(last.stdout.contains("1 unprocessable"), "status line: \(last.stdout)")
+
+        let held = try E2E.json(["review", "list", "--json", "--config", config]) as? [[String: Any]] ?? []
+        #expect(held.count == 1, "\(held)")
+        #expect(held.first?["reason"] as? String == "unprocessable")
+        #expect(held.first?["detail"] as? String == "the reader crashed on it twice")
+        #expect((held.first?["subject"] as? String) == nil, "nothing is read from a message held unread")
+
+        let cases = try E2E.cases(config: config)
+        #expect(cases.count == 100, "cases opened: \(cases.count)")
+        let text = try CLI.run(["review", "list", "--config", config])
+        #expect(text.stdout.contains("unprocessable (the reader crashed on it twice)"), "\(text.stdout)")
+        if let id = held.first?["id"] as? Int {
+            let accept = try CLI.run(["review", "accept", String(id), "--case", "EC20261117-001", "--config", config])
+            #expect(accept.status != 0 && accept.stderr.contains("unprocessable"), "\(accept.status) \(accept.stderr)")
+        }
+        // A further run reads nothing again and does not die.
+        let again = try CLI.run(["serve", "--once", "--config", config, "--now", now], env: ["LIAISON_TEST_TRAP": "1"])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+}
