@@ -12,7 +12,11 @@ struct Ingest: AsyncParsableCommand {
             exactly as the daemon would. Ingesting a file twice files it once. Prints one line per file \
             (unless --quiet), progress on stderr every 1,000 files, and a summary at the end. \
             With --mailbox, files are numbered 1, 2, 3… as UIDs of that mailbox and recorded as its \
-            checkpoint, so an interrupted import resumes after the last file filed.
+            checkpoint, so an interrupted import resumes after the last file filed. \
+            An archive has no arrival time of ours: objection windows, "late" and the complaint \
+            clocks are judged by each message's own Date header (the sender's clock), where the \
+            daemon uses the time the message reached the organisation (its MX's Received stamp, \
+            else the fetch).
             """)
 
     @Argument(help: "The .eml files.") var files: [String]
@@ -29,8 +33,10 @@ struct Ingest: AsyncParsableCommand {
             do { return try ReminderAssembly.engine(config: $0, organization: opened.organization, store: opened.store) }
             catch let e as ConfigError { throw ValidationError(e.description) }
         }
-        let pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store,
+        var pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store,
                                       followUps: engine)
+        // An archive holds no arrival of ours: its Date is all there is (semantics.md).
+        pipeline.timeBasis = .dateHeader
         var tally: [String: Int] = [:]
         var skip: UInt32 = 0
         if let mailbox, let cp = try opened.store.checkpoint(mailbox: mailbox), cp.uidValidity == uidValidity { skip = cp.lastUID }
@@ -58,6 +64,7 @@ struct Ingest: AsyncParsableCommand {
         let order = ["opened a case", "filed on an existing case", "duplicates", "held for review", "skipped (before checkpoint)", "unreadable"]
         let parts = order.compactMap { k in tally[k].map { "\($0) \(k)" } }
         print("\(files.count) file\(files.count == 1 ? "" : "s"): " + (parts.isEmpty ? "nothing to do" : parts.joined(separator: ", ")))
+        print("objection windows and complaint clocks judged by each message's Date header: an archive import has no arrival time")
     }
 }
 
