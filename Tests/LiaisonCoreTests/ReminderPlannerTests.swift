@@ -301,6 +301,9 @@ private func corpusThread(objection: Bool) throws -> FakeCases {
             #expect(notice.kind == .objectionIgnored && notice.recipients == ["zhang.wei@corp.example"])
             #expect(notice.detail == sender && notice.recap?.state == .pending && notice.about == other.date)
         }
+        // The case owner is told besides the recap's author.
+        v.caseRows[0].owner = "wang.fang@corp.example"
+        #expect(try planner.planFiling(other, view: v).notices.first?.recipients == ["wang.fang@corp.example", "zhang.wei@corp.example"])
         // A reply that does not object changes nothing.
         var agree = try Corpus.filed("04", id: 4)
         agree.objection = ObjectionReader.read("没有异议,谢谢。")

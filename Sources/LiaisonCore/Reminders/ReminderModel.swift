@@ -27,7 +27,7 @@ public enum ReminderKind: String, Sendable, Codable, CaseIterable {
     /// An outbox mail failed permanently or bounced: tell the case owner.
     case deliveryFailed = "delivery-failed"
     /// An objection came from someone who does not speak for the counterparty: at once, to the
-    /// recap's author (not applied; recorded on the case).
+    /// case owner and the recap's author (not applied; recorded on the case).
     case objectionIgnored = "objection-ignored"
 }
 

@@ -229,8 +229,8 @@ extension ReminderPlanner {
 
     /// An objection from someone who does not speak for the counterparty (not an addressee of the
     /// recap, not a contact on the case): filed as correspondence, changes nothing, is recorded
-    /// on the case, and the recap's author (and case owner, by `[reminders.recap_disputed]`) is
-    /// told, so a real customer writing from a new address is not lost.
+    /// on the case, and the case owner and the recipients of `[reminders.recap_disputed]` (the
+    /// recap's author by default) are told, so a real customer writing from a new address is not lost.
     func planStrangerObjection(_ m: FiledMessage, _ a: ObjectionReader.Assertion, sender: String, _ rec: RecapRecord,
                                _ c: Case, view: any CaseView, into plan: inout Plan) throws {
         let items = a.items.map { "第\($0)点" }.joined(separator: "、")
@@ -239,7 +239,8 @@ extension ReminderPlanner {
             + "\(sender) is neither an addressee of the recap nor a contact on the case"
         plan.followUp.events.append(CaseEvent(caseNumber: c.number, at: m.date, kind: CaseEvent.Kind.objectionIgnored, detail: detail))
         guard rules.recapDisputed.enabled else { return }
-        let to = addresses(rules.recapDisputed.recipients, Parties(owner: c.owner, caseOwner: c.owner, author: rec.recap.author))
+        let to = addresses([.caseOwner] + rules.recapDisputed.recipients,
+                           Parties(owner: c.owner, caseOwner: c.owner, author: rec.recap.author))
         guard !to.isEmpty else {
             plan.followUp.events.append(unaddressed(c.number, at: m.date, what: "objection-ignored notice"))
             return
