@@ -139,11 +139,6 @@ public struct ReminderPlanner: Sendable {
         return c.counterparty.contacts.first ?? c.counterparty.organization
     }
 
-    func domain(_ address: String) -> String? {
-        guard let at = address.lastIndex(of: "@") else { return nil }
-        return address[address.index(after: at)...].lowercased()
-    }
-
     /// Whether the sender speaks for the recap's counterparty (semantics.md "Replies to a recap"):
     /// an address the recap was sent to (To/Cc), or a contact already on the case — exact
     /// addresses only, never merely someone at the same domain (at a free-mail domain that is
