@@ -42,6 +42,13 @@ func touch(_ a: Address) { mix(a.name); mix(a.address) }
 
 func touch(_ header: HeaderSection) {
     for f in header.fields { mix(f.name); mix(f.rawValue); mix(f.value) }
+    // The Received stamps' grammar (`ReceivedParser`): bounded, a value or a typed failure.
+    for f in header.all("Received") {
+        switch ReceivedParser.parse(f.value) {
+        case .success(let s): mix(s.by); mix(Int(s.date.date.timeIntervalSince1970))
+        case .failure(let e): mix(e.description)
+        }
+    }
 }
 
 /// Reads every derived value of `message` and of every message nested in it. Iterative, so that a

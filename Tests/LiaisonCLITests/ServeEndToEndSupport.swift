@@ -343,10 +343,14 @@ struct GeneratedMail {
          "Content-Transfer-Encoding: 8bit"]
     }
 
-    /// Complaint number `i`, dated `date`.
-    func complaint(_ i: Int, date: Date) throws -> Item {
+    /// Complaint number `i`, dated `date`; with `receivedAt`, stamped on top by our MX at that
+    /// (real) instant, as if it had reached us then (its clocks run from the stamp).
+    func complaint(_ i: Int, date: Date, receivedAt: Date? = nil) throws -> Item {
         let id = "<e2e.\(run).\(i)@client\(i).example>"
-        let path = try write("complaint-\(i).eml", headers(i, subject: "投诉:第\(i)批设备无法开机", date: date, id: id),
+        let stamp = receivedAt.map {
+            ["Received: from client\(i).example (client\(i).example [192.0.2.\(i)]) by mx.corp.example (Postfix) with ESMTPS id E2E\(i); \(E2E.rfc5322($0))"]
+        } ?? []
+        let path = try write("complaint-\(i).eml", stamp + headers(i, subject: "投诉:第\(i)批设备无法开机", date: date, id: id),
                              body: "王经理：\r\n第\(i)批到货的设备无法开机，请尽快处理。")
         return Item(path: path, messageID: id, sender: "buyer\(i)@client\(i).example")
     }

@@ -35,12 +35,10 @@ struct ServeEndToEndTests {
         let zhangWei = try ws.writeConfig("zhang-wei.toml", user: "zhang.wei@corp.example", staff: staff)
         let firstUID = try E2E.uidNext(config: zhangWei)
 
-        // The complaint (16 Nov 09:12) and the reply (10:05) are in the mailbox before serve
-        // starts, as in scripts/demo. Under the fake clock (17 Nov 16:59:40) the complaint's 24 h
-        // response reminder (17 Nov 09:12) is already overdue: were the complaint filed in a pass
-        // of its own, that reminder would fire before the reply is filed — in real time the reply
-        // came 53 minutes after the complaint. Both in the mailbox at start: the first pass files
-        // them in UID order, and the reply cancels the reminder.
+        // The complaint (dated 16 Nov 09:12) and the reply (10:05) are in the mailbox before serve
+        // starts, as in scripts/demo. Their clocks run from when they reached us (APPEND writes no
+        // Received stamp: the fetch, on the fake clock from 17 Nov 16:59:40), not from their Date;
+        // the first pass files them in UID order, and the reply cancels the 24 h reminder.
         try E2E.deliver("track+\(folder)@corp.example", Array(corpus[0...1]))
         let serve = try E2E.Serve(config: config, now: "2026-11-17T16:59:40+08:00", logPath: ws.path("serve.log"))
         defer { serve.ensureStopped() }
@@ -81,18 +79,25 @@ struct ServeEndToEndTests {
         func row(_ r: [String: Any]) -> String {
             "\(r["kind"] as? String ?? "?") \(r["fireAt"] as? String ?? "?") \((r["recipients"] as? [String] ?? []).joined(separator: ","))"
         }
-        let cancelled = reminders.filter { $0["status"] as? String == "cancelled" }.map(row)
-        #expect(cancelled == ["complaint-response 2026-11-17T09:12:33+08:00 zhang.wei@corp.example"], "\(cancelled)")
+        // The complaint arrived (was fetched) within a minute of the start of the fake clock: its
+        // 24 h response clock runs from then, never from its Date (16 Nov 09:12:33).
+        let cancelledRows = reminders.filter { $0["status"] as? String == "cancelled" }
+        let cancelled = cancelledRows.map(row)
+        #expect(cancelledRows.map { $0["kind"] as? String } == ["complaint-response"], "\(cancelled)")
+        let responseAt = try #require((cancelledRows.first?["fireAt"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
+        let start = ISO8601DateFormatter().date(from: "2026-11-17T16:59:40+08:00")!
+        #expect(responseAt >= start.addingTimeInterval(24 * 3600) && responseAt <= start.addingTimeInterval(24 * 3600 + 60),
+                "\(cancelled)")
         #expect(!reminders.contains { $0["status"] as? String == "fired" })
         let pending = reminders.filter { $0["status"] as? String == "pending" }.map(row)
         let w = "wang.fang@corp.example", z = "zhao.qiang@corp.example", zw = "zhang.wei@corp.example"
         let expectedPending = [
             "recap-window 2026-11-18T00:00:00+08:00 \(zw)",             // the window (今日内) closes at 23:59:59
-            "complaint-solution 2026-11-18T09:12:33+08:00 \(zw)",       // 48 h after the complaint
             "item-due 2026-11-18T17:00:00+08:00 \(w)",                  // item 1 due 19 Nov 17:00, 24 h before
             "item-due 2026-11-18T18:00:00+08:00 \(z)",                  // item 2 due 19 Nov 18:00, 24 h before
             "item-due 2026-11-19T09:00:00+08:00 \(w)",                  // the morning of the due day
             "item-due 2026-11-19T09:00:00+08:00 \(z)",
+            "complaint-solution \(E2E.iso(responseAt.addingTimeInterval(24 * 3600))) \(zw)",   // 48 h after the complaint arrived
             "item-overdue 2026-11-19T17:00:00+08:00 \(w),\(zw)",        // at the due time, owner and case owner
             "item-overdue 2026-11-19T18:00:00+08:00 \(z),\(zw)",
             "item-due 2026-11-19T23:59:59+08:00 \(zw)",                 // item 3 due 20 Nov (end of day)
@@ -242,9 +247,15 @@ struct ServeEndToEndTests {
         // 3. Postfix down while four response reminders come due.
         try E2E.mailrig(["stop", "postfix"])
         rigStopped = true
+        // Their clocks run from when they reached us: our MX's stamp (in real time; serve moves it
+        // by its --now offset) a day less 6 s ago, so the 24 h response reminders come due now.
         let dueDate = clock.now().addingTimeInterval(-24 * 3600 + 6)
         var due: [GeneratedMail.Item] = []
-        for i in 15...18 { due.append(try complaint(i, date: dueDate)) }
+        for i in 15...18 {
+            let m = try mail.complaint(i, date: dueDate, receivedAt: Date().addingTimeInterval(-24 * 3600 + 6))
+            complaints[i] = m
+            due.append(m)
+        }
         try E2E.deliver(tracking, due.map(\.path))
         delivered += due
         try E2E.waitUntil("four response reminders fired and their mails deferred", timeout: 60, detail: { serve.logTail }) {

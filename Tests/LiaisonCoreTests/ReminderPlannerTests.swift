@@ -287,15 +287,67 @@ private func corpusThread(objection: Bool) throws -> FakeCases {
     @Test func objectionFromSomeoneElseIsIgnored() throws {
         let v = try corpusThread(objection: false)
         var other = try Corpus.filed("04", id: 4)
-        other.sender = "someone@elsewhere.example"
-        #expect(try planner.planFiling(other, view: v).followUp.isEmpty)
-        // A colleague of the counterparty (same domain) who was not addressed may object.
-        other.sender = "boss@huadong-precision.example"
-        #expect(try planner.planFiling(other, view: v).followUp.recapStates.map(\.state.name) == ["disputed"])
+        // Neither a stranger nor a colleague of the counterparty (same domain) who was not
+        // addressed speaks for it (semantics.md: exact addresses, never merely the domain): the
+        // objection is recorded, not applied, and the recap's author is told.
+        for sender in ["someone@elsewhere.example", "boss@huadong-precision.example"] {
+            other.sender = sender
+            let plan = try planner.planFiling(other, view: v)
+            #expect(plan.followUp.recapStates.isEmpty, "\(sender)")
+            #expect(plan.followUp.events.map(\.kind) == [CaseEvent.Kind.objectionIgnored], "\(sender)")
+            #expect(plan.followUp.events.first?.detail.contains(sender) == true)
+            let notice = try #require(plan.notices.first)
+            #expect(plan.notices.count == 1)
+            #expect(notice.kind == .objectionIgnored && notice.recipients == ["zhang.wei@corp.example"])
+            #expect(notice.detail == sender && notice.recap?.state == .pending && notice.about == other.date)
+        }
+        // The case owner is told besides the recap's author.
+        v.caseRows[0].owner = "wang.fang@corp.example"
+        #expect(try planner.planFiling(other, view: v).notices.first?.recipients == ["wang.fang@corp.example", "zhang.wei@corp.example"])
         // A reply that does not object changes nothing.
         var agree = try Corpus.filed("04", id: 4)
         agree.objection = ObjectionReader.read("没有异议,谢谢。")
         #expect(try planner.planFiling(agree, view: v).followUp.isEmpty)
+    }
+
+    @Test func anAddresseeOrAContactOnTheCaseSpeaksForTheCounterparty() throws {
+        // liu.yang was in the recap's Cc (and opened the case): disputes.
+        var cc = try Corpus.filed("04", id: 4)
+        cc.sender = "liu.yang@huadong-precision.example"
+        #expect(try planner.planFiling(cc, view: try corpusThread(objection: false)).followUp.recapStates.map(\.state.name) == ["disputed"])
+        // A contact on the case whom the recap did not address: disputes; case-insensitively.
+        let v = try corpusThread(objection: false)
+        v.caseRows[0].counterparty.contacts.append("chen.jing@huadong-precision.example")
+        var contact = try Corpus.filed("04", id: 4)
+        contact.sender = "Chen.Jing@Huadong-Precision.example"
+        #expect(try planner.planFiling(contact, view: v).followUp.recapStates.map(\.state.name) == ["disputed"])
+        // Staff are never the counterparty, even when addressed.
+        var staff = try Corpus.filed("04", id: 4)
+        staff.sender = "wang.fang@corp.example"
+        #expect(try planner.planFiling(staff, view: v).followUp.recapStates.isEmpty)
+    }
+
+    @Test func aFreeMailCounterpartyIsAPersonNotADomain() throws {
+        // The customer writes from qq.com: a stranger there cannot dispute, and notices name the
+        // contact, not "qq.com".
+        let v = FakeCases()
+        v.caseRows = [Case(number: complaintNumber, isInternal: false,
+                           counterparty: Counterparty(organization: "qq.com", contacts: ["liuyang88@qq.com"]),
+                           owner: "zhang.wei@corp.example", category: "complaint", openedAt: t("2026-11-16T09:12:33+08:00"))]
+        v.threads[complaintNumber] = ("投诉", nil)
+        var recap = try Corpus.filed("03", id: 3)
+        recap.recipients = ["liuyang88@qq.com", "track@corp.example"]
+        try file(recap, on: v)
+        var stranger = try Corpus.filed("04", id: 4)
+        stranger.sender = "attacker2026@qq.com"
+        let plan = try file(stranger, on: v)
+        #expect(plan.followUp.recapStates.isEmpty)
+        #expect(plan.notices.first?.kind == .objectionIgnored)
+        #expect(plan.notices.first?.counterparty == "liuyang88@qq.com")
+        #expect(v.recapRows.first?.state == .pending)
+        var real = try Corpus.filed("04", id: 5)
+        real.sender = "LiuYang88@qq.com"
+        #expect(try file(real, on: v).followUp.recapStates.map(\.state.name) == ["disputed"])
     }
 
     @Test func unreadableDueIsRecordedAndGetsNoReminder() throws {

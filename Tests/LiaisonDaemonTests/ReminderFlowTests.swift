@@ -50,7 +50,8 @@ private struct Flow {
         pipeline = IngestPipeline(organization: flowOrg, store: store, followUps: engine)
     }
 
-    /// Files a corpus message as if it arrived a minute after its Date.
+    /// Files a corpus message as if fetched at `now` (the corpus has no Received stamps, so `now`
+    /// is its arrival).
     @discardableResult
     func file(_ prefix: String, at now: Date) throws -> IngestResult {
         try pipeline.ingest(try corpus(prefix), now: now)
@@ -71,11 +72,12 @@ private struct Flow {
         defer { flow.cleanup() }
 
         // 01: the complaint opens the case; 24 h and 48 h reminders to its owner.
+        // Counted from its arrival (no Received stamp: the fetch at 09:13), not its Date (09:12:33).
         let opened = try flow.file("01", at: t("2026-11-16T09:13:00+08:00"))
         #expect(opened == .filed(caseNumber: number, openedCase: true, rule: nil))
         let response = try #require(try flow.pending(.complaintResponse).first)
-        #expect(response.fireAt == t("2026-11-17T09:12:33+08:00"))
-        #expect(try flow.pending(.complaintSolution).first?.fireAt == t("2026-11-18T09:12:33+08:00"))
+        #expect(response.fireAt == t("2026-11-17T09:13:00+08:00"))
+        #expect(try flow.pending(.complaintSolution).first?.fireAt == t("2026-11-18T09:13:00+08:00"))
 
         // 02: the staff reply cancels the first-response reminder, not the solution one.
         try flow.file("02", at: t("2026-11-16T10:06:00+08:00"))

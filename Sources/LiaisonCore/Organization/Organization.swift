@@ -21,11 +21,31 @@ public struct Organization: Sendable, Equatable {
     public var staff: [String: String]
     /// Working days for N个工作日内 (`organization.calendar`; default the built-in mainland-China one).
     public var calendar: WorkCalendar
+    /// `organization.mx_hosts`: the host names the organisation's own MX writes after `by` in its
+    /// `Received` stamp, lowercased. Empty: the topmost `Received` is taken as the MX's (it is
+    /// the last hop's, which is ours); set, a topmost stamp by any other host is not believed
+    /// and the fetch time stands in (see `Arrival`).
+    public var mxHosts: [String]
+    /// `organization.shared_domains`: free-mail and other domains whose users have nothing in
+    /// common, lowercased. A counterparty there is a person, never the domain (`isShared`).
+    public var sharedDomains: Set<String>
+
+    /// The default `shared_domains`: the free-mail providers Chinese and international
+    /// customers write from.
+    public static let defaultSharedDomains: Set<String> = [
+        "qq.com", "vip.qq.com", "foxmail.com", "163.com", "vip.163.com", "126.com", "yeah.net", "188.com",
+        "sina.com", "sina.cn", "vip.sina.com", "sohu.com", "139.com", "189.cn", "wo.cn", "aliyun.com", "tom.com",
+        "21cn.com", "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+        "yahoo.com", "yahoo.com.cn", "yahoo.com.hk", "yahoo.com.tw", "icloud.com", "me.com", "mac.com",
+        "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.net", "mail.com", "yandex.com", "zoho.com",
+        "hotmail.com.hk", "outlook.com.hk", "hinet.net", "netvigator.com",
+    ]
 
     public init(name: String, internalDomains: [String], trackingAddress: String, authservID: String,
                 timeZone: String = "Asia/Shanghai", workdayStart: String = "09:00", workdayEnd: String = "18:00",
                 categoryKeywords: [String: [String]] = [:], staff: [String: String] = [:],
-                calendar: WorkCalendar = .mainlandChina) {
+                calendar: WorkCalendar = .mainlandChina, mxHosts: [String] = [],
+                sharedDomains: Set<String> = Organization.defaultSharedDomains) {
         self.name = name
         self.internalDomains = internalDomains.map { $0.lowercased() }
         self.trackingAddress = trackingAddress.lowercased()
@@ -36,6 +56,14 @@ public struct Organization: Sendable, Equatable {
         self.categoryKeywords = categoryKeywords
         self.staff = staff
         self.calendar = calendar
+        self.mxHosts = mxHosts.map { $0.lowercased() }
+        self.sharedDomains = Set(sharedDomains.map { $0.lowercased() })
+    }
+
+    /// True when the address is at a shared (free-mail) domain.
+    public func isShared(_ address: String) -> Bool {
+        guard let at = address.lastIndex(of: "@") else { return false }
+        return sharedDomains.contains(address[address.index(after: at)...].lowercased())
     }
 
     /// True when the address belongs to one of the internal domains (subdomains excluded).

@@ -26,6 +26,9 @@ public enum ReminderKind: String, Sendable, Codable, CaseIterable {
     case digest = "digest"
     /// An outbox mail failed permanently or bounced: tell the case owner.
     case deliveryFailed = "delivery-failed"
+    /// An objection came from someone who does not speak for the counterparty: at once, to the
+    /// case owner and the recap's author (not applied; recorded on the case).
+    case objectionIgnored = "objection-ignored"
 }
 
 /// A reminder's life: `pending` until it fires or is cancelled.

@@ -179,11 +179,15 @@ extension ReminderPlanner {
     /// sent before it) among those sent to the sender's side, and what that does to its state.
     func planObjection(_ m: FiledMessage, _ a: ObjectionReader.Assertion, sender: String, _ c: Case,
                        view: any CaseView, into plan: inout Plan) throws {
-        let candidates = try view.recaps(caseNumber: c.number).filter { rec in
-            isCounterparty(sender, of: rec.recap) && (rec.recap.sentAt ?? .distantPast) <= m.date
+        let answered = try view.recaps(caseNumber: c.number).filter { ($0.recap.sentAt ?? .distantPast) <= m.date }
+        func named(_ recs: [RecapRecord]) -> RecapRecord? {
+            recs.last { rec in rec.recap.messageID.map { m.references.contains($0) } ?? false } ?? recs.last
         }
-        let named = candidates.last { rec in rec.recap.messageID.map { m.references.contains($0) } ?? false }
-        guard let rec = named ?? candidates.last else { return }
+        let candidates = answered.filter { isCounterparty(sender, of: $0.recap, contacts: c.counterparty.contacts) }
+        guard let rec = named(candidates) else {
+            if let rec = named(answered) { try planStrangerObjection(m, a, sender: sender, rec, c, view: view, into: &plan) }
+            return
+        }
         let items = a.items.map { "第\($0)点" }.joined(separator: "、")
         let what = items.isEmpty ? "the whole recap" : items
         guard case .pending = rec.state else {
@@ -221,5 +225,29 @@ extension ReminderPlanner {
         case .pending:
             return
         }
+    }
+
+    /// An objection from someone who does not speak for the counterparty (not an addressee of the
+    /// recap, not a contact on the case): filed as correspondence, changes nothing, is recorded
+    /// on the case, and the case owner and the recipients of `[reminders.recap_disputed]` (the
+    /// recap's author by default) are told, so a real customer writing from a new address is not lost.
+    func planStrangerObjection(_ m: FiledMessage, _ a: ObjectionReader.Assertion, sender: String, _ rec: RecapRecord,
+                               _ c: Case, view: any CaseView, into plan: inout Plan) throws {
+        let items = a.items.map { "第\($0)点" }.joined(separator: "、")
+        let what = items.isEmpty ? "the whole recap" : items
+        let detail = "objection from \(sender) to \(what) of recap \(rec.id) not applied: "
+            + "\(sender) is neither an addressee of the recap nor a contact on the case"
+        plan.followUp.events.append(CaseEvent(caseNumber: c.number, at: m.date, kind: CaseEvent.Kind.objectionIgnored, detail: detail))
+        guard rules.recapDisputed.enabled else { return }
+        let to = addresses([.caseOwner] + rules.recapDisputed.recipients,
+                           Parties(owner: c.owner, caseOwner: c.owner, author: rec.recap.author))
+        guard !to.isEmpty else {
+            plan.followUp.events.append(unaddressed(c.number, at: m.date, what: "objection-ignored notice"))
+            return
+        }
+        let thread = try view.caseThread(c.number)
+        plan.notices.append(Notice(kind: .objectionIgnored, recipients: to, caseNumber: c.number, caseSubject: thread?.subject,
+                                   counterparty: counterpartyName(c), caseOwner: c.owner, about: m.date, recap: rec,
+                                   detail: sender, inReplyTo: rec.recap.messageID ?? thread?.firstMessageID))
     }
 }

@@ -14,7 +14,8 @@ public struct FiledMessage: Sendable, Equatable {
     public var sender: String?
     /// To and Cc addresses.
     public var recipients: [String]
-    /// The message's Date, else its arrival: the planner's "now" for this filing.
+    /// When it reached the organisation (`Arrival`: our MX's stamp, else the fetch; the Date
+    /// header only for archive imports): the planner's "now" for this filing, never the sender's word.
     public var date: Date
     /// With angle brackets.
     public var messageID: String?
@@ -56,6 +57,8 @@ public struct FiledMessage: Sendable, Equatable {
 extension CaseEvent.Kind {
     /// An objection arrived after the recap's window closed: it does not dispute.
     public static let objectionLate = "objection-late"
+    /// An objection from someone who does not speak for the counterparty: recorded, not applied.
+    public static let objectionIgnored = "objection-ignored"
     /// A reminder could not be planned: none of its recipients resolved to an address.
     public static let reminderUnaddressed = "reminder-unaddressed"
 }
@@ -129,21 +132,22 @@ public struct ReminderPlanner: Sendable {
         return out
     }
 
-    /// `c.counterparty`'s organisation, else its first contact.
-    func counterpartyName(_ c: Case) -> String? { c.counterparty.organization ?? c.counterparty.contacts.first }
-
-    func domain(_ address: String) -> String? {
-        guard let at = address.lastIndex(of: "@") else { return nil }
-        return address[address.index(after: at)...].lowercased()
+    /// `c.counterparty`'s organisation, else its first contact. A shared (free-mail) domain is
+    /// no organisation: the contact is named instead.
+    func counterpartyName(_ c: Case) -> String? {
+        if let o = c.counterparty.organization, !organization.sharedDomains.contains(o.lowercased()) { return o }
+        return c.counterparty.contacts.first ?? c.counterparty.organization
     }
 
-    /// The sender is one of the recap's counterparty addresses or of their domain (and not staff).
-    func isCounterparty(_ sender: String, of recap: NewRecap) -> Bool {
+    /// Whether the sender speaks for the recap's counterparty (semantics.md "Replies to a recap"):
+    /// an address the recap was sent to (To/Cc), or a contact already on the case — exact
+    /// addresses only, never merely someone at the same domain (at a free-mail domain that is
+    /// anyone; at a company's, anyone there can still be answered by staff, who make them a
+    /// contact by writing to them). Staff never are.
+    func isCounterparty(_ sender: String, of recap: NewRecap, contacts: [String]) -> Bool {
         let s = sender.lowercased()
         guard !organization.isInternal(s) else { return false }
-        if recap.counterparty.contains(s) { return true }
-        guard let d = domain(s) else { return false }
-        return recap.counterparty.contains { domain($0) == d }
+        return recap.counterparty.contains(s) || contacts.contains { $0.lowercased() == s }
     }
 
     // MARK: - Resolution

@@ -75,9 +75,29 @@ public struct LiaisonConfig: @unchecked Sendable {
             for key in cats.keys { keywords[key] = try cr.stringArray(key) }
         }
         let calendar = try workCalendar(path: try r.optionalString("calendar"))
+        let mxHosts = try r.stringArray("mx_hosts", default: [])
+        for h in mxHosts where !Self.isHostName(h) {
+            throw ConfigError(key: "organization.mx_hosts", problem: "`\(h)` is not a host name",
+                              fix: "list the names your MX writes after `by` in its Received header, e.g. [\"mx.corp.example\"]")
+        }
+        let shared = try r.stringArray("shared_domains", default: Array(Organization.defaultSharedDomains).sorted())
+        for d in shared where !Self.isHostName(d) {
+            throw ConfigError(key: "organization.shared_domains", problem: "`\(d)` is not a domain",
+                              fix: "write bare domains such as \"qq.com\"")
+        }
         return Organization(name: name, internalDomains: domains, trackingAddress: tracking, authservID: authserv,
                             timeZone: tz, workdayStart: start, workdayEnd: end, categoryKeywords: keywords,
-                            staff: try staff(), calendar: calendar)
+                            staff: try staff(), calendar: calendar, mxHosts: mxHosts, sharedDomains: Set(shared))
+    }
+
+    /// A DNS host name: dot-separated labels of letters, digits and hyphens (not at a label's ends).
+    static func isHostName(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= 253 else { return false }
+        let labels = s.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { l in
+            !l.isEmpty && l.count <= 63 && !l.hasPrefix("-") && !l.hasSuffix("-")
+                && l.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
+        }
     }
 
     /// The `[staff]` section: name = "address" pairs (absent: an empty directory).
@@ -147,6 +167,11 @@ public struct TableReader {
 
     public func optionalString(_ k: String) throws -> String? {
         table[k] == nil ? nil : try string(k)
+    }
+
+    /// The array, or `fallback` when the key is absent.
+    public func stringArray(_ k: String, default fallback: [String]) throws -> [String] {
+        table[k] == nil ? fallback : try stringArray(k)
     }
 
     public func stringArray(_ k: String) throws -> [String] {

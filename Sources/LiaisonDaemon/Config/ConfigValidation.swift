@@ -36,7 +36,7 @@ extension LiaisonConfig {
     /// section is a free map, or belongs to a part that checks its own keys).
     public static let knownKeys: [String: Set<String>?] = [
         "organization": ["name", "internal_domains", "tracking_address", "authserv_id", "time_zone", "workday_start",
-                         "workday_end", "calendar"],
+                         "workday_end", "calendar", "mx_hosts", "shared_domains"],
         "imap": ["url", "username", "password_file", "password_env", "ca_file", "poll_interval", "allow_insecure_loopback",
                  "connect_timeout", "transfer_timeout", "command_timeout", "max_response_bytes"],
         "smtp": ["url", "username", "password_file", "password_env", "from", "ca_file", "allow_insecure_loopback",
@@ -101,6 +101,7 @@ extension LiaisonConfig {
                                   fix: "point [templates] directory at Liaison's Templates folder (installed as /usr/local/share/liaison/Templates)")
             }
         }
+        issues += trustWarnings()
         if document["staff"] == nil {
             issues.append(ConfigIssue(.warning, key: "staff", problem: "the [staff] section is missing: names in recaps cannot be matched to addresses",
                                       fix: "add a [staff] section of `\"王芳\" = \"wang.fang@corp.example\"` lines"))

@@ -56,6 +56,16 @@ public struct IngestPipeline: Sendable {
     /// Recaps, reminders and notices written with each filing (needs a `ReminderStore`); nil
     /// files the message only.
     public var followUps: (any FilingFollowUps)?
+    /// Which time the planner judges a message by (objection window, "late", SLA clocks; see
+    /// `Arrival`): for mail from the mailbox, its arrival — our MX's topmost `Received` stamp
+    /// moved by `clockOffset` (the service clock's offset from real time, `serve --now`), else
+    /// the fetch time `now`; for an archive import (`liaison ingest`), the `Date` header.
+    public var timeBasis: TimeBasis = .arrival(clockOffset: 0)
+
+    public enum TimeBasis: Sendable, Equatable {
+        case arrival(clockOffset: TimeInterval)
+        case dateHeader
+    }
 
     public init(organization: Organization, numbering: CaseNumbering = CaseNumbering(), store: any LiaisonStore,
                 step: any IngestStep = NoIngestStep(), followUps: (any FilingFollowUps)? = nil) {
@@ -66,8 +76,8 @@ public struct IngestPipeline: Sendable {
         self.followUps = followUps
     }
 
-    /// Files one message; `checkpoint` is the mailbox position to record with it; `now` stands
-    /// in for a missing Date header.
+    /// Files one message; `checkpoint` is the mailbox position to record with it; `now` is when
+    /// it was fetched (service clock), its arrival when it carries no usable stamp (`timeBasis`).
     /// `builtHere`: the bytes are a mail Liaison itself built and is sending (its staff sender
     /// is trusted without the MX's Authentication-Results; see `MessageFacts`); `send` puts that
     /// mail in the outbox in the same transaction that files it (needs `followUps`).
@@ -95,12 +105,21 @@ public struct IngestPipeline: Sendable {
                      send: OutgoingMail? = nil, marker: ProcessingMarker? = nil) throws -> IngestResult {
         let (raw, message, facts, input) = (read.raw, read.message, read.facts, read.input)
         let decision = try matcher.decide(input, lookup: store, now: now)
+        let arrival: Arrival
+        switch timeBasis {
+        case .arrival(let offset): arrival = Arrival.of(message, organization: organization, fetchedAt: now, clockOffset: offset)
+        case .dateHeader: arrival = Arrival.imported(message, fallback: now)
+        }
+        // Who speaks for the counterparty grows only by the case's opening and by staff mail: an
+        // outsider's reply on an existing case does not make its sender (or its Cc) a contact.
+        var contacts = read.contacts
+        if case .existing = decision, !facts.senderTrusted { contacts = [] }
         let incoming = IncomingMessage(
             messageID: facts.messageID, date: message.date?.date, subject: facts.subject, threadSubject: facts.threadSubject,
             sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
-            addresses: read.addresses, contacts: read.contacts, raw: raw)
+            addresses: read.addresses, contacts: contacts, raw: raw)
         let filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker)
         let outcome: FilingOutcome
         if let followUps {
@@ -108,7 +127,7 @@ public struct IngestPipeline: Sendable {
                 throw StoreError("this store keeps no reminders; file without follow-ups or use a ReminderStore")
             }
             let prepared = try followUps.prepare(facts: facts)
-            let date = message.date?.date
+            let date = arrival.date
             outcome = try reminders.file(filing, now: now) { context in
                 var f = try followUps.followUp(facts: facts, date: date, direction: incoming.direction, prepared: prepared,
                                                context: context, now: now)

@@ -17,7 +17,11 @@ struct Ingest: AsyncParsableCommand {
             Containment as in the daemon ([containment]): a file whose reading crashed this command \
             twice, ran past the reading budget, or failed to file max_filing_attempts times is held \
             for review as unprocessable; the command exits \(ContainedIngest.stuckReaderExitCode) \
-            when a second reading is stuck.
+            when a second reading is stuck. \
+            An archive has no arrival time of ours: objection windows, "late" and the complaint \
+            clocks are judged by each message's own Date header (the sender's clock), where the \
+            daemon uses the time the message reached the organisation (its MX's Received stamp, \
+            else the fetch).
             """)
 
     @Argument(help: "The .eml files.") var files: [String]
@@ -34,8 +38,10 @@ struct Ingest: AsyncParsableCommand {
             do { return try ReminderAssembly.engine(config: $0, organization: opened.organization, store: opened.store) }
             catch let e as ConfigError { throw ValidationError(e.description) }
         }
-        let pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store,
+        var pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store,
                                       followUps: engine)
+        // An archive holds no arrival of ours: its Date is all there is (semantics.md).
+        pipeline.timeBasis = .dateHeader
         let limits: ContainmentLimits
         do { limits = try opened.config?.containmentLimits() ?? ContainmentLimits() }
         catch let e as ConfigError { throw ValidationError(e.description) }
@@ -76,6 +82,7 @@ struct Ingest: AsyncParsableCommand {
                      "skipped (before checkpoint)", "unreadable"]
         let parts = order.compactMap { k in tally[k].map { "\($0) \(k)" } }
         print("\(files.count) file\(files.count == 1 ? "" : "s"): " + (parts.isEmpty ? "nothing to do" : parts.joined(separator: ", ")))
+        print("objection windows and complaint clocks judged by each message's Date header: an archive import has no arrival time")
     }
 }
 

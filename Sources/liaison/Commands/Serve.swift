@@ -89,9 +89,13 @@ struct Serve: AsyncParsableCommand {
             if level.map({ $0 > .debug }) ?? true { l.logLevel = .critical }
             return l
         }()
+        // Arrival stamps from our MX are real time: move them as the service clock is moved (--now).
+        let offset = clock().timeIntervalSince(Date())
         let rebuild: PollerService.SetupBuilder = { cfg in
-            try PollerService.Setup.fromConfig(cfg, store: store, makeWatcher: { try IMAPIdleWatcher(settings: $0, logger: imapLogger) },
-                                               followUps: engine, logger: imapLogger)
+            var setup = try PollerService.Setup.fromConfig(cfg, store: store, makeWatcher: { try IMAPIdleWatcher(settings: $0, logger: imapLogger) },
+                                                           followUps: engine, logger: imapLogger)
+            setup.pipeline.timeBasis = .arrival(clockOffset: abs(offset) < 1 ? 0 : offset)
+            return setup
         }
         let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), clock: clock,
                                    afterFiling: { scheduler.poke(); outbox.poke() })
