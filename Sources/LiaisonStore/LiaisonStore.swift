@@ -48,6 +48,9 @@ public struct Filing: Sendable, Equatable {
     public var decision: FilingDecision
     /// Advanced with the filing (also when the message turns out to be a duplicate).
     public var checkpoint: MailboxCheckpoint?
+    /// For a decision to open a case for an outsider: the caps to check, counted inside the
+    /// filing transaction; past one the message is held as `rateLimited` instead (nil: no caps).
+    public var rateGate: RateGate?
     public init(message: IncomingMessage, decision: FilingDecision, checkpoint: MailboxCheckpoint? = nil) {
         self.message = message
         self.decision = decision

@@ -93,6 +93,9 @@ public enum HoldReason: String, Sendable, Codable, Equatable {
     case noStaffRecipient = "no staff recipient"
     /// An auto-reply or bounce whose thread is not on file; these never open a case.
     case noThread = "automatic message with no thread on file"
+    /// It would open a case past a rate cap (`RateCaps`): too many new cases from its sender or
+    /// for its owner in the window.
+    case rateLimited = "rate-limited"
 }
 
 /// A message held for review, never silently dropped.

@@ -26,6 +26,9 @@ public enum ReminderKind: String, Sendable, Codable, CaseIterable {
     case digest = "digest"
     /// An outbox mail failed permanently or bounced: tell the case owner.
     case deliveryFailed = "delivery-failed"
+    /// Messages that would open cases were held past a rate cap: one summary per recipient and
+    /// hour, to the would-be owner or `[limits] notify` (never stored as a reminder).
+    case rateLimited = "rate-limited"
 }
 
 /// A reminder's life: `pending` until it fires or is cancelled.

@@ -75,9 +75,12 @@ public struct LiaisonConfig: @unchecked Sendable {
             for key in cats.keys { keywords[key] = try cr.stringArray(key) }
         }
         let calendar = try workCalendar(path: try r.optionalString("calendar"))
-        return Organization(name: name, internalDomains: domains, trackingAddress: tracking, authservID: authserv,
-                            timeZone: tz, workdayStart: start, workdayEnd: end, categoryKeywords: keywords,
-                            staff: try staff(), calendar: calendar)
+        let directory = try staff()
+        var organization = Organization(name: name, internalDomains: domains, trackingAddress: tracking, authservID: authserv,
+                                        timeZone: tz, workdayStart: start, workdayEnd: end, categoryKeywords: keywords,
+                                        staff: directory, calendar: calendar)
+        organization.defaultOwner = try defaultOwner(internalDomains: domains, staff: directory)
+        return organization
     }
 
     /// The `[staff]` section: name = "address" pairs (absent: an empty directory).

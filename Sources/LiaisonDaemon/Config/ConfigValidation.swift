@@ -36,7 +36,8 @@ extension LiaisonConfig {
     /// section is a free map, or belongs to a part that checks its own keys).
     public static let knownKeys: [String: Set<String>?] = [
         "organization": ["name", "internal_domains", "tracking_address", "authserv_id", "time_zone", "workday_start",
-                         "workday_end", "calendar"],
+                         "workday_end", "calendar", "default_owner"],
+        "limits": ["cases_per_sender_hour", "cases_per_sender_day", "cases_per_owner_hour", "notices_per_owner_hour", "notify"],
         "imap": ["url", "username", "password_file", "password_env", "ca_file", "poll_interval", "allow_insecure_loopback",
                  "connect_timeout", "transfer_timeout"],
         "smtp": ["url", "username", "password_file", "password_env", "from", "ca_file", "allow_insecure_loopback",
@@ -91,6 +92,7 @@ extension LiaisonConfig {
             _ = try store()
         }
         check { _ = try reminderRules() }
+        check { _ = try rateCaps() }
         check {
             let templates = try templateConfig()
             let directory = ReminderAssembly.resolved(templates.directory, config: self)

@@ -14,6 +14,7 @@ public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
     case filingCheck = "filing-check"
     case digest = "digest"
     case deliveryFailed = "delivery-failed"
+    case rateLimited = "rate-limited"
     case callRecap = "call-recap"
 
     /// The template of a reminder's notice.
