@@ -50,6 +50,9 @@ public struct Filing: Sendable, Equatable {
     public var checkpoint: MailboxCheckpoint?
     /// The in-progress record of this message (`ContainmentStore`), cleared in the same transaction.
     public var marker: ProcessingMarker?
+    /// For a decision to open a case for an outsider: the caps to check, counted inside the
+    /// filing transaction; past one the message is held as `rateLimited` instead (nil: no caps).
+    public var rateGate: RateGate?
     public init(message: IncomingMessage, decision: FilingDecision, checkpoint: MailboxCheckpoint? = nil,
                 marker: ProcessingMarker? = nil) {
         self.message = message

@@ -16,14 +16,34 @@ public struct FiledContext {
     }
 }
 
+/// A message just held past a rate cap, whose summary notice is due (the first held for that
+/// recipient in the hour); handed to the `summary` closure inside the filing transaction.
+public struct HeldContext {
+    public var heldID: Int64
+    /// The cap it met, in words (`RateLimitHit.detail`).
+    public var detail: String?
+    /// Who is told.
+    public var recipient: String
+    public var view: any CaseView
+    public init(heldID: Int64, detail: String?, recipient: String, view: any CaseView) {
+        self.heldID = heldID
+        self.detail = detail
+        self.recipient = recipient
+        self.view = view
+    }
+}
+
 /// Recaps, action items, reminders, case events and the outbox: the store side of recaps (#5)
 /// and reminders (#6). Every method that writes does so in one transaction.
 public protocol ReminderStore: LiaisonStore {
     /// Files like `file(_:)`; when the message is filed on a case (not held, not a duplicate)
     /// calls `followUp` inside the same transaction and writes what it returns (recap and items,
     /// recap states, reminders, cancellations, events, outbox mails, statuses) before committing.
-    /// If `followUp` throws, nothing is written, checkpoint included.
-    func file(_ filing: Filing, now: Date, followUp: (FiledContext) throws -> FollowUp) throws -> FilingOutcome
+    /// If `followUp` throws, nothing is written, checkpoint included. When the message is held
+    /// past a rate cap (`Filing.rateGate`) with its summary due, calls `summary` instead, in the
+    /// same transaction, and writes what it returns (the summary notice).
+    func file(_ filing: Filing, now: Date, followUp: (FiledContext) throws -> FollowUp,
+              summary: (HeldContext) throws -> FollowUp) throws -> FilingOutcome
     /// Reads through a view and writes a follow-up, in one transaction (a reminder cancelled by
     /// hand, a case resolved, a mail enqueued by `liaison recap`).
     func update(now: Date, _ body: (any CaseView) throws -> FollowUp) throws
@@ -63,4 +83,11 @@ public protocol ReminderStore: LiaisonStore {
     func outboxCounts() throws -> [OutboxStatus: Int]
     /// The outbox row of a Message-ID (a bounce names it).
     func outboxEntry(messageID: String) throws -> OutboxEntry?
+}
+
+extension ReminderStore {
+    /// Files with a follow-up and no rate-limit summary.
+    public func file(_ filing: Filing, now: Date, followUp: (FiledContext) throws -> FollowUp) throws -> FilingOutcome {
+        try file(filing, now: now, followUp: followUp, summary: { _ in FollowUp() })
+    }
 }

@@ -7,9 +7,16 @@ import LiaisonCore
 extension SQLiteStore: ReminderStore {
     // MARK: writing with a follow-up
 
-    public func file(_ filing: Filing, now: Date, followUp: (FiledContext) throws -> FollowUp) throws -> FilingOutcome {
+    public func file(_ filing: Filing, now: Date, followUp: (FiledContext) throws -> FollowUp,
+                     summary: (HeldContext) throws -> FollowUp) throws -> FilingOutcome {
         try pool.write { db in
             let outcome = try Self.fileOne(db, filing)
+            if case .held(let heldID, .rateLimited) = outcome, let recipient = try Self.summaryRecipient(db, heldID: heldID) {
+                let detail = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM held WHERE id = ?"), arguments: [heldID])
+                try Self.write(db, try summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient,
+                                                           view: SQLiteCaseView(db: db))), now: now, filed: nil)
+                return outcome
+            }
             guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
             let caseID = try Self.caseID(db, number)
             guard let filedCase = try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [caseID]) else {

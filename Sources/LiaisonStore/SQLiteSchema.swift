@@ -190,6 +190,23 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v3-floods: rate ledger") { db in
+            try db.execute(sql: """
+                -- Counted events for rate caps and once-only notices (RateLimit.Ledger scopes):
+                -- cases opened by an outside sender / for an owner, rate-limit summaries, notices
+                -- sent from filing, delivery-failed notices per bounced Message-ID. `ref`: the held
+                -- message a summary was sent for.
+                CREATE TABLE rate_events (
+                    id INTEGER PRIMARY KEY,
+                    scope TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    ref INTEGER
+                );
+                CREATE INDEX rate_events_key ON rate_events(scope, key, at);
+                CREATE INDEX rate_events_ref ON rate_events(ref) WHERE ref IS NOT NULL;
+                """)
+        }
         return m
     }
 }

@@ -116,9 +116,21 @@ public final class SQLiteStore: LiaisonStore {
                 let cid = try insertCorrespondence(db, m, caseID: caseID)
                 outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: false)
             case .open(let new):
-                let (caseID, number) = try insertCase(db, new, number: nil)
-                let cid = try insertCorrespondence(db, m, caseID: caseID)
-                outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: true)
+                if let gate = filing.rateGate, case .hold(let hit, let summarise) = try rateDecision(db, gate) {
+                    if let heldID = try findPendingHeld(db, m) {
+                        outcome = .duplicate(.held(heldID: heldID))
+                    } else {
+                        let heldID = try insertHeld(db, m, reason: .rateLimited, detail: hit.detail)
+                        if summarise {
+                            try recordEvent(db, scope: RateLimit.Ledger.summary, key: gate.summaryRecipient, at: gate.at, ref: heldID)
+                        }
+                        outcome = .held(heldID: heldID, reason: .rateLimited)
+                    }
+                } else {
+                    let (caseID, number) = try insertCase(db, new, number: nil)
+                    let cid = try insertCorrespondence(db, m, caseID: caseID)
+                    outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: true)
+                }
             }
             if case .filed = outcome, let heldID = try findPendingHeld(db, m) {
                 try db.cachedStatement(sql: "UPDATE held SET status = 'filed' WHERE id = ?").execute(arguments: [heldID])

@@ -79,6 +79,8 @@ struct ServeCommandTests {
 
             [staff]
             "王芳" = "wang.fang@corp.example"
+            "张伟" = "zhang.wei@corp.example"
+            "李娜" = "li.na@corp.example"
             """
         let path = dir.appendingPathComponent("liaison.toml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)

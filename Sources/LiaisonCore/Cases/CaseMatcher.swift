@@ -95,10 +95,11 @@ public struct CaseMatcher: Sendable {
             owner = from
         } else if organization.isInternal(from) {
             return .hold(.unauthenticatedInternalSender, detail: from)
-        } else if let staff = firstStaffRecipient(input) {
-            owner = staff
         } else {
-            return .hold(.noStaffRecipient, detail: nil)
+            switch outsiderOwner(input) {
+            case .owner(let a): owner = a
+            case .hold(let detail): return .hold(.noStaffRecipient, detail: detail)
+            }
         }
         let party = counterparty(input)
         let isInternal = party.contacts.isEmpty
@@ -108,10 +109,37 @@ public struct CaseMatcher: Sendable {
                              counterparty: party, owner: owner, category: input.category, openedAt: date))
     }
 
-    /// The first staff address in To, else in Cc, other than the tracking address.
+    /// Who owns a case an outsider opens, or why nobody may.
+    public enum OutsiderOwner: Sendable, Equatable {
+        case owner(String)
+        /// Held as `noStaffRecipient`; the words say why.
+        case hold(String?)
+    }
+
+    /// The owner of a case an outsider opens (issue 12): the first recipient in To, else in Cc,
+    /// who is in the staff directory (`[staff]`) — never a list, an alias or an unknown internal
+    /// address, whatever the sender wrote — else `default_owner` when the message went to some
+    /// internal address; else held. Without a `[staff]` section the directory is unknown and any
+    /// internal recipient other than the tracking address qualifies (the behaviour before
+    /// `[staff]` existed; the corpus's configuration has none).
+    public func outsiderOwner(_ input: MatchInput) -> OutsiderOwner {
+        if let a = firstStaffRecipient(input) { return .owner(a) }
+        let internalRecipients = (input.to + input.cc).filter {
+            organization.isInternal($0) && $0 != organization.trackingAddress
+        }
+        guard !internalRecipients.isEmpty else { return .hold(nil) }
+        if let d = organization.defaultOwner { return .owner(d) }
+        return .hold("\(internalRecipients.joined(separator: ", ")) not in [staff] and no default_owner")
+    }
+
+    /// The first staff address in To, else in Cc, other than the tracking address: one in
+    /// `[staff]` when the configuration has that section, else any internal address.
     public func firstStaffRecipient(_ input: MatchInput) -> String? {
+        let directory = organization.staffAddresses
         for list in [input.to, input.cc] {
-            if let a = list.first(where: { organization.isInternal($0) && $0 != organization.trackingAddress }) { return a }
+            if let a = list.first(where: {
+                $0 != organization.trackingAddress && (directory.isEmpty ? organization.isInternal($0) : directory.contains($0))
+            }) { return a }
         }
         return nil
     }

@@ -96,6 +96,9 @@ public enum HoldReason: String, Sendable, Codable, Equatable {
     /// Not read: the reader crashed on it, ran past its time budget, or its filing kept failing
     /// (issue 11, containment). Kept as raw bytes only; the detail says which.
     case unprocessable = "unprocessable"
+    /// It would open a case past a rate cap (`RateCaps`): too many new cases from its sender or
+    /// for its owner in the window.
+    case rateLimited = "rate-limited"
 }
 
 /// A message held for review, never silently dropped.

@@ -19,6 +19,9 @@ public struct Organization: Sendable, Equatable {
     /// an action item's owner can be reminded. Names also help split `售后部王芳` into department
     /// and person.
     public var staff: [String: String]
+    /// `organization.default_owner`: owns a case an outsider opens by writing to an internal
+    /// address that is not in `staff` (a list, an alias). Lowercased; nil: such a message is held.
+    public var defaultOwner: String?
     /// Working days for N个工作日内 (`organization.calendar`; default the built-in mainland-China one).
     public var calendar: WorkCalendar
     /// `organization.mx_hosts`: the host names the organisation's own MX writes after `by` in its
@@ -65,6 +68,9 @@ public struct Organization: Sendable, Equatable {
         guard let at = address.lastIndex(of: "@") else { return false }
         return sharedDomains.contains(address[address.index(after: at)...].lowercased())
     }
+
+    /// The addresses of `staff`, lowercased: who may own a case an outsider opens.
+    public var staffAddresses: Set<String> { Set(staff.values.map { $0.lowercased() }) }
 
     /// True when the address belongs to one of the internal domains (subdomains excluded).
     public func isInternal(_ address: String) -> Bool {

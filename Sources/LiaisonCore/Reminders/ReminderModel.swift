@@ -29,6 +29,9 @@ public enum ReminderKind: String, Sendable, Codable, CaseIterable {
     /// An objection came from someone who does not speak for the counterparty: at once, to the
     /// case owner and the recap's author (not applied; recorded on the case).
     case objectionIgnored = "objection-ignored"
+    /// Messages that would open cases were held past a rate cap: one summary per recipient and
+    /// hour, to the would-be owner or `[limits] notify` (never stored as a reminder).
+    case rateLimited = "rate-limited"
 }
 
 /// A reminder's life: `pending` until it fires or is cancelled.

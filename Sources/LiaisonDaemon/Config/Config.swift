@@ -85,9 +85,12 @@ public struct LiaisonConfig: @unchecked Sendable {
             throw ConfigError(key: "organization.shared_domains", problem: "`\(d)` is not a domain",
                               fix: "write bare domains such as \"qq.com\"")
         }
-        return Organization(name: name, internalDomains: domains, trackingAddress: tracking, authservID: authserv,
-                            timeZone: tz, workdayStart: start, workdayEnd: end, categoryKeywords: keywords,
-                            staff: try staff(), calendar: calendar, mxHosts: mxHosts, sharedDomains: Set(shared))
+        let directory = try staff()
+        var organization = Organization(name: name, internalDomains: domains, trackingAddress: tracking, authservID: authserv,
+                                        timeZone: tz, workdayStart: start, workdayEnd: end, categoryKeywords: keywords,
+                                        staff: directory, calendar: calendar, mxHosts: mxHosts, sharedDomains: Set(shared))
+        organization.defaultOwner = try defaultOwner(internalDomains: domains, staff: directory)
+        return organization
     }
 
     /// A DNS host name: dot-separated labels of letters, digits and hyphens (not at a label's ends).

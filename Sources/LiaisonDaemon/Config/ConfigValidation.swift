@@ -36,7 +36,8 @@ extension LiaisonConfig {
     /// section is a free map, or belongs to a part that checks its own keys).
     public static let knownKeys: [String: Set<String>?] = [
         "organization": ["name", "internal_domains", "tracking_address", "authserv_id", "time_zone", "workday_start",
-                         "workday_end", "calendar", "mx_hosts", "shared_domains"],
+                         "workday_end", "calendar", "mx_hosts", "shared_domains", "default_owner"],
+        "limits": ["cases_per_sender_hour", "cases_per_sender_day", "cases_per_owner_hour", "notices_per_owner_hour", "notify"],
         "imap": ["url", "username", "password_file", "password_env", "ca_file", "poll_interval", "allow_insecure_loopback",
                  "connect_timeout", "transfer_timeout", "command_timeout", "max_response_bytes"],
         "smtp": ["url", "username", "password_file", "password_env", "from", "ca_file", "allow_insecure_loopback",
@@ -93,6 +94,7 @@ extension LiaisonConfig {
         }
         check { _ = try reminderRules() }
         check { _ = try containmentLimits() }
+        check { _ = try rateCaps() }
         check {
             let templates = try templateConfig()
             let directory = ReminderAssembly.resolved(templates.directory, config: self)

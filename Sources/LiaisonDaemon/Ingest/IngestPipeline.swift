@@ -66,6 +66,10 @@ public struct IngestPipeline: Sendable {
         case arrival(clockOffset: TimeInterval)
         case dateHeader
     }
+    /// Caps on cases outsiders open (`[limits]`; the service sets them): checked inside the
+    /// filing transaction, past one the message is held as `rate-limited` and one summary goes
+    /// out per recipient and hour. nil (e.g. `liaison ingest` importing an archive): no caps.
+    public var rateCaps: RateCaps?
 
     public init(organization: Organization, numbering: CaseNumbering = CaseNumbering(), store: any LiaisonStore,
                 step: any IngestStep = NoIngestStep(), followUps: (any FilingFollowUps)? = nil) {
@@ -120,7 +124,10 @@ public struct IngestPipeline: Sendable {
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
             addresses: read.addresses, contacts: contacts, raw: raw)
-        let filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker)
+        var filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker)
+        if let caps = rateCaps, case .open(let new) = decision, !facts.senderTrusted, let sender = input.from, let owner = new.owner {
+            filing.rateGate = RateGate(sender: sender, owner: owner, caps: caps, at: now)
+        }
         let outcome: FilingOutcome
         if let followUps {
             guard let reminders = store as? any ReminderStore else {
@@ -128,12 +135,12 @@ public struct IngestPipeline: Sendable {
             }
             let prepared = try followUps.prepare(facts: facts)
             let date = arrival.date
-            outcome = try reminders.file(filing, now: now) { context in
+            outcome = try reminders.file(filing, now: now, followUp: { context in
                 var f = try followUps.followUp(facts: facts, date: date, direction: incoming.direction, prepared: prepared,
                                                context: context, now: now)
                 if let send { f.mails.insert(send, at: 0) }
                 return f
-            }
+            }, summary: { held in try followUps.summary(held, now: now) })
         } else {
             if send != nil { throw StoreError("sending needs a pipeline with follow-ups") }
             outcome = try store.file(filing)

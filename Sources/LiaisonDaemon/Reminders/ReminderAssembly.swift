@@ -25,7 +25,9 @@ public enum ReminderAssembly {
                               templatesDirectory: String? = nil, logger: Logger = Logger(label: "liaison.reminders"))
         throws -> ReminderEngine {
         let (planner, renderer) = try parts(config: config, organization: organization, templatesDirectory: templatesDirectory)
-        return ReminderEngine(planner: planner, renderer: renderer, store: store, logger: logger)
+        let engine = ReminderEngine(planner: planner, renderer: renderer, store: store, logger: logger)
+        engine.noticeCaps = try config.rateCaps()
+        return engine
     }
 
     /// `smtp.from` (e.g. `Liaison 沟通跟踪 <track@corp.example>`), else the tracking address.

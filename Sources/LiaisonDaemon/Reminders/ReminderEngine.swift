@@ -12,6 +12,12 @@ public protocol FilingFollowUps: Sendable {
     func prepare(facts: MessageFacts) throws -> FilingPreparation
     func followUp(facts: MessageFacts, date: Date?, direction: Direction, prepared: FilingPreparation,
                   context: FiledContext, now: Date) throws -> FollowUp
+    /// The summary notice for messages held past a rate cap (one per recipient and hour).
+    func summary(_ context: HeldContext, now: Date) throws -> FollowUp
+}
+
+extension FilingFollowUps {
+    public func summary(_ context: HeldContext, now: Date) throws -> FollowUp { FollowUp() }
 }
 
 extension CaseEvent.Kind {
@@ -37,6 +43,13 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
     public let store: any ReminderStore
     /// A reminder that fires more than this after its time is flagged late.
     public var lateAfter: TimeInterval = 60
+    /// Caps on notices from filing (`RateCaps.noticesPerOwnerHour`); nil: none. Under the lock:
+    /// SIGHUP replaces them while filing runs.
+    public var noticeCaps: RateCaps? {
+        get { lock.withLock { _noticeCaps } }
+        set { lock.withLock { _noticeCaps = newValue } }
+    }
+    private var _noticeCaps: RateCaps?
     /// Told of each reminder as its follow-up is written, just before its transaction commits
     /// (benchmarks measure firing lateness with it). Set before firing starts.
     public var observer: (@Sendable (Reminder) -> Void)?
@@ -95,19 +108,62 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
         let filed = FiledMessage(facts: facts, caseNumber: context.filedCase.number, openedCase: context.openedCase,
                                  correspondenceID: context.correspondenceID, direction: direction, date: date ?? now)
         var plan = try planner.planFiling(filed, view: context.view)
-        if let bounced = prepared.bouncedMail {
-            // A bounce of a mail Liaison sent: recorded on the case, and its owner told.
+        let ledger = context.view as? any RateLedger
+        if facts.kind == .bounce, let b = facts.bounce {
+            // Only a bounce of a mail Liaison attempted, for a recipient it was sent to, tells
+            // the owner, and only once per mail (`BounceMatch`); anything else is an event.
             let number = context.filedCase.number
-            let who = facts.bounce?.recipient ?? bounced.mail.recipients.joined(separator: ", ")
-            let reason = "\(bounced.mail.purpose) \(bounced.mail.messageID) bounced for \(who)"
-                + (facts.bounce?.status.map { " (status \($0))" } ?? "")
-            plan.followUp.events.append(CaseEvent(caseNumber: number, at: now, kind: CaseEvent.Kind.deliveryFailed, detail: reason))
-            if let owner = context.filedCase.owner, bounced.mail.purpose != ReminderKind.deliveryFailed.rawValue {
-                plan.notices.append(Notice(kind: .deliveryFailed, recipients: [owner], caseNumber: number,
-                                           caseOwner: owner, detail: reason, inReplyTo: bounced.mail.messageID))
+            let id = b.originalMessageID ?? ""
+            let told = try ledger.map { try $0.countEvents(scope: RateLimit.Ledger.bounceNotice, key: id, since: .distantPast) > 0 } ?? false
+            switch BounceMatch.judge(recipient: b.recipient, status: b.status, originalMessageID: b.originalMessageID,
+                                     sent: prepared.bouncedMail, alreadyNotified: told) {
+            case .ignore(let why):
+                plan.followUp.events.append(CaseEvent(caseNumber: number, at: now, kind: CaseEvent.Kind.bounceUnmatched, detail: why))
+            case .record(let reason):
+                plan.followUp.events.append(CaseEvent(caseNumber: number, at: now, kind: CaseEvent.Kind.deliveryFailed, detail: reason))
+            case .notify(let reason):
+                plan.followUp.events.append(CaseEvent(caseNumber: number, at: now, kind: CaseEvent.Kind.deliveryFailed, detail: reason))
+                if let owner = context.filedCase.owner, let bounced = prepared.bouncedMail {
+                    plan.notices.append(Notice(kind: .deliveryFailed, recipients: [owner], caseNumber: number,
+                                               caseOwner: owner, detail: reason, inReplyTo: bounced.mail.messageID))
+                    try ledger?.recordEvent(scope: RateLimit.Ledger.bounceNotice, key: id, at: now)
+                }
             }
         }
+        if let caps = noticeCaps, let ledger { try capNotices(&plan, caps: caps, ledger: ledger, now: now) }
         return try realize(plan, now: now)
+    }
+
+    /// Drops the recipients of filing's notices who were sent `noticesPerOwnerHour` in the last
+    /// hour (a notice left with none is not sent), with a `notice-capped` event on the case that
+    /// says how many were sent; counts the rest.
+    func capNotices(_ plan: inout Plan, caps: RateCaps, ledger: any RateLedger, now: Date) throws {
+        var kept: [Notice] = []
+        for var notice in plan.notices {
+            var to: [String] = []
+            for r in notice.recipients {
+                let sent = try ledger.countEvents(scope: RateLimit.Ledger.notice, key: r, since: now.addingTimeInterval(-3600))
+                if RateLimit.allowsNotice(sentHour: sent, caps: caps) {
+                    to.append(r)
+                    try ledger.recordEvent(scope: RateLimit.Ledger.notice, key: r, at: now)
+                } else if let n = notice.caseNumber {
+                    plan.followUp.events.append(CaseEvent(caseNumber: n, at: now, kind: CaseEvent.Kind.noticeCapped,
+                                                          detail: "\(notice.kind.rawValue) notice not sent to \(r): \(sent) notices in the last hour (cap \(caps.noticesPerOwnerHour))"))
+                }
+            }
+            notice.recipients = to
+            if !to.isEmpty { kept.append(notice) }
+        }
+        plan.notices = kept
+    }
+
+    /// One mail to `context.recipient` saying messages are being held for a rate cap and where
+    /// to review them; the ledger keeps it to one per recipient and hour.
+    public func summary(_ context: HeldContext, now: Date) throws -> FollowUp {
+        let detail = (context.detail ?? "a rate cap") + "; held for review as rate-limited (first: #\(context.heldID)); "
+            + "further messages past the cap this hour are held without another notice — see `liaison review list`"
+        return try realize(Plan(notices: [Notice(kind: .rateLimited, recipients: [context.recipient], about: now, detail: detail)]),
+                           now: now)
     }
 
     // MARK: - Firing

@@ -61,8 +61,9 @@ public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
     public func prepareReload(_ config: LiaisonConfig) throws -> ReloadCommit? {
         let org = try config.organization()
         let (planner, renderer) = try ReminderAssembly.parts(config: config, organization: org)
+        let caps = try config.rateCaps()
         let engine = self.engine
-        return { engine.reload(planner: planner, renderer: renderer); self.timer.poke() }
+        return { engine.reload(planner: planner, renderer: renderer); engine.noticeCaps = caps; self.timer.poke() }
     }
 }
 

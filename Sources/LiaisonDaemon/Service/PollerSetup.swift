@@ -21,7 +21,8 @@ extension PollerService.Setup {
         let imap = try config.imapSettings(environment: environment)
         let mailbox = try IMAPMailbox(settings: imap, logger: logger)
         let watcher = try makeWatcher?(imap)
-        let pipeline = IngestPipeline(organization: org, numbering: numbering, store: store, step: step, followUps: followUps)
+        var pipeline = IngestPipeline(organization: org, numbering: numbering, store: store, step: step, followUps: followUps)
+        pipeline.rateCaps = try config.rateCaps()
         let seconds = imap.transferTimeout
         let settings = PollerService.Settings(
             mailboxKey: PollerService.checkpointKey(url: imap.url, username: imap.username),

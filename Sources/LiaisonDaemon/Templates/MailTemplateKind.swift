@@ -15,6 +15,7 @@ public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
     case digest = "digest"
     case deliveryFailed = "delivery-failed"
     case objectionIgnored = "objection-ignored"
+    case rateLimited = "rate-limited"
     case callRecap = "call-recap"
 
     /// The template of a reminder's notice.

@@ -91,9 +91,9 @@ struct Cases: AsyncParsableCommand {
                 return
             }
             print("\(c.number)  \(c.status.rawValue)  \(c.category)")
-            print("owner:        \(c.owner ?? "-")")
-            print("counterparty: \(c.counterparty.organization ?? (c.isInternal ? "(internal)" : "-"))"
-                  + (c.counterparty.contacts.isEmpty ? "" : " — " + c.counterparty.contacts.joined(separator: ", ")))
+            print("owner:        \(TerminalSafe.escape(c.owner ?? "-"))")
+            print(TerminalSafe.escape("counterparty: \(c.counterparty.organization ?? (c.isInternal ? "(internal)" : "-"))"
+                  + (c.counterparty.contacts.isEmpty ? "" : " — " + c.counterparty.contacts.joined(separator: ", "))))
             print("opened:       \(dates.string(from: c.openedAt))" + (c.resolvedAt.map { "   resolved: \(dates.string(from: $0))" } ?? ""))
             print("")
             let rows = mail.map { m in
@@ -104,9 +104,9 @@ struct Cases: AsyncParsableCommand {
             for r in recaps {
                 let e = CaseJSON.RecapEntry(r, dates: dates)
                 print("")
-                print("recap \(e.messageID ?? "#\(r.id)") from \(e.author ?? "-"): \(e.state)"
-                      + (e.stateAt.map { " at \($0)" } ?? "") + (e.objectedItems.isEmpty ? "" : ", objected items \(e.objectedItems.map(String.init).joined(separator: ", "))"))
-                print("  objection window closes: \(e.windowCloses ?? "— " + (e.windowNote ?? "not stated"))")
+                print(TerminalSafe.escape("recap \(e.messageID ?? "#\(r.id)") from \(e.author ?? "-"): \(e.state)"
+                      + (e.stateAt.map { " at \($0)" } ?? "") + (e.objectedItems.isEmpty ? "" : ", objected items \(e.objectedItems.map(String.init).joined(separator: ", "))")))
+                print(TerminalSafe.escape("  objection window closes: \(e.windowCloses ?? "— " + (e.windowNote ?? "not stated"))"))
                 if let next = e.nextContact { print("  next contact: \(next)") }
                 let items = r.recap.items.map { i in
                     [String(i.number), i.owner ?? "-", i.task, i.due.map { dates.string(from: $0) } ?? (i.dueNote.map { "— \($0)" } ?? "-")]
@@ -255,10 +255,12 @@ enum CaseJSON {
         }
     }
 
+    /// Pretty JSON; the encoder escapes C0 controls, `TerminalSafe.escapeJSON` the DEL, C1 and bidi
+    /// controls it leaves raw (the same JSON value, nothing a terminal acts on).
     static func encode(_ v: some Encodable) throws -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try e.encode(v), as: UTF8.self)
+        return TerminalSafe.escapeJSON(String(decoding: try e.encode(v), as: UTF8.self))
     }
 
     /// ISO 8601 in the organisation's time zone (e.g. `+08:00`).
@@ -273,8 +275,10 @@ enum CaseJSON {
 /// Columns for people: padded by display width, East Asian wide and full-width characters
 /// counting two columns (Unicode UAX #11, W and F), combining marks none.
 enum TextTable {
+    /// Cells carry mail-derived text: each is made terminal-safe (`TerminalSafe.escape`, one line)
+    /// before widths are measured.
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map { TerminalSafe.escape($0) } }
         var widths = Array(repeating: 0, count: header.count)
         for r in all { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], displayWidth(c)) } }
         return all.map { r in

@@ -2,7 +2,8 @@ import Foundation
 import LiaisonCore
 import LiaisonMail
 
-/// The human-readable form of `MessageFacts`: aligned labels, then the text.
+/// The human-readable form of `MessageFacts`: aligned labels, then the text. Every value comes
+/// from the mail, so each is made terminal-safe (`TerminalSafe.escape`; the text keeps its lines).
 enum FactsReport {
     static func render(_ f: MessageFacts) -> String {
         func mbox(_ m: MessageFacts.Mailbox) -> String { m.name.map { "\($0) <\(m.address)>" } ?? m.address }
@@ -46,9 +47,11 @@ enum FactsReport {
         }
         for issue in f.issues { rows.append(("Note", issue)) }
         let width = rows.map { $0.0.count }.max() ?? 0
-        var out = rows.filter { !$0.1.isEmpty }.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+        var out = rows.filter { !$0.1.isEmpty }.map {
+            $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + TerminalSafe.escape($0.1)
+        }
         out.append("")
-        out.append(f.text)
+        out.append(TerminalSafe.escape(f.text, multiline: true))
         return out.joined(separator: "\n")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiaisonCore
 import LiaisonDaemon
 import LiaisonTransport
 import Logging
@@ -22,7 +23,11 @@ struct Fetch: AsyncParsableCommand {
         // One unbuffered stream for every line, so the order holds when stdout is a pipe.
         let stdout = FileHandle.standardOutput
         stdout.write(Data("UIDVALIDITY \(status.uidValidity) UIDNEXT \(status.uidNext)\n".utf8))
-        if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+        if let out {
+            // Customer mail: the folder, when made here, is the owner's only (files are 0600 too).
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
         var count = 0
         // Batched UID FETCHes (IMAPMailbox.fetch(uids:each:)): each message is written as it
         // comes, so memory holds one batch at most.
@@ -32,9 +37,9 @@ struct Fetch: AsyncParsableCommand {
                 let path = (out as NSString).appendingPathComponent("\(uid).eml")
                 try writeFile(path, bytes)
             } else {
-                var line = Array("\(uid)\t\(bytes.count)\t".utf8)
-                line += rawHeader("Subject", in: bytes) ?? []
-                line.append(0x0A)
+                // The raw Subject, read as UTF-8 (other bytes shown as U+FFFD), terminal-safe.
+                let subject = String(decoding: rawHeader("Subject", in: bytes) ?? [], as: UTF8.self)
+                let line = Array("\(uid)\t\(bytes.count)\t\(TerminalSafe.escape(subject))\n".utf8)
                 stdout.write(Data(line))
             }
         }
@@ -42,18 +47,15 @@ struct Fetch: AsyncParsableCommand {
     }
 }
 
-/// Writes `bytes` to `path` with plain open/write/close. Foundation's writers fsync every file
-/// (and createFile also renames a temporary), which made fetching to disk several times slower
-/// than the IMAP transfer itself; this is a debugging/export command, not the durable store.
+/// Writes `bytes` to a new file `path` (`PrivateFile.create`: mode 0600, never through a
+/// symlink, never over an existing file). No fsync: Foundation's writers fsync every file, which
+/// made fetching to disk several times slower than the IMAP transfer itself; this is a
+/// debugging/export command, not the durable store.
 private func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        offset += n
+    do {
+        try PrivateFile.create(path, bytes)
+    } catch let e as PrivateFile.Failure {
+        throw ValidationError(e.description)
     }
 }
 

@@ -30,10 +30,10 @@ struct Inspect: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let data = facts.count == 1 ? try encoder.encode(facts[0]) : try encoder.encode(facts)
-            print(String(decoding: data, as: UTF8.self))
+            print(TerminalSafe.escapeJSON(String(decoding: data, as: UTF8.self)))
         } else {
             for (file, f) in zip(files, facts) {
-                if files.count > 1 { print("== \(file)") }
+                if files.count > 1 { print("== \(TerminalSafe.escape(file))") }
                 print(FactsReport.render(f))
             }
         }

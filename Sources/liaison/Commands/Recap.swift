@@ -97,8 +97,8 @@ struct RecapCommand: AsyncParsableCommand {
             if let row {
                 switch row.status {
                 case .sent: print("sent")
-                case .pending: print("not sent yet (\(row.lastError ?? "will retry")); `liaison serve` retries it")
-                case .failed: print("sending failed: \(row.lastError ?? "-")")
+                case .pending: print("not sent yet (\(TerminalSafe.escape(row.lastError ?? "will retry"))); `liaison serve` retries it")
+                case .failed: print("sending failed: \(TerminalSafe.escape(row.lastError ?? "-"))")
                 }
             } else {
                 print("queued")
