@@ -51,6 +51,7 @@ struct SQLiteStoreTests {
         let applied = try again.pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) }
         #expect(applied.count == SQLiteSchema.migrator.migrations.count)
         #expect(applied.contains("v3-floods: rate ledger"))
+        #expect(applied.contains("v3-containment: messages in progress"))
         // A database from before any migration (an empty file) is brought up to date.
         let empty = try temporaryDatabasePath()
         FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o600])
