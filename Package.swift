@@ -63,12 +63,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]),
         // libFuzzer entry point over the parser; without -DLIAISON_FUZZ it replays files (regressions).
-        .executableTarget(name: "LiaisonFuzz", dependencies: ["LiaisonMail", "LiaisonCore"]),
+        // One target per grammar (Sources/LiaisonFuzz/Targets), chosen by LIAISON_FUZZ_TARGET.
+        .target(
+            name: "LiaisonFuzzTargets", dependencies: ["LiaisonMail", "LiaisonCore", "LiaisonTransport"],
+            path: "Sources/LiaisonFuzz/Targets"),
+        .executableTarget(
+            name: "LiaisonFuzz", dependencies: ["LiaisonFuzzTargets"], path: "Sources/LiaisonFuzz",
+            exclude: ["Targets", "dict"]),
 
         .testTarget(name: "LiaisonMailTests", dependencies: ["LiaisonMail"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonMail"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonMail"]),
         .testTarget(name: "LiaisonTransportTests", dependencies: ["LiaisonTransport", "LiaisonMail"]),
+        // Replays Tests/Fixtures/fuzz-regressions/<target>/ through the fuzz targets.
+        .testTarget(name: "LiaisonFuzzTests", dependencies: ["LiaisonFuzzTargets", "LiaisonMail", "LiaisonCore"]),
         .testTarget(
             name: "LiaisonDaemonTests",
             dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonTransport"]),

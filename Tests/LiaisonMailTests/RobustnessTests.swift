@@ -159,7 +159,15 @@ fileprivate enum Robust {
         return l
     }()
 
-    static func regressionFiles() -> [String] { list(regressionFolder) { !$0.hasPrefix(".") } }
+    /// The whole-message regressions at the top of the folder; the per-grammar ones in its
+    /// sub-folders (`<target>/`) are replayed by LiaisonFuzzTests.
+    static func regressionFiles() -> [String] {
+        list(regressionFolder) { name in
+            var isDir: ObjCBool = false
+            let path = regressionFolder.appendingPathComponent(name).path
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+        }
+    }
     static func corpusFiles() -> [String] { list(corpusFolder) { $0.hasSuffix(".eml") } }
 
     static func list(_ folder: URL, _ keep: (String) -> Bool) -> [String] {

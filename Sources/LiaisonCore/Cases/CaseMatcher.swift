@@ -148,9 +148,11 @@ public struct CaseMatcher: Sendable {
     /// sender, else the outside recipients. Organisation = the first contact's domain.
     public func counterparty(_ input: MatchInput) -> Counterparty {
         var contacts: [String] = []
+        var seen = Set<String>()   // `contacts` as a set: 40,000 addresses in To stay linear
         func add(_ a: String?) {
             guard let a, a.contains("@"), !organization.isInternal(a), a != organization.trackingAddress,
-                  !contacts.contains(a) else { return }
+                  !seen.contains(a) else { return }
+            seen.insert(a)
             contacts.append(a)
         }
         add(input.forwardedFrom)
@@ -167,8 +169,9 @@ public struct CaseMatcher: Sendable {
         let outside = counterparty(input).contacts
         if !outside.isEmpty { return outside }
         var all: [String] = []
+        var seen = Set<String>()
         for a in [input.from].compactMap({ $0 }) + input.to + input.cc
-        where a != organization.trackingAddress && !all.contains(a) { all.append(a) }
+        where a != organization.trackingAddress && seen.insert(a).inserted { all.append(a) }
         return all
     }
 

@@ -23,6 +23,10 @@ public enum ObjectionReader {
                             #"\b(do|does|did|can)(\s?not|n't) agree\b"#, #"\bcannot agree\b"#, #"\bnot acceptable\b"#,
                             #"\b(can ?not|can't) accept\b"#, #"\b(is|are) (incorrect|wrong|not correct)\b"#,
                             #"\bneeds? (to be )?(changed|corrected|amended|revised)\b"#]
+    /// `markersCN` by their first character.
+    static let markersByFirst: [Character: [[Character]]] =
+        Dictionary(grouping: markersCN.map { Array($0) }, by: { $0[0] })
+    static let buTongYi = Array("不同意")
     /// Words just before a marker that negate it.
     static let negatorsCN = ["没有任何", "沒有任何", "无任何", "無任何", "没有什么", "沒有什麼", "并无", "並無", "毫无", "毫無",
                              "不存在", "没有", "沒有", "无需", "無需", "无须", "無須", "不需要", "不需", "不用", "没", "沒",
@@ -56,22 +60,31 @@ public enum ObjectionReader {
     static func asserts(_ clause: String) -> Bool {
         let lower = clause.lowercased()
         if TextFold.firstMatch(conditional, in: lower) != nil { return false }
+        // One pass over the clause; at each character only the markers starting with it are tried.
         let chars = Array(lower)
-        for marker in markersCN.map(Array.init) {
-            var i = 0
-            while let at = find(marker, in: chars, from: i) {
-                i = at + marker.count
+        for at in chars.indices {
+            guard let candidates = markersByFirst[chars[at]] else { continue }
+            for marker in candidates {
+                let end = at + marker.count
+                guard end <= chars.count, chars[at..<end].elementsEqual(marker) else { continue }
                 // 不同意 inside 不同意见 is read as 不同意见.
-                if marker == Array("不同意"), i < chars.count, "见見".contains(chars[i]) { continue }
+                if marker == buTongYi, end < chars.count, "见見".contains(chars[end]) { continue }
                 let before = String(chars[max(0, at - 8)..<at])
                 let withoutYou = before.hasSuffix("有") ? String(before.dropLast()) : before
                 if negatorsCN.contains(where: { withoutYou.hasSuffix($0) || before.hasSuffix($0) }) { continue }
                 return true
             }
         }
+        // Both lists come in text order: one sweep per marker pattern (a reply of a million
+        // "no objection" is linear, not a million by a million).
         let negatedRanges = TextFold.matches(negatedEN, in: lower)
         for p in markersEN {
-            for r in TextFold.matches(p, in: lower) where !negatedRanges.contains(where: { $0.overlaps(r) }) {
+            var k = 0
+            for r in TextFold.matches(p, in: lower) {
+                while k < negatedRanges.count, negatedRanges[k].upperBound <= r.lowerBound { k += 1 }
+                // Negations do not overlap one another, so only those from `k` on, starting before
+                // `r` ends, can overlap it; the first one of them decides.
+                if k < negatedRanges.count, negatedRanges[k].overlaps(r) { continue }
                 return true
             }
         }
@@ -83,7 +96,7 @@ public enum ObjectionReader {
         guard let first = word.first, !word.isEmpty else { return nil }
         var i = from
         while i + word.count <= chars.count {
-            if chars[i] == first, Array(chars[i..<(i + word.count)]) == word { return i }
+            if chars[i] == first, chars[i..<(i + word.count)].elementsEqual(word) { return i }
             i += 1
         }
         return nil

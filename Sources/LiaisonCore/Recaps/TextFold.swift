@@ -75,7 +75,31 @@ enum TextFold {
         return re.matches(in: s, range: NSRange(s.startIndex..., in: s)).compactMap { Range($0.range, in: s) }
     }
 
+    /// The compiled expression of `pattern`: compiled once, not once per line or clause (that was
+    /// most of the time of reading a long reply).
     private static func regex(_ pattern: String) -> NSRegularExpression? {
-        try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+        compiled.regex(pattern)
+    }
+
+    private static let compiled = RegexCache()
+}
+
+/// Compiled case-insensitive expressions by pattern. The patterns are the readers' own constants,
+/// so the cache stays small; it is emptied should it ever pass 256 entries.
+/// `@unchecked Sendable`: `expressions` is only touched with `lock` held, and an
+/// NSRegularExpression is immutable once made, which Foundation documents as safe to share
+/// between threads.
+private final class RegexCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var expressions: [String: NSRegularExpression] = [:]
+
+    func regex(_ pattern: String) -> NSRegularExpression? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let r = expressions[pattern] { return r }
+        guard let r = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return nil }
+        if expressions.count >= 256 { expressions.removeAll() }
+        expressions[pattern] = r
+        return r
     }
 }

@@ -60,7 +60,7 @@ enum AddressLexer {
                 var j = i + 1
                 while j < n {
                     let d = b[j]
-                    if d == backslash { j += 2; continue }
+                    if d == backslash { j = min(j + 2, n); continue }
                     if d == lparen { depth += 1 } else if d == rparen { depth -= 1; if depth == 0 { break } }
                     j += 1
                 }
@@ -73,7 +73,7 @@ enum AddressLexer {
                 let close = c == quote ? quote : rbracket
                 var j = i + 1
                 while j < n, b[j] != close {
-                    j += b[j] == backslash ? 2 : 1
+                    j = min(j + (b[j] == backslash ? 2 : 1), n)
                 }
                 let end = min(j, n)
                 if end == n, unterminated == nil { unterminated = i }

@@ -71,7 +71,7 @@ enum DateScanner {
                 var depth = 0
                 while i < n {
                     let d = b[i]
-                    if d == UInt8(ascii: "\\") { i += 2; continue }
+                    if d == UInt8(ascii: "\\") { i = min(i + 2, n); continue }
                     if d == UInt8(ascii: "(") { depth += 1 } else if d == UInt8(ascii: ")") { depth -= 1 }
                     i += 1
                     if depth == 0 { break }

@@ -31,8 +31,9 @@ public enum EncodedWords {
             }
         }
 
+        var scan = WordScan()
         while pos < u.count {
-            if let word = parseWord(u, at: pos) {
+            if let word = parseWord(u, at: pos, scan: &scan) {
                 // Only white space since the previous word: the gap vanishes (§6.2).
                 let cs = Bytes.lowercasedASCII(word.charset)
                 if pendingCharset != nil {
@@ -80,8 +81,60 @@ public enum EncodedWords {
         return nil
     }
 
-    /// An encoded word starting at `pos`, if one is there: `=?charset[*lang]?enc?text?=`.
+    /// Where the ends of encoded-word text were last looked for, so that no byte is scanned twice
+    /// however many `=?` starts a value holds (`=?cs?b?A` repeated 64,000 times reads in one
+    /// pass): the next `?=` and the next white space at or after `from`. A start never makes the
+    /// scan go back further than its charset (at most 64 bytes before the text), so the whole
+    /// decode is linear in the value.
+    struct WordScan {
+        /// No "?=" starts in [terminatorFrom, terminator); one starts at `terminator` (or it is n).
+        var terminatorFrom = Int.max, terminator = 0
+        /// No white space in [spaceFrom, space); white space at `space` (or it is n).
+        var spaceFrom = Int.max, space = 0
+
+        mutating func ends(_ u: [UInt8], from start: Int) -> (terminator: Int, space: Int) {
+            (nextTerminator(u, start), nextSpace(u, start))
+        }
+
+        private mutating func nextTerminator(_ u: [UInt8], _ start: Int) -> Int {
+            if start >= terminatorFrom, start <= terminator { return terminator }
+            let n = u.count
+            // Before the known range only up to where it begins; past it, from `start` on.
+            let stop = start < terminatorFrom ? min(terminatorFrom, n) : n
+            var i = start, found = -1
+            while i < stop {
+                if u[i] == 0x3F, i + 1 < n, u[i + 1] == 0x3D { found = i; break }
+                i += 1
+            }
+            if found < 0 { found = stop < n ? terminator : n }
+            terminatorFrom = start; terminator = found
+            return found
+        }
+
+        private mutating func nextSpace(_ u: [UInt8], _ start: Int) -> Int {
+            if start >= spaceFrom, start <= space { return space }
+            let n = u.count
+            let stop = start < spaceFrom ? min(spaceFrom, n) : n
+            var i = start, found = -1
+            while i < stop {
+                let b = u[i]
+                if b == Bytes.space || b == Bytes.tab || b == Bytes.cr || b == Bytes.lf { found = i; break }
+                i += 1
+            }
+            if found < 0 { found = stop < n ? space : n }
+            spaceFrom = start; space = found
+            return found
+        }
+    }
+
+    /// An encoded word starting at `pos`, if one is there (one call, no cache: short values).
     static func parseWord(_ u: [UInt8], at pos: Int) -> Word? {
+        var scan = WordScan()
+        return parseWord(u, at: pos, scan: &scan)
+    }
+
+    /// An encoded word starting at `pos`, if one is there: `=?charset[*lang]?enc?text?=`.
+    static func parseWord(_ u: [UInt8], at pos: Int, scan: inout WordScan) -> Word? {
         let n = u.count
         guard pos + 1 < n, u[pos] == 0x3D, u[pos + 1] == 0x3F else { return nil }
         var i = pos + 2
@@ -101,13 +154,11 @@ public enum EncodedWords {
         guard enc == 0x62 || enc == 0x71 else { return nil }   // b or q
         i += 2
         let textStart = i
-        // The text runs to "?="; it holds no white space (§5).
-        while i + 1 < n {
-            if u[i] == 0x3F && u[i + 1] == 0x3D { break }
-            let b = u[i]
-            if b == Bytes.space || b == Bytes.tab || b == Bytes.cr || b == Bytes.lf { return nil }
-            i += 1
-        }
+        // The text runs to "?="; it holds no white space (§5). Found through `scan`, which
+        // remembers the ends past this start, so a failed start costs nothing more.
+        let (terminator, space) = scan.ends(u, from: textStart)
+        guard terminator < n, terminator < space else { return nil }
+        i = terminator
         guard i + 1 < n, u[i] == 0x3F, u[i + 1] == 0x3D else { return nil }
         let text = u[textStart..<i]
         let decoded = enc == 0x62 ? TransferDecoding.base64(text).bytes : TransferDecoding.qEncodedWord(text).bytes

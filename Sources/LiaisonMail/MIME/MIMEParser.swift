@@ -2,15 +2,41 @@
 /// with preamble and epilogue, a missing final boundary tolerated, message/rfc822 parsed as a
 /// nested message, leaves transfer-decoded. Bounded by `ParseLimits`: past a bound the rest is
 /// kept as an undecoded leaf and an issue says so.
+///
+/// A forwarded message (message/rfc822 in 7bit, 8bit or binary) is parsed in place, as a range
+/// of the one buffer: no level copies its body. Only a transfer-encoded one (base64 or
+/// quoted-printable, which RFC 2046 forbids but mailers write) is decoded into a buffer of its own.
+/// Every byte the tree holds besides the input — leaf bodies, preambles and epilogues, decoded
+/// enclosed messages — is taken from one budget for the whole tree (`ParseLimits.bodyBudget`);
+/// past it a body is left empty and an issue says so.
 struct MIMEParser {
     let bytes: [UInt8]
     let limits: ParseLimits
     var issues: [ParseIssue] = []
     var partCount = 0
+    /// Bytes the tree may still hold besides the input (shared by every level, see above).
+    var budget: Int
+    private var budgetSpent = false
 
     init(bytes: [UInt8], limits: ParseLimits) {
         self.bytes = bytes
         self.limits = limits
+        self.budget = limits.bodyBudget(inputSize: bytes.count)
+    }
+
+    /// Takes `count` bytes from the budget; false (and one issue) when they are not there.
+    mutating func spend(_ count: Int) -> Bool {
+        if count <= budget { budget -= count; return true }
+        if !budgetSpent {
+            budgetSpent = true
+            issues.append(ParseIssue(.sizeLimit, "the message's parts hold more than its byte budget; the rest were left empty"))
+        }
+        return false
+    }
+
+    /// A copy of `bytes[range]`, or nothing when the budget is spent.
+    mutating func copy(_ range: Range<Int>) -> [UInt8] {
+        spend(range.count) ? Array(bytes[range]) : []
     }
 
     /// Parses the entity in `range` (header section + body).
@@ -28,7 +54,12 @@ struct MIMEParser {
         let filename = disposition?.parameters["filename"] ?? contentType.parameters["name"]
 
         func leaf(_ range: Range<Int>, decode: Bool = true) -> MIMEPart {
-            let (data, damaged) = decode ? Self.transferDecode(bytes[range], cte) : (Array(bytes[range]), false)
+            // Decoding never makes a body larger than its encoded form: the budget is taken up front.
+            var (data, damaged): ([UInt8], Bool) = ([], false)
+            if spend(range.count) {
+                (data, damaged) = decode ? Self.transferDecode(bytes[range], cte) : (Array(bytes[range]), false)
+                budget += range.count - data.count   // what decoding saved goes back
+            }
             return MIMEPart(header: header, contentType: contentType, disposition: disposition,
                             transferEncoding: cte, body: .leaf(data), filename: filename, damaged: damaged)
         }
@@ -51,18 +82,26 @@ struct MIMEParser {
                 issues.append(ParseIssue(.depthLimit, "nesting deeper than \(limits.maxDepth); the rest is kept undecoded"))
                 return leaf(body, decode: false)
             }
-            // Some mailers base64-encode a message/rfc822 part although RFC 2046 §5.2.1 forbids it.
-            let inner: [UInt8]
+            let message: Message
             if cte == "base64" || cte == "quoted-printable" {
-                inner = Self.transferDecode(bytes[body], cte).0
+                // Some mailers base64-encode a message/rfc822 part although RFC 2046 §5.2.1 forbids
+                // it: the decoded bytes are a buffer of their own, taken from the one budget.
+                guard spend(body.count) else { return leaf(body, decode: false) }
+                let inner = Self.transferDecode(bytes[body], cte).0
+                budget += body.count - inner.count
+                var nested = MIMEParser(bytes: inner, limits: limits)
+                nested.partCount = partCount
+                nested.budget = budget
+                nested.budgetSpent = budgetSpent
+                message = MessageParser.assemble(range: 0..<inner.count, parser: &nested, depth: depth + 1)
+                partCount = nested.partCount
+                budget = nested.budget
+                budgetSpent = nested.budgetSpent
+                issues.append(contentsOf: nested.issues)
             } else {
-                inner = Array(bytes[body])
+                // In place: the enclosed message is a range of this buffer, parsed without a copy.
+                message = MessageParser.assemble(range: body, parser: &self, depth: depth + 1)
             }
-            var nested = MIMEParser(bytes: inner, limits: limits)
-            nested.partCount = partCount
-            let message = MessageParser.assemble(raw: inner, parser: &nested, depth: depth + 1)
-            partCount = nested.partCount
-            issues.append(contentsOf: nested.issues)
             return MIMEPart(header: header, contentType: contentType, disposition: disposition,
                             transferEncoding: cte, body: .message(message), filename: filename, damaged: false)
         }
@@ -134,12 +173,12 @@ struct MIMEParser {
                 issues.append(ParseIssue(.missingBoundary, "multipart/\(contentType.subtype) boundary never appears"))
                 preambleEnd = body.lowerBound
                 parts.append(MIMEPart(header: HeaderSection(), contentType: .textPlain, disposition: nil,
-                                      transferEncoding: "7bit", body: .leaf(Array(bytes[body])), filename: nil, damaged: false))
+                                      transferEncoding: "7bit", body: .leaf(copy(body)), filename: nil, damaged: false))
             }
         }
-        let preamble = partStart == nil && parts.isEmpty ? [] : Array(bytes[body.lowerBound..<max(body.lowerBound, preambleEnd)])
+        let preamble = partStart == nil && parts.isEmpty ? [] : copy(body.lowerBound..<max(body.lowerBound, preambleEnd))
         return MIMEPart(header: header, contentType: contentType, disposition: disposition, transferEncoding: cte,
-                        body: .multipart(parts: parts, preamble: preamble, epilogue: Array(bytes[epilogue])),
+                        body: .multipart(parts: parts, preamble: preamble, epilogue: copy(epilogue)),
                         filename: nil, damaged: false)
     }
 

@@ -52,6 +52,7 @@ enum ParameterList {
                 index = n
                 rawName = String(rawName[..<star])
             }
+            guard !rawName.isEmpty else { continue }   // `*=x`, `*0=x`: no name left
             if index < 0 && !extended {
                 if plain[rawName] == nil { plain[rawName] = String(decoding: val, as: UTF8.self); order.append(rawName) }
             } else {
@@ -127,7 +128,9 @@ enum ParameterList {
             if b == 0x28 {
                 var depth = 0
                 while i < u.count {
-                    if u[i] == 0x5C { i += 2; continue }
+                    // A quoted pair; a backslash at the very end quotes nothing (`(\` must not
+                    // step past the end: `i` never exceeds `u.count`).
+                    if u[i] == 0x5C { i = min(i + 2, u.count); continue }
                     if u[i] == 0x28 { depth += 1 }
                     if u[i] == 0x29 { depth -= 1; if depth == 0 { i += 1; break } }
                     i += 1
@@ -185,5 +188,21 @@ extension String {
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return String(s)
+    }
+}
+
+extension ContentType {
+    /// Reads a Content-Type field value (RFC 2045 §5.1, RFC 2231); text/plain when unreadable.
+    /// The parameter grammar's entry for tools and the fuzzer.
+    public init(parsing value: String) {
+        self = ContentType.parse(value, fallback: .textPlain)
+    }
+}
+
+extension ContentDisposition {
+    /// Reads a Content-Disposition field value (RFC 2183, RFC 2231).
+    public init(parsing value: String) {
+        let (token, params) = ParameterList.parse(value)
+        self.init(kind: token, parameters: params)
     }
 }

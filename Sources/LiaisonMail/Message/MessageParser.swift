@@ -8,15 +8,16 @@ public enum MessageParser {
     /// Parse `bytes`. Never throws and never traps.
     public static func parse(_ bytes: [UInt8], limits: ParseLimits = .default) -> Message {
         var parser = MIMEParser(bytes: bytes, limits: limits)
-        var message = assemble(raw: bytes, parser: &parser, depth: 0)
+        var message = assemble(range: 0..<bytes.count, parser: &parser, depth: 0)
         message.issues = dedup(parser.issues + message.issues)
         return message
     }
 
-    /// Parses the entity of `parser.bytes` and reads its facts.
-    static func assemble(raw: [UInt8], parser: inout MIMEParser, depth: Int) -> Message {
-        let root = parser.parseEntity(0..<raw.count, depth: depth, defaultType: .textPlain)
-        var m = Message(raw: raw, root: root)
+    /// Parses the entity in `range` of `parser.bytes` (the whole input, or an enclosed message in
+    /// place) and reads its facts.
+    static func assemble(range: Range<Int>, parser: inout MIMEParser, depth: Int) -> Message {
+        let root = parser.parseEntity(range, depth: depth, defaultType: .textPlain)
+        var m = Message(storage: parser.bytes, range: range, root: root)
         let h = root.header
         m.subject = h["Subject"].map(EncodedWords.decode)
         m.from = h.all("From").flatMap { AddressParser.parse($0.value) }
@@ -82,8 +83,11 @@ public enum MessageIDs {
         }
         if ids.isEmpty {
             // Bare ids without brackets, seen from some mailers.
-            for token in value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
-            where token.contains("@") && !token.contains("(") {
+            // Split at any white space (a bare CR or LF too: an ID never carries a line break
+            // into a References header written from it) and commas; a token with a bracket or a
+            // comment in it is not an ID.
+            for token in value.split(whereSeparator: { $0.isWhitespace || $0 == "," })
+            where token.contains("@") && !token.contains(where: { "()<>".contains($0) }) {
                 ids.append("<\(token)>")
             }
         }

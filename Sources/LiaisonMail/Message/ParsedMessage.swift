@@ -97,7 +97,20 @@ public struct ParseLimits: Sendable, Equatable {
     public var maxLineLength: Int = 4 * 1024 * 1024
     /// Characters of readable text gathered for `Message.text`.
     public var maxTextCharacters: Int = 4 * 1024 * 1024
+    /// Bytes the whole MIME tree may hold besides the input (leaf bodies, preambles, epilogues,
+    /// decoded enclosed messages), at most: the budget is the smaller of this and
+    /// `bodyBytesPerInputByte` × the input's size + 1 MiB. Enclosed messages are read in place
+    /// and cost nothing; an ordinary message needs at most its own size.
+    public var maxBodyBytes: Int = 1 << 30
+    /// See `maxBodyBytes`.
+    public var bodyBytesPerInputByte: Int = 2
     public init() {}
+
+    /// The byte budget of one message's tree (see `maxBodyBytes`).
+    public func bodyBudget(inputSize: Int) -> Int {
+        let (scaled, overflow) = inputSize.multipliedReportingOverflow(by: max(0, bodyBytesPerInputByte))
+        return max(0, min(maxBodyBytes, overflow ? Int.max - (1 << 20) : scaled) + (1 << 20))
+    }
     public static let `default` = ParseLimits()
 }
 
@@ -128,8 +141,18 @@ public struct DeliveryReport: Sendable, Equatable, Codable {
 
 /// A parsed message: the header section, the MIME tree and the facts read from them.
 public struct Message: Sendable {
-    /// The exact bytes parsed (kept for re-filing).
-    public var raw: [UInt8]
+    /// The buffer the message was read from and the range of it that is this message: an enclosed
+    /// (forwarded) message shares its outer message's buffer instead of holding a copy.
+    private var storage: [UInt8]
+    private var range: Range<Int>
+    /// The exact bytes parsed (kept for re-filing). For an enclosed message, a copy is made when
+    /// this is read; `rawCount` gives its size without one.
+    public var raw: [UInt8] {
+        get { range == 0..<storage.count ? storage : Array(storage[range]) }
+        set { storage = newValue; range = 0..<newValue.count }
+    }
+    /// `raw.count`, without copying.
+    public var rawCount: Int { range.count }
     /// The top-level header section (also `root.header`).
     public var header: HeaderSection { root.header }
     /// The root body part.
@@ -161,7 +184,12 @@ public struct Message: Sendable {
     public var issues: [ParseIssue]
 
     public init(raw: [UInt8], root: MIMEPart) {
-        self.raw = raw; self.root = root; self.subject = nil; self.from = []; self.sender = nil
+        self.init(storage: raw, range: 0..<raw.count, root: root)
+    }
+
+    /// A message that is `storage[range]`, sharing `storage`.
+    init(storage: [UInt8], range: Range<Int>, root: MIMEPart) {
+        self.storage = storage; self.range = range; self.root = root; self.subject = nil; self.from = []; self.sender = nil
         self.replyTo = []; self.to = []; self.cc = []; self.date = nil; self.messageID = nil
         self.inReplyTo = []; self.references = []; self.text = ""; self.attachments = []
         self.forwarded = []; self.deliveryReport = nil; self.issues = []
