@@ -45,6 +45,12 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     /// themselves and unsolicited updates (`* n FETCH (FLAGS …)`, `* n EXISTS`).
     static let batchSlack = 1024 * 1024
 
+    /// The most a body may exceed its announced `RFC822.SIZE`: servers that compute the size
+    /// approximately (Exchange's is known to be; others count line endings differently) must not
+    /// turn every pass into a fault. An eighth of the size plus 64 KiB, still within the
+    /// command's byte cap; a body beyond it is a server breaking its word.
+    static func sizeTolerance(announced: Int) -> Int { announced + announced / 8 + 64 * 1024 }
+
     /// Validates the URL, the TLS rule and the mailbox name; connects lazily on the first call.
     /// `fetchPlan` bounds the batches of `fetch(uids:each:)` (by count and by announced bytes).
     public init(settings: IMAPSettings, logger: Logger = Logger(label: "liaison.imap"),
@@ -192,7 +198,7 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
         try locked {
             let inBatch = Set(batch)
             var expected: [UInt32: Int] = [:]
-            for uid in batch { expected[uid] = Int(announced[uid] ?? 0) }
+            for uid in batch { expected[uid] = Self.sizeTolerance(announced: Int(announced[uid] ?? 0)) }
             let cap = expected.values.reduce(Self.batchSlack) { $0 + $1 }
             let byUID = try session("IMAP UID FETCH \(batch.count) messages") { c -> [UInt32: [UInt8]] in
                 try ensureSelected(c)
