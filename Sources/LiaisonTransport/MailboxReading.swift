@@ -21,6 +21,13 @@ public protocol MailboxReading: Sendable {
     /// lock held: it may call `move` on the same mailbox. An error thrown by `each` ends the
     /// fetch and is rethrown. The default implementation loops over `fetch(uid:)`.
     func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws
+    /// `fetch(uids:each:)`, except that a message that could never be fetched within the reader's
+    /// bounds (its announced `RFC822.SIZE` above `max_response_bytes`) is not asked for and not a
+    /// fault: it is handed to `tooLarge` with its announced size, in its place in UID order, so
+    /// that one oversized message costs that message and not the mailbox behind it. The default
+    /// implementation has no such bound and never calls `tooLarge`.
+    func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void,
+               tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws
 }
 
 extension MailboxReading {
@@ -31,6 +38,11 @@ extension MailboxReading {
             do { bytes = try fetch(uid: uid) } catch MailboxError.noSuchMessage { continue }
             try each(uid, bytes)
         }
+    }
+
+    public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void,
+                      tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
+        try fetch(uids: uids, each: each)
     }
 
     /// `fetch(uids:each:)` collected: every existing message of `uids`, ascending by UID. Holds

@@ -47,6 +47,31 @@ struct ContainmentTests {
         #expect(logs.count("message held as unprocessable") == 1)
     }
 
+    @Test("a message larger than imap.max_response_bytes is held unread with its size, and the mailbox behind it is filed")
+    func tooLargeIsHeldUnread() async throws {
+        let files = Corpus.files
+        try #require(files.count >= 12, "corpus not found at \(Corpus.directory.path)")
+        let mailbox = InMemoryMailbox(uidValidity: 7, maxMessageBytes: 64 * 1024)
+        mailbox.deliver(Corpus.bytes(files[0]))
+        let big = Array("From: a@client.example\r\nTo: zhang.wei@corp.example\r\nSubject: big\r\n\r\n".utf8)
+            + [UInt8](repeating: 0x41, count: 100 * 1024)
+        mailbox.deliver(big)
+        for f in files.dropFirst() { mailbox.deliver(Corpus.bytes(f)) }
+        let (poller, store) = try P.make(mailbox: mailbox)
+        let report = try await poller.pass()
+        #expect(report.held >= 1)
+        #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == UInt32(files.count + 1), "the pass went past it")
+        let held = try store.heldMessages().filter { $0.reason == .unprocessable }
+        #expect(held.count == 1)
+        #expect(held.first?.detail?.contains("not fetched: it announces \(big.count) bytes") == true, "\(String(describing: held.first?.detail))")
+        #expect(held.first?.raw.isEmpty == true)
+        #expect(try store.counts().correspondence + (try store.counts().held) == files.count + 1, "every other message filed or held as usual")
+        #expect(try store.processing(Self.marker(2)) == nil)
+        // A second pass neither fetches nor holds it again.
+        let again = try await poller.pass()
+        #expect(again.fetched == 0 && again.held == 0)
+    }
+
     @Test("the store being unavailable is retried forever and never held, however often it fails")
     func storeUnavailableNeverHeld() async throws {
         let (mailbox, count) = try P.loadedMailbox()

@@ -229,6 +229,30 @@ import Glibc
         #expect(!server.commands.contains { $0.hasPrefix("UID FETCH 8") })
     }
 
+    /// The same with a `tooLarge` handler (the poller's): the message above the cap is handed to
+    /// it in UID order, never asked for, and the messages after it are still fetched.
+    @Test func messageAboveTheCapGoesToTooLargeAndTheRestFollow() throws {
+        let small = Array("Subject: seven\r\n\r\nbody 7\r\n".utf8)
+        let server = try HostileIMAPServer { _, tag, command in
+            let upper = command.uppercased()
+            guard upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
+            if upper.hasSuffix("(RFC822.SIZE)") {
+                return [.text("* 1 FETCH (UID 7 RFC822.SIZE \(small.count))\r\n* 2 FETCH (UID 8 RFC822.SIZE \(3 * Self.mib))\r\n"
+                              + "* 3 FETCH (UID 9 RFC822.SIZE \(small.count))\r\n\(tag) OK done\r\n")]
+            }
+            let uid = upper == "UID FETCH 7 (UID BODY.PEEK[])" ? 7 : upper == "UID FETCH 9 (UID BODY.PEEK[])" ? 9 : 0
+            guard uid != 0 else { return [.text("\(tag) NO not this one\r\n")] }
+            return [.text("* 1 FETCH (UID \(uid) BODY[] {\(small.count)}\r\n" + String(decoding: small, as: UTF8.self) + ")\r\n\(tag) OK done\r\n")]
+        }
+        defer { server.stop() }
+        let box = try Self.mailbox(server, maxResponseBytes: 2 * Self.mib)
+        var order: [String] = []
+        try box.fetch(uids: [7, 8, 9], each: { uid, _ in order.append("\(uid)") },
+                      tooLarge: { uid, size in order.append("\(uid) too large (\(size))") })
+        #expect(order == ["7", "8 too large (\(3 * Self.mib))", "9"])
+        #expect(!server.commands.contains { $0.hasPrefix("UID FETCH 8") })
+    }
+
     /// A FETCH answered one byte per second: never silent for the 2 s idle timeout, but the
     /// command ends at its 3.5 s deadline (monotonic), and the next call reconnects.
     @Test func oneByteDripEndsAtTheCommandDeadline() throws {

@@ -130,6 +130,21 @@ public struct ContainedIngest: Sendable {
         }
     }
 
+    /// Holds a message that was never fetched because it announced more bytes than the reader
+    /// may take (`imap.max_response_bytes`): no bytes are kept, the detail says how large it is
+    /// and what to do; the checkpoint moves past it and its mark is cleared, so it costs that
+    /// message and not the mailbox behind it.
+    public func holdTooLarge(announcedSize: Int, limit: Int, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?) throws -> IngestResult {
+        guard let store = pipeline.store as? any ContainmentStore else {
+            throw StoreError("this store cannot hold a message it did not read")
+        }
+        // Not the hash of any bytes (none were read): one hold per mailbox position.
+        let hash = ContentHash.of(Array("not fetched: \(marker)".utf8))
+        let detail = "not fetched: it announces \(announcedSize) bytes, above imap.max_response_bytes (\(limit)); "
+            + "raise the limit and fetch it with `liaison fetch`, or read it in the mailbox"
+        return try hold([], hash: hash, detail: detail, marker: marker, checkpoint: checkpoint, store: store)
+    }
+
     private func hold(_ raw: [UInt8], hash: String, detail: String, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?,
                       store: any ContainmentStore) throws -> IngestResult {
         switch try store.holdUnprocessable(raw: raw, contentHash: hash, detail: detail, marker: marker, checkpoint: checkpoint) {

@@ -43,10 +43,14 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         public var timeZone: TimeZone
         /// What one message may cost before it is held as unprocessable (`[containment]`).
         public var containment: ContainmentLimits
+        /// `imap.max_response_bytes`: a message announcing more is held unread (named in its hold).
+        public var maxMessageBytes: Int
 
         public init(mailboxKey: String, pollInterval: Duration = .seconds(30), backoff: Backoff = Backoff(),
                     stallLimit: Duration = .seconds(300), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
-                    containment: ContainmentLimits = ContainmentLimits()) {
+                    containment: ContainmentLimits = ContainmentLimits(),
+                    maxMessageBytes: Int = IMAPSettings.defaultMaxResponseBytes) {
+            self.maxMessageBytes = maxMessageBytes
             self.mailboxKey = mailboxKey
             self.pollInterval = pollInterval
             self.backoff = backoff
@@ -295,7 +299,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         guard !uids.isEmpty else { return report }
         progress.expect(within: setup.settings.stallLimit)
         do {
-            try mailbox.fetch(uids: uids) { uid, bytes in
+            try mailbox.fetch(uids: uids, each: { uid, bytes in
                 // Finish the message in hand, start no new one once shutdown was asked for.
                 if self.lock.withLock({ self.stopRequested }) { throw StopRequested() }
                 self.progress.expect(within: setup.settings.stallLimit)
@@ -309,7 +313,20 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
                     throw Self.failure(error, uid: uid)
                 }
                 self.record(result, uid: uid, into: &report)
-            }
+            }, tooLarge: { uid, size in
+                // Larger than the reader may fetch: held unread, the mailbox behind it goes on.
+                if self.lock.withLock({ self.stopRequested }) { throw StopRequested() }
+                let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
+                let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
+                let result: IngestResult
+                do {
+                    result = try contained.holdTooLarge(announcedSize: size, limit: setup.settings.maxMessageBytes,
+                                                        marker: marker, checkpoint: checkpoint)
+                } catch {
+                    throw Self.failure(error, uid: uid)
+                }
+                self.record(result, uid: uid, into: &report)
+            })
         } catch let e as PassFailure {
             throw e
         } catch let e as StopRequested {

@@ -12,7 +12,13 @@ public final class InMemoryMailbox: MailboxReading, @unchecked Sendable {
     /// Every call made, e.g. `status`, `uids(above: 3)`, `fetch(7)`, `move(7, Done)`.
     public private(set) var calls: [String] = []
 
-    public init(uidValidity: UInt32 = 1) { self.uidValidity = uidValidity }
+    /// Like `imap.max_response_bytes`: a message larger than this goes to `tooLarge` (nil: no bound).
+    public let maxMessageBytes: Int?
+
+    public init(uidValidity: UInt32 = 1, maxMessageBytes: Int? = nil) {
+        self.uidValidity = uidValidity
+        self.maxMessageBytes = maxMessageBytes
+    }
 
     /// Adds a message to the inbox and returns its UID.
     @discardableResult
@@ -85,6 +91,15 @@ public final class InMemoryMailbox: MailboxReading, @unchecked Sendable {
                 .map { ($0.uid, $0.bytes) }.sorted { $0.uid < $1.uid }
         }
         for (uid, bytes) in found { try each(uid, bytes) }
+    }
+
+    /// As `fetch(uids:each:)`; a message above `maxMessageBytes` goes to `tooLarge` with its size.
+    public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void,
+                      tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
+        let limit = maxMessageBytes ?? Int.max
+        try fetch(uids: uids) { uid, bytes in
+            if bytes.count > limit { try tooLarge(uid, bytes.count) } else { try each(uid, bytes) }
+        }
     }
 
     public func move(uid: UInt32, to folder: String) throws {

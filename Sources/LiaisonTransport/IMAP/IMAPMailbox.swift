@@ -145,24 +145,42 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     /// `UID FETCH set (UID BODY.PEEK[])`, whose literals are read by their announced sizes and
     /// matched to UIDs by each response's UID item (§7.4.2). The lock is held per command, never
     /// while `each` runs. A message expunged between the two commands is skipped.
+    /// A message announcing more than `maxResponseBytes` is a fault (`boundExceeded`, naming its
+    /// UID) once the messages before it have been handed out, and is never asked for.
     public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void) throws {
+        try fetch(uids: uids, each: each) { uid, size in
+            throw MailboxError.boundExceeded("message UID \(uid) announces RFC822.SIZE \(size)", limit: settings.maxResponseBytes)
+        }
+    }
+
+    /// As `fetch(uids:each:)`, but a message announcing more than `maxResponseBytes` is handed to
+    /// `tooLarge` in its place (never asked for) and the fetch goes on.
+    public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void,
+                      tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
         let wanted = Array(Set(uids)).sorted()
         var start = 0
         while start < wanted.count {
             let chunk = Array(wanted[start..<min(start + Self.sizeChunk, wanted.count)])
             start += chunk.count
             let announced = try sizes(of: chunk)
-            for batch in batchPlan.batches(announced.map { ($0.key, $0.value) }) {
-                // A message that could never come within the cap: a fault once the messages
-                // before it have been handed out, without asking for it.
-                if let uid = batch.first(where: { Int(announced[$0] ?? 0) > settings.maxResponseBytes }) {
-                    throw MailboxError.boundExceeded("message UID \(uid) announces RFC822.SIZE \(announced[uid] ?? 0)",
-                                                    limit: settings.maxResponseBytes)
-                }
-                var bodies = try fetchBatch(batch, announced: announced)
-                for uid in batch {
-                    guard let bytes = bodies.removeValue(forKey: uid) else { continue }
-                    try each(uid, bytes)
+            for planned in batchPlan.batches(announced.map { ($0.key, $0.value) }) {
+                // A message that could never come within the cap is not asked for: handed to
+                // `tooLarge` in its UID order, after the messages before it.
+                var pending = planned[...]
+                while !pending.isEmpty {
+                    if let first = pending.first, Int(announced[first] ?? 0) > settings.maxResponseBytes {
+                        try tooLarge(first, Int(announced[first] ?? 0))
+                        pending = pending.dropFirst()
+                        continue
+                    }
+                    let end = pending.firstIndex(where: { Int(announced[$0] ?? 0) > settings.maxResponseBytes }) ?? pending.endIndex
+                    let batch = Array(pending[..<end])
+                    pending = pending[end...]
+                    var bodies = try fetchBatch(batch, announced: announced)
+                    for uid in batch {
+                        guard let bytes = bodies.removeValue(forKey: uid) else { continue }
+                        try each(uid, bytes)
+                    }
                 }
             }
         }
