@@ -31,6 +31,8 @@ public enum FuzzTargets {
         FuzzTarget(name: "addresses", summary: "address lists (From, To, Cc …)", run: runAddresses),
         FuzzTarget(name: "message-ids", summary: "Message-ID, In-Reply-To, References lists", run: runMessageIDs),
         FuzzTarget(name: "dates", summary: "Date header values", run: runDates),
+        FuzzTarget(name: "received", summary: "Received header values: the by-host and the stamp after ';' (arrival time)",
+                   run: runReceived),
         FuzzTarget(name: "encoded-words", summary: "RFC 2047 encoded words", run: runEncodedWords),
         FuzzTarget(name: "html", summary: "HTML to text (libxml2)", run: runHTML),
         FuzzTarget(name: "recap", summary: "recap, action item, deadline and objection reading", run: runRecap),
@@ -129,6 +131,24 @@ public enum FuzzTargets {
             require((1...12).contains(l.month) && (1...31).contains(l.day) && (0...23).contains(l.hour)
                          && (0...59).contains(l.minute) && (0...59).contains(l.second), "dates: \(d.iso8601)")
             _ = d.iso8601
+        }
+    }
+
+    static func runReceived(_ input: [UInt8]) {
+        let value = text(input)
+        let r = ReceivedParser.parse(value)
+        require(r == ReceivedParser.parse(value), "received: parsing twice gave different results")
+        switch r {
+        case .success(let stamp):
+            require(value.utf8.count <= ReceivedParser.maxLength, "received: a stamp from \(value.utf8.count) bytes")
+            if let by = stamp.by {
+                require(by == by.lowercased(), "received: by-host not lowercased")
+                require(by.utf8.count <= value.utf8.count, "received: by-host longer than the field")
+                require(!by.contains(where: { $0 == "\r" || $0 == "\n" || $0 == " " }), "received: by-host \(by.debugDescription)")
+            }
+            require(abs(stamp.date.offsetSeconds) <= 18 * 3_600, "received: offset \(stamp.date.offsetSeconds)")
+        case .failure(let f):
+            _ = f.description
         }
     }
 
