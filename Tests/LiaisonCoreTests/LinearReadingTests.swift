@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 @testable import LiaisonCore
+import LiaisonMail
 
 @Suite("Linear reading of large inputs (issue 11)")
 struct LinearReadingTests {
@@ -36,5 +37,44 @@ struct LinearReadingTests {
         let negatedCN = String(repeating: "没有异议无异议", count: 600_000)
         #expect(ObjectionReader.read(negatedCN).objects == false)
         #expect(ObjectionReader.read(negatedCN + "。第③点有异议").items == [3])
+    }
+}
+
+/// The recap and objection readers see the head of a message's text only
+/// (`MessageFacts.maxReadCharacters`), and the message says so in its issues.
+@Suite("Readers see the head of a large text (issue 11)")
+struct ReadableHeadTests {
+    static let org = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
+                                  trackingAddress: "track@corp.example", authservID: "mx.corp.example",
+                                  timeZone: "Asia/Shanghai")
+
+    static func reply(_ body: String) -> Message {
+        let raw = """
+            From: Liu Yang <liu.yang@client.example>\r
+            To: zhang.wei@corp.example\r
+            Cc: track@corp.example\r
+            Subject: Re: 沟通纪要\r
+            In-Reply-To: <recap.1@corp.example>\r
+            Date: Tue, 17 Nov 2026 18:00:00 +0800\r
+            Message-ID: <reply.1@client.example>\r
+            Content-Type: text/plain; charset=utf-8\r
+            \r
+            \(body)\r\n
+            """
+        return MessageParser.parse(Array(raw.utf8))
+    }
+
+    @Test("an objection at the top of a huge reply is read; the text past the bound is not, and an issue says so")
+    func headOfHugeReply() {
+        let filler = String(repeating: "> quoted history line of an earlier message\n", count: 60_000)
+        let top = MessageFacts(message: Self.reply("第③点有异议，请核实。\n" + filler), organization: Self.org)
+        #expect(top.objection == true)
+        #expect(top.objectedItems == [3])
+        #expect(top.issues.contains { $0.contains("first \(MessageFacts.maxReadCharacters) characters") })
+        let late = MessageFacts(message: Self.reply(filler + "\n第③点有异议"), organization: Self.org)
+        #expect(late.objection == false, "words past the bound are not read")
+        let small = MessageFacts(message: Self.reply("第③点有异议"), organization: Self.org)
+        #expect(small.objection == true)
+        #expect(!small.issues.contains { $0.contains("characters") })
     }
 }

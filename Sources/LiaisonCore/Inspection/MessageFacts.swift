@@ -89,17 +89,35 @@ public struct MessageFacts: Sendable, Codable, Equatable {
         recap = nil
         objection = nil
         objectedItems = []
+        // The recap and objection readers are linear but character by character (milliseconds per
+        // KB): they read the head of the text only. A recap or a reply's own words are a screen or
+        // two; what lies past the bound is quoted history or bulk, and one large message must not
+        // cost seconds (issue 11).
+        let readable = Self.readableHead(m.text)
+        if readable.count < m.text.count {
+            issues.append("only the first \(Self.maxReadCharacters) characters of the text were read for a recap or an objection")
+        }
         if kind == .correspondence, senderTrusted,
-           let r = RecapReader.read(text: m.text, sentAt: m.date?.date, resolver: resolver, staff: org.staff) {
+           let r = RecapReader.read(text: readable, sentAt: m.date?.date, resolver: resolver, staff: org.staff) {
             kind = .recap
             recap = RecapFacts(r, zone: zone)
             readRecap = r
         } else {
             let reply = kind == .correspondence && ObjectionReader.isReply(m)
-            let assertion = reply ? ObjectionReader.read(m.text) : nil
+            let assertion = reply ? ObjectionReader.read(readable) : nil
             objection = assertion?.objects ?? false
             objectedItems = assertion?.objects == true ? assertion!.items : []
         }
+    }
+
+    /// How much of a message's text the recap and objection readers look at.
+    public static let maxReadCharacters = 65_536
+
+    /// The first `maxReadCharacters` characters of `text` (all of it when shorter).
+    static func readableHead(_ text: String) -> String {
+        // utf8.count bounds the character count from above: most texts skip the walk.
+        guard text.utf8.count > maxReadCharacters else { return text }
+        return String(text.prefix(maxReadCharacters))
     }
 
     enum CodingKeys: String, CodingKey {
