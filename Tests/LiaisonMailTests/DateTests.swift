@@ -118,6 +118,14 @@ struct DateTests {
         #expect(DateParser.parse(input)?.iso8601 == expected, "\(input)")
     }
 
+    @Test("a zone beyond ±18:00 is no zone: the date is unreadable (a Received stamp the fuzzer found)")
+    func zoneBeyondEighteenHours() {
+        #expect(DateParser.parse("Tue, 17 Nov 2026 1:00 +1815") == nil)
+        #expect(DateParser.parse("Tue, 17 Nov 2026 1:00 -1801") == nil)
+        #expect(DateParser.parse("Tue, 17 Nov 2026 1:00 +1800")?.offsetSeconds == 64_800)
+        #expect(DateParser.parse("Tue, 17 Nov 2026 1:00 -1800")?.offsetSeconds == -64_800)
+    }
+
     @Test("the table is large enough")
     func tableSize() {
         #expect(dateTable.count >= 40)

@@ -190,7 +190,7 @@ enum DateScanner {
                 default:
                     return nil
                 }
-                guard h <= 18, m <= 59 else { return nil }
+                guard m <= 59, h * 60 + m <= 18 * 60 else { return nil }  // ±18:00 at most (`+1815` is no zone)
                 if numeric == nil { numeric = (x.value == Int(UInt8(ascii: "-")) ? -1 : 1) * (h * 3_600 + m * 60) }
                 i += used
             case .word:
