@@ -68,4 +68,57 @@ struct ContainmentEndToEndTests {
         let again = try CLI.run(["serve", "--once", "--config", config, "--now", now], env: ["LIAISON_TEST_TRAP": "1"])
         #expect(again.status == 0, "\(again.stderr)")
     }
+
+    /// Issue 11's first finding: 93 bytes (`Content-Disposition: (\`) stopped the service for good.
+    /// The shared hostile samples and variants of them (every header grammar that scans comments
+    /// and quoted pairs, at the top and in a nested part) are delivered ahead of the whole corpus;
+    /// `liaison serve --once` (the build under test, hooks off) exits 0 on the first run and
+    /// files the corpus behind them.
+    @Test("the 93-byte trap and its variants, ahead of the corpus: serve never exits on them and files the corpus",
+          .enabled(if: ServeCommandTests.rigAvailable || ServeCommandTests.rigRequired))
+    func hostileAheadOfCorpus() throws {
+        try ServeCommandTests.requireRig()
+        let ws = try E2E.Workspace("hostile")
+        let folder = "Hostile\(UUID().uuidString.prefix(8))"
+        let config = try ws.writeConfig("liaison.toml", folder: folder,
+                                        staff: [("张伟", "zhang.wei@corp.example"), ("王芳", "wang.fang@corp.example"),
+                                                ("李娜", "li.na@corp.example")])
+        let shared = CorpusLocation.directory.deletingLastPathComponent().appendingPathComponent("hostile")
+        var files = ["crash-cd.eml", "crash-ct.eml", "crash-nested.eml"].map { shared.appendingPathComponent($0).path }
+            .filter { FileManager.default.fileExists(atPath: $0) }
+        try #require(files.count == 3, "hostile samples not found in \(shared.path)")
+        let head = "From: a@b.example\r\nTo: zhang.wei@corp.example\r\nCc: track@corp.example\r\nSubject: x\r\n"
+        let variants = [
+            head + "Content-Type: text/plain; name=\"\\\r\n\r\nhello\r\n",
+            head + "Content-Type: text/plain; charset*=utf-8'(\\\r\n\r\nhello\r\n",
+            head + "Content-Disposition: attachment; filename*0*=(\\; filename*1=\"\\\r\n\r\nhello\r\n",
+            "From: (\\\r\nTo: \"\\\r\nCc: track@corp.example, <\\\r\nDate: Tue, 17 Nov 2026 (\\\r\nMessage-ID: <(\\\r\nReferences: <a@b> (\\\r\nSubject: =?utf-8?q?(\\\r\n\r\nhello\r\n",
+            head + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\nContent-Disposition: (\\\r\n\r\nhi\r\n--c--\r\n--b--\r\n",
+        ]
+        for (k, v) in variants.enumerated() {
+            let path = ws.path("variant-\(k).eml")
+            try Data(v.utf8).write(to: URL(fileURLWithPath: path))
+            files.append(path)
+        }
+        let corpus = CorpusLocation.cases.map { CorpusLocation.directory.appendingPathComponent($0).path }
+        try #require(corpus.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
+        try E2E.deliver("track+\(folder)@corp.example", files + corpus)
+
+        let run = try CLI.run(["serve", "--once", "--config", config, "--now", "2026-11-17T16:59:40+08:00"])
+        #expect(run.status == 0, "serve --once exited \(run.status): \(run.stderr.suffix(2_000))")
+        let cases = try E2E.cases(config: config)
+        let held = try E2E.json(["review", "list", "--json", "--config", config]) as? [[String: Any]] ?? []
+        #expect(!held.contains { $0["reason"] as? String == "unprocessable" }, "nothing needed containment: \(held)")
+        // The corpus's own case (01–04) is there, and every message was filed or held, none lost.
+        #expect(cases.contains { ($0["number"] as? String)?.hasPrefix("EC20261116-") == true }, "\(cases)")
+        var filed = 0
+        for c in cases {
+            guard let n = c["number"] as? String else { continue }
+            filed += ((try E2E.caseShown(n, config: config)["correspondence"] as? [[String: Any]]) ?? []).count
+        }
+        // Corpus 11 and 12 are one thread (the forward files beside its original): nothing is
+        // dropped, every delivered message is on a case or held for review.
+        #expect(filed + held.count == corpus.count + files.count,
+                "filed \(filed) + held \(held.count) of \(corpus.count + files.count)")
+    }
 }
