@@ -172,6 +172,11 @@ enum SQLiteSchema {
                 CREATE INDEX outbox_status ON outbox(status, id);
                 """)
         }
+        m.registerMigration("v3-report: first-response index") { db in
+            // `liaison report` / `export` (issue 15): the first inbound and first outbound message of
+            // each case read from this index alone, never from the rows (which carry the raw mail).
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS correspondence_report ON correspondence(case_id, direction, kind, date)")
+        }
         return m
     }
 }

@@ -19,5 +19,8 @@ struct Liaison: AsyncParsableCommand {
             Bench.self,
             BenchStore.self,
             BenchReminders.self,
+            Export.self,
+            ReportCommand.self,
+            BenchReport.self,
         ])
 }

@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import LiaisonCore
+
+/// Read-only queries behind `liaison report` and `liaison export` (issue 15): what each case of
+/// a period looks like as `ReportCase` values, read in one read transaction (one consistent view)
+/// with a handful of set queries rather than one query per case.
+///
+/// A message's time is its recorded `date` (the store records no separate arrival time on this
+/// branch; when it does, the two `MIN(date)` below read it instead). Messages with no date are
+/// left out of the first-response figures.
+extension SQLiteStore {
+    /// The cases alive in [from, to): opened before `to` and not resolved before `from`, of
+    /// `owner` when given, in case-number order. `details` also reads what only the follow-up
+    /// table shows (first subject, contacts, first outbound sender).
+    public func reportCases(from: Date, to: Date, owner: String?, details: Bool) throws -> [ReportCase] {
+        try pool.read { db in
+            var sql = """
+                SELECT x.*, (SELECT MIN(o.date) FROM correspondence o
+                             WHERE o.case_id = x.id AND o.direction = 'outbound' AND o.date >= x.first_in) AS first_out
+                FROM (SELECT cases.id, cases.number, cases.owner, cases.category, cases.status, cases.opened_at,
+                             cases.resolved_at, cases.organization,
+                             COALESCE((SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id AND c.kind = 'correspondence'),
+                                      (SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id)) AS first_at,
+                             (SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id AND c.direction = 'inbound'
+                                AND c.kind = 'correspondence') AS first_in
+                      FROM cases WHERE cases.opened_at < ? AND (cases.resolved_at IS NULL OR cases.resolved_at >= ?)
+                """
+            var args: [(any DatabaseValueConvertible)?] = [to.timeIntervalSince1970, from.timeIntervalSince1970]
+            if let owner { sql += " AND cases.owner = ?"; args.append(owner.lowercased()) }
+            sql += ") x ORDER BY x.number"
+            var cases: [ReportCase] = []
+            var index: [Int64: Int] = [:]
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+            while let r = try rows.next() {
+                index[r["id"]] = cases.count
+                cases.append(ReportCase(
+                    number: r["number"], owner: r["owner"], category: r["category"],
+                    status: CaseStatus(rawValue: r["status"]) ?? .open, openedAt: Date(timeIntervalSince1970: r["opened_at"]),
+                    resolvedAt: Self.date(r["resolved_at"]), organization: r["organization"],
+                    firstMessageAt: Self.date(r["first_at"]), firstInboundAt: Self.date(r["first_in"]), firstResponseAt: Self.date(r["first_out"])))
+            }
+            guard !cases.isEmpty else { return [] }
+
+            // Recaps and their items, in sending order.
+            var recapOf: [Int64: (caseIndex: Int, recapIndex: Int)] = [:]
+            let recaps = try Row.fetchCursor(db, sql: """
+                SELECT id, case_id, author, sent_at, state, next_contact FROM recaps ORDER BY sent_at IS NULL, sent_at, id
+                """)
+            while let r = try recaps.next() {
+                guard let i = index[r["case_id"]] else { continue }
+                recapOf[r["id"]] = (i, cases[i].recaps.count)
+                cases[i].recaps.append(ReportRecap(sentAt: Self.date(r["sent_at"]), author: r["author"], state: r["state"],
+                                                   nextContact: Self.date(r["next_contact"])))
+            }
+            if !recapOf.isEmpty {
+                let items = try Row.fetchCursor(db, sql: "SELECT recap_id, number, owner, task, due FROM action_items ORDER BY recap_id, seq")
+                while let r = try items.next() {
+                    guard let at = recapOf[r["recap_id"]] else { continue }
+                    cases[at.caseIndex].recaps[at.recapIndex].items.append(
+                        ReportItem(number: r["number"], owner: r["owner"], task: r["task"], due: Self.date(r["due"])))
+                }
+            }
+
+            // Satisfaction follow-ups that went out, and the first inbound message after each.
+            let follow = try Row.fetchCursor(db, sql: """
+                SELECT r.case_id, r.done_at,
+                       (SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = r.case_id AND c.direction = 'inbound'
+                          AND c.kind = 'correspondence' AND c.date >= r.done_at) AS replied
+                FROM reminders r WHERE r.kind = 'satisfaction' AND r.status = 'fired' AND r.done_at IS NOT NULL
+                ORDER BY r.done_at
+                """)
+            while let r = try follow.next() {
+                guard let caseID = r["case_id"] as Int64?, let i = index[caseID] else { continue }
+                cases[i].satisfaction.append(SatisfactionFollowUp(sentAt: Date(timeIntervalSince1970: r["done_at"]),
+                                                                  repliedAt: Self.date(r["replied"])))
+            }
+
+            if details {
+                let contacts = try Row.fetchCursor(db, sql: "SELECT case_id, address FROM case_addresses WHERE role = 'contact' ORDER BY case_id, seq")
+                while let r = try contacts.next() {
+                    if let i = index[r["case_id"]] { cases[i].contacts.append(r["address"]) }
+                }
+                let first = try db.cachedStatement(sql: """
+                    SELECT thread_subject FROM correspondence WHERE case_id = ?
+                    ORDER BY kind <> 'correspondence', date IS NULL, date, id LIMIT 1
+                    """)
+                let outbound = try db.cachedStatement(sql: """
+                    SELECT sender FROM correspondence WHERE case_id = ? AND direction = 'outbound' ORDER BY date IS NULL, date, id LIMIT 1
+                    """)
+                for (id, i) in index {
+                    cases[i].firstSubject = try String.fetchOne(first, arguments: [id])
+                    cases[i].firstOutboundSender = try String.fetchOne(outbound, arguments: [id])
+                }
+            }
+            return cases
+        }
+    }
+}
+
