@@ -15,11 +15,19 @@ extension SQLiteStore {
     /// table shows (first subject, contacts, first outbound sender).
     public func reportCases(from: Date, to: Date, owner: String?, details: Bool) throws -> [ReportCase] {
         try pool.read { db in
+            // With `details`, the first subject and first outbound sender are read by SQLite per case
+            // (one row each, found through the indexes) rather than by a statement per case from Swift.
+            let detailColumns = details ? """
+                (SELECT thread_subject FROM correspondence c WHERE c.case_id = cases.id
+                   ORDER BY c.kind <> 'correspondence', c.date IS NULL, c.date, c.id LIMIT 1) AS first_subject,
+                (SELECT sender FROM correspondence c WHERE c.case_id = cases.id AND c.direction = 'outbound'
+                   ORDER BY c.date IS NULL, c.date, c.id LIMIT 1) AS first_sender,
+                """ : ""
             var sql = """
                 SELECT x.*, (SELECT MIN(o.date) FROM correspondence o
                              WHERE o.case_id = x.id AND o.direction = 'outbound' AND o.date >= x.first_in) AS first_out
                 FROM (SELECT cases.id, cases.number, cases.owner, cases.category, cases.status, cases.opened_at,
-                             cases.resolved_at, cases.organization,
+                             cases.resolved_at, cases.organization, \(detailColumns)
                              COALESCE((SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id AND c.kind = 'correspondence'),
                                       (SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id)) AS first_at,
                              (SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id AND c.direction = 'inbound'
@@ -38,7 +46,9 @@ extension SQLiteStore {
                     number: r["number"], owner: r["owner"], category: r["category"],
                     status: CaseStatus(rawValue: r["status"]) ?? .open, openedAt: Date(timeIntervalSince1970: r["opened_at"]),
                     resolvedAt: Self.date(r["resolved_at"]), organization: r["organization"],
-                    firstMessageAt: Self.date(r["first_at"]), firstInboundAt: Self.date(r["first_in"]), firstResponseAt: Self.date(r["first_out"])))
+                    firstMessageAt: Self.date(r["first_at"]), firstSubject: details ? r["first_subject"] : nil,
+                    firstInboundAt: Self.date(r["first_in"]), firstResponseAt: Self.date(r["first_out"]),
+                    firstOutboundSender: details ? r["first_sender"] : nil))
             }
             guard !cases.isEmpty else { return [] }
 
@@ -80,17 +90,6 @@ extension SQLiteStore {
                 let contacts = try Row.fetchCursor(db, sql: "SELECT case_id, address FROM case_addresses WHERE role = 'contact' ORDER BY case_id, seq")
                 while let r = try contacts.next() {
                     if let i = index[r["case_id"]] { cases[i].contacts.append(r["address"]) }
-                }
-                let first = try db.cachedStatement(sql: """
-                    SELECT thread_subject FROM correspondence WHERE case_id = ?
-                    ORDER BY kind <> 'correspondence', date IS NULL, date, id LIMIT 1
-                    """)
-                let outbound = try db.cachedStatement(sql: """
-                    SELECT sender FROM correspondence WHERE case_id = ? AND direction = 'outbound' ORDER BY date IS NULL, date, id LIMIT 1
-                    """)
-                for (id, i) in index {
-                    cases[i].firstSubject = try String.fetchOne(first, arguments: [id])
-                    cases[i].firstOutboundSender = try String.fetchOne(outbound, arguments: [id])
                 }
             }
             return cases

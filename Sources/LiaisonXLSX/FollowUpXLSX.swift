@@ -36,7 +36,9 @@ public enum FollowUpXLSX {
 
     static func write(_ table: FollowUpTable, path: String, tmpdir: String, timeZone: TimeZone) throws {
         let wb: UnsafeMutablePointer<lxw_workbook>? = tmpdir.withCString { tmp in
-            var options = lxw_workbook_options(constant_memory: 0, tmpdir: UnsafeMutablePointer(mutating: tmp), use_zip64: 0)
+            // constant_memory: rows stream to a temporary file in order (inline strings, no shared
+            // string table), so 100,000 rows cost neither much memory nor a tree of strings.
+            var options = lxw_workbook_options(constant_memory: 1, tmpdir: UnsafeMutablePointer(mutating: tmp), use_zip64: 0)
             return workbook_new_opt(path, &options)
         }
         guard let wb else { throw WriteError(description: "libxlsxwriter could not start a workbook") }

@@ -75,9 +75,13 @@ struct BenchReport: AsyncParsableCommand {
                                              nextContact: sent.addingTimeInterval(3 * 86_400), nextContactNote: nil, items: items))
                 }
             }
-            for k in 0..<caseCount where k % 10 < 3 {
-                try store.setStatus(caseNumber: CaseNumbering.render(template: "EC202611-{seq:6}", seq: k + 1), status: .resolved,
-                                    at: opened(k).addingTimeInterval(Double(1 + k % 5) * 86_400))
+            // Resolved in batches of 1,000 (one transaction each), a day or so after the batch's last case opened.
+            let resolved = (0..<caseCount).filter { $0 % 10 < 3 }
+            for chunk in stride(from: 0, to: resolved.count, by: 1_000) {
+                let ks = resolved[chunk..<min(resolved.count, chunk + 1_000)]
+                try store.update(now: opened(ks.last!).addingTimeInterval(Double(1 + chunk / 1_000 % 5) * 86_400)) { _ in
+                    FollowUp(statusChanges: ks.map { (caseNumber: CaseNumbering.render(template: "EC202611-{seq:6}", seq: $0 + 1), status: .resolved) })
+                }
             }
             print("bench: populated \(messages) messages / \(caseCount) cases in \(clock.now - start)")
         }
