@@ -15,28 +15,39 @@ extension SQLiteStore {
     /// table shows (first subject, contacts, first outbound sender).
     public func reportCases(from: Date, to: Date, owner: String?, details: Bool) throws -> [ReportCase] {
         try pool.read { db in
-            // With `details`, the first subject and first outbound sender are read by SQLite per case
-            // (one row each, found through the indexes) rather than by a statement per case from Swift.
-            let detailColumns = details ? """
-                (SELECT thread_subject FROM correspondence c WHERE c.case_id = cases.id
-                   ORDER BY c.kind <> 'correspondence', c.date IS NULL, c.date, c.id LIMIT 1) AS first_subject,
-                (SELECT sender FROM correspondence c WHERE c.case_id = cases.id AND c.direction = 'outbound'
-                   ORDER BY c.date IS NULL, c.date, c.id LIMIT 1) AS first_sender,
-                """ : ""
+            // Every subquery reads the index correspondence_case_flow (case, direction, kind, date,
+            // sender, subject), never a row of correspondence (a row read is a page of raw mail);
+            // INDEXED BY because without statistics SQLite would pick correspondence_case and read
+            // rows. The per-case times are computed once (MATERIALIZED), then used by the rest.
+            let flow = "correspondence c INDEXED BY correspondence_case_flow"
             var sql = """
-                SELECT x.*, (SELECT MIN(o.date) FROM correspondence o
-                             WHERE o.case_id = x.id AND o.direction = 'outbound' AND o.date >= x.first_in) AS first_out
-                FROM (SELECT cases.id, cases.number, cases.owner, cases.category, cases.status, cases.opened_at,
-                             cases.resolved_at, cases.organization, \(detailColumns)
-                             COALESCE((SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id AND c.kind = 'correspondence'),
-                                      (SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id)) AS first_at,
-                             (SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = cases.id AND c.direction = 'inbound'
-                                AND c.kind = 'correspondence') AS first_in
-                      FROM cases WHERE cases.opened_at < ? AND (cases.resolved_at IS NULL OR cases.resolved_at >= ?)
+                WITH x AS MATERIALIZED (
+                  SELECT cases.id, cases.number, cases.owner, cases.category, cases.status, cases.opened_at,
+                         cases.resolved_at, cases.organization,
+                         COALESCE((SELECT MIN(c.date) FROM \(flow) WHERE c.case_id = cases.id AND c.kind = 'correspondence'),
+                                  (SELECT MIN(c.date) FROM \(flow) WHERE c.case_id = cases.id)) AS first_at,
+                         (SELECT MIN(c.date) FROM \(flow) WHERE c.case_id = cases.id AND c.direction = 'inbound'
+                            AND c.kind = 'correspondence') AS first_in,
+                         (SELECT MIN(c.date) FROM \(flow) WHERE c.case_id = cases.id AND c.direction = 'outbound') AS first_out_any
+                  FROM cases WHERE cases.opened_at < ? AND (cases.resolved_at IS NULL OR cases.resolved_at >= ?)
                 """
             var args: [(any DatabaseValueConvertible)?] = [to.timeIntervalSince1970, from.timeIntervalSince1970]
             if let owner { sql += " AND cases.owner = ?"; args.append(owner.lowercased()) }
-            sql += ") x ORDER BY x.number"
+            sql += """
+                )
+                SELECT x.*,
+                  (SELECT MIN(c.date) FROM \(flow) WHERE c.case_id = x.id AND c.direction = 'outbound' AND c.date >= x.first_in) AS first_out
+                """
+            if details {
+                sql += """
+                    ,
+                      (SELECT c.thread_subject FROM \(flow) WHERE c.case_id = x.id AND c.date = x.first_at
+                       ORDER BY c.kind <> 'correspondence', c.direction LIMIT 1) AS first_subject,
+                      (SELECT c.sender FROM \(flow) WHERE c.case_id = x.id AND c.direction = 'outbound' AND c.date = x.first_out_any
+                       LIMIT 1) AS first_sender
+                    """
+            }
+            sql += "\nFROM x ORDER BY x.number"
             var cases: [ReportCase] = []
             var index: [Int64: Int] = [:]
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
@@ -75,7 +86,8 @@ extension SQLiteStore {
             // Satisfaction follow-ups that went out, and the first inbound message after each.
             let follow = try Row.fetchCursor(db, sql: """
                 SELECT r.case_id, r.done_at,
-                       (SELECT MIN(c.date) FROM correspondence c WHERE c.case_id = r.case_id AND c.direction = 'inbound'
+                       (SELECT MIN(c.date) FROM correspondence c INDEXED BY correspondence_case_flow
+                          WHERE c.case_id = r.case_id AND c.direction = 'inbound'
                           AND c.kind = 'correspondence' AND c.date >= r.done_at) AS replied
                 FROM reminders r WHERE r.kind = 'satisfaction' AND r.status = 'fired' AND r.done_at IS NOT NULL
                 ORDER BY r.done_at

@@ -172,10 +172,14 @@ enum SQLiteSchema {
                 CREATE INDEX outbox_status ON outbox(status, id);
                 """)
         }
-        m.registerMigration("v3-report: first-response index") { db in
-            // `liaison report` / `export` (issue 15): the first inbound and first outbound message of
-            // each case read from this index alone, never from the rows (which carry the raw mail).
-            try db.execute(sql: "CREATE INDEX IF NOT EXISTS correspondence_report ON correspondence(case_id, direction, kind, date)")
+        m.registerMigration("v3-report: case flow index") { db in
+            // `liaison report` / `export` (issue 15) read each case's first inbound and outbound
+            // message, first subject and first staff sender from this index alone, never from the
+            // rows (which carry the raw mail: a row read is a page read).
+            try db.execute(sql: """
+                CREATE INDEX IF NOT EXISTS correspondence_case_flow
+                ON correspondence(case_id, direction, kind, date, sender, thread_subject)
+                """)
         }
         return m
     }

@@ -66,7 +66,8 @@ public enum FollowUpXLSX {
                     case .text(let s):
                         let clean = sanitized(s)
                         if !clean.isEmpty { worksheet_write_string(ws, rr, cc, clean, text) }
-                        widths[c] = max(widths[c], clean.split(separator: "\n").map { width(String($0)) }.max() ?? 0)
+                        // Widths stop growing at 60: a cell already that wide is not measured.
+                        if widths[c] < 60 { widths[c] = max(widths[c], width(clean)) }
                     case .number(let n):
                         worksheet_write_number(ws, rr, cc, Double(n), nil)
                     case .date(let d?):
@@ -116,6 +117,11 @@ public enum FollowUpXLSX {
 
     /// Text fit for an XLSX cell: no control characters but tab and line feed, at most 32,767 UTF-16 units.
     static func sanitized(_ s: String) -> String {
+        // The common case, checked on the UTF-8 bytes: nothing to change.
+        if s.utf8.count <= 32_767, !s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A) || $0 == 0x7F }),
+           !s.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF }) {
+            return s
+        }
         var out = String.UnicodeScalarView()
         var units = 0
         for u in s.unicodeScalars {
@@ -128,14 +134,18 @@ public enum FollowUpXLSX {
         return String(out)
     }
 
-    /// Column width in Excel's character units: East Asian wide characters count two.
+    /// Column width in Excel's character units of the widest line: East Asian wide characters count two.
     static func width(_ s: String) -> Int {
-        s.unicodeScalars.reduce(0) { n, u in
+        var widest = 0, line = 0
+        for u in s.unicodeScalars {
             let v = u.value
+            if v == 0x0A { widest = max(widest, line); line = 0; continue }
+            if v < 0x1100 { line += 1; continue }
             let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
                 || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
                 || (0xFFE0...0xFFE6).contains(v) || (0x20000...0x3FFFD).contains(v) || (0x2460...0x24FF).contains(v)
-            return n + (wide ? 2 : 1)
+            line += wide ? 2 : 1
         }
+        return max(widest, line)
     }
 }

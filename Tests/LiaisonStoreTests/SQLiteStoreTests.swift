@@ -50,7 +50,7 @@ struct SQLiteStoreTests {
         #expect(try again.caseForMessageID("<a@x>")?.number == "EC20261116-001")
         let applied = try again.pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) }
         #expect(applied.count == SQLiteSchema.migrator.migrations.count)
-        #expect(applied.count == 2)
+        #expect(applied.contains("v3-report: case flow index"))
         // A database from before any migration (an empty file) is brought up to date.
         let empty = try temporaryDatabasePath()
         FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o600])
