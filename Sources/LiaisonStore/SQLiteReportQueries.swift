@@ -51,15 +51,15 @@ extension SQLiteStore {
             var cases: [ReportCase] = []
             var index: [Int64: Int] = [:]
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+            // Columns by position (x.*, then first_out, then the details), not by name: 100,000 rows.
             while let r = try rows.next() {
-                index[r["id"]] = cases.count
+                index[r[0]] = cases.count
                 cases.append(ReportCase(
-                    number: r["number"], owner: r["owner"], category: r["category"],
-                    status: CaseStatus(rawValue: r["status"]) ?? .open, openedAt: Date(timeIntervalSince1970: r["opened_at"]),
-                    resolvedAt: Self.date(r["resolved_at"]), organization: r["organization"],
-                    firstMessageAt: Self.date(r["first_at"]), firstSubject: details ? r["first_subject"] : nil,
-                    firstInboundAt: Self.date(r["first_in"]), firstResponseAt: Self.date(r["first_out"]),
-                    firstOutboundSender: details ? r["first_sender"] : nil))
+                    number: r[1], owner: r[2], category: r[3], status: CaseStatus(rawValue: r[4]) ?? .open,
+                    openedAt: Date(timeIntervalSince1970: r[5]), resolvedAt: Self.date(r[6]), organization: r[7],
+                    firstMessageAt: Self.date(r[8]), firstSubject: details ? r[12] : nil,
+                    firstInboundAt: Self.date(r[9]), firstResponseAt: Self.date(r[11]),
+                    firstOutboundSender: details ? r[13] : nil))
             }
             guard !cases.isEmpty else { return [] }
 
