@@ -157,4 +157,24 @@ struct ExportCommandTests {
         }
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
     }
+
+    /// The corpus's complaint as the follow-up table shows it: the items of 03 (expect.json) with
+    /// their owners and dues, all overdue at the period's end, the next contact 11月23日10:00 from the recap.
+    @Test func corpusComplaintRow() throws {
+        try #require(IngestCorpusTests.files.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
+        let db = try IngestCorpusTests.freshDB()
+        let r = try CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db] + IngestCorpusTests.files)
+        #expect(r.status == 0, "\(r.stderr)")
+        let path = try Self.export(db, format: "xlsx", extra: ["--config", CorpusLocation.configPath, "--owner", "zhang.wei@corp.example"])
+        let wb = try Self.dump(path)
+        let rows = try #require((wb["跟进表"] as? [String: Any])?["rows"] as? [[[String: Any]]])
+        #expect(rows.count == 3)  // the header, EC20261116-001, EC20261119-001
+        #expect(rows[1].map { $0["v"] as? String } == [
+            "EC20261116-001", "2026-11-16 09:12:33", "huadong-precision.example / liu.yang@huadong-precision.example, wang.lei@huadong-precision.example",
+            "zhang.wei@corp.example", "客户投诉", "投诉:第二批货物12台设备无法开机",
+            "①我方免费更换同型号设备12台（王芳，11月19日17:00，已逾期）\n②物流单号在发货当天同步给您（赵强，11月19日18:00，已逾期）\n③后续提供3个月质保服务（张伟，11月20日，已逾期）",
+            "2026-11-23 10:00:00", "zhang.wei@corp.example", "跟进中",
+        ])
+        #expect(rows[2].map { $0["v"] as? String }[5] == "聯合推廣方案確認")
+    }
 }
