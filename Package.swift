@@ -27,6 +27,9 @@ let package = Package(
         .systemLibrary(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(
+            name: "CXLSXWriter", path: "Sources/CXLSXWriter", pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]),
 
         // RFC 5322 / MIME reading and building. Foundation and libxml2 only.
         .target(name: "LiaisonMail", dependencies: ["CLibXML2"]),
@@ -36,6 +39,8 @@ let package = Package(
         .target(
             name: "LiaisonStore",
             dependencies: ["LiaisonCore", "LiaisonMail", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The follow-up table as XLSX through libxlsxwriter (`liaison export`).
+        .target(name: "LiaisonXLSX", dependencies: ["CXLSXWriter", "LiaisonCore"]),
         // IMAP and SMTP over libcurl.
         .target(
             name: "LiaisonTransport",
@@ -56,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport",
+                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport", "LiaisonXLSX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 // `liaison recap --items FILE` reads YAML (and JSON, a subset of it).
@@ -82,7 +87,7 @@ let package = Package(
             dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonTransport"]),
         .testTarget(
             name: "LiaisonCLITests",
-            dependencies: ["liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail"]),
+            dependencies: ["liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonXLSX"]),
         // Against the real Dovecot/Postfix of scripts/mailrig; see README.
         .testTarget(
             name: "LiaisonIntegrationTests",

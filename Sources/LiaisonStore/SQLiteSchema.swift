@@ -207,6 +207,15 @@ enum SQLiteSchema {
                 CREATE INDEX rate_events_ref ON rate_events(ref) WHERE ref IS NOT NULL;
                 """)
         }
+        m.registerMigration("v3-report: case flow index") { db in
+            // `liaison report` / `export` (issue 15) read each case's first inbound and outbound
+            // message, first subject and first staff sender from this index alone, never from the
+            // rows (which carry the raw mail: a row read is a page read).
+            try db.execute(sql: """
+                CREATE INDEX IF NOT EXISTS correspondence_case_flow
+                ON correspondence(case_id, direction, kind, date, sender, thread_subject)
+                """)
+        }
         return m
     }
 }

@@ -20,5 +20,8 @@ struct Liaison: AsyncParsableCommand {
             BenchStore.self,
             BenchReminders.self,
             BenchContain.self,
+            Export.self,
+            ReportCommand.self,
+            BenchReport.self,
         ])
 }

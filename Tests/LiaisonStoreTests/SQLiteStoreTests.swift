@@ -52,6 +52,7 @@ struct SQLiteStoreTests {
         #expect(applied.count == SQLiteSchema.migrator.migrations.count)
         #expect(applied.contains("v3-floods: rate ledger"))
         #expect(applied.contains("v3-containment: messages in progress"))
+        #expect(applied.contains("v3-report: case flow index"))
         // A database from before any migration (an empty file) is brought up to date.
         let empty = try temporaryDatabasePath()
         FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o600])

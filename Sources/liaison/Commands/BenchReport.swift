@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonStore
+import LiaisonXLSX
+
+/// The scale benchmark of issue 15: with N filed messages on N/10 cases in SQLite (default
+/// 1,000,000 / 100,000: per case a customer's message, then staff replies and customer replies
+/// alternating an hour or so apart; a recap with three items on every tenth case; three cases in
+/// ten resolved), times `report` (the store query and the figures, as JSON) and `export` (the
+/// query with the table's details, then XLSX and CSV) over the whole month. Goal: under 2 s each.
+/// Build with `swift build -c release --product liaison` for meaningful numbers.
+struct BenchReport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-report", abstract: "Benchmark report and export at scale (SQLite).")
+    @Option(help: "Messages on file (cases = messages / 10).") var messages = 1_000_000
+    @Option(help: "The database file (default: a new temporary file); an existing one is reused as it is.") var db: String?
+    @Option(help: "Timed runs of each.") var runs = 3
+
+    static let base = Date(timeIntervalSince1970: 1_793_462_400)  // 2026-11-01T00:00:00+08:00
+
+    func run() async throws {
+        let caseCount = max(1, messages / 10)
+        let path = db ?? FileManager.default.temporaryDirectory.appendingPathComponent("liaison-bench-report-\(UUID().uuidString).db").path
+        let store = try SQLiteStore(path: path)
+        let clock = ContinuousClock()
+        let month = 30 * 86_400.0
+        func opened(_ k: Int) -> Date { Self.base.addingTimeInterval(month * Double(k) / Double(caseCount)) }
+        if try store.counts().correspondence == 0 {
+            let start = clock.now
+            var j = 0
+            while j < messages {
+                let end = min(messages, j + 20_000)
+                var filings: [Filing] = []
+                for i in j..<end {
+                    let k = i % caseCount, n = i / caseCount
+                    let party = "buyer\(k % 5_000)@client\(k).example"
+                    let subject = k % 4 == 0 ? "投诉:第\(k)批设备无法开机" : "询价 #\(k)"
+                    let outbound = n % 2 == 1
+                    let sender = outbound ? "sales\(k % 20)@corp.example" : party
+                    let raw = BenchStore.raw(i, caseIndex: k, subject: n == 0 ? subject : "Re: " + subject, from: sender,
+                                             inReplyTo: n == 0 ? nil : "<bench.\(k)@client.example>")
+                    let at = opened(k).addingTimeInterval(Double(n) * 3_600 * Double(1 + k % 40))
+                    let decision: FilingDecision = n == 0
+                        ? .open(NewCase(numberTemplate: "EC202611-{seq:6}", isInternal: false,
+                                        counterparty: Counterparty(organization: "client\(k).example", contacts: [party]),
+                                        owner: "sales\(k % 20)@corp.example", category: k % 4 == 0 ? "complaint" : "request",
+                                        openedAt: opened(k)))
+                        : .existing(caseNumber: CaseNumbering.render(template: "EC202611-{seq:6}", seq: k + 1), rule: .reference)
+                    filings.append(Filing(message: IncomingMessage(
+                        messageID: "<bench.\(i)@client.example>", date: at, subject: subject, threadSubject: subject,
+                        sender: sender, kind: .correspondence, direction: outbound ? .outbound : .inbound,
+                        references: n == 0 ? [] : ["<bench.\(k)@client.example>"], addresses: [party],
+                        contacts: outbound ? [] : [party], raw: raw), decision: decision))
+                }
+                _ = try store.file(batch: filings)
+                j = end
+                if j % 200_000 == 0 { print("bench: \(j) messages filed, \(clock.now - start)") }
+            }
+            // A recap on every tenth case, three cases in ten resolved.
+            for k in stride(from: 0, to: caseCount, by: 10) {
+                let number = CaseNumbering.render(template: "EC202611-{seq:6}", seq: k + 1)
+                let sent = opened(k).addingTimeInterval(7_200)
+                let raw = Array("From: sales@corp.example\r\nSubject: [\(number)] 沟通纪要\r\nMessage-ID: <recap.\(k)@corp.example>\r\n\r\n纪要\r\n".utf8)
+                let items = (1...3).map {
+                    ActionItemRecord(number: $0, owner: "王芳", department: nil, ownerAddress: nil, task: "第\($0)项：更换设备并回访",
+                                     due: sent.addingTimeInterval(Double($0) * 86_400), dueNote: nil)
+                }
+                _ = try store.file(Filing(message: IncomingMessage(
+                    messageID: "<recap.\(k)@corp.example>", date: sent, subject: "[\(number)] 沟通纪要", threadSubject: "沟通纪要",
+                    sender: "sales\(k % 20)@corp.example", kind: .recap, direction: .outbound, raw: raw),
+                    decision: .existing(caseNumber: number, rule: .caseTag)), now: sent) { _ in
+                    FollowUp(recap: NewRecap(messageID: "<recap.\(k)@corp.example>", author: "sales\(k % 20)@corp.example",
+                                             counterparty: [], sentAt: sent, windowCloses: sent.addingTimeInterval(36_000), windowNote: nil,
+                                             nextContact: sent.addingTimeInterval(3 * 86_400), nextContactNote: nil, items: items))
+                }
+            }
+            // Resolved in batches of 1,000 (one transaction each), a day or so after the batch's last case opened.
+            let resolved = (0..<caseCount).filter { $0 % 10 < 3 }
+            for chunk in stride(from: 0, to: resolved.count, by: 1_000) {
+                let ks = resolved[chunk..<min(resolved.count, chunk + 1_000)]
+                try store.update(now: opened(ks.last!).addingTimeInterval(Double(1 + chunk / 1_000 % 5) * 86_400)) { _ in
+                    FollowUp(statusChanges: ks.map { (caseNumber: CaseNumbering.render(template: "EC202611-{seq:6}", seq: $0 + 1), status: .resolved) })
+                }
+            }
+            print("bench: populated \(messages) messages / \(caseCount) cases in \(clock.now - start)")
+        }
+        let tz = TimeZone(identifier: "Asia/Shanghai")!
+        let from = Self.base, to = Self.base.addingTimeInterval(month)
+        var reportTimes: [Duration] = [], exportTimes: [Duration] = [], csvTimes: [Duration] = []
+        let fmt = { (d: Duration) in String(format: "%.3f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
+        var summary = "", sizes = ""
+        for _ in 0..<max(1, runs) {
+            let t0 = clock.now
+            let cases = try store.reportCases(from: from, to: to, owner: nil, details: false)
+            let report = Report.make(cases, fromLabel: "2026-11-01", toLabel: "2026-11-30", from: from, to: to, asOf: to)
+            let json = try report.json()
+            reportTimes.append(clock.now - t0)
+            let f = report.overall
+            summary = "\(cases.count) cases, \(report.owners.count) owners; opened \(f.casesOpened), resolved \(f.casesResolved), "
+                + "first response \(f.firstResponse.within24h)/\(f.firstResponse.total) within 24 h, recaps \(f.recaps.pending) pending, "
+                + "items \(f.items.doneOnTime)+\(f.items.doneLate)+\(f.items.overdue)+\(f.items.open); JSON \(json.utf8.count) bytes"
+
+            let t1 = clock.now
+            let detailed = try store.reportCases(from: from, to: to, owner: nil, details: true)
+            let table = FollowUpTable.make(detailed, names: ["sales0@corp.example": "张伟"], timeZone: tz, asOf: to)
+            let t2 = clock.now
+            let xlsx = try FollowUpXLSX.render(table, timeZone: tz)
+            let t3 = clock.now
+            let csv = FollowUpCSV.render(table, timeZone: tz)
+            let t4 = clock.now
+            exportTimes.append(t3 - t1)
+            csvTimes.append((t2 - t1) + (t4 - t3))
+            sizes = "query+table \(fmt(t2 - t1)), XLSX \(fmt(t3 - t2)) (\(xlsx.count / 1024) KiB), CSV \(fmt(t4 - t3)) (\(csv.count / 1024) KiB), "
+                + "\(table.rows.count) rows, \(table.items.count) items"
+        }
+        print("bench: report over \(messages) messages: \(reportTimes.map(fmt).joined(separator: ", ")) (goal < 2 s); \(summary)")
+        print("bench: export --format xlsx over \(messages) messages: \(exportTimes.map(fmt).joined(separator: ", ")) (goal < 2 s)")
+        print("bench: export --format csv over \(messages) messages: \(csvTimes.map(fmt).joined(separator: ", ")) (goal < 2 s); last run: \(sizes)")
+        if db == nil {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    }
+}

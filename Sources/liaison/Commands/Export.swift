@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonDaemon
+import LiaisonStore
+import LiaisonXLSX
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `liaison export --from DATE --to DATE [--owner ADDR] --format xlsx|csv --out FILE`: the
+/// 外部沟通跟进表 (issue 15) of the cases alive in the period — opened before its end and not
+/// resolved before its start — one row per case (`FollowUpTable`), as XLSX (`FollowUpXLSX`) or CSV
+/// (`FollowUpCSV`). The file is created 0600, never over an existing file or through a symlink.
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the follow-up table (外部沟通跟进表) of a period as XLSX or CSV.")
+    enum Format: String, ExpressibleByArgument { case xlsx, csv }
+
+    @Option(help: "A liaison.toml (default: $LIAISON_CONFIG).") var config: String?
+    @Option(help: "The SQLite database (overrides [store] url).") var db: String?
+    @Option(help: "First day of the period (YYYY-MM-DD in the organisation's time zone, or an ISO 8601 instant).") var from: String
+    @Option(help: "Last day of the period, included (or an ISO 8601 instant, excluded).") var to: String
+    @Option(help: "Only the cases of this owner (an address).") var owner: String?
+    @Option(help: "xlsx or csv.") var format: Format
+    @Option(help: "The file to create (must not exist).") var out: String
+    @Option(help: "Read item states at this instant (ISO 8601; default: now, or the period's end if earlier).") var now: String?
+
+    func run() async throws {
+        let opened = try StoreOpening.open(config: config, db: db, needOrganization: false)
+        let org = opened.organization
+        let tz = TimeZone(identifier: org.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!
+        let period = try ReportPeriod(from: from, to: to, organization: org)
+        let asOf = min(period.end, try now.map { try Instant.parse($0, option: "--now") } ?? Date())
+        let cases = try opened.store.reportCases(from: period.start, to: period.end, owner: owner, details: true)
+        let names = Dictionary(org.staff.map { ($0.value.lowercased(), $0.key) }, uniquingKeysWith: { a, b in min(a, b) })
+        let table = FollowUpTable.make(cases, names: names, timeZone: tz, asOf: asOf)
+        let bytes = format == .xlsx ? try FollowUpXLSX.render(table, timeZone: tz) : FollowUpCSV.render(table, timeZone: tz)
+        // An export holds customer data: created 0600, never over a file or through a symlink.
+        do { try PrivateFile.create(out, bytes) } catch let e as PrivateFile.Failure { throw ValidationError(e.description) }
+        print("\(out): \(table.rows.count) case(s), \(table.items.count) action item(s)")
+    }
+}
