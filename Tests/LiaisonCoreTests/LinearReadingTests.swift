@@ -40,10 +40,10 @@ struct LinearReadingTests {
     }
 }
 
-/// The recap and objection readers see the head of a message's text only
+/// The recap and objection readers see the head and the tail of a long text
 /// (`MessageFacts.maxReadCharacters`), and the message says so in its issues.
-@Suite("Readers see the head of a large text (issue 11)")
-struct ReadableHeadTests {
+@Suite("Readers see the head and the tail of a large text (issue 11)")
+struct ReadableTextTests {
     static let org = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
                                   trackingAddress: "track@corp.example", authservID: "mx.corp.example",
                                   timeZone: "Asia/Shanghai")
@@ -64,15 +64,18 @@ struct ReadableHeadTests {
         return MessageParser.parse(Array(raw.utf8))
     }
 
-    @Test("an objection at the top of a huge reply is read; the text past the bound is not, and an issue says so")
-    func headOfHugeReply() {
-        let filler = String(repeating: "> quoted history line of an earlier message\n", count: 60_000)
-        let top = MessageFacts(message: Self.reply("第③点有异议，请核实。\n" + filler), organization: Self.org)
+    static let bulk = String(repeating: "a line of a long attachment pasted into the reply, nothing more\n", count: 60_000)
+
+    @Test("an objection above (top-posting) or below (bottom-posting) a huge text is read, and an issue says the middle was not")
+    func headAndTailOfHugeReply() {
+        let top = MessageFacts(message: Self.reply("第③点有异议，请核实。\n" + Self.bulk), organization: Self.org)
         #expect(top.objection == true)
         #expect(top.objectedItems == [3])
-        #expect(top.issues.contains { $0.contains("first \(MessageFacts.maxReadCharacters) characters") })
-        let late = MessageFacts(message: Self.reply(filler + "\n第③点有异议"), organization: Self.org)
-        #expect(late.objection == false, "words past the bound are not read")
+        #expect(top.issues.contains { $0.contains("first and the last \(MessageFacts.maxReadCharacters / 2) characters") })
+        let bottom = MessageFacts(message: Self.reply(Self.bulk + "\n第③点有异议"), organization: Self.org)
+        #expect(bottom.objection == true)
+        let middle = MessageFacts(message: Self.reply(Self.bulk + "\n第③点有异议\n" + Self.bulk), organization: Self.org)
+        #expect(middle.objection == false, "words in the middle of a huge text are not read")
         let small = MessageFacts(message: Self.reply("第③点有异议"), organization: Self.org)
         #expect(small.objection == true)
         #expect(!small.issues.contains { $0.contains("characters") })

@@ -90,12 +90,13 @@ public struct MessageFacts: Sendable, Codable, Equatable {
         objection = nil
         objectedItems = []
         // The recap and objection readers are linear but character by character (milliseconds per
-        // KB): they read the head of the text only. A recap or a reply's own words are a screen or
-        // two; what lies past the bound is quoted history or bulk, and one large message must not
+        // KB): they read the head and the tail of a long text only. A recap or a reply's own words
+        // are a screen or two, at the top (top-posting) or after the quoted history (bottom-
+        // posting); what lies between is quoted history or bulk, and one large message must not
         // cost seconds (issue 11).
-        let readable = Self.readableHead(m.text)
-        if readable.count < m.text.count {
-            issues.append("only the first \(Self.maxReadCharacters) characters of the text were read for a recap or an objection")
+        let readable = Self.readableText(m.text)
+        if readable.utf8.count < m.text.utf8.count {
+            issues.append("only the first and the last \(Self.maxReadCharacters / 2) characters of the text were read for a recap or an objection")
         }
         if kind == .correspondence, senderTrusted,
            let r = RecapReader.read(text: readable, sentAt: m.date?.date, resolver: resolver, staff: org.staff) {
@@ -110,14 +111,17 @@ public struct MessageFacts: Sendable, Codable, Equatable {
         }
     }
 
-    /// How much of a message's text the recap and objection readers look at.
+    /// How much of a message's text the recap and objection readers look at: half from its head,
+    /// half from its tail.
     public static let maxReadCharacters = 65_536
 
-    /// The first `maxReadCharacters` characters of `text` (all of it when shorter).
-    static func readableHead(_ text: String) -> String {
+    /// `text` when it is short enough, else its first and last `maxReadCharacters / 2` characters
+    /// with a blank line between them.
+    static func readableText(_ text: String) -> String {
         // utf8.count bounds the character count from above: most texts skip the walk.
-        guard text.utf8.count > maxReadCharacters else { return text }
-        return String(text.prefix(maxReadCharacters))
+        guard text.utf8.count > maxReadCharacters, text.count > maxReadCharacters else { return text }
+        let half = maxReadCharacters / 2
+        return String(text.prefix(half)) + "\n\n" + String(text.suffix(half))
     }
 
     enum CodingKeys: String, CodingKey {
