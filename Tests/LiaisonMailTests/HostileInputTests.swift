@@ -231,3 +231,19 @@ struct HostileInputTests {
         #expect(ContentType(parsing: "text/plain; " + comment).mimeType == "text/plain")
     }
 }
+
+@Suite("Content-Type with an empty type or subtype (a fuzz find)")
+struct EmptyContentTypeTests {
+    @Test("the type falls back to text/plain, the parameters are kept, and they agree with Content-Disposition's reading")
+    func parametersKept() {
+        for value in ["/plain; charset=gb2312", "text/; charset=gb2312", "\t/\t\t/\t; charset=gb2312", " (c) /x; charset=gb2312"] {
+            let ct = ContentType(parsing: value)
+            #expect(ct.type == "text" && ct.subtype == "plain", "\(value.debugDescription)")
+            #expect(ct.parameters["charset"] == "gb2312", "\(value.debugDescription)")
+            #expect(ct.parameters == ContentDisposition(parsing: value).parameters, "\(value.debugDescription)")
+        }
+        // An unclosed comment takes the rest of the value: no parameters either way.
+        let open = " ( /x; charset=gb2312"
+        #expect(ContentType(parsing: open).parameters == ContentDisposition(parsing: open).parameters)
+    }
+}

@@ -166,7 +166,11 @@ extension ContentType {
         }
         let type = String(pieces[0]).trimmingSpaces
         let subtype = String(pieces[1]).trimmingSpaces
-        guard !type.isEmpty, !subtype.isEmpty else { return fallback }
+        // An empty type or subtype (`/plain`, `text/`) is unreadable: the fallback's type, but the
+        // parameters still count (a charset is a charset; found by the fuzzer).
+        guard !type.isEmpty, !subtype.isEmpty else {
+            return ContentType(type: fallback.type, subtype: fallback.subtype, parameters: params)
+        }
         return ContentType(type: type, subtype: subtype, parameters: params)
     }
 
