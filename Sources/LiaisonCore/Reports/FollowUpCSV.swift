@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonMail
 
 /// The follow-up table as CSV that Excel opens with Chinese intact: UTF-8 with a byte-order mark,
 /// CRLF line ends, RFC 4180 quoting (a field with a comma, quote, CR or LF is quoted, quotes
@@ -33,21 +34,13 @@ public enum FollowUpCSV {
         return v
     }
 
-    /// `2026-11-16 09:12` in `tz` (proleptic Gregorian; days from civil, H. Hinnant's algorithm),
+    /// `2026-11-16 09:12` in `tz` (proleptic Gregorian, through `CivilCalendar`),
     /// without a DateFormatter per cell.
     static func localMinute(_ d: Date, _ tz: TimeZone) -> String {
         let t = Int((d.timeIntervalSince1970 + Double(tz.secondsFromGMT(for: d))).rounded(.down))
-        let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+        let days = CivilCalendar.floorDiv(t, 86_400)
         let secs = t - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = CivilCalendar.civilFromDays(days)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(year)-\(two(month))-\(two(day)) \(two(secs / 3600)):\(two(secs % 3600 / 60))"
     }
