@@ -264,9 +264,23 @@ public enum ActionItemReader {
 
     /// Splits `售后部王芳` into person and department: a staff name that ends the text decides;
     /// else the last department word (部, 组, 中心, 科, 室, 团队, Team …) that leaves a name after it.
+    /// The source documents' tables write `部门/姓名` and `部门 姓名`: a `/` splits department from
+    /// person (unless the part before it is itself a staff name: `王芳/李明` is two people, kept
+    /// whole), and two Chinese words split by a space are department and person.
     public static func splitOwner(_ raw: String, staff: [String: String]) -> (owner: String, department: String?) {
         let text = raw.trimmingCharacters(in: .whitespaces)
         if lookUp(text, staff) != nil { return (text, nil) }
+        if let slash = text.lastIndex(where: { $0 == "/" || $0 == "／" }) {
+            let dept = text[..<slash].trimmingCharacters(in: .whitespaces)
+            let person = text[text.index(after: slash)...].trimmingCharacters(in: .whitespaces)
+            if dept.isEmpty || person.isEmpty || lookUp(dept, staff) != nil { return (text, nil) }
+            return (person, dept)
+        }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if words.count == 2, words.allSatisfy({ $0.allSatisfy(isHan) }), (2...4).contains(words[1].count),
+           lookUp(String(words[0]), staff) == nil {
+            return (String(words[1]), String(words[0]))
+        }
         let names = staff.keys.filter { !$0.isEmpty && text.lowercased().hasSuffix($0.lowercased()) && $0.count < text.count }
         if let name = names.max(by: { $0.count < $1.count }) {
             let dept = String(text.dropLast(name.count)).trimmingCharacters(in: .whitespaces)
@@ -292,6 +306,12 @@ public enum ActionItemReader {
             return (person, dept)
         }
         return (text, nil)
+    }
+
+    /// A CJK unified ideograph.
+    static func isHan(_ c: Character) -> Bool {
+        guard let u = c.unicodeScalars.first, c.unicodeScalars.count == 1 else { return false }
+        return (0x4E00...0x9FFF).contains(u.value) || (0x3400...0x4DBF).contains(u.value)
     }
 
     /// The staff address for a name: exact, else case-insensitive, else ignoring spaces.

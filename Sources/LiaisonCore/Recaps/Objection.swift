@@ -22,7 +22,12 @@ public enum ObjectionReader {
     static let markersEN = [#"\bdisagree(s|d|ment)?\b"#, #"\bobject(s|ed|ing)? to\b"#, #"\bobjections?\b"#,
                             #"\b(do|does|did|can)(\s?not|n't) agree\b"#, #"\bcannot agree\b"#, #"\bnot acceptable\b"#,
                             #"\b(can ?not|can't) accept\b"#, #"\b(is|are) (incorrect|wrong|not correct)\b"#,
-                            #"\bneeds? (to be )?(changed|corrected|amended|revised)\b"#]
+                            #"\bneeds? (to be )?(changed|corrected|amended|revised)\b"#,
+                            #"\b(have|has|had|raise|raising|with|share|some|serious|a few|a)\s+(\w+\s+){0,2}concerns?\b"#,
+                            #"\bconcerns? (about|regarding|with|over|on)\b"#, #"\bconcerned (about|that|with)\b"#,
+                            #"\b(a|one|some|two|few|following|small|minor)\s+corrections?\b"#, #"^\s*corrections?\b"#,
+                            #"\bneeds? (a )?correction\b"#, #"\bshould be (corrected|changed|amended)\b"#,
+                            #"\bplease (correct|amend|revise)\b"#, #"\b(is|are)(n't| not) (right|accurate|correct)\b"#]
     /// `markersCN` by their first character.
     static let markersByFirst: [Character: [[Character]]] =
         Dictionary(grouping: markersCN.map { Array($0) }, by: { $0[0] })
@@ -31,7 +36,7 @@ public enum ObjectionReader {
     static let negatorsCN = ["没有任何", "沒有任何", "无任何", "無任何", "没有什么", "沒有什麼", "并无", "並無", "毫无", "毫無",
                              "不存在", "没有", "沒有", "无需", "無需", "无须", "無須", "不需要", "不需", "不用", "没", "沒",
                              "无", "無", "不"]
-    static let negatedEN = #"\b(no|not any|without|don't have any|do not have any|have no)\s+(\w+\s+){0,2}objections?\b|\b(do not|don't|does not|doesn't|not) (disagree|object)\b|\bno disagreement\b"#
+    static let negatedEN = #"\b(no|not any|without|don't have any|do not have any|have no)\s+(\w+\s+){0,2}(objections?|concerns?|corrections?)\b|\b(do not|don't|does not|doesn't|not) (disagree|object)\b|\bno disagreement\b|(\bnot|n't|\bno longer) concerned\b|\bnothing to (correct|amend|change)\b"#
     static let conditional = #"(如有|如果|如若|若有|若是|倘若|假如|要是|如对|若对|\bif\b|\bshould you\b|\bin case\b)"#
 
     /// Reads the assertion in `text` (quotes are stripped here).

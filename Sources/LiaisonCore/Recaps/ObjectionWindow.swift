@@ -26,7 +26,7 @@ public enum ObjectionWindow {
     static let invitationCN =
         #"(如有|如对|如對|如您|如果|如若|若有|若对|若對|若您|若是|倘若|倘有|假如|要是|如需|若需)[^,:;]{0,24}?(异议|異議|不同意见|不同意見|不同看法|意见|意見|修改|补充|補充|出入|不同意|不认可|不認可)"#
     static let invitationEN =
-        #"\b(if|should|in case)\b[^.;:]{0,40}?\b(disagree|disagreement|objects?|objections?|do not agree|don't agree|not agree|anything (is )?(incorrect|inaccurate|wrong))\b"#
+        #"\b(if|should|in case)\b[^.;:]{0,40}?\b(disagree|disagreement|objects?|objections?|concerns?|corrections?|amendments?|do not agree|don't agree|not agree|anything (is )?(incorrect|inaccurate|wrong)|anything needs? (to be )?(corrected|changed|amended))\b"#
     static let replyVerb =
         #"(回复|回覆|回覆|答复|反馈|反饋|告知|提出|联系|聯繫|联络|聯絡|告诉|告訴|通知|确认|確認|说明|說明|\breply\b|\brespond\b|let (us|me) know|\btell\b|\binform\b|\bcontact\b|get back|\bnotify\b|\braise\b|write (to|back))"#
     static let silenceCN =

@@ -41,10 +41,40 @@ public enum RecapReader {
             recap.objectionDeadlineNote = "objection window not resolved: the message has no readable Date"
         }
         (recap.nextContact, recap.nextContactNote) = nextContact(in: own, resolver: resolver, sentAt: sentAt)
-        recap.actionItems = ActionItemReader.numberedLines(own).map {
-            ActionItemReader.read(number: $0.number, body: $0.body, staff: staff, resolver: resolver, sentAt: sentAt)
-        }
+        recap.actionItems = items(in: own, staff: staff, resolver: resolver, sentAt: sentAt)
         return recap
+    }
+
+    /// The action items of a recap's own text, in the order written: the numbered lines, and the
+    /// rows of an item table (`TableItemReader`) whose lines are then not read as numbered lines.
+    static func items(in own: String, staff: [String: String], resolver: DeadlineResolver, sentAt: Date?) -> [ActionItem] {
+        let lines = own.split(separator: "\n", omittingEmptySubsequences: false)
+        var fromTables: [Int: ActionItem] = [:]
+        var tableLines = Set<Int>()
+        for table in TableItemReader.tables(in: lines) {
+            tableLines.insert(table.rows[0].line - 1)   // the header row
+            for (k, row) in table.rows.enumerated() {
+                tableLines.insert(row.line)
+                if let item = TableItemReader.item(row, columns: table.columns, ordinal: k + 1, staff: staff,
+                                                   resolver: resolver, sentAt: sentAt) {
+                    fromTables[row.line] = item
+                }
+            }
+        }
+        if tableLines.isEmpty {
+            return ActionItemReader.numberedLines(own).map {
+                ActionItemReader.read(number: $0.number, body: $0.body, staff: staff, resolver: resolver, sentAt: sentAt)
+            }
+        }
+        var out: [ActionItem] = []
+        for (k, line) in lines.enumerated() {
+            if let item = fromTables[k] { out.append(item); continue }
+            if tableLines.contains(k) { continue }
+            out += ActionItemReader.numberedLines(String(line)).map {
+                ActionItemReader.read(number: $0.number, body: $0.body, staff: staff, resolver: resolver, sentAt: sentAt)
+            }
+        }
+        return out
     }
 
     /// The value after the first next-contact label, up to its sentence end, resolved.

@@ -12,6 +12,14 @@ import CLibXML2
 /// - block elements (`p`, `div`, `tr`, `li`, `h1`…`h6`, `table`, `ul`, `ol`, `blockquote`, `pre`,
 ///   `hr`, …) start and end a line; `<br>` always ends one (so `<p><br></p>` is a blank line);
 /// - `li` is prefixed "- " (or "1. ", "2. " … inside `ol`); table cells on a row are separated by a tab;
+///   in a row of two or more cells (a data table: 序号/事项/负责人/截止时间) a cell stays on its row,
+///   its paragraphs and `<br>` read as spaces (Outlook wraps every cell in `<p class=MsoNormal>`),
+///   and an empty first cell still counts; a one-cell row (a layout table) reads as blocks;
+/// - quoted history is marked as a plain-text client quotes it: the lines of a mail quote
+///   container (`<blockquote type=cite>`, a `class`/`id` naming a quote — `gmail_quote`,
+///   `ntes-pcmail-quote`, `isReplyContent`, `qmQuote` — or a `border-left` quote bar) start with
+///   "> ", and from an Outlook reply header (`id=divRplyFwdMsg`, or the `border:none;border-top:solid`
+///   div) to the end every line does; a plain indenting `<blockquote>` is not a quote;
 /// - `script`, `style`, `head`, `title`, `template`, comments and processing instructions are dropped;
 /// - trailing spaces of every line are removed, runs of blank lines collapse to one, the result is trimmed.
 ///
@@ -125,9 +133,20 @@ public enum HTMLText {
     /// The list an `li` belongs to: nil counter for `ul`, the next number for `ol`.
     private struct ListContext { var counter: Int? }
 
+    /// The row a cell belongs to: a data row (two or more cells) keeps each cell on the line.
+    private struct RowContext { var isData: Bool; var cells = 0 }
+
+    /// What the walk keeps between elements.
+    private struct WalkState {
+        var lists: [ListContext] = []
+        var rows: [RowContext] = []
+        /// Depth of data-row cells entered (blocks inside them read as spaces).
+        var dataCells = 0
+    }
+
     private static func walk(_ doc: htmlDocPtr, into writer: inout TextWriter) {
         let docNode = UnsafeMutableRawPointer(doc)
-        var lists: [ListContext] = []
+        var lists = WalkState()
         var current: xmlNodePtr? = doc.pointee.children
         while let node = current {
             let descend = enter(node, writer: &writer, lists: &lists)
@@ -156,8 +175,75 @@ public enum HTMLText {
         return String(cString: UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)).lowercased()
     }
 
+    /// The value of attribute `wanted` (lowercase) of an element, lowercased, at most 512 bytes
+    /// read (class, id and style names are short; a longer value is cut, never scanned whole).
+    private static func attribute(_ node: xmlNodePtr, _ wanted: String) -> String? {
+        var attr = node.pointee.properties
+        while let a = attr {
+            if let n = a.pointee.name,
+               String(cString: UnsafeRawPointer(n).assumingMemoryBound(to: CChar.self)).lowercased() == wanted {
+                var value: [UInt8] = []
+                var child = a.pointee.children
+                while let c = child, value.count < 512 {
+                    if let content = c.pointee.content {
+                        let len = min(Int(xmlStrlen(content)), 512 - value.count)
+                        value.append(contentsOf: UnsafeBufferPointer(start: content, count: len))
+                    }
+                    child = c.pointee.next
+                }
+                return String(decoding: value, as: UTF8.self).lowercased()
+            }
+            attr = a.pointee.next
+        }
+        return nil
+    }
+
+    /// Class or id words that name a mail client's quote container.
+    private static let quoteNames = ["quote", "isreplycontent"]
+
+    /// A container of quoted history (its lines are marked "> ").
+    private static func isQuoteContainer(_ node: xmlNodePtr, _ element: String) -> Bool {
+        guard element == "blockquote" || element == "div" else { return false }
+        if element == "blockquote", attribute(node, "type") == "cite" { return true }
+        for key in ["class", "id"] {
+            if let v = attribute(node, key), quoteNames.contains(where: { v.contains($0) }) {
+                // Outlook's own reply header is the tail marker, below; moz-cite-prefix is the
+                // attribution line ("On … wrote:"), read by the plain-text rules.
+                if !v.contains("divrplyfwdmsg"), !v.contains("moz-cite-prefix") { return true }
+            }
+        }
+        if element == "blockquote", let style = attribute(node, "style"),
+           style.replacingOccurrences(of: " ", with: "").contains("border-left:"),
+           !style.replacingOccurrences(of: " ", with: "").contains("border-left:none") { return true }
+        return false
+    }
+
+    /// Outlook's reply header: everything from it to the end is quoted history.
+    private static func startsQuotedTail(_ node: xmlNodePtr, _ element: String) -> Bool {
+        guard element == "div" else { return false }
+        if attribute(node, "id")?.contains("divrplyfwdmsg") == true { return true }
+        if let style = attribute(node, "style")?.replacingOccurrences(of: " ", with: "") {
+            return style.contains("border:none") && style.contains("border-top:solid")
+        }
+        return false
+    }
+
+    /// The number of `td`/`th` children of a row.
+    private static func cellCount(_ row: xmlNodePtr) -> Int {
+        var n = 0
+        var child = row.pointee.children
+        while let c = child {
+            if c.pointee.type == XML_ELEMENT_NODE {
+                let cell = name(of: c)
+                if cell == "td" || cell == "th" { n += 1 }
+            }
+            child = c.pointee.next
+        }
+        return n
+    }
+
     /// Handles the start of a node; returns whether its children are to be visited.
-    private static func enter(_ node: xmlNodePtr, writer: inout TextWriter, lists: inout [ListContext]) -> Bool {
+    private static func enter(_ node: xmlNodePtr, writer: inout TextWriter, lists state: inout WalkState) -> Bool {
         switch node.pointee.type {
         case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
             if let content = node.pointee.content {
@@ -168,22 +254,48 @@ public enum HTMLText {
         case XML_ELEMENT_NODE:
             let element = name(of: node)
             if dropped.contains(element) { return false }
+            if startsQuotedTail(node, element) { writer.lineBreak(); writer.quotedTail = true }
+            if isQuoteContainer(node, element) { writer.lineBreak(); writer.quoteDepth += 1 }
+            if state.dataCells > 0 {
+                // Inside a data cell everything stays on the row: blocks and <br> are spaces.
+                switch element {
+                case "td", "th":
+                    state.dataCells += 1
+                    writer.space()
+                case "tr":
+                    state.rows.append(RowContext(isData: false))
+                    writer.space()
+                default:
+                    if element == "br" || blocks.contains(element) { writer.space() }
+                }
+                if preformatted.contains(element) { writer.preDepth += 1 }
+                return true
+            }
             switch element {
             case "br":
                 writer.newline()
+            case "tr":
+                writer.lineBreak()
+                state.rows.append(RowContext(isData: cellCount(node) >= 2))
             case "td", "th":
-                writer.cellSeparator()
+                if let last = state.rows.indices.last, state.rows[last].isData {
+                    if state.rows[last].cells > 0 { writer.cell() }
+                    state.rows[last].cells += 1
+                    state.dataCells += 1
+                } else {
+                    writer.cellSeparator()
+                }
             case "ul", "menu", "dir":
                 writer.lineBreak()
-                lists.append(ListContext(counter: nil))
+                state.lists.append(ListContext(counter: nil))
             case "ol":
                 writer.lineBreak()
-                lists.append(ListContext(counter: 1))
+                state.lists.append(ListContext(counter: 1))
             case "li":
                 writer.lineBreak()
-                if let last = lists.indices.last, let number = lists[last].counter {
+                if let last = state.lists.indices.last, let number = state.lists[last].counter {
                     writer.literal(Array("\(number). ".utf8))
-                    lists[last].counter = number + 1
+                    state.lists[last].counter = number + 1
                 } else {
                     writer.literal(Array("- ".utf8))
                 }
@@ -200,13 +312,28 @@ public enum HTMLText {
     }
 
     /// Handles the end of an element whose children were visited.
-    private static func leave(_ node: xmlNodePtr, writer: inout TextWriter, lists: inout [ListContext]) {
+    private static func leave(_ node: xmlNodePtr, writer: inout TextWriter, lists state: inout WalkState) {
         guard node.pointee.type == XML_ELEMENT_NODE else { return }
         let element = name(of: node)
         if preformatted.contains(element) { writer.preDepth = max(0, writer.preDepth - 1) }
+        defer {
+            if isQuoteContainer(node, element) { writer.lineBreak(); writer.quoteDepth = max(0, writer.quoteDepth - 1) }
+        }
+        if element == "td" || element == "th", state.dataCells > 0 {
+            state.dataCells -= 1
+            return
+        }
+        if state.dataCells > 0 {
+            if element == "tr", !state.rows.isEmpty { state.rows.removeLast() }
+            if blocks.contains(element) { writer.space() }
+            return
+        }
         switch element {
         case "ul", "ol", "menu", "dir":
-            if !lists.isEmpty { lists.removeLast() }
+            if !state.lists.isEmpty { state.lists.removeLast() }
+            writer.lineBreak()
+        case "tr":
+            if !state.rows.isEmpty { state.rows.removeLast() }
             writer.lineBreak()
         default:
             if blocks.contains(element) { writer.lineBreak() }
@@ -225,6 +352,33 @@ public enum HTMLText {
         var preDepth = 0
         /// Just after a cell separator: leading whitespace of the cell is not a space.
         var atCellStart = false
+        /// Inside a quote container: lines start with "> ".
+        var quoteDepth = 0
+        /// From an Outlook reply header on: every line starts with "> ".
+        var quotedTail = false
+        /// Whether the current line already has its quote mark.
+        var linePrefixed = false
+
+        /// Writes the quote mark before the first output of a quoted line.
+        mutating func prefix() {
+            guard !linePrefixed, quoteDepth > 0 || quotedTail else { return }
+            output.append(0x3E); output.append(0x20)
+            linePrefixed = true
+        }
+
+        /// A space in the text (a block or <br> inside a data cell), collapsed like white space.
+        mutating func space() {
+            if lineHasContent && !atCellStart { pendingSpace = true }
+        }
+
+        /// Starts the next cell of a data row: a tab, even after an empty cell.
+        mutating func cell() {
+            pendingSpace = false
+            prefix()
+            output.append(0x09)
+            lineHasContent = true
+            atCellStart = true
+        }
 
         mutating func text(_ bytes: UnsafeBufferPointer<UInt8>) {
             if preDepth > 0 {
@@ -237,6 +391,7 @@ public enum HTMLText {
                     } else if b == 0x0A {
                         newline()
                     } else {
+                        if b != 0x20 && b != 0x09 { prefix() }
                         if pendingSpace { output.append(0x20); pendingSpace = false }
                         output.append(b)
                         if b != 0x20 && b != 0x09 { lineHasContent = true }
@@ -254,6 +409,7 @@ public enum HTMLText {
                     continue
                 }
                 if b == 0xC2 && i + 1 < bytes.count && bytes[i + 1] == 0xA0 {  // U+00A0: a kept space
+                    prefix()
                     if pendingSpace { output.append(0x20); pendingSpace = false }
                     output.append(0x20)
                     lineHasContent = true  // a paragraph holding only &nbsp; is a visible blank line
@@ -261,6 +417,7 @@ public enum HTMLText {
                     i += 2
                     continue
                 }
+                prefix()
                 if pendingSpace { output.append(0x20); pendingSpace = false }
                 output.append(b)
                 lineHasContent = true
@@ -271,6 +428,7 @@ public enum HTMLText {
 
         /// Text generated by the walk (list markers), not collapsed.
         mutating func literal(_ bytes: [UInt8]) {
+            prefix()
             if pendingSpace { output.append(0x20); pendingSpace = false }
             output.append(contentsOf: bytes)
             lineHasContent = true
@@ -288,6 +446,7 @@ public enum HTMLText {
             pendingSpace = false
             output.append(0x0A)
             lineHasContent = false
+            linePrefixed = false
         }
 
         mutating func cellSeparator() {

@@ -9,9 +9,9 @@ enum Attachments {
         if ct.type == "text" && ct.subtype == "rfc822-headers" { return .report }
         if part.disposition?.kind == "attachment" { return .attachment }
         if ct.type == "text" {
-            if ct.subtype == "plain" || ct.subtype == "html" || ct.subtype == "enriched" {
-                return part.filename == nil ? .text : .attachment
-            }
+            // A text part with a file name but no `attachment` disposition is shown inline by
+            // mail clients (Outlook and Foxmail name their body parts): it is text to read.
+            if ct.subtype == "plain" || ct.subtype == "html" || ct.subtype == "enriched" { return .text }
             return .attachment
         }
         return .attachment

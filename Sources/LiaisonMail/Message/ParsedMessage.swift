@@ -74,6 +74,8 @@ public struct ParseIssue: Sendable, Equatable, Codable, CustomStringConvertible 
     public enum Kind: String, Sendable, Codable {
         case depthLimit, partLimit, headerLimit, lineLength, sizeLimit
         case missingBoundary, damagedEncoding, undecodableCharset, missingDate, unparsableDate
+        /// A line that is not a header field ended a header section that had no blank line.
+        case missingBlankLine
     }
     public var kind: Kind
     public var detail: String
