@@ -50,6 +50,8 @@ public enum ObjectionReader {
                 objects = true
                 var named = itemNumbers(in: clause)
                 if named.isEmpty, k > 0 { named = itemNumbers(in: clauses[k - 1]) }
+                // "One correction: item 3 …", "有异议：第3项…": the items follow the words.
+                if named.isEmpty, k + 1 < clauses.count { named = itemNumbers(in: clauses[k + 1]) }
                 items.formUnion(named)
             }
         }
