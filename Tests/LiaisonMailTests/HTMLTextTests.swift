@@ -114,7 +114,8 @@ import Testing
         <div><div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'><p class=MsoNormal><b><span lang=EN-US>From:</span></b><span lang=EN-US> Li Lei &lt;li.lei@example.com&gt; <br><b>Sent:</b> Tuesday, November 17, 2026 3:40 PM<o:p></o:p></span></p></div></div>
         </div></body></html>
         """
-        let expected = "Hi Li Lei,\n\n请于11月20日前确认。\n\nBest regards,\nZhang Wei\nFrom: Li Lei <li.lei@example.com>\nSent: Tuesday, November 17, 2026 3:40 PM"
+        // Issue 14: from Outlook's reply header (the border-top div) on, lines are quoted history.
+        let expected = "Hi Li Lei,\n\n请于11月20日前确认。\n\nBest regards,\nZhang Wei\n> From: Li Lei <li.lei@example.com>\n> Sent: Tuesday, November 17, 2026 3:40 PM"
         #expect(HTMLText.text(fromHTML: html) == expected)
     }
 

@@ -46,16 +46,36 @@ public enum ObjectionReader {
         var items: Set<Int> = []
         for sentence in TextFold.sentences(TextFold.unwrap(own)) {
             let clauses = clauses(of: sentence)
+            let colons = colonEnds(of: sentence)
             for (k, clause) in clauses.enumerated() where asserts(clause) {
                 objects = true
                 var named = itemNumbers(in: clause)
                 if named.isEmpty, k > 0 { named = itemNumbers(in: clauses[k - 1]) }
-                // "One correction: item 3 …", "有异议：第3项…": the items follow the words.
-                if named.isEmpty, k + 1 < clauses.count { named = itemNumbers(in: clauses[k + 1]) }
+                // "One correction: item 3 …", "有异议：第3项…": after a colon, the items follow the words.
+                if named.isEmpty, k + 1 < clauses.count, k < colons.count, colons[k] {
+                    named = itemNumbers(in: clauses[k + 1])
+                }
                 items.formUnion(named)
             }
         }
         return Assertion(objects: objects, items: items.sorted())
+    }
+
+    /// For each non-empty clause of `sentence` (as `clauses(of:)` splits it), whether a colon
+    /// (`:` `：`) ends it. One pass.
+    static func colonEnds(of sentence: String) -> [Bool] {
+        var out: [Bool] = []
+        var open = false
+        for c in sentence {
+            if ",:，：".contains(c) {
+                if open { out.append(c == ":" || c == "：") }
+                open = false
+            } else {
+                open = true
+            }
+        }
+        if open { out.append(false) }
+        return out
     }
 
     /// A sentence's clauses: split at `,:` and their folded full-width forms (and `，：`).
