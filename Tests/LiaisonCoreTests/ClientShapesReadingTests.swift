@@ -64,6 +64,15 @@ struct ClientShapesReadingTests {
         #expect(en.actionItems.map { recapISO($0.due?.instant) } == ["2026-11-20T17:00:00+08:00", "2026-11-19T12:00:00+08:00"])
     }
 
+    @Test("an Item column beside a Description column numbers the rows")
+    func itemColumnNumbers() throws {
+        let text = "Item\tDescription\tOwner\tDue\n2\tShip the samples\tLi Lei\tFriday\nIf you disagree, please reply by end of today."
+        let r = try #require(RecapReader.read(text: text, sentAt: recapSent, resolver: recapResolver, staff: recapOrg.staff))
+        #expect(r.actionItems.map(\.number) == [2])
+        #expect(r.actionItems.map(\.task) == ["Ship the samples"])
+        #expect(r.actionItems.map(\.owner) == ["Li Lei"])
+    }
+
     @Test("a table without a task column, or with no owner and no due column, gives no items")
     func notItemTables() throws {
         let attendees = "参会人员：\n姓名\t部门\t电话\n王芳\t售后部\t123\n如有异议请于今日内回复。"
@@ -139,6 +148,8 @@ struct ClientShapesReadingTests {
         ("Any concerns? Let me know.", false, []),
         ("有异议：第3项质保期应为6个月。", true, [3]),
         ("我们有异议，第2项我们已经确认没问题。", true, []),
+        ("Any concerns about item 2? We can talk tomorrow.", false, []),
+        ("第2项有异议吗？", false, []),
     ])
     func englishObjections(_ text: String, _ objects: Bool, _ items: [Int]) {
         #expect(ObjectionReader.read(text) == ObjectionReader.Assertion(objects: objects, items: items), "\(text)")

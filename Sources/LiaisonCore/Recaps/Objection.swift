@@ -23,7 +23,7 @@ public enum ObjectionReader {
                             #"\b(do|does|did|can)(\s?not|n't) agree\b"#, #"\bcannot agree\b"#, #"\bnot acceptable\b"#,
                             #"\b(can ?not|can't) accept\b"#, #"\b(is|are) (incorrect|wrong|not correct)\b"#,
                             #"\bneeds? (to be )?(changed|corrected|amended|revised)\b"#,
-                            #"\b(have|has|had|raise|raising|with|share|some|serious|a few|a)\s+(\w+\s+){0,2}concerns?\b"#,
+                            #"\b(have|has|had|raise|raising|with|some|serious|a few|a)\s+(\w+\s+){0,2}concerns?\b"#,
                             #"\bconcerns? (about|regarding|with|over|on)\b"#, #"\bconcerned (about|that|with)\b"#,
                             #"\b(a|one|some|two|few|following|small|minor)\s+corrections?\b"#, #"^\s*corrections?\b"#,
                             #"\bneeds? (a )?correction\b"#, #"\bshould be (corrected|changed|amended)\b"#,
@@ -45,6 +45,8 @@ public enum ObjectionReader {
         var objects = false
         var items: Set<Int> = []
         for sentence in TextFold.sentences(TextFold.unwrap(own)) {
+            // A question asserts nothing: 第2项有异议吗？ Any concerns about item 2?
+            if sentence.hasSuffix("?") || sentence.hasSuffix("？") { continue }
             let clauses = clauses(of: sentence)
             let colons = colonEnds(of: sentence)
             for (k, clause) in clauses.enumerated() where asserts(clause) {

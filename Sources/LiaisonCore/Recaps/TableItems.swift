@@ -49,7 +49,12 @@ enum TableItemReader {
             let line = lines[k]
             guard line.contains("\t"), line.count <= maxCell * 8 else { k += 1; continue }
             let header = line.split(separator: "\t", omittingEmptySubsequences: false).map { String($0) }
-            let columns = header.map(column)
+            var columns = header.map(column)
+            // "Item | Description | Owner": beside another task column, "item" numbers the rows.
+            if columns.filter({ $0 == .task }).count == 2, !columns.contains(.number),
+               let k = header.firstIndex(where: { ["item", "items"].contains($0.lowercased().trimmingCharacters(in: .whitespaces)) }) {
+                columns[k] = .number
+            }
             guard columns.contains(.task), columns.contains(.owner) || columns.contains(.due),
                   Set(columns.filter { $0 != .other }).count == columns.filter({ $0 != .other }).count else {
                 k += 1
