@@ -83,6 +83,19 @@ struct ClientShapesReadingTests {
         #expect(r2.actionItems.isEmpty)
     }
 
+    @Test("a hostile table is read in one pass and at most 200 rows a table")
+    func hostileTables() {
+        let rows = String(repeating: "1\t复检\t王芳\t11月20日\n", count: 50_000)
+        let wide = String(repeating: "事项\t负责人\t", count: 5_000)
+        let text = "序号\t事项\t负责人\t截止时间\n" + rows + wide + "\n" + String(repeating: "事项\t负责人\n", count: 20_000)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = ContinuousClock.now
+        let tables = TableItemReader.tables(in: lines)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(tables.first?.rows.count == TableItemReader.maxRows)
+        #expect(tables.allSatisfy { $0.rows.count <= TableItemReader.maxRows })
+    }
+
     @Test("numbered lines around a table are items too, in the order written")
     func tableAndNumberedLines() throws {
         let text = "1. 先确认库存（负责人：赵强）\n事项\t负责人\n复检\t王芳\n如有异议请于今日内回复。"
