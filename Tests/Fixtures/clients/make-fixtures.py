@@ -15,8 +15,8 @@ def ew(text, cs='utf-8', enc='B'):
         return f'=?{cs}?B?{base64.b64encode(data).decode()}?='
     q = ''.join(chr(b) if (48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122) else '=%02X' % b for b in data)
     return f'=?{cs}?Q?{q}?='
-def part(ctype, body, cs, cte, extra=''):
-    data = body.replace('\r\n', '\n').replace('\n', '\r\n').encode(cs)
+def part(ctype, body, cs, cte, extra='', codec=None):
+    data = body.replace('\r\n', '\n').replace('\n', '\r\n').encode(codec or cs)
     enc = b64(data) if cte == 'base64' else qp(data) if cte == 'quoted-printable' else data.decode(cs)
     return f'Content-Type: {ctype}; charset="{cs}"\r\n{extra}Content-Transfer-Encoding: {cte}\r\n\r\n{enc}'
 def alternative(boundary, *parts):
@@ -598,11 +598,12 @@ write('applemail', 'recap-iphone-qp', [
      "firstLine": "王总：", "mustNotAppear": []})
 print('more ok')
 
-# Outlook, Traditional Chinese (a Taiwan partner): Big5 body and subject, zh-TW reply header. No circled
-# digits: CP950 and Big5-HKSCS disagree on them (glibc's BIG5/CP950 lack them), so a real Big5 mail avoids them.
+# Outlook, Traditional Chinese (a Taiwan partner): Big5 body and subject, zh-TW reply header. Encoded with
+# Python's big5hkscs codec: it puts the circled digits where Big5-ETEN does (① = 0xC6A1), which Windows
+# writes; Python's plain big5 codec puts ② at 0xC7EA, which no Big5 reader takes for ②.
 tw_plain = """張經理您好：
 
-第2點有異議，交期無法接受，請改為下週三前。其餘無異議。
+第②點有異議，交期無法接受，請改為下週三前。其餘無異議。
 
 陳志明
 台灣精密股份有限公司
@@ -618,7 +619,7 @@ tw_plain = """張經理您好：
 1、更換同型號設備12台（負責人：王芳）
 2、物流單號於出貨當天提供（負責人：趙強）"""
 tw_html = ('<html><head><meta http-equiv=Content-Type content="text/html; charset=big5"></head><body lang=ZH-TW><div class=WordSection1>'
-           + html_paras('張經理您好：\n\n第2點有異議，交期無法接受，請改為下週三前。其餘無異議。\n\n陳志明\n台灣精密股份有限公司')
+           + html_paras('張經理您好：\n\n第②點有異議，交期無法接受，請改為下週三前。其餘無異議。\n\n陳志明\n台灣精密股份有限公司')
            + "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'><p class=MsoNormal><b>寄件者:</b> 張偉 &lt;zhang.wei@corp.example&gt; <br><b>寄件日期:</b> 2026年11月18日 上午 10:12<br><b>收件者:</b> 陳志明 &lt;chen.zm@tw-precision.example&gt;<br><b>主旨:</b> 會議紀要：關於第二批貨物品質問題的電話溝通</p></div>"
            + html_paras('\n各位好，\n如有異議請於今日內回覆，逾期視為確認。\n1、更換同型號設備12台（負責人：王芳）\n2、物流單號於出貨當天提供（負責人：趙強）') + '</div></body></html>')
 write('outlook', 'reply-objection-big5-zh-tw', [
@@ -629,7 +630,7 @@ write('outlook', 'reply-objection-big5-zh-tw', [
     'In-Reply-To: <000c01dd5a3b$8f2e1c40$ad8a54c0$@corp.example>', 'MIME-Version: 1.0',
     'Content-Type: multipart/alternative;\r\n\tboundary="----=_NextPart_000_003B_01DD5AA3.8A4F6E50"', 'X-Mailer: Microsoft Outlook 16.0', 'Content-Language: zh-tw'],
     'This is a multipart message in MIME format.\r\n\r\n' + alternative('----=_NextPart_000_003B_01DD5AA3.8A4F6E50',
-        part('text/plain', tw_plain, 'big5', 'base64'), part('text/html', tw_html, 'big5', 'base64')),
+        part('text/plain', tw_plain, 'big5', 'base64', codec='big5hkscs'), part('text/html', tw_html, 'big5', 'base64', codec='big5hkscs')),
     {"kind": "correspondence", "senderTrusted": False, "recap": False, "objection": True, "objectedItems": [2],
      "subject": "回覆: 會議紀要：關於第二批貨物品質問題的電話溝通", "fromName": "陳志明",
      "firstLine": "張經理您好：", "mustNotAppear": ["如有異議", "更換同型號"]})
