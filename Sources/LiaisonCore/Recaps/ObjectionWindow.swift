@@ -28,7 +28,7 @@ public enum ObjectionWindow {
     static let invitationEN =
         #"\b(if|should|in case)\b[^.;:]{0,40}?\b(disagree|disagreement|objects?|objections?|concerns?|corrections?|amendments?|do not agree|don't agree|not agree|anything (is )?(incorrect|inaccurate|wrong)|anything needs? (to be )?(corrected|changed|amended))\b"#
     static let replyVerb =
-        #"(回复|回覆|回覆|答复|反馈|反饋|告知|提出|联系|聯繫|联络|聯絡|告诉|告訴|通知|确认|確認|说明|說明|\breply\b|\brespond\b|let (us|me) know|\btell\b|\binform\b|\bcontact\b|get back|\bnotify\b|\braise\b|write (to|back))"#
+        #"(回复|回覆|回覆|答复|反馈|反饋|告知|提出|联系|聯繫|联络|聯絡|告诉|告訴|通知|确认|確認|说明|說明|\breply\b|\brespond\b|let (us|me) know|\brevert\b|\btell\b|\binform\b|\bcontact\b|get back|\bnotify\b|\braise\b|write (to|back))"#
     static let silenceCN =
         #"(逾期|未|没有|沒有|不|无|無|否则|否則)[^。.;!?]{0,10}?(视为|視為|视同|視同|当作|當作|作为|作為|默认为|默認為|默认|默認)[^。.;]{0,4}?(确认|確認|同意|认可|認可|接受|无异议|無異議|通过|通過)|默认确认|默認確認|视为默认|視為默認"#
     static let silenceEN =
@@ -43,7 +43,13 @@ public enum ObjectionWindow {
         for (k, s) in sentences.enumerated() {
             if invitation == nil, let r = TextFold.firstMatch(invitationCN, in: s) ?? TextFold.firstMatch(invitationEN, in: s) {
                 let rest = String(s[r.lowerBound...])
-                if TextFold.firstMatch(replyVerb, in: String(s[r.upperBound...])) != nil { invitation = rest }
+                if TextFold.firstMatch(replyVerb, in: String(s[r.upperBound...])) != nil {
+                    invitation = rest
+                } else if TextFold.firstMatch(replyVerb, in: String(s[..<r.lowerBound])) != nil {
+                    // English puts the condition last: "Please let us know within 24 hours if you
+                    // have any concerns": the whole sentence holds the window's time.
+                    invitation = s
+                }
             }
             if !silenceFound, let r = TextFold.firstMatch(silenceCN, in: s) ?? TextFold.firstMatch(silenceEN, in: s) {
                 silenceFound = true

@@ -20,13 +20,15 @@ enum TableItemReader {
     static let dueHeaders = ["截止时间", "截止時間", "截止日期", "截止", "完成时间", "完成時間", "完成日期", "计划完成时间",
                              "計劃完成時間", "期限", "时限", "時限", "due", "due date", "deadline", "target date", "by when", "when"]
 
-    /// At most this many rows are read from one table, and cells longer than `maxCell` characters
-    /// end it (no item is that long; hostile text is).
+    /// At most this many rows are read from one table (the rest of its rows are passed over), and
+    /// cells longer than `maxCell` characters end it (no item is that long; hostile text is).
     static let maxRows = 200
     static let maxCell = 2_000
 
     /// The column a header cell names.
     static func column(_ cell: String) -> Column {
+        // No header name is longer than 20 characters (the longest is 11): skip the work.
+        guard cell.utf8.count <= 64 else { return .other }
         var key = cell.lowercased().trimmingCharacters(in: .whitespaces)
         while let last = key.last, last == ":" || last == "*" { key.removeLast() }
         key = key.trimmingCharacters(in: .whitespaces)
@@ -68,6 +70,8 @@ enum TableItemReader {
                 rows.append(Row(line: j, cells: cells))
                 j += 1
             }
+            // Rows past the bound belong to this table still: passed over, not read as headers.
+            if rows.count == maxRows { while j < lines.count, lines[j].contains("\t") { j += 1 } }
             if !rows.isEmpty { out.append((columns, rows)) }
             k = j
         }
