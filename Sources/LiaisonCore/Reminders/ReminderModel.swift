@@ -158,7 +158,7 @@ public struct ActionItemRecord: Sendable, Equatable, Codable {
 }
 
 /// A recap to store with the message that carries it.
-public struct NewRecap: Sendable, Equatable {
+public struct NewRecap: Sendable, Equatable, Codable {
     public var messageID: String?
     /// The staff address that sent it, lowercased.
     public var author: String?
@@ -187,7 +187,7 @@ public struct NewRecap: Sendable, Equatable {
 }
 
 /// A stored recap: its id is the correspondence id of the message that carries it.
-public struct RecapRecord: Sendable, Equatable {
+public struct RecapRecord: Sendable, Equatable, Codable {
     public var id: Int64
     public var caseNumber: String
     public var recap: NewRecap
@@ -228,5 +228,7 @@ public struct CaseEvent: Sendable, Equatable, Codable {
         public static let reminderFired = "reminder-fired"
         public static let deliveryFailed = "delivery-failed"
         public static let statusChanged = "status-changed"
+        /// A notice could not be rendered into a mail (recorded instead of sending it).
+        public static let noticeFailed = "notice-failed"
     }
 }

@@ -4,7 +4,10 @@ import LiaisonStore
 import LiaisonTransport
 import Logging
 
-/// Drains the outbox through a `MailSending` (architecture.md: "outbox ──send──▶ mark sent, or
+/// Renders the notices recorded by committed transactions (`renderNotice`, e.g.
+/// `ReminderEngine.render`: templates are rendered here, never while the store's write lock is
+/// held; a notice that cannot be rendered becomes a failed row with a `notice-failed` event and
+/// an error in the log), then drains the outbox through a `MailSending` (architecture.md: "outbox ──send──▶ mark sent, or
 /// dead-letter"). Each due row is sent once per attempt; an accepted mail is marked sent, a
 /// transient failure (4xx, network, timeout) is retried by `RetryPolicy`, a permanent one (5xx,
 /// or too old) is recorded on the case and its owner told through `failureNotice`.
@@ -19,6 +22,7 @@ public final class OutboxSender: @unchecked Sendable {
     private let time: any TimeSource
     private let logger: Logger
     private let failureNotice: @Sendable (OutboxEntry, String, Date) -> FollowUp
+    private let renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)?
     private let lock = NSLock()
     private var random = SystemRandomNumberGenerator()
 
@@ -27,7 +31,9 @@ public final class OutboxSender: @unchecked Sendable {
     /// itself a delivery-failed notice, so failures cannot loop.
     public init(store: any ReminderStore, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
                 time: any TimeSource = SystemTime(), logger: Logger = Logger(label: "liaison.outbox"),
-                failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() }) {
+                failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() },
+                renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)? = nil) {
+        self.renderNotice = renderNotice
         self.store = store
         self.sender = sender
         self.policy = policy
@@ -41,6 +47,42 @@ public final class OutboxSender: @unchecked Sendable {
         public var sent = 0
         public var retrying = 0
         public var failed = 0
+        /// Notices rendered into mails before sending.
+        public var rendered = 0
+        /// Notices that could not be rendered (failed rows with a `notice-failed` event).
+        public var unrenderable = 0
+    }
+
+    /// Renders every recorded notice not yet rendered (see the type). Store errors are thrown.
+    @discardableResult
+    public func renderNotices(summary: inout Summary) throws -> Int {
+        var done = 0
+        while true {
+            let pending = try store.unrenderedNotices(limit: 50)
+            if pending.isEmpty { break }
+            guard let renderNotice else {
+                logger.warning("notices wait to be rendered but this sender has no renderer", metadata: ["count": "\(pending.count)"])
+                break
+            }
+            for notice in pending {
+                do {
+                    let mail = try renderNotice(notice)
+                    guard mail.messageID == notice.planned.messageID else {
+                        throw MailRenderError.build(.invalidMessageID(notice.planned.messageID))
+                    }
+                    try store.noticeRendered(id: notice.id, mail: mail)
+                    summary.rendered += 1
+                } catch where !StoreFaults.isUnavailable(error) {
+                    let n = notice.planned.notice
+                    logger.error("notice not rendered", metadata: ["outbox": "\(notice.id)", "kind": "\(n.kind.rawValue)",
+                                                                   "case": "\(n.caseNumber ?? "-")", "reason": "\(error)"])
+                    try store.noticeUnrenderable(id: notice.id, at: time.now(), error: "\(error)")
+                    summary.unrenderable += 1
+                }
+                done += 1
+            }
+        }
+        return done
     }
 
     /// Sends every row due at `now`, in batches, until none is due. Store errors are thrown
@@ -48,6 +90,7 @@ public final class OutboxSender: @unchecked Sendable {
     @discardableResult
     public func drain(now: Date) throws -> Summary {
         var summary = Summary()
+        try renderNotices(summary: &summary)
         var seen = Set<Int64>()
         while true {
             let due = try store.dueOutbox(now: now, limit: 50).filter { !seen.contains($0.id) }
@@ -58,6 +101,18 @@ public final class OutboxSender: @unchecked Sendable {
             }
         }
         return summary
+    }
+
+    /// Sends the one pending row of `messageID` now (`liaison recap` sends only its recap), and
+    /// nothing else; returns the row as it then stands (nil: no such row).
+    @discardableResult
+    public func send(messageID: String) throws -> OutboxEntry? {
+        guard let entry = try store.outboxEntry(messageID: messageID) else { return nil }
+        if entry.status == .pending {
+            var summary = Summary()
+            try send(entry, summary: &summary)
+        }
+        return try store.outboxEntry(messageID: messageID)
     }
 
     /// The earliest time a pending row wants an attempt.
