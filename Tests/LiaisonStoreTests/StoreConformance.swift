@@ -3,6 +3,26 @@ import LiaisonCore
 import LiaisonStore
 import Testing
 
+/// What the suite needs of a backend besides its roles: test-only set-up operations that are
+/// not part of any role protocol (a backend's tests provide them).
+protocol StoreFixtures {
+    func openCase(_ newCase: NewCase) throws -> Case
+    func openCase(_ newCase: NewCase, number: String) throws -> Case
+    func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws
+}
+
+extension SQLiteStore: StoreFixtures {}
+
+extension FilingStore {
+    /// Files a decided message at the suite's day, through the one filing operation.
+    func file(_ filing: Filing) throws -> FilingOutcome { try file(filing, now: StoreConformance.day) }
+
+    /// Files a decided message with a follow-up, through the one filing operation.
+    func file(_ filing: Filing, now: Date, followUp: @escaping (FiledContext) throws -> FollowUp) throws -> FilingOutcome {
+        try file(DecidedFiling(filing, then: followUp), now: now)
+    }
+}
+
 /// The behaviour every `LiaisonStore` backend must have. A backend's test runs each check on a
 /// fresh, empty store from its own factory (see SQLiteStoreTests); a later PostgreSQL backend
 /// runs the same checks unchanged.
@@ -41,7 +61,13 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
                 owner: owner, category: category, openedAt: at)
     }
 
-    func run(_ s: any LiaisonStore) throws {
+    /// Files held message `heldID` on `caseNumber` as `liaison review accept` does: the held
+    /// message through the filing operation with `accepting` set.
+    static func accept(_ s: any LiaisonStore, _ m: IncomingMessage, heldID: Int64, caseNumber: String) throws -> FilingOutcome {
+        try s.file(Filing(message: m, decision: .existing(caseNumber: caseNumber, rule: .review), accepting: heldID))
+    }
+
+    func run(_ s: any LiaisonStore & StoreFixtures) throws {
         typealias C = StoreConformance
         switch self {
         case .numbersCasesPerTemplate:
@@ -127,16 +153,22 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
 
         case .acceptAndReject:
             _ = try s.openCase(C.newCase())
-            guard case .held(let h1, _) = try s.file(Filing(message: C.message("<1@x>"), decision: .hold(.noStaffRecipient, detail: nil))),
+            let m1 = C.message("<1@x>")
+            guard case .held(let h1, _) = try s.file(Filing(message: m1, decision: .hold(.noStaffRecipient, detail: nil))),
                   case .held(let h2, _) = try s.file(Filing(message: C.message("<2@x>", body: "2"), decision: .hold(.noStaffRecipient, detail: nil)))
             else { Issue.record("not held"); return }
-            #expect(throws: StoreError.self) { try s.accept(heldID: h1, caseNumber: "EC29990101-001") }
-            guard case .filed("EC20261116-001", _, false) = try s.accept(heldID: h1, caseNumber: "EC20261116-001") else {
+            #expect(try s.heldMessage(id: h1)?.raw == m1.raw)
+            #expect(try s.heldMessage(id: h1)?.heldAt == C.day)
+            #expect(throws: StoreError(.notFound, "no case EC29990101-001")) { try C.accept(s, m1, heldID: h1, caseNumber: "EC29990101-001") }
+            // A failed acceptance leaves the message held.
+            #expect(try s.heldMessage(id: h1) != nil)
+            guard case .filed("EC20261116-001", _, false) = try C.accept(s, m1, heldID: h1, caseNumber: "EC20261116-001") else {
                 Issue.record("not accepted"); return
             }
             try s.reject(heldID: h2)
             #expect(throws: StoreError.self) { try s.reject(heldID: h2) }
-            #expect(throws: StoreError.self) { try s.accept(heldID: h1, caseNumber: "EC20261116-001") }
+            #expect(throws: StoreError.self) { try C.accept(s, m1, heldID: h1, caseNumber: "EC20261116-001") }
+            #expect(try s.heldMessage(id: h1) == nil)
             #expect(try s.heldMessages().isEmpty)
             #expect(try s.correspondence(caseNumber: "EC20261116-001").map(\.messageID) == ["<1@x>"])
             #expect(try s.caseForMessageID("<1@x>")?.number == "EC20261116-001")
