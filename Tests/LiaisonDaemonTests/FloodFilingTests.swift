@@ -38,7 +38,11 @@ struct FloodFlow {
         pipeline.rateCaps = caps
     }
 
-    func outbox(_ purpose: String) throws -> [OutboxEntry] { try store.outbox(status: nil).filter { $0.mail.purpose == purpose } }
+    /// The outbox rows of one purpose, after the outbox's render step.
+    func outbox(_ purpose: String) throws -> [OutboxEntry] {
+        try engine.renderRecorded()
+        return try store.outbox(status: nil).filter { $0.mail.purpose == purpose }
+    }
     func held(_ reason: HoldReason) throws -> [HeldMessage] { try store.heldMessages().filter { $0.reason == reason } }
     func cleanup() { try? FileManager.default.removeItem(at: dir) }
 }

@@ -178,6 +178,7 @@ private let trustCase = "EC20261116-001"
         #expect(!events.contains { [CaseEvent.Kind.recapConfirmed, CaseEvent.Kind.recapDisputed, CaseEvent.Kind.objectionLate].contains($0.kind) })
         #expect(events.contains { $0.kind == CaseEvent.Kind.objectionIgnored && $0.detail.contains("boss@huadong-precision.example") })
         // Its author is told, through the templates, in the thread of the recap.
+        try flow.engine.renderRecorded()
         let told = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == ReminderKind.objectionIgnored.rawValue })
         #expect(told.mail.recipients == ["zhang.wei@corp.example"])
         let mail = MessageParser.parse(told.mail.raw)
@@ -233,6 +234,7 @@ private let trustCase = "EC20261116-001"
         #expect(try flow.file(stranger, at: "2026-11-17T17:30:00+08:00") == .filed(caseNumber: trustCase, openedCase: false, rule: .caseTag))
         #expect(try flow.store.recaps(caseNumber: trustCase).first?.state == .pending)
         #expect(try flow.store.events(caseNumber: trustCase).contains { $0.kind == CaseEvent.Kind.objectionIgnored })
+        try flow.engine.renderRecorded()
         let notice = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == ReminderKind.objectionIgnored.rawValue })
         // The notice names the customer by address, never "qq.com".
         let text = MessageParser.parse(notice.mail.raw).text

@@ -47,16 +47,21 @@ public final class OutboxSender: @unchecked Sendable {
         public var sent = 0
         public var retrying = 0
         public var failed = 0
-        /// Notices rendered into mails before sending.
+    }
+
+    /// What one rendering step did.
+    public struct Rendering: Sendable, Equatable {
+        /// Notices rendered into mails (now ordinary pending rows).
         public var rendered = 0
         /// Notices that could not be rendered (failed rows with a `notice-failed` event).
         public var unrenderable = 0
     }
 
-    /// Renders every recorded notice not yet rendered (see the type). Store errors are thrown.
+    /// Renders every recorded notice not yet rendered (see the type); `drain` does it first.
+    /// Store errors are thrown.
     @discardableResult
-    public func renderNotices(summary: inout Summary) throws -> Int {
-        var done = 0
+    public func renderNotices() throws -> Rendering {
+        var summary = Rendering()
         while true {
             let pending = try store.unrenderedNotices(limit: 50)
             if pending.isEmpty { break }
@@ -79,10 +84,9 @@ public final class OutboxSender: @unchecked Sendable {
                     try store.noticeUnrenderable(id: notice.id, at: time.now(), error: "\(error)")
                     summary.unrenderable += 1
                 }
-                done += 1
             }
         }
-        return done
+        return summary
     }
 
     /// Sends every row due at `now`, in batches, until none is due. Store errors are thrown
@@ -90,9 +94,10 @@ public final class OutboxSender: @unchecked Sendable {
     @discardableResult
     public func drain(now: Date) throws -> Summary {
         var summary = Summary()
-        try renderNotices(summary: &summary)
         var seen = Set<Int64>()
         while true {
+            // Each round renders first: a failure notice recorded by the last round is sent in this drain too.
+            try renderNotices()
             let due = try store.dueOutbox(now: now, limit: 50).filter { !seen.contains($0.id) }
             if due.isEmpty { break }
             for entry in due {
