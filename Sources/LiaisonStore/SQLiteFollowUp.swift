@@ -97,7 +97,7 @@ extension SQLiteStore {
 
     static func insertEvent(_ db: Database, _ e: CaseEvent, caseID caseRow: Int64) throws {
         try db.cachedStatement(sql: "INSERT INTO case_events (case_id, at, kind, detail) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [caseRow, e.at.timeIntervalSince1970, e.kind, e.detail])
+            .execute(arguments: [caseRow, e.at.timeIntervalSince1970, e.kind.rawValue, e.detail])
     }
 
     /// Queues a mail for its first attempt at `now`, unless its Message-ID is queued already.
@@ -107,7 +107,7 @@ extension SQLiteStore {
                                 next_attempt_at, last_error, created_at, sent_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, NULL)
             ON CONFLICT(message_id) DO NOTHING
-            """).execute(arguments: [caseRow, m.messageID, m.envelopeFrom, json(m.recipients), Data(m.raw), m.purpose,
+            """).execute(arguments: [caseRow, m.messageID, m.envelopeFrom, json(m.recipients), Data(m.raw), m.purpose.rawValue,
                              m.reminderID, now.timeIntervalSince1970, now.timeIntervalSince1970])
     }
 
@@ -184,7 +184,7 @@ extension SQLiteStore {
                 throw StoreError(.corrupt, "outbox row \(r["id"] as Int64) has an unknown status")
             }
             let mail = OutgoingMail(caseNumber: r["case_number"], messageID: r["message_id"], envelopeFrom: r["envelope_from"],
-                                    recipients: strings(r["recipients"]), raw: [UInt8](r["raw"] as Data), purpose: r["purpose"],
+                                    recipients: strings(r["recipients"]), raw: [UInt8](r["raw"] as Data), purpose: MailPurpose(rawValue: r["purpose"]),
                                     reminderID: r["reminder_id"])
             return OutboxEntry(id: r["id"], mail: mail, status: status, attempts: r["attempts"], nextAttemptAt: instant(r["next_attempt_at"]),
                                lastError: r["last_error"], createdAt: instant(r["created_at"]), sentAt: date(r["sent_at"]))
@@ -195,7 +195,7 @@ extension SQLiteStore {
         try Row.fetchAll(db.cachedStatement(sql: """
             SELECT e.* FROM case_events e JOIN cases ON cases.id = e.case_id WHERE cases.number = ? ORDER BY e.at, e.id
             """), arguments: [caseNumber]).map {
-            CaseEvent(caseNumber: caseNumber, at: instant($0["at"]), kind: $0["kind"], detail: $0["detail"])
+            CaseEvent(caseNumber: caseNumber, at: instant($0["at"]), kind: CaseEventKind(rawValue: $0["kind"]), detail: $0["detail"])
         }
     }
 

@@ -112,7 +112,7 @@ private struct Flow {
         #expect(try flow.engine.renderRecorded() == OutboxSender.Rendering(rendered: 1, unrenderable: 0))
         let notice = try #require(try flow.store.outbox(status: .pending).first)
         #expect(notice.mail.messageID == recorded.mail.messageID, "the Message-ID fixed when it was planned")
-        #expect(notice.mail.purpose == ReminderKind.recapDisputed.rawValue)
+        #expect(notice.mail.purpose == .notice(.recapDisputed))
         #expect(notice.mail.recipients == [recap.recap.author])
         let parsed = MessageParser.parse(notice.mail.raw)
         #expect(parsed.subject?.contains("[\(number)]") == true)
@@ -124,7 +124,7 @@ private struct Flow {
         let fired = try flow.engine.fireDue(now: t("2026-11-18T00:00:05+08:00"))
         #expect(fired.contains { $0.id == window.id })
         try flow.engine.renderRecorded()
-        let windowMail = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == ReminderKind.recapWindow.rawValue })
+        let windowMail = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == .notice(.recapWindow) })
         let text = MessageParser.parse(windowMail.mail.raw).text
         #expect(text.contains("异议"))
         #expect(!text.contains("已确认"))
@@ -168,7 +168,7 @@ private struct Flow {
         #expect(fired.filter { $0.kind == .recapWindow }.count == 1)
         #expect(try flow.store.recaps(caseNumber: number).first?.state == .confirmed(at: t("2026-11-17T23:59:59+08:00")))
         try flow.engine.renderRecorded()
-        let mail = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == ReminderKind.recapWindow.rawValue })
+        let mail = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == .notice(.recapWindow) })
         #expect(MessageParser.parse(mail.mail.raw).text.contains("确认"))
         #expect(try flow.store.events(caseNumber: number).contains { $0.kind == CaseEvent.Kind.recapConfirmed })
 
@@ -225,7 +225,7 @@ private struct Flow {
         time.set(t("2026-11-18T09:13:00+08:00"))
         #expect(try outbox.drain(now: time.now()) == OutboxSender.Summary(sent: 1, retrying: 0, failed: 1))
         #expect(try flow.store.outbox(status: .failed).count == 1)
-        let notices = try flow.store.outbox(status: .sent).filter { $0.mail.purpose == ReminderKind.deliveryFailed.rawValue }
+        let notices = try flow.store.outbox(status: .sent).filter { $0.mail.purpose == .notice(.deliveryFailed) }
         #expect(notices.count == 1)
         #expect(try flow.store.outboxCounts() == [.sent: 2, .failed: 1])
         #expect(try flow.store.events(caseNumber: number).contains { $0.kind == CaseEvent.Kind.deliveryFailed })

@@ -132,7 +132,7 @@ private struct ReviewFlow {
         #expect(try flow.store.events(caseNumber: number).contains { $0.kind == CaseEvent.Kind.recapDisputed })
         // Its author is told, through the outbox, once rendered after the commit.
         try flow.engine.renderRecorded()
-        #expect(try flow.store.outbox(status: .pending).contains { $0.mail.purpose == ReminderKind.recapDisputed.rawValue })
+        #expect(try flow.store.outbox(status: .pending).contains { $0.mail.purpose == .notice(.recapDisputed) })
     }
 
     @Test("sending one mail by Message-ID sends only that one (liaison recap)")
@@ -142,7 +142,7 @@ private struct ReviewFlow {
         _ = try flow.pipeline.ingest(try corpusMessage("01"), now: at("2026-11-16T09:13:00+08:00"))
         func mail(_ id: String) -> OutgoingMail {
             OutgoingMail(caseNumber: number, messageID: id, envelopeFrom: "track@corp.example", recipients: ["a@b.example"],
-                         raw: Array("Subject: x\r\n\r\nx\r\n".utf8), purpose: "recap")
+                         raw: Array("Subject: x\r\n\r\nx\r\n".utf8), purpose: .recap)
         }
         try flow.store.update(now: at("2026-11-16T10:00:00+08:00")) { _ in FollowUp(mails: [mail("<other@x>"), mail("<recap@x>")]) }
         let smtp = RecordingMailSender(script: [])

@@ -160,7 +160,7 @@ public final class OutboxSender: @unchecked Sendable {
     }
 
     private func fail(_ entry: OutboxEntry, reason: String, at: Date, meta: Logger.Metadata) throws {
-        let notice = entry.mail.purpose == ReminderKind.deliveryFailed.rawValue ? FollowUp() : failureNotice(entry, reason, at)
+        let notice = entry.mail.purpose == .notice(.deliveryFailed) ? FollowUp() : failureNotice(entry, reason, at)
         try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: nil, followUp: notice)
         logger.error("mail failed permanently", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
     }

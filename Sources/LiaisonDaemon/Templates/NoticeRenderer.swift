@@ -88,7 +88,7 @@ public struct NoticeRenderer: Sendable {
         let built: BuiltMessage
         do { built = try builder.buildMessage(using: &rng) } catch let e as MessageBuildError { throw MailRenderError.build(e) }
         return OutgoingMail(caseNumber: notice.caseNumber, messageID: "<\(built.messageID)>", envelopeFrom: from.address,
-                            recipients: notice.recipients, raw: built.bytes, purpose: notice.kind.rawValue,
+                            recipients: notice.recipients, raw: built.bytes, purpose: .notice(notice.kind),
                             reminderID: notice.reminderID)
     }
 

@@ -85,7 +85,7 @@ struct Cases: AsyncParsableCommand {
                 var item = CaseJSON.Item(c, dates: dates)
                 item.correspondence = mail.map { CaseJSON.Entry($0, dates: dates) }
                 item.recaps = recaps.map { CaseJSON.RecapEntry($0, dates: dates) }
-                item.events = events.map { CaseJSON.EventEntry(at: dates.string(from: $0.at), kind: $0.kind, detail: $0.detail) }
+                item.events = events.map { CaseJSON.EventEntry(at: dates.string(from: $0.at), kind: $0.kind.rawValue, detail: $0.detail) }
                 item.reminders = reminders.map { ReminderJSON($0, dates: dates) }
                 print(try CaseJSON.encode(item))
                 return
@@ -115,7 +115,7 @@ struct Cases: AsyncParsableCommand {
             }
             if !events.isEmpty {
                 print("")
-                print(TextTable.render(header: ["WHEN", "EVENT", "DETAIL"], rows: events.map { [dates.string(from: $0.at), $0.kind, $0.detail] }))
+                print(TextTable.render(header: ["WHEN", "EVENT", "DETAIL"], rows: events.map { [dates.string(from: $0.at), $0.kind.rawValue, $0.detail] }))
             }
             if !reminders.isEmpty {
                 print("")
