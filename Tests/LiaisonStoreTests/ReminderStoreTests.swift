@@ -532,6 +532,28 @@ struct ReminderStoreTests {
         #expect(outbox.contains("INDEX outbox_pending"), "\(outbox)")
     }
 
+    @Test("v4-notices: outbox rows queued before it stay sendable as they are")
+    func aVersion3OutboxIsUpgradedAndStaysSendable() throws {
+        let path = try temporaryDatabasePath()
+        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        do {
+            let v3 = try DatabaseQueue(path: path)
+            try SQLiteSchema.migrator.migrate(v3, upTo: "v3-report: case flow index")
+            try v3.write { db in
+                try db.execute(sql: """
+                    INSERT INTO outbox (case_id, message_id, envelope_from, recipients, raw, purpose, reminder_id, status, attempts,
+                                        next_attempt_at, last_error, created_at, sent_at)
+                    VALUES (NULL, '<old@x>', 'track@corp.example', '["a@corp.example"]', X'53', 'digest', NULL, 'pending', 0, 0, NULL, 0, NULL)
+                    """)
+            }
+        }
+        let s = try SQLiteStore(path: path)
+        #expect(try s.pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) }.contains("v4-notices: notices rendered after the commit"))
+        #expect(try s.dueOutbox(now: Self.day, limit: 10).map(\.mail.messageID) == ["<old@x>"])
+        #expect(try s.dueOutbox(now: Self.day, limit: 10).first?.mail.purpose == .notice(.digest))
+        #expect(try s.unrenderedNotices(limit: 10).isEmpty)
+    }
+
     @Test func addressListsRoundTripThroughTheirColumnEncoding() {
         let odd = ["\"quoted local\"@x.example", "back\\slash@x", "tab\there@x", "李@例子.中国", "", "nl\r\n@x"]
         #expect(SQLiteStore.strings(SQLiteStore.json(odd)) == odd)
