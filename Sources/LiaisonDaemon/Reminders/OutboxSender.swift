@@ -16,7 +16,7 @@ import Logging
 /// again on restart (with the same Message-ID, so the recipient's client can tell). Nothing else
 /// is ever sent twice, and nothing is dropped.
 public final class OutboxSender: @unchecked Sendable {
-    private let store: any ReminderStore
+    private let store: any OutboxStore & CaseUpdates
     private let sender: any MailSending
     private let policy: RetryPolicy
     private let time: any TimeSource
@@ -29,7 +29,7 @@ public final class OutboxSender: @unchecked Sendable {
     /// `failureNotice(entry, reason, now)`: what to write when a mail fails for good (e.g. a
     /// rendered delivery-failed notice to the case owner); never called for a mail that is
     /// itself a delivery-failed notice, so failures cannot loop.
-    public init(store: any ReminderStore, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
+    public init(store: any OutboxStore & CaseUpdates, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
                 time: any TimeSource = SystemTime(), logger: Logger = Logger(label: "liaison.outbox"),
                 failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() },
                 renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)? = nil) {
