@@ -42,7 +42,8 @@ public struct ProcessingRecord: Sendable, Equatable {
 }
 
 /// The store cannot be used just now (busy, locked, full, an I/O error, cannot be opened): a
-/// fault of the store, retried with back-off, never blamed on the message in hand.
+/// fault of the store, retried with back-off, never blamed on the message in hand. (A backend
+/// reports `StoreError` with a fault kind; this stays for callers outside a backend.)
 public struct StoreUnavailable: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
@@ -50,41 +51,29 @@ public struct StoreUnavailable: Error, CustomStringConvertible, Sendable {
 
 /// Tells a store fault (retry everything later) from an error tied to one message.
 public enum StoreFaults {
-    /// SQLite result codes that say the database, not the request, is at fault.
-    static let unavailableCodes: Set<Int32> = [
-        ResultCode.SQLITE_BUSY.primaryResultCode.rawValue, ResultCode.SQLITE_LOCKED.primaryResultCode.rawValue,
-        ResultCode.SQLITE_FULL.rawValue, ResultCode.SQLITE_IOERR.rawValue, ResultCode.SQLITE_CANTOPEN.rawValue,
-        ResultCode.SQLITE_NOMEM.rawValue, ResultCode.SQLITE_READONLY.rawValue, ResultCode.SQLITE_PROTOCOL.rawValue,
-        ResultCode.SQLITE_CORRUPT.rawValue, ResultCode.SQLITE_NOTADB.rawValue,
-    ]
-
-    /// True for `StoreUnavailable`, and for GRDB's `DatabaseError` with one of the codes above
-    /// (busy, locked, full, I/O, cannot open, out of memory, read-only, corrupt). A constraint
-    /// or SQL error is not: a message can cause it. Any other type named `DatabaseError` (a
-    /// stand-in in tests) counts as unavailable, as the daemon has always classified it.
+    /// True for a `StoreError` whose kind is a fault (unavailable, busy, corrupt) and for
+    /// `StoreUnavailable`. A `StoreError` of another kind (not found, refused, invalid: a
+    /// constraint) and any other error are not: a message can cause them.
     public static func isUnavailable(_ error: any Error) -> Bool {
-        if error is StoreUnavailable { return true }
-        if let e = error as? DatabaseError {
-            return unavailableCodes.contains(e.resultCode.primaryResultCode.rawValue)
-        }
-        return String(describing: type(of: error)) == "DatabaseError"
+        if let e = error as? StoreError { return e.isFault }
+        return error is StoreUnavailable
     }
 }
 
 /// The durable side of containment (issue 11): a message is marked in progress in its own
 /// transaction before it is read, the mark is cleared by the transaction that files or holds it,
 /// and a message that cannot be read is held as `unprocessable` without being parsed.
-public protocol ContainmentStore: LiaisonStore {
+public protocol ContainmentStore: Sendable {
     /// Marks `marker` in progress by process `run`, committed before returning. A mark left by
     /// another run means that process died on the message: counted in the returned `crashes`.
     func beginProcessing(_ marker: ProcessingMarker, run: String, now: Date) throws -> ProcessingRecord
-    /// Records a failed filing (not a store fault); the mark is no longer held by any run.
-    func recordFailure(_ marker: ProcessingMarker, reason: String) throws -> ProcessingRecord
+    /// Records a failed filing (not a store fault) at `now`; the mark is no longer held by any run.
+    func recordFailure(_ marker: ProcessingMarker, reason: String, now: Date) throws -> ProcessingRecord
     /// Holds raw bytes for review as `unprocessable` with `detail`, without reading them; advances
-    /// `checkpoint` and clears `marker` in the same transaction. The same bytes already filed or
-    /// held are a duplicate.
+    /// `checkpoint` and clears `marker` in the same transaction; `held_at` is `now`. The same
+    /// bytes already filed or held are a duplicate.
     func holdUnprocessable(raw: [UInt8], contentHash: String, detail: String, marker: ProcessingMarker?,
-                           checkpoint: MailboxCheckpoint?) throws -> FilingOutcome
+                           checkpoint: MailboxCheckpoint?, now: Date) throws -> FilingOutcome
     /// A pending `unprocessable` hold of exactly these bytes, if any.
     func unprocessableHeld(contentHash: String) throws -> Int64?
     /// How many `unprocessable` holds await review (for STATUS).
@@ -93,9 +82,9 @@ public protocol ContainmentStore: LiaisonStore {
     func processing(_ marker: ProcessingMarker) throws -> ProcessingRecord?
 }
 
-extension SQLiteStore: ContainmentStore {
+extension SQLiteStore {
     public func beginProcessing(_ marker: ProcessingMarker, run: String, now: Date) throws -> ProcessingRecord {
-        try pool.write { db in
+        try transaction { db in
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM processing WHERE source = ? AND item = ?"),
                                        arguments: [marker.source, marker.item])
             var record = row.map(Self.record) ?? ProcessingRecord()
@@ -109,12 +98,12 @@ extension SQLiteStore: ContainmentStore {
         }
     }
 
-    public func recordFailure(_ marker: ProcessingMarker, reason: String) throws -> ProcessingRecord {
-        try pool.write { db in
+    public func recordFailure(_ marker: ProcessingMarker, reason: String, now: Date) throws -> ProcessingRecord {
+        try transaction { db in
             try db.cachedStatement(sql: """
                 INSERT INTO processing (source, item, run, crashes, failures, last_error, started_at) VALUES (?, ?, NULL, 0, 1, ?, ?)
                 ON CONFLICT(source, item) DO UPDATE SET run = NULL, failures = failures + 1, last_error = excluded.last_error
-                """).execute(arguments: [marker.source, marker.item, reason, Date().timeIntervalSince1970])
+                """).execute(arguments: [marker.source, marker.item, reason, now.timeIntervalSince1970])
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM processing WHERE source = ? AND item = ?"),
                                        arguments: [marker.source, marker.item])
             return row.map(Self.record) ?? ProcessingRecord(failures: 1, lastError: reason)
@@ -122,19 +111,19 @@ extension SQLiteStore: ContainmentStore {
     }
 
     public func holdUnprocessable(raw: [UInt8], contentHash: String, detail: String, marker: ProcessingMarker?,
-                                  checkpoint: MailboxCheckpoint?) throws -> FilingOutcome {
+                                  checkpoint: MailboxCheckpoint?, now: Date) throws -> FilingOutcome {
         // Nothing read from the bytes: no Message-ID, sender or subject (a reader that crashed on
         // them must not be trusted to pick them out), so identity is the content hash alone.
         let m = IncomingMessage(messageID: nil, date: nil, subject: nil, threadSubject: "", sender: nil, kind: .correspondence,
                                 direction: .inbound, raw: raw, contentHash: contentHash)
-        return try pool.write { db in
+        return try transaction { db in
             let outcome: FilingOutcome
             if let existing = try Self.findFiled(db, m) {
                 outcome = .duplicate(existing)
             } else if let id = try Self.findPendingHeld(db, m) {
                 outcome = .duplicate(.held(heldID: id))
             } else {
-                outcome = .held(heldID: try Self.insertHeld(db, m, reason: .unprocessable, detail: detail), reason: .unprocessable)
+                outcome = .held(heldID: try Self.insertHeld(db, m, reason: .unprocessable, detail: detail, at: now), reason: .unprocessable)
             }
             if let checkpoint { try Self.advance(db, checkpoint) }
             if let marker { try Self.clearMarker(db, marker) }
@@ -143,21 +132,21 @@ extension SQLiteStore: ContainmentStore {
     }
 
     public func unprocessableHeld(contentHash: String) throws -> Int64? {
-        try pool.read { db in
+        try snapshot { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM held WHERE status = 'pending' AND content_hash = ? AND reason = ?"),
                                arguments: [contentHash, HoldReason.unprocessable.rawValue])
         }
     }
 
     public func unprocessableCount() throws -> Int {
-        try pool.read { db in
+        try snapshot { db in
             try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM held WHERE status = 'pending' AND reason = ?"),
                              arguments: [HoldReason.unprocessable.rawValue]) ?? 0
         }
     }
 
     public func processing(_ marker: ProcessingMarker) throws -> ProcessingRecord? {
-        try pool.read { db in
+        try snapshot { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM processing WHERE source = ? AND item = ?"),
                              arguments: [marker.source, marker.item]).map(Self.record)
         }

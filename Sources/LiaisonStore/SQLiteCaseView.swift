@@ -2,10 +2,23 @@ import Foundation
 import GRDB
 import LiaisonCore
 
-/// `CaseView` over the SQLite transaction that is open: what it reads is what the follow-up
-/// will be committed with. Valid only inside the closure it is handed to.
-struct SQLiteCaseView: CaseView {
+/// `FilingView` (matcher lookups, planner reads, rate ledger, outbox rows) over the SQLite
+/// transaction that is open: what it reads is what the filing or follow-up will be committed
+/// with. Valid only inside the closure it is handed to.
+struct SQLiteCaseView: FilingView {
     let db: Database
+
+    func caseForMessageID(_ messageID: String) throws -> Case? {
+        try SQLiteStore.caseForMessageID(db, messageID)
+    }
+
+    func casesForThread(subject: String, addresses: [String], since: Date) throws -> [Case] {
+        try SQLiteStore.casesForThread(db, subject: subject, addresses: addresses, since: since)
+    }
+
+    func outboxEntry(messageID: String) throws -> OutboxEntry? {
+        try SQLiteStore.fetchOutbox(db, sql: SQLiteStore.outboxSelect + " WHERE o.message_id = ?", [messageID]).first
+    }
 
     func caseWithNumber(_ number: String) throws -> Case? {
         try SQLiteStore.fetchCase(db, sql: "SELECT * FROM cases WHERE number = ?", [number])

@@ -12,7 +12,7 @@ extension SQLiteStore {
     /// number the store does not know throws `StoreError` (the caller's transaction rolls back).
     static func write(_ db: Database, _ f: FollowUp, now: Date, filed: (caseID: Int64, correspondenceID: Int64)?) throws {
         if let recap = f.recap {
-            guard let filed else { throw StoreError("a recap is stored only with the message that carries it") }
+            guard let filed else { throw StoreError(.refused, "a recap is stored only with the message that carries it") }
             try insertRecap(db, recap, id: filed.correspondenceID, caseID: filed.caseID)
         }
         // Case ids looked up once per follow-up (a planner may schedule many reminders on one case).
@@ -28,13 +28,14 @@ extension SQLiteStore {
         for r in f.reminders { try insertReminder(db, r, caseID: try r.caseNumber.map(id)) }
         for e in f.events { try insertEvent(db, e, caseID: try id(e.caseNumber)) }
         for m in f.mails { try enqueue(db, m, caseID: try m.caseNumber.map(id), now: now) }
+        for n in f.notices { try enqueueNotice(db, n, caseID: try n.notice.caseNumber.map(id), now: now) }
         for s in f.statusChanges { try updateStatus(db, caseNumber: s.caseNumber, status: s.status, at: now) }
     }
 
     /// The id of the case numbered `number`; `StoreError` when there is none.
     static func caseID(_ db: Database, _ number: String) throws -> Int64 {
         guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [number]) else {
-            throw StoreError("no case \(number)")
+            throw StoreError(.notFound, "no case \(number)")
         }
         return id
     }
@@ -66,7 +67,7 @@ extension SQLiteStore {
         }
         try db.cachedStatement(sql: "UPDATE recaps SET state = ?, state_at = ?, objected_items = ? WHERE id = ?")
             .execute(arguments: [change.state.name, at?.timeIntervalSince1970, json(items), change.recapID])
-        if db.changesCount == 0 { throw StoreError("no recap \(change.recapID)") }
+        if db.changesCount == 0 { throw StoreError(.notFound, "no recap \(change.recapID)") }
     }
 
     /// Pending reminders of the case, of one of the kinds (all when empty) and with the key prefix.
@@ -96,7 +97,7 @@ extension SQLiteStore {
 
     static func insertEvent(_ db: Database, _ e: CaseEvent, caseID caseRow: Int64) throws {
         try db.cachedStatement(sql: "INSERT INTO case_events (case_id, at, kind, detail) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [caseRow, e.at.timeIntervalSince1970, e.kind, e.detail])
+            .execute(arguments: [caseRow, e.at.timeIntervalSince1970, e.kind.rawValue, e.detail])
     }
 
     /// Queues a mail for its first attempt at `now`, unless its Message-ID is queued already.
@@ -106,8 +107,29 @@ extension SQLiteStore {
                                 next_attempt_at, last_error, created_at, sent_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, NULL)
             ON CONFLICT(message_id) DO NOTHING
-            """).execute(arguments: [caseRow, m.messageID, m.envelopeFrom, json(m.recipients), Data(m.raw), m.purpose,
+            """).execute(arguments: [caseRow, m.messageID, m.envelopeFrom, json(m.recipients), Data(m.raw), m.purpose.rawValue,
                              m.reminderID, now.timeIntervalSince1970, now.timeIntervalSince1970])
+    }
+
+    /// Records a notice as an unrendered outbox row (no bytes yet; `envelope_from` is set when
+    /// it is rendered), unless its Message-ID is queued already.
+    static func enqueueNotice(_ db: Database, _ n: PlannedNotice, caseID caseRow: Int64?, now: Date) throws {
+        let data: Data
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            data = try encoder.encode(n.notice)
+        } catch {
+            throw StoreError(.invalid, "the \(n.notice.kind.rawValue) notice cannot be recorded: \(error)")
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (case_id, message_id, envelope_from, recipients, raw, purpose, reminder_id, status, attempts,
+                                next_attempt_at, last_error, created_at, sent_at, notice, rendered)
+            VALUES (?, ?, '', ?, X'', ?, ?, 'pending', 0, ?, NULL, ?, NULL, ?, 0)
+            ON CONFLICT(message_id) DO NOTHING
+            """).execute(arguments: [caseRow, n.messageID, json(n.notice.recipients), n.notice.kind.rawValue,
+                             n.notice.reminderID, now.timeIntervalSince1970, now.timeIntervalSince1970,
+                             String(decoding: data, as: UTF8.self)])
     }
 
     // MARK: reading
@@ -122,7 +144,7 @@ extension SQLiteStore {
 
     static func makeReminder(_ r: Row) throws -> Reminder {
         guard let kind = ReminderKind(rawValue: r["kind"]), let status = ReminderStatus(rawValue: r["status"]) else {
-            throw StoreError("reminder \(r["id"] as Int64) has an unknown kind or status")
+            throw StoreError(.corrupt, "reminder \(r["id"] as Int64) has an unknown kind or status")
         }
         return Reminder(id: r["id"], caseNumber: r["case_number"], kind: kind, fireAt: instant(r["fire_at"]),
                         about: date(r["about"]), recipients: strings(r["recipients"]), key: r["key"], recapID: r["recap_id"],
@@ -147,7 +169,7 @@ extension SQLiteStore {
             case ("pending", _): state = .pending
             case ("confirmed", let at?): state = .confirmed(at: at)
             case ("disputed", let at?): state = .disputed(at: at, objectedItems: ints(r["objected_items"]))
-            default: throw StoreError("recap \(id) has an unreadable state")
+            default: throw StoreError(.corrupt, "recap \(id) has an unreadable state")
             }
             let recap = NewRecap(messageID: r["message_id"], author: r["author"], counterparty: strings(r["counterparty"]),
                                  sentAt: date(r["sent_at"]), windowCloses: date(r["window_closes"]), windowNote: r["window_note"],
@@ -159,10 +181,10 @@ extension SQLiteStore {
     static func fetchOutbox(_ db: Database, sql: String, _ args: StatementArguments) throws -> [OutboxEntry] {
         try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map { r in
             guard let status = OutboxStatus(rawValue: r["status"]) else {
-                throw StoreError("outbox row \(r["id"] as Int64) has an unknown status")
+                throw StoreError(.corrupt, "outbox row \(r["id"] as Int64) has an unknown status")
             }
             let mail = OutgoingMail(caseNumber: r["case_number"], messageID: r["message_id"], envelopeFrom: r["envelope_from"],
-                                    recipients: strings(r["recipients"]), raw: [UInt8](r["raw"] as Data), purpose: r["purpose"],
+                                    recipients: strings(r["recipients"]), raw: [UInt8](r["raw"] as Data), purpose: MailPurpose(rawValue: r["purpose"]),
                                     reminderID: r["reminder_id"])
             return OutboxEntry(id: r["id"], mail: mail, status: status, attempts: r["attempts"], nextAttemptAt: instant(r["next_attempt_at"]),
                                lastError: r["last_error"], createdAt: instant(r["created_at"]), sentAt: date(r["sent_at"]))
@@ -173,7 +195,7 @@ extension SQLiteStore {
         try Row.fetchAll(db.cachedStatement(sql: """
             SELECT e.* FROM case_events e JOIN cases ON cases.id = e.case_id WHERE cases.number = ? ORDER BY e.at, e.id
             """), arguments: [caseNumber]).map {
-            CaseEvent(caseNumber: caseNumber, at: instant($0["at"]), kind: $0["kind"], detail: $0["detail"])
+            CaseEvent(caseNumber: caseNumber, at: instant($0["at"]), kind: CaseEventKind(rawValue: $0["kind"]), detail: $0["detail"])
         }
     }
 

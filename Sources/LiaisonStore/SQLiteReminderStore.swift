@@ -4,37 +4,15 @@ import LiaisonCore
 
 /// Recaps, reminders, case events and the outbox in SQLite (issues #5 and #6). Each method is
 /// one write transaction, except `fireDue`, which takes one per reminder.
-extension SQLiteStore: ReminderStore {
-    // MARK: writing with a follow-up
-
-    public func file(_ filing: Filing, now: Date, followUp: (FiledContext) throws -> FollowUp,
-                     summary: (HeldContext) throws -> FollowUp) throws -> FilingOutcome {
-        try pool.write { db in
-            let outcome = try Self.fileOne(db, filing)
-            if case .held(let heldID, .rateLimited) = outcome, let recipient = try Self.summaryRecipient(db, heldID: heldID) {
-                let detail = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM held WHERE id = ?"), arguments: [heldID])
-                try Self.write(db, try summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient,
-                                                           view: SQLiteCaseView(db: db))), now: now, filed: nil)
-                return outcome
-            }
-            guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
-            let caseID = try Self.caseID(db, number)
-            guard let filedCase = try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [caseID]) else {
-                throw StoreError("no case \(number)")
-            }
-            let context = FiledContext(filedCase: filedCase, correspondenceID: correspondenceID, openedCase: opened,
-                                       view: SQLiteCaseView(db: db))
-            try Self.write(db, try followUp(context), now: now, filed: (caseID, correspondenceID))
-            return outcome
-        }
-    }
+extension SQLiteStore {
+    // MARK: updates
 
     public func update(now: Date, _ body: (any CaseView) throws -> FollowUp) throws {
-        try pool.write { db in try Self.write(db, try body(SQLiteCaseView(db: db)), now: now, filed: nil) }
+        try transaction { db in try Self.write(db, try body(SQLiteCaseView(db: db)), now: now, filed: nil) }
     }
 
     public func read<T>(_ body: (any CaseView) throws -> T) throws -> T {
-        try pool.read { db in try body(SQLiteCaseView(db: db)) }
+        try snapshot { db in try body(SQLiteCaseView(db: db)) }
     }
 
     // MARK: reminders
@@ -49,7 +27,7 @@ extension SQLiteStore: ReminderStore {
     static let nextOutboxSQL = "SELECT next_attempt_at FROM outbox INDEXED BY outbox_pending WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1"
 
     public func nextReminderTime() throws -> Date? {
-        try pool.read { db in
+        try snapshot { db in
             try Double.fetchOne(db.cachedStatement(sql: Self.nextReminderSQL))
                 .map(Self.instant)
         }
@@ -64,12 +42,12 @@ extension SQLiteStore: ReminderStore {
     public func fireDue(now: Date, limit: Int, lateAfter: TimeInterval,
                         _ fire: (Reminder, any CaseView) throws -> FollowUp) throws -> [Reminder] {
         guard limit > 0 else { return [] }
-        let ids = try pool.read { db in
+        let ids = try snapshot { db in
             try Int64.fetchAll(db.cachedStatement(sql: Self.dueReminderIDsSQL), arguments: [now.timeIntervalSince1970, limit])
         }
         var fired: [Reminder] = []
         for id in ids {
-            let done: Reminder? = try pool.write { db in
+            let done: Reminder? = try transaction { db in
                 guard var r = try Self.fetchReminders(db, sql: Self.reminderSelect + " WHERE r.id = ? AND r.status = 'pending'", [id]).first else {
                     return nil
                 }
@@ -93,11 +71,11 @@ extension SQLiteStore: ReminderStore {
         if let caseNumber { sql += " AND cases.number = ?"; args.append(caseNumber) }
         if let status { sql += " AND r.status = ?"; args.append(status.rawValue) }
         if let dueBefore { sql += " AND r.fire_at < ?"; args.append(dueBefore.timeIntervalSince1970) }
-        return try pool.read { db in try Self.fetchReminders(db, sql: sql + " ORDER BY r.fire_at, r.id", StatementArguments(args)) }
+        return try snapshot { db in try Self.fetchReminders(db, sql: sql + " ORDER BY r.fire_at, r.id", StatementArguments(args)) }
     }
 
     public func cancelReminder(id: Int64, reason: String, at: Date) throws -> Bool {
-        try pool.write { db in
+        try transaction { db in
             try db.cachedStatement(sql: """
                 UPDATE reminders SET status = 'cancelled', done_at = ?, cancel_reason = ? WHERE id = ? AND status = 'pending'
                 """).execute(arguments: [at.timeIntervalSince1970, reason, id])
@@ -106,17 +84,17 @@ extension SQLiteStore: ReminderStore {
     }
 
     public func recaps(caseNumber: String) throws -> [RecapRecord] {
-        try pool.read { db in try Self.fetchRecaps(db, where: "cases.number = ?", [caseNumber]) }
+        try snapshot { db in try Self.fetchRecaps(db, where: "cases.number = ?", [caseNumber]) }
     }
 
     public func events(caseNumber: String) throws -> [CaseEvent] {
-        try pool.read { db in try Self.fetchEvents(db, caseNumber: caseNumber) }
+        try snapshot { db in try Self.fetchEvents(db, caseNumber: caseNumber) }
     }
 
     // MARK: outbox
 
     public func nextOutboxAttempt() throws -> Date? {
-        try pool.read { db in
+        try snapshot { db in
             try Double.fetchOne(db.cachedStatement(sql: Self.nextOutboxSQL))
                 .map(Self.instant)
         }
@@ -124,23 +102,66 @@ extension SQLiteStore: ReminderStore {
 
     /// Oldest first: in the order the mails were queued.
     public func dueOutbox(now: Date, limit: Int) throws -> [OutboxEntry] {
-        try pool.read { db in
+        try snapshot { db in
             try Self.fetchOutbox(db, sql: "SELECT o.*, cases.number AS case_number FROM outbox o INDEXED BY outbox_pending LEFT JOIN cases ON cases.id = o.case_id"
-                                 + " WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+                                 + " WHERE o.status = 'pending' AND o.rendered = 1 AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
                                  [now.timeIntervalSince1970, max(limit, 0)])
+        }
+    }
+
+    // MARK: notices, rendered after the commit
+
+    public func unrenderedNotices(limit: Int) throws -> [PendingNotice] {
+        try snapshot { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, message_id, notice, created_at FROM outbox INDEXED BY outbox_unrendered
+                WHERE rendered = 0 AND status = 'pending' ORDER BY id LIMIT ?
+                """), arguments: [max(limit, 0)]).map { r in
+                let id: Int64 = r["id"]
+                let text = (r["notice"] as String?) ?? ""
+                let notice: Notice
+                do { notice = try JSONDecoder().decode(Notice.self, from: Data(text.utf8)) } catch {
+                    throw StoreError(.corrupt, "outbox row \(id) holds an unreadable notice: \(error)")
+                }
+                return PendingNotice(id: id, planned: PlannedNotice(notice: notice, messageID: r["message_id"]),
+                                     createdAt: Self.instant(r["created_at"]))
+            }
+        }
+    }
+
+    public func noticeRendered(id: Int64, mail: OutgoingMail) throws {
+        try transaction { db in
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET raw = ?, envelope_from = ?, recipients = ?, rendered = 1 WHERE id = ? AND rendered = 0
+                """).execute(arguments: [Data(mail.raw), mail.envelopeFrom, Self.json(mail.recipients), id])
+        }
+    }
+
+    public func noticeUnrenderable(id: Int64, at: Date, error: String) throws {
+        try transaction { db in
+            guard let entry = try Self.fetchOutbox(db, sql: Self.outboxSelect + " WHERE o.id = ? AND o.rendered = 0", [id]).first else {
+                return
+            }
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?")
+                .execute(arguments: ["not rendered: " + error, id])
+            if let number = entry.mail.caseNumber {
+                let detail = "\(entry.mail.purpose) notice to \(entry.mail.recipients.joined(separator: ", ")) not sent: \(error)"
+                try Self.insertEvent(db, CaseEvent(caseNumber: number, at: at, kind: CaseEvent.Kind.noticeFailed, detail: detail),
+                                     caseID: try Self.caseID(db, number))
+            }
         }
     }
 
     /// Marks a pending row sent (attempts + 1; the last error of an earlier attempt is kept); a
     /// row already sent or failed is left as it is.
     public func outboxSent(id: Int64, at: Date) throws {
-        try pool.write { db in
+        try transaction { db in
             try db.cachedStatement(sql: """
                 UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1
                 WHERE id = ? AND status = 'pending'
                 """).execute(arguments: [at.timeIntervalSince1970, id])
             if db.changesCount == 0, try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM outbox WHERE id = ?"), arguments: [id]) == nil {
-                throw StoreError("no outbox row \(id)")
+                throw StoreError(.notFound, "no outbox row \(id)")
             }
         }
     }
@@ -149,12 +170,12 @@ extension SQLiteStore: ReminderStore {
     /// sent one), and each one writes its event. The event's detail names the purpose, Message-ID,
     /// recipients and error, never the body.
     public func outboxFailed(id: Int64, at: Date, error: String, retryAt: Date?, followUp: FollowUp) throws {
-        try pool.write { db in
+        try transaction { db in
             guard let entry = try Self.fetchOutbox(db, sql: Self.outboxSelect + " WHERE o.id = ?", [id]).first else {
-                throw StoreError("no outbox row \(id)")
+                throw StoreError(.notFound, "no outbox row \(id)")
             }
             if let retryAt {
-                guard entry.status == .pending else { throw StoreError("outbox row \(id) is \(entry.status.rawValue), not pending") }
+                guard entry.status == .pending else { throw StoreError(.refused, "outbox row \(id) is \(entry.status.rawValue), not pending") }
                 try db.cachedStatement(sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?")
                     .execute(arguments: [retryAt.timeIntervalSince1970, error, id])
             } else {
@@ -171,7 +192,7 @@ extension SQLiteStore: ReminderStore {
     }
 
     public func outbox(status: OutboxStatus?) throws -> [OutboxEntry] {
-        try pool.read { db in
+        try snapshot { db in
             if let status {
                 return try Self.fetchOutbox(db, sql: Self.outboxSelect + " WHERE o.status = ? ORDER BY o.id", [status.rawValue])
             }
@@ -180,7 +201,7 @@ extension SQLiteStore: ReminderStore {
     }
 
     public func outboxCounts() throws -> [OutboxStatus: Int] {
-        try pool.read { db in
+        try snapshot { db in
             var counts: [OutboxStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status") {
                 if let s = OutboxStatus(rawValue: row["status"]) { counts[s] = row["n"] }
@@ -190,6 +211,6 @@ extension SQLiteStore: ReminderStore {
     }
 
     public func outboxEntry(messageID: String) throws -> OutboxEntry? {
-        try pool.read { db in try Self.fetchOutbox(db, sql: Self.outboxSelect + " WHERE o.message_id = ?", [messageID]).first }
+        try snapshot { db in try Self.fetchOutbox(db, sql: Self.outboxSelect + " WHERE o.message_id = ?", [messageID]).first }
     }
 }

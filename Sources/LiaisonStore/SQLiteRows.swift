@@ -36,14 +36,15 @@ extension SQLiteStore {
               resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE COALESCE(resolved_at, ?) END
             WHERE number = ?
             """).execute(arguments: [status.rawValue, status.rawValue, at.timeIntervalSince1970, caseNumber])
-        if db.changesCount == 0 { throw StoreError("no case \(caseNumber)") }
+        if db.changesCount == 0 { throw StoreError(.notFound, "no case \(caseNumber)") }
     }
 
     static func makeHeld(_ r: Row) -> HeldMessage {
         HeldMessage(id: r["id"], reason: HoldReason(rawValue: r["reason"]) ?? .noStaffRecipient, detail: r["detail"],
                     messageID: r["message_id"], subject: r["subject"], sender: r["sender"],
                     date: (r["date"] as Double?).map { Date(timeIntervalSince1970: $0) },
-                    contentHash: r["content_hash"], raw: [UInt8](r["raw"] as Data))
+                    contentHash: r["content_hash"], raw: [UInt8](r["raw"] as Data),
+                    heldAt: (r["held_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
     }
 
     static func incoming(fromHeld r: Row) -> IncomingMessage {
@@ -78,7 +79,7 @@ extension SQLiteStore {
             """), arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
     }
 
-    static func insertHeld(_ db: Database, _ m: IncomingMessage, reason: HoldReason, detail: String?) throws -> Int64 {
+    static func insertHeld(_ db: Database, _ m: IncomingMessage, reason: HoldReason, detail: String?, at: Date) throws -> Int64 {
         try db.cachedStatement(sql: """
             INSERT INTO held (status, reason, detail, message_id, content_hash, kind, direction, date, subject, thread_subject,
                               sender, refs, aliases, addresses, contacts, raw, held_at)
@@ -87,7 +88,7 @@ extension SQLiteStore {
                              m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender,
                              m.references.joined(separator: " "), m.alsoKnownAs.joined(separator: " "),
                              m.addresses.joined(separator: " "), m.contacts.joined(separator: " "), Data(m.raw),
-                             Date().timeIntervalSince1970])
+                             at.timeIntervalSince1970])
         return db.lastInsertedRowID
     }
 
@@ -125,13 +126,13 @@ extension SQLiteStore {
         }
     }
 
-    static func insertCorrespondence(_ db: Database, _ m: IncomingMessage, caseID: Int64) throws -> Int64 {
+    static func insertCorrespondence(_ db: Database, _ m: IncomingMessage, caseID: Int64, at: Date) throws -> Int64 {
         try db.cachedStatement(sql: """
             INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, sender, raw, filed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [caseID, m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
                              m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw),
-                             Date().timeIntervalSince1970])
+                             at.timeIntervalSince1970])
         let id = db.lastInsertedRowID
         for mid in ([m.messageID].compactMap { $0 } + m.alsoKnownAs) {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_ids (message_id, case_id) VALUES (?, ?)").execute(arguments: [mid, caseID])

@@ -216,6 +216,16 @@ enum SQLiteSchema {
                 ON correspondence(case_id, direction, kind, date, sender, thread_subject)
                 """)
         }
+        m.registerMigration("v4-notices: notices rendered after the commit") { db in
+            // A notice is recorded in the transaction that plans it as data (`notice`, JSON of
+            // `Notice`, with its Message-ID fixed then) and rendered into `raw` after the commit,
+            // on the outbox's side (`rendered` 0 → 1); rows written before are rendered already.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN notice TEXT;
+                ALTER TABLE outbox ADD COLUMN rendered INTEGER NOT NULL DEFAULT 1;
+                CREATE INDEX outbox_unrendered ON outbox(id) WHERE rendered = 0 AND status = 'pending';
+                """)
+        }
         return m
     }
 }

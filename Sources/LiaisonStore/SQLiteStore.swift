@@ -10,11 +10,12 @@ import Glibc
 /// writer (GRDB serialises writes); every write is one transaction. The file is created with mode 0600 before SQLite
 /// opens it (its -wal and -shm files inherit that mode), and an existing file readable by group
 /// or others is refused.
-public final class SQLiteStore: LiaisonStore {
+public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQueue, OutboxStore, ContainmentStore {
     let pool: DatabasePool
     public let path: String
 
     /// Opens (creating if needed) the database at `path` and upgrades its schema in place.
+    /// Production code opens the store a configuration names through `Stores.open`.
     public init(path: String) throws {
         self.path = path
         try Self.prepareFile(path)
@@ -33,8 +34,39 @@ public final class SQLiteStore: LiaisonStore {
             // larger pauses on the filing path (`checkpointWAL()` can be called when idle).
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 4096")
         }
-        pool = try DatabasePool(path: path, configuration: config)
-        try SQLiteSchema.migrator.migrate(pool)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch let e as DatabaseError {
+            throw Self.mapped(e)
+        }
+    }
+
+    // MARK: transactions, with GRDB's errors mapped to `StoreError`
+
+    /// One write transaction; GRDB's errors come out as `StoreError`.
+    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let e as DatabaseError { throw Self.mapped(e) }
+    }
+
+    /// One read (a snapshot); GRDB's errors come out as `StoreError`.
+    func snapshot<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let e as DatabaseError { throw Self.mapped(e) }
+    }
+
+    /// SQLite's result code, in the store's words: busy/locked → `busy`; corrupt, not a database
+    /// → `corrupt`; full, I/O, cannot open, out of memory, read-only, protocol → `unavailable`;
+    /// constraint and the rest → `invalid` (this request's data: a message can cause it).
+    static func mapped(_ e: DatabaseError) -> StoreError {
+        let code = e.resultCode.primaryResultCode
+        let text = "SQLite error \(code.rawValue): \(e.message ?? "\(code)")"
+        switch code {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return StoreError(.busy, text)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return StoreError(.corrupt, text)
+        case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_NOMEM, .SQLITE_READONLY, .SQLITE_PROTOCOL, .SQLITE_PERM:
+            return StoreError(.unavailable, text)
+        default: return StoreError(.invalid, text)
+        }
     }
 
     /// Creates the file 0600 if absent; refuses one that group or others can access.
@@ -43,52 +75,75 @@ public final class SQLiteStore: LiaisonStore {
         if fd >= 0 {
             close(fd)
         } else if errno != EEXIST {
-            throw StoreError("cannot create the database \(path): \(String(cString: strerror(errno)))")
+            throw StoreError(.unavailable, "cannot create the database \(path): \(String(cString: strerror(errno)))")
         }
         var st = stat()
-        guard stat(path, &st) == 0 else { throw StoreError("cannot stat the database \(path)") }
+        guard stat(path, &st) == 0 else { throw StoreError(.unavailable, "cannot stat the database \(path)") }
         if st.st_mode & 0o077 != 0 {
-            throw StoreError("the database \(path) is accessible to group or others (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 on it")
+            throw StoreError(.refused, "the database \(path) is accessible to group or others (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 on it")
         }
     }
 
-    // MARK: lookups (CaseLookup)
+    // MARK: lookups (CaseLookup): the same SQL as the filing transaction's view
 
     public func caseWithNumber(_ number: String) throws -> Case? {
-        try pool.read { db in try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE number = ?", [number]) }
+        try snapshot { db in try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE number = ?", [number]) }
     }
 
     public func caseForMessageID(_ messageID: String) throws -> Case? {
-        try pool.read { db in
-            try Self.fetchCase(db, sql: "SELECT cases.* FROM message_ids JOIN cases ON cases.id = message_ids.case_id WHERE message_ids.message_id = ?", [messageID])
-        }
+        try snapshot { db in try Self.caseForMessageID(db, messageID) }
     }
 
     public func casesForThread(subject: String, addresses: [String], since: Date) throws -> [Case] {
+        try snapshot { db in try Self.casesForThread(db, subject: subject, addresses: addresses, since: since) }
+    }
+
+    static func caseForMessageID(_ db: Database, _ messageID: String) throws -> Case? {
+        try fetchCase(db, sql: "SELECT cases.* FROM message_ids JOIN cases ON cases.id = message_ids.case_id WHERE message_ids.message_id = ?", [messageID])
+    }
+
+    static func casesForThread(_ db: Database, subject: String, addresses: [String], since: Date) throws -> [Case] {
         guard !addresses.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: addresses.count).joined(separator: ",")
-        return try pool.read { db in
-            let ids = try Int64.fetchAll(db.cachedStatement(sql: """
-                SELECT c.case_id FROM correspondence c
-                WHERE c.thread_subject = ? AND c.date >= ?
-                  AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
-                GROUP BY c.case_id ORDER BY MAX(c.date) DESC
-                """), arguments: StatementArguments([subject, since.timeIntervalSince1970] as [any DatabaseValueConvertible]
-                                                        + addresses.map { $0.lowercased() }))
-            return try ids.compactMap { try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [$0]) }
-        }
+        let ids = try Int64.fetchAll(db.cachedStatement(sql: """
+            SELECT c.case_id FROM correspondence c
+            WHERE c.thread_subject = ? AND c.date >= ?
+              AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
+            GROUP BY c.case_id ORDER BY MAX(c.date) DESC
+            """), arguments: StatementArguments([subject, since.timeIntervalSince1970] as [any DatabaseValueConvertible]
+                                                    + addresses.map { $0.lowercased() }))
+        return try ids.compactMap { try fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [$0]) }
     }
 
     // MARK: filing
 
-    public func file(_ filing: Filing) throws -> FilingOutcome {
-        try pool.write { db in try Self.fileOne(db, filing) }
+    /// The one filing operation (see `FilingStore.file`).
+    public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
+        try transaction { db in
+            let view = SQLiteCaseView(db: db)
+            let filing = try plan.filing(view)
+            let outcome = try Self.fileOne(db, filing, now: now)
+            if case .held(let heldID, .rateLimited) = outcome, let recipient = try Self.summaryRecipient(db, heldID: heldID) {
+                let detail = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM held WHERE id = ?"), arguments: [heldID])
+                try Self.write(db, try plan.summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient, view: view)),
+                               now: now, filed: nil)
+                return outcome
+            }
+            guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
+            let caseID = try Self.caseID(db, number)
+            guard let filedCase = try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [caseID]) else {
+                throw StoreError(.notFound, "no case \(number)")
+            }
+            let context = FiledContext(filedCase: filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
+            try Self.write(db, try plan.followUp(context), now: now, filed: (caseID, correspondenceID))
+            return outcome
+        }
     }
 
-    /// Files many messages in one transaction (bulk imports whose decisions are already known);
-    /// all or none are written.
-    public func file(batch: [Filing]) throws -> [FilingOutcome] {
-        try pool.write { db in try batch.map { try Self.fileOne(db, $0) } }
+    /// Files many messages with known decisions in one transaction (bulk imports for benchmarks);
+    /// all or none are written. Not part of any role protocol.
+    public func file(batch: [Filing], now: Date) throws -> [FilingOutcome] {
+        try transaction { db in try batch.map { try Self.fileOne(db, $0, now: now) } }
     }
 
     /// Writes the database file's contents back from the WAL and truncates the WAL.
@@ -96,9 +151,19 @@ public final class SQLiteStore: LiaisonStore {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
-    static func fileOne(_ db: Database, _ filing: Filing) throws -> FilingOutcome {
+    static func fileOne(_ db: Database, _ filing: Filing, now: Date) throws -> FilingOutcome {
         let m = filing.message
         let outcome: FilingOutcome
+        if let heldID = filing.accepting {
+            guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT reason, detail FROM held WHERE id = ? AND status = 'pending'"),
+                                           arguments: [heldID]) else {
+                throw StoreError(.notFound, "no held message \(heldID) awaiting review")
+            }
+            if r["reason"] as String == HoldReason.unprocessable.rawValue {
+                throw StoreError(.refused, "held message \(heldID) is unprocessable (\(r["detail"] as String? ?? "it could not be read")): it was never read, so it cannot be filed on a case; reject it")
+            }
+            try db.cachedStatement(sql: "UPDATE held SET status = 'accepted' WHERE id = ?").execute(arguments: [heldID])
+        }
         if let existing = try findFiled(db, m) {
             outcome = .duplicate(existing)
         } else {
@@ -107,20 +172,20 @@ public final class SQLiteStore: LiaisonStore {
                 if let heldID = try findPendingHeld(db, m) {
                     outcome = .duplicate(.held(heldID: heldID))
                 } else {
-                    outcome = .held(heldID: try insertHeld(db, m, reason: reason, detail: detail), reason: reason)
+                    outcome = .held(heldID: try insertHeld(db, m, reason: reason, detail: detail, at: now), reason: reason)
                 }
             case .existing(let number, _):
                 guard let caseID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [number]) else {
-                    throw StoreError("no case \(number)")
+                    throw StoreError(.notFound, "no case \(number)")
                 }
-                let cid = try insertCorrespondence(db, m, caseID: caseID)
+                let cid = try insertCorrespondence(db, m, caseID: caseID, at: now)
                 outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: false)
             case .open(let new):
                 if let gate = filing.rateGate, case .hold(let hit, let summarise) = try rateDecision(db, gate) {
                     if let heldID = try findPendingHeld(db, m) {
                         outcome = .duplicate(.held(heldID: heldID))
                     } else {
-                        let heldID = try insertHeld(db, m, reason: .rateLimited, detail: hit.detail)
+                        let heldID = try insertHeld(db, m, reason: .rateLimited, detail: hit.detail, at: now)
                         if summarise {
                             try recordEvent(db, scope: RateLimit.Ledger.summary, key: gate.summaryRecipient, at: gate.at, ref: heldID)
                         }
@@ -128,7 +193,7 @@ public final class SQLiteStore: LiaisonStore {
                     }
                 } else {
                     let (caseID, number) = try insertCase(db, new, number: nil)
-                    let cid = try insertCorrespondence(db, m, caseID: caseID)
+                    let cid = try insertCorrespondence(db, m, caseID: caseID, at: now)
                     outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: true)
                 }
             }
@@ -141,17 +206,19 @@ public final class SQLiteStore: LiaisonStore {
         return outcome
     }
 
+    /// Opens a case without a message (tests, benchmarks). Not part of any role protocol.
     public func openCase(_ newCase: NewCase) throws -> Case {
-        try pool.write { db in
+        try transaction { db in
             let (id, _) = try Self.insertCase(db, newCase, number: nil)
             return try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [id])!
         }
     }
 
+    /// Opens a case with a given number; fails if the number is taken (tests). Not part of any role protocol.
     public func openCase(_ newCase: NewCase, number: String) throws -> Case {
-        try pool.write { db in
+        try transaction { db in
             if try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [number]) != nil {
-                throw StoreError("case \(number) exists already")
+                throw StoreError(.refused, "case \(number) exists already")
             }
             let (id, _) = try Self.insertCase(db, newCase, number: number)
             return try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [id])!
@@ -161,11 +228,11 @@ public final class SQLiteStore: LiaisonStore {
     // MARK: queries
 
     public func cases(status: CaseStatus?, owner: String?) throws -> [Case] {
-        try pool.read { db in try Self.fetchCases(db, status: status, owner: owner) }
+        try snapshot { db in try Self.fetchCases(db, status: status, owner: owner) }
     }
 
     public func correspondence(caseNumber: String) throws -> [Correspondence] {
-        try pool.read { db in
+        try snapshot { db in
             try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT c.*, cases.number AS case_number FROM correspondence c JOIN cases ON cases.id = c.case_id
                 WHERE cases.number = ? ORDER BY c.date IS NULL, c.date, c.id
@@ -181,39 +248,26 @@ public final class SQLiteStore: LiaisonStore {
     }
 
     public func heldMessages() throws -> [HeldMessage] {
-        try pool.read { db in
+        try snapshot { db in
             try Row.fetchAll(db, sql: "SELECT * FROM held WHERE status = 'pending' ORDER BY id").map(Self.makeHeld)
         }
     }
 
-    public func accept(heldID: Int64, caseNumber: String) throws -> FilingOutcome {
-        try pool.write { db in
-            guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM held WHERE id = ? AND status = 'pending'"), arguments: [heldID]) else {
-                throw StoreError("no held message \(heldID) awaiting review")
-            }
-            guard let caseID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM cases WHERE number = ?"), arguments: [caseNumber]) else {
-                throw StoreError("no case \(caseNumber)")
-            }
-            if r["reason"] as String == HoldReason.unprocessable.rawValue {
-                throw StoreError("held message \(heldID) is unprocessable (\(r["detail"] as String? ?? "it could not be read")): it was never read, so it cannot be filed on a case; reject it")
-            }
-            let m = Self.incoming(fromHeld: r)
-            try db.cachedStatement(sql: "UPDATE held SET status = 'accepted' WHERE id = ?").execute(arguments: [heldID])
-            if let existing = try Self.findFiled(db, m) { return .duplicate(existing) }
-            let cid = try Self.insertCorrespondence(db, m, caseID: caseID)
-            return .filed(caseNumber: caseNumber, correspondenceID: cid, openedCase: false)
+    public func heldMessage(id: Int64) throws -> HeldMessage? {
+        try snapshot { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM held WHERE id = ? AND status = 'pending'"), arguments: [id]).map(Self.makeHeld)
         }
     }
 
     public func reject(heldID: Int64) throws {
-        try pool.write { db in
+        try transaction { db in
             try db.cachedStatement(sql: "UPDATE held SET status = 'rejected' WHERE id = ? AND status = 'pending'").execute(arguments: [heldID])
-            if db.changesCount == 0 { throw StoreError("no held message \(heldID) awaiting review") }
+            if db.changesCount == 0 { throw StoreError(.notFound, "no held message \(heldID) awaiting review") }
         }
     }
 
     public func checkpoint(mailbox: String) throws -> MailboxCheckpoint? {
-        try pool.read { db in
+        try snapshot { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM checkpoints WHERE mailbox = ?"), arguments: [mailbox]).map {
                 MailboxCheckpoint(mailbox: $0["mailbox"], uidValidity: UInt32(truncatingIfNeeded: $0["uid_validity"] as Int64),
                                   lastUID: UInt32(truncatingIfNeeded: $0["last_uid"] as Int64))
@@ -221,12 +275,13 @@ public final class SQLiteStore: LiaisonStore {
         }
     }
 
+    /// Sets a case's status (tests; production resolves through `CaseUpdates.update`). Not part of any role protocol.
     public func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws {
-        try pool.write { db in try Self.updateStatus(db, caseNumber: caseNumber, status: status, at: at) }
+        try transaction { db in try Self.updateStatus(db, caseNumber: caseNumber, status: status, at: at) }
     }
 
     public func counts() throws -> (correspondence: Int, cases: Int, held: Int) {
-        try pool.read { db in
+        try snapshot { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM correspondence") ?? 0,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases") ?? 0,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM held WHERE status = 'pending'") ?? 0)

@@ -63,6 +63,15 @@ struct RecapCommandTests {
         let recapItems = try #require(recaps.first?["actionItems"] as? [[String: Any]])
         #expect(recapItems.map { $0["owner"] as? String } == ["王芳", "张伟"])
         #expect(recapItems.map { $0["due"] as? String } == ["2026-11-19T17:00:00+08:00", "2026-11-20T23:59:59+08:00"])
+        // Every key is written, `null` when absent (issue 13), like the other JSON outputs.
+        #expect(shown["resolvedAt"] is NSNull)
+        #expect((shown["counterparty"] as? [String: Any]).map { Set($0.keys) } == ["organization", "contacts"])
+        #expect(Set(recaps.first?.keys.map { $0 } ?? []) == ["messageID", "author", "state", "stateAt", "objectedItems", "windowCloses",
+                                                             "windowNote", "nextContact", "actionItems"])
+        #expect(recaps.first?["stateAt"] is NSNull)
+        #expect(recaps.first?["nextContact"] is NSNull)
+        #expect(recapItems.map { Set($0.keys) } == Array(repeating: ["number", "owner", "department", "ownerAddress", "task", "due", "dueNote"], count: 2))
+        #expect(recapItems.last?["department"] is NSNull)
         let mail = try #require(shown["correspondence"] as? [[String: Any]])
         #expect(mail.map { $0["kind"] as? String } == ["correspondence", "recap"])
 

@@ -96,7 +96,7 @@ struct FloodRulesTests {
     // MARK: bounces
 
     static let sentID = "<liaison.EC20261116-001.r3.0011223344556677@corp.example>"
-    static func entry(status: OutboxStatus = .sent, attempts: Int = 1, purpose: String = "recap") -> OutboxEntry {
+    static func entry(status: OutboxStatus = .sent, attempts: Int = 1, purpose: MailPurpose = .recap) -> OutboxEntry {
         OutboxEntry(id: 1, mail: OutgoingMail(caseNumber: "EC20261116-001", messageID: sentID, envelopeFrom: "track@corp.example",
                                               recipients: ["liu.yang@huadong.example"], raw: [], purpose: purpose),
                     status: status, attempts: attempts, nextAttemptAt: t0, lastError: nil, createdAt: t0, sentAt: t0)
@@ -128,7 +128,7 @@ struct FloodRulesTests {
                                             sent: Self.entry(status: .pending, attempts: 0), alreadyNotified: false)))
         // A bounce of a delivery-failed notice, or of a mail already failed for good: recorded only.
         let loop = BounceMatch.judge(recipient: "liu.yang@huadong.example", status: nil, originalMessageID: Self.sentID,
-                                     sent: Self.entry(purpose: "delivery-failed"), alreadyNotified: false)
+                                     sent: Self.entry(purpose: .notice(.deliveryFailed)), alreadyNotified: false)
         let failed = BounceMatch.judge(recipient: "liu.yang@huadong.example", status: nil, originalMessageID: Self.sentID,
                                        sent: Self.entry(status: .failed), alreadyNotified: false)
         for v in [loop, failed] { if case .record = v {} else { Issue.record("\(v)") } }

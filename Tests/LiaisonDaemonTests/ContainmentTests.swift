@@ -76,7 +76,7 @@ struct ContainmentTests {
     func storeUnavailableNeverHeld() async throws {
         let (mailbox, count) = try P.loadedMailbox()
         let base = try temporaryStore()
-        let flaky = FlakyStore(base: base, failOnMessageID: Self.recapID, error: DatabaseError())
+        let flaky = FlakyStore(base: base, failOnMessageID: Self.recapID, error: lockedDatabaseError())
         let (poller, store) = try P.make(mailbox: mailbox, store: base, filingStore: flaky,
                                          backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(10)),
                                          containment: ContainmentLimits(maxFilingAttempts: 2))
@@ -99,8 +99,15 @@ struct ContainmentTests {
     @Test("which errors are the store being unavailable")
     func classification() {
         #expect(StoreFaults.isUnavailable(StoreUnavailable("disk full")))
-        #expect(StoreFaults.isUnavailable(DatabaseError()), "the type name the daemon has always recognised")
+        // The store's own typed errors: busy, unavailable and corrupt are the store's fault.
+        #expect(StoreFaults.isUnavailable(lockedDatabaseError()))
+        #expect(StoreFaults.isUnavailable(StoreError(.unavailable, "disk I/O error")))
+        #expect(StoreFaults.isUnavailable(StoreError(.corrupt, "file is not a database")))
+        #expect(!StoreFaults.isUnavailable(StoreError(.invalid, "UNIQUE constraint failed")))
+        #expect(!StoreFaults.isUnavailable(StoreError(.notFound, "no case EC0")))
         #expect(!StoreFaults.isUnavailable(StoreError("no case EC0")))
+        // A type merely named like GRDB's is no longer taken for a store fault.
+        #expect(!StoreFaults.isUnavailable(DatabaseError()))
         #expect(!StoreFaults.isUnavailable(TestFailure("bad")))
         #expect(PollerService.failure(StoreUnavailable("locked"), uid: 4).kind == .store)
         #expect(PollerService.failure(StoreError("no case"), uid: 4).kind == .message(uid: 4))
@@ -247,15 +254,20 @@ struct ContainmentTests {
         let store = try temporaryStore()
         let raw = Array("Subject: x\r\n\r\nbody\r\n".utf8)
         guard case .held(let id, .unprocessable) = try store.holdUnprocessable(
-            raw: raw, contentHash: ContentHash.of(raw), detail: "the reader crashed on it twice", marker: nil, checkpoint: nil) else {
+            raw: raw, contentHash: ContentHash.of(raw), detail: "the reader crashed on it twice", marker: nil, checkpoint: nil,
+            now: Date(timeIntervalSince1970: 1_794_791_553)) else {
             Issue.record("not held"); return
         }
         _ = try store.openCase(NewCase(numberTemplate: "EC{seq:3}", isInternal: false, counterparty: Counterparty(organization: nil, contacts: []),
                                        owner: nil, category: "general", openedAt: Date()), number: "EC001")
-        #expect(throws: StoreError.self) { try store.accept(heldID: id, caseNumber: "EC001") }
+        // Through the one filing path, as `liaison review accept` files: refused inside the transaction.
+        let pipeline = IngestPipeline(organization: try Corpus.organization(), store: store)
+        let accept = HeldAcceptance(heldID: id, caseNumber: "EC001", heldAt: nil)
+        #expect(throws: StoreError.self) { try pipeline.file(pipeline.read(raw), now: Date(), accepting: accept) }
         do {
-            _ = try store.accept(heldID: id, caseNumber: "EC001")
+            _ = try pipeline.file(pipeline.read(raw), now: Date(), accepting: accept)
         } catch let e as StoreError {
+            #expect(e.kind == .refused)
             #expect(e.description.contains("unprocessable") && e.description.contains("reject it"), "\(e)")
         }
         #expect(try store.heldMessages().map(\.id) == [id], "still awaiting review")
@@ -292,32 +304,30 @@ struct ContainmentTests {
     }
 }
 
-/// Blocks in `classified` (part of reading) on the given Message-IDs until `gate` opens;
+/// Blocks at the end of reading on the given Message-IDs until `gate` opens;
 /// counts the readings that got through.
-final class SlowStep: IngestStep, @unchecked Sendable {
+final class SlowStep: ReadObserver, @unchecked Sendable {
     private let lock = NSLock()
     private let ids: Set<String>
     private var done = 0
     let gate = Gate()
     init(messageIDs: Set<String>) { ids = messageIDs }
     var finished: Int { lock.withLock { done } }
-    func classified(_ message: Message, facts: inout MessageFacts) {
+    func read(_ facts: MessageFacts) {
         guard let id = facts.messageID, ids.contains(id) else { return }
         gate.wait()
         lock.withLock { done += 1 }
     }
-    func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws {}
 }
 
 /// Counts how often each Message-ID was read.
-final class CountingStep: IngestStep, @unchecked Sendable {
+final class CountingStep: ReadObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [String: Int] = [:]
     func seen(_ id: String) -> Int { lock.withLock { counts[id] ?? 0 } }
-    func classified(_ message: Message, facts: inout MessageFacts) {
+    func read(_ facts: MessageFacts) {
         lock.withLock { counts[facts.messageID ?? "", default: 0] += 1 }
     }
-    func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws {}
 }
 
 final class Recorder: @unchecked Sendable {
@@ -333,4 +343,9 @@ final class Gate: @unchecked Sendable {
     private var isOpen = false
     func wait() { condition.lock(); while !isOpen { condition.wait() }; condition.unlock() }
     func open() { condition.lock(); isOpen = true; condition.broadcast(); condition.unlock() }
+}
+
+/// A stand-in named like GRDB's error type (the daemon once recognised store faults by that name).
+struct DatabaseError: Error, CustomStringConvertible {
+    var description: String { "SQLite error 5: database is locked" }
 }

@@ -38,7 +38,11 @@ struct FloodFlow {
         pipeline.rateCaps = caps
     }
 
-    func outbox(_ purpose: String) throws -> [OutboxEntry] { try store.outbox(status: nil).filter { $0.mail.purpose == purpose } }
+    /// The outbox rows of one purpose, after the outbox's render step.
+    func outbox(_ purpose: String) throws -> [OutboxEntry] {
+        try engine.renderRecorded()
+        return try store.outbox(status: nil).filter { $0.mail.purpose.rawValue == purpose }
+    }
     func held(_ reason: HoldReason) throws -> [HeldMessage] { try store.heldMessages().filter { $0.reason == reason } }
     func cleanup() { try? FileManager.default.removeItem(at: dir) }
 }
@@ -194,7 +198,7 @@ private func dsn(_ n: Int, recipient: String, original: String) -> [UInt8] {
             let id = Self.messageID(i)
             try flow.store.update(now: at) { _ in
                 FollowUp(mails: [OutgoingMail(caseNumber: caseNumber, messageID: id, envelopeFrom: "track@corp.example",
-                                              recipients: [customer], raw: Array("Subject: recap\r\n\r\nrecap\r\n".utf8), purpose: "recap")])
+                                              recipients: [customer], raw: Array("Subject: recap\r\n\r\nrecap\r\n".utf8), purpose: .recap)])
             }
             let row = try #require(try flow.store.outboxEntry(messageID: id))
             try flow.store.outboxSent(id: row.id, at: at)

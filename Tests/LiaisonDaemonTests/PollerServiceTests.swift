@@ -11,15 +11,16 @@ import Testing
 struct PollerServiceTests {
     static let key = "track@corp.example imaps://mail.corp.example/INBOX"
 
-    static func make(mailbox: InMemoryMailbox, store: SQLiteStore? = nil, filingStore: (any LiaisonStore)? = nil,
+    static func make(mailbox: InMemoryMailbox, store: SQLiteStore? = nil, filingStore: (any IngestStore)? = nil,
                      watcher: (any MailboxWatching)? = nil,
-                     step: any IngestStep = NoIngestStep(), interval: Duration = .seconds(60),
+                     step: (any ReadObserver)? = nil, interval: Duration = .seconds(60),
                      backoff: Backoff = Backoff(initial: .milliseconds(20), maximum: .milliseconds(80)),
                      containment: ContainmentLimits = ContainmentLimits(),
                      onStuckReading: (@Sendable (String) -> Void)? = { _ in },
                      logs: LogCapture = LogCapture()) throws -> (PollerService, SQLiteStore) {
         let store = try store ?? temporaryStore()
-        let pipeline = IngestPipeline(organization: try Corpus.organization(), store: filingStore ?? store, step: step)
+        var pipeline = IngestPipeline(organization: try Corpus.organization(), store: filingStore ?? store)
+        if let step { pipeline.readObserver = { step.read($0) } }
         let settings = PollerService.Settings(mailboxKey: key, pollInterval: interval, backoff: backoff, stallLimit: .seconds(30),
                                               containment: containment)
         let poller = PollerService(setup: .init(mailbox: mailbox, watcher: watcher, pipeline: pipeline, settings: settings),
@@ -111,7 +112,7 @@ struct PollerServiceTests {
         let (mailbox, count) = try Self.loadedMailbox()
         let base = try temporaryStore()
         let flaky = FlakyStore(base: base, failOnMessageID: "<5e1a.20261117154000@corp.example>",  // corpus 03, UID 3
-                               error: databaseLocked ? DatabaseError() : TestFailure("no case EC0"))
+                               error: databaseLocked ? lockedDatabaseError() : TestFailure("no case EC0"))
         let logs = LogCapture()
         let (poller, store) = try Self.make(mailbox: mailbox, store: base, filingStore: flaky,
                                             containment: ContainmentLimits(maxFilingAttempts: 1_000), logs: logs)
@@ -136,7 +137,7 @@ struct PollerServiceTests {
 
     @Test("a store error is a database fault; others are tied to the message's UID")
     func classification() {
-        let db = PollerService.failure(DatabaseError(), uid: 9)
+        let db = PollerService.failure(lockedDatabaseError(), uid: 9)
         #expect(db.kind == .store)
         #expect(db.reason == "SQLite error 5: database is locked")
         #expect(PollerService.failure(TestFailure("bad"), uid: 9).kind == .message(uid: 9))
@@ -206,9 +207,15 @@ struct PollerServiceTests {
     }
 }
 
-/// A SQLite store whose `file` fails for one Message-ID until healed: a message that cannot be
-/// filed (the transaction never happens, so nothing is written and the checkpoint stays).
-final class FlakyStore: ContainmentStore, @unchecked Sendable {
+/// Sees each message as its reading ends, on the reading thread (`IngestPipeline.readObserver`).
+protocol ReadObserver: Sendable {
+    func read(_ facts: MessageFacts)
+}
+
+/// A SQLite store whose filing fails for one Message-ID until healed: the failure is thrown
+/// inside the filing transaction, as a real one would be, so nothing is written and the
+/// checkpoint stays.
+final class FlakyStore: FilingStore, ContainmentStore, @unchecked Sendable {
     private let lock = NSLock()
     private let base: SQLiteStore
     private let target: String
@@ -223,62 +230,58 @@ final class FlakyStore: ContainmentStore, @unchecked Sendable {
     var failures: Int { lock.withLock { count } }
     func heal() { lock.withLock { healed = true } }
 
-    func file(_ filing: Filing) throws -> FilingOutcome {
-        try lock.withLock {
-            if !healed && filing.message.messageID == target {
-                count += 1
-                throw error
+    /// The plan, failing on the target message when its filing is asked for.
+    struct Failing<P: FilingPlan>: FilingPlan {
+        var plan: P
+        var store: FlakyStore
+        func filing(_ view: any FilingView) throws -> Filing {
+            let filing = try plan.filing(view)
+            try store.lock.withLock {
+                if !store.healed && filing.message.messageID == store.target {
+                    store.count += 1
+                    throw store.error
+                }
             }
+            return filing
         }
-        return try base.file(filing)
+        func followUp(_ context: FiledContext) throws -> FollowUp { try plan.followUp(context) }
+        func summary(_ context: HeldContext) throws -> FollowUp { try plan.summary(context) }
     }
-    func openCase(_ newCase: NewCase) throws -> Case { try base.openCase(newCase) }
-    func openCase(_ newCase: NewCase, number: String) throws -> Case { try base.openCase(newCase, number: number) }
-    func cases(status: CaseStatus?, owner: String?) throws -> [Case] { try base.cases(status: status, owner: owner) }
-    func correspondence(caseNumber: String) throws -> [Correspondence] { try base.correspondence(caseNumber: caseNumber) }
-    func heldMessages() throws -> [HeldMessage] { try base.heldMessages() }
-    func accept(heldID: Int64, caseNumber: String) throws -> FilingOutcome { try base.accept(heldID: heldID, caseNumber: caseNumber) }
+
+    func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
+        try base.file(Failing(plan: plan, store: self), now: now)
+    }
     func reject(heldID: Int64) throws { try base.reject(heldID: heldID) }
     func checkpoint(mailbox: String) throws -> MailboxCheckpoint? { try base.checkpoint(mailbox: mailbox) }
-    func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws { try base.setStatus(caseNumber: caseNumber, status: status, at: at) }
-    func counts() throws -> (correspondence: Int, cases: Int, held: Int) { try base.counts() }
     func beginProcessing(_ marker: ProcessingMarker, run: String, now: Date) throws -> ProcessingRecord {
         try base.beginProcessing(marker, run: run, now: now)
     }
-    func recordFailure(_ marker: ProcessingMarker, reason: String) throws -> ProcessingRecord {
-        try base.recordFailure(marker, reason: reason)
+    func recordFailure(_ marker: ProcessingMarker, reason: String, now: Date) throws -> ProcessingRecord {
+        try base.recordFailure(marker, reason: reason, now: now)
     }
     func holdUnprocessable(raw: [UInt8], contentHash: String, detail: String, marker: ProcessingMarker?,
-                           checkpoint: MailboxCheckpoint?) throws -> FilingOutcome {
-        try base.holdUnprocessable(raw: raw, contentHash: contentHash, detail: detail, marker: marker, checkpoint: checkpoint)
+                           checkpoint: MailboxCheckpoint?, now: Date) throws -> FilingOutcome {
+        try base.holdUnprocessable(raw: raw, contentHash: contentHash, detail: detail, marker: marker, checkpoint: checkpoint, now: now)
     }
     func unprocessableHeld(contentHash: String) throws -> Int64? { try base.unprocessableHeld(contentHash: contentHash) }
     func unprocessableCount() throws -> Int { try base.unprocessableCount() }
     func processing(_ marker: ProcessingMarker) throws -> ProcessingRecord? { try base.processing(marker) }
-    func caseWithNumber(_ number: String) throws -> Case? { try base.caseWithNumber(number) }
-    func caseForMessageID(_ messageID: String) throws -> Case? { try base.caseForMessageID(messageID) }
-    func casesForThread(subject: String, addresses: [String], since: Date) throws -> [Case] {
-        try base.casesForThread(subject: subject, addresses: addresses, since: since)
-    }
 }
 
-/// GRDB's error type is named DatabaseError; the poller classifies by that name.
-struct DatabaseError: Error, CustomStringConvertible {
-    var description: String { "SQLite error 5: database is locked\n- while executing `INSERT`" }
-}
+/// The store's own error for a locked database (what `SQLiteStore` maps SQLITE_BUSY to).
+func lockedDatabaseError() -> StoreError { StoreError(.busy, "SQLite error 5: database is locked") }
 
-/// Blocks the first message in `classified` until released.
-final class BlockingStep: IngestStep, @unchecked Sendable {
+/// Blocks the first reading (as it ends, on the reading thread) until released.
+final class BlockingStep: ReadObserver, @unchecked Sendable {
     private let condition = NSCondition()
     private var released = false
     private var didEnter = false
     var entered: Bool { condition.lock(); defer { condition.unlock() }; return didEnter }
     func release() { condition.lock(); released = true; condition.broadcast(); condition.unlock() }
-    func classified(_ message: Message, facts: inout MessageFacts) {
+    func read(_ facts: MessageFacts) {
         condition.lock()
         didEnter = true
         while !released { condition.wait() }
         condition.unlock()
     }
-    func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws {}
 }

@@ -105,8 +105,14 @@ private struct Flow {
             return
         }
         #expect(items == [3])
+        // Recorded as data in the filing transaction; rendered after the commit, on the outbox's side.
+        let recorded = try #require(try flow.store.outbox(status: .pending).first)
+        #expect(recorded.mail.raw.isEmpty)
+        #expect(try flow.store.dueOutbox(now: t("2026-11-18T00:00:00+08:00"), limit: 10).isEmpty, "not sendable before it is rendered")
+        #expect(try flow.engine.renderRecorded() == OutboxSender.Rendering(rendered: 1, unrenderable: 0))
         let notice = try #require(try flow.store.outbox(status: .pending).first)
-        #expect(notice.mail.purpose == ReminderKind.recapDisputed.rawValue)
+        #expect(notice.mail.messageID == recorded.mail.messageID, "the Message-ID fixed when it was planned")
+        #expect(notice.mail.purpose == .notice(.recapDisputed))
         #expect(notice.mail.recipients == [recap.recap.author])
         let parsed = MessageParser.parse(notice.mail.raw)
         #expect(parsed.subject?.contains("[\(number)]") == true)
@@ -117,7 +123,8 @@ private struct Flow {
         // The window closes: the notice says disputed; the recap stays disputed.
         let fired = try flow.engine.fireDue(now: t("2026-11-18T00:00:05+08:00"))
         #expect(fired.contains { $0.id == window.id })
-        let windowMail = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == ReminderKind.recapWindow.rawValue })
+        try flow.engine.renderRecorded()
+        let windowMail = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == .notice(.recapWindow) })
         let text = MessageParser.parse(windowMail.mail.raw).text
         #expect(text.contains("异议"))
         #expect(!text.contains("已确认"))
@@ -160,7 +167,8 @@ private struct Flow {
         let fired = try flow.engine.fireDue(now: t("2026-11-18T00:00:05+08:00"))
         #expect(fired.filter { $0.kind == .recapWindow }.count == 1)
         #expect(try flow.store.recaps(caseNumber: number).first?.state == .confirmed(at: t("2026-11-17T23:59:59+08:00")))
-        let mail = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == ReminderKind.recapWindow.rawValue })
+        try flow.engine.renderRecorded()
+        let mail = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == .notice(.recapWindow) })
         #expect(MessageParser.parse(mail.mail.raw).text.contains("确认"))
         #expect(try flow.store.events(caseNumber: number).contains { $0.kind == CaseEvent.Kind.recapConfirmed })
 
@@ -183,6 +191,7 @@ private struct Flow {
         #expect(Set(fired.map(\.kind)) == [.complaintResponse, .complaintSolution])
         #expect(fired.allSatisfy { $0.late })
         #expect(try flow.engine.fireDue(now: t("2026-11-19T12:00:01+08:00")).isEmpty)
+        try flow.engine.renderRecorded()
         let mails = try flow.store.outbox(status: .pending)
         #expect(mails.count == 2)
         #expect(mails.allSatisfy { MessageParser.parse($0.mail.raw).subject?.contains("延迟发送") == true })
@@ -196,7 +205,8 @@ private struct Flow {
         let time = ManualTime(t("2026-11-17T09:13:00+08:00"))
         let smtp = RecordingMailSender(script: [.transient("451 4.3.0 try again"), .transient("451 4.3.0 try again")])
         let outbox = OutboxSender(store: flow.store, sender: smtp, policy: RetryPolicy(initial: 30, cap: 900, jitter: 0),
-                                  time: time, failureNotice: { e, r, n in flow.engine.deliveryFailure(e, reason: r, now: n) })
+                                  time: time, failureNotice: { e, r, n in flow.engine.deliveryFailure(e, reason: r, now: n) },
+                                  renderNotice: { try flow.engine.render($0) })
         #expect(try outbox.drain(now: time.now()) == OutboxSender.Summary(sent: 0, retrying: 1, failed: 0))
         // Not due again before its back-off (30 s, then 60 s).
         #expect(try outbox.drain(now: time.now() + 10) == OutboxSender.Summary())
@@ -215,7 +225,7 @@ private struct Flow {
         time.set(t("2026-11-18T09:13:00+08:00"))
         #expect(try outbox.drain(now: time.now()) == OutboxSender.Summary(sent: 1, retrying: 0, failed: 1))
         #expect(try flow.store.outbox(status: .failed).count == 1)
-        let notices = try flow.store.outbox(status: .sent).filter { $0.mail.purpose == ReminderKind.deliveryFailed.rawValue }
+        let notices = try flow.store.outbox(status: .sent).filter { $0.mail.purpose == .notice(.deliveryFailed) }
         #expect(notices.count == 1)
         #expect(try flow.store.outboxCounts() == [.sent: 2, .failed: 1])
         #expect(try flow.store.events(caseNumber: number).contains { $0.kind == CaseEvent.Kind.deliveryFailed })
@@ -227,9 +237,23 @@ private struct Flow {
         try flow.file("01", at: t("2026-11-16T09:13:00+08:00"))
         let plan = Plan(notices: [Notice(kind: .deliveryFailed, recipients: ["not an address"], caseNumber: number),
                                   Notice(kind: .deliveryFailed, recipients: ["zhang.wei@corp.example"], caseNumber: number)])
-        let f = try flow.engine.realize(plan, now: t("2026-11-16T10:00:00+08:00"))
-        #expect(f.mails.map(\.recipients) == [["zhang.wei@corp.example"]])
-        #expect(f.events.map(\.kind) == [CaseEvent.Kind.noticeFailed])
+        // Planning renders nothing: both are recorded, with Message-IDs fixed now.
+        let f = flow.engine.realize(plan, now: t("2026-11-16T10:00:00+08:00"))
+        #expect(f.mails.isEmpty)
+        #expect(f.notices.map(\.notice.recipients) == [["not an address"], ["zhang.wei@corp.example"]])
+        #expect(Set(f.notices.map(\.messageID)).count == 2)
+        try flow.store.update(now: t("2026-11-16T10:00:00+08:00")) { _ in f }
+        // After the commit, the outbox's render step: the bad one fails visibly, the good one is sent.
+        let smtp = RecordingMailSender(script: [])
+        let outbox = OutboxSender(store: flow.store, sender: smtp, time: ManualTime(t("2026-11-16T10:00:00+08:00")),
+                                  renderNotice: { try flow.engine.render($0) })
+        #expect(try outbox.drain(now: t("2026-11-16T10:00:00+08:00")).sent == 1)
+        #expect(smtp.sent.map(\.recipients) == [["zhang.wei@corp.example"]])
+        let failed = try flow.store.outbox(status: .failed)
+        #expect(failed.map(\.mail.recipients) == [["not an address"]])
+        #expect(failed.first?.lastError?.contains("not a mail address") == true)
+        #expect(try flow.store.events(caseNumber: number).filter { $0.kind == CaseEvent.Kind.noticeFailed }.count == 1)
+        #expect(try flow.store.unrenderedNotices(limit: 10).isEmpty)
     }
 
     @Test func retryPolicyBacksOffWithJitterAndGivesUpAfterMaxAge() {

@@ -145,7 +145,7 @@ extension TemplateTests {
             let mail = try renderer.render(notice, now: F.now)
             let m = MessageParser.parse(mail.raw)
 
-            #expect(mail.purpose == kind.rawValue)
+            #expect(mail.purpose == .notice(kind))
             #expect(mail.reminderID == notice.reminderID)
             #expect(mail.envelopeFrom == "track@corp.example")
             #expect(mail.recipients == notice.recipients)
@@ -647,7 +647,7 @@ extension TemplateTests {
             #expect(CaseMatcher.caseNumber(inLiaisonMessageID: try #require(facts.messageID)) == F.caseNumber)
             #expect(MessageParser.parse(mail.raw).header["Auto-Submitted"] == nil, "the author's own mail")
             #expect(mail.envelopeFrom == "zhang.wei@corp.example")
-            #expect(mail.purpose == "recap" && mail.caseNumber == F.caseNumber)
+            #expect(mail.purpose == .recap && mail.caseNumber == F.caseNumber)
             #expect(mail.recipients == ["wang.lei@huadong-precision.example", "liu.yang@huadong-precision.example", "track@corp.example"])
         }
 

@@ -178,7 +178,8 @@ private let trustCase = "EC20261116-001"
         #expect(!events.contains { [CaseEvent.Kind.recapConfirmed, CaseEvent.Kind.recapDisputed, CaseEvent.Kind.objectionLate].contains($0.kind) })
         #expect(events.contains { $0.kind == CaseEvent.Kind.objectionIgnored && $0.detail.contains("boss@huadong-precision.example") })
         // Its author is told, through the templates, in the thread of the recap.
-        let told = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == ReminderKind.objectionIgnored.rawValue })
+        try flow.engine.renderRecorded()
+        let told = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == .notice(.objectionIgnored) })
         #expect(told.mail.recipients == ["zhang.wei@corp.example"])
         let mail = MessageParser.parse(told.mail.raw)
         #expect(mail.subject?.hasPrefix("[\(trustCase)]") == true)
@@ -190,7 +191,7 @@ private let trustCase = "EC20261116-001"
         // The customer's real objection that evening (fetched 18:03, no stamp): disputed, at its arrival.
         try flow.file(try trustCorpus("04"), at: "2026-11-17T18:03:00+08:00")
         #expect(try flow.store.recaps(caseNumber: trustCase).first?.state == .disputed(at: instant("2026-11-17T18:03:00+08:00"), objectedItems: [3]))
-        #expect(try flow.store.outbox(status: .pending).contains { $0.mail.purpose == ReminderKind.recapDisputed.rawValue })
+        #expect(try flow.store.outbox(status: .pending).contains { $0.mail.purpose == .notice(.recapDisputed) })
     }
 
     @Test func aFutureDatedObjectionFromTheCounterpartyDisputesAtItsArrival() throws {
@@ -233,7 +234,8 @@ private let trustCase = "EC20261116-001"
         #expect(try flow.file(stranger, at: "2026-11-17T17:30:00+08:00") == .filed(caseNumber: trustCase, openedCase: false, rule: .caseTag))
         #expect(try flow.store.recaps(caseNumber: trustCase).first?.state == .pending)
         #expect(try flow.store.events(caseNumber: trustCase).contains { $0.kind == CaseEvent.Kind.objectionIgnored })
-        let notice = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == ReminderKind.objectionIgnored.rawValue })
+        try flow.engine.renderRecorded()
+        let notice = try #require(try flow.store.outbox(status: .pending).first { $0.mail.purpose == .notice(.objectionIgnored) })
         // The notice names the customer by address, never "qq.com".
         let text = MessageParser.parse(notice.mail.raw).text
         #expect(text.contains(qq) && text.contains("liu.yang.2026@qq.com"))

@@ -32,7 +32,7 @@ struct ReminderStoreTests {
     static func mail(_ messageID: String, caseNumber: String?, reminderID: Int64? = nil) -> OutgoingMail {
         OutgoingMail(caseNumber: caseNumber, messageID: messageID, envelopeFrom: "liaison@corp.example",
                      recipients: ["Zhang@corp.example", "li@corp.example"], raw: Array("Subject: 提醒\r\n\r\n正文 \(messageID)\r\n".utf8),
-                     purpose: "item-due", reminderID: reminderID)
+                     purpose: .notice(.itemDue), reminderID: reminderID)
     }
 
     static let items = [
@@ -84,7 +84,7 @@ struct ReminderStoreTests {
         #expect(r == Reminder(id: r.id, caseNumber: "EC20261116-001", kind: .itemDue, fireAt: Self.at(3_600), about: Self.at(7_200),
                               recipients: ["zhang@corp.example"], key: "item-due:1:morning", recapID: nil, itemNumber: nil,
                               detail: "task", status: .pending, doneAt: nil, late: false, cancelReason: nil))
-        #expect(try s.events(caseNumber: "EC20261116-001") == [CaseEvent(caseNumber: "EC20261116-001", at: Self.day, kind: "recap-filed", detail: "2 items")])
+        #expect(try s.events(caseNumber: "EC20261116-001") == [CaseEvent(caseNumber: "EC20261116-001", at: Self.day, kind: .recapFiled, detail: "2 items")])
         let queued = try s.outbox(status: nil)
         #expect(queued.count == 1)
         #expect(queued.first?.mail == Self.mail("<liaison.EC20261116-001.1@corp.example>", caseNumber: "EC20261116-001"))
@@ -365,16 +365,17 @@ struct ReminderStoreTests {
         let (a, _) = try Self.openCase(s, "<a@x>", body: "a")
         let (b, _) = try Self.openCase(s, "<b@x>", body: "b")
         try s.update(now: Self.day) { _ in
-            FollowUp(events: [CaseEvent(caseNumber: a, at: Self.at(300), kind: "recap-confirmed", detail: "late"),
-                              CaseEvent(caseNumber: a, at: Self.at(100), kind: "recap-filed", detail: "first"),
-                              CaseEvent(caseNumber: b, at: Self.at(0), kind: "recap-filed", detail: "other case")])
+            FollowUp(events: [CaseEvent(caseNumber: a, at: Self.at(300), kind: .recapConfirmed, detail: "late"),
+                              CaseEvent(caseNumber: a, at: Self.at(100), kind: .recapFiled, detail: "first"),
+                              CaseEvent(caseNumber: b, at: Self.at(0), kind: .recapFiled, detail: "other case")])
         }
         try s.update(now: Self.day) { _ in
-            FollowUp(events: [CaseEvent(caseNumber: a, at: Self.at(100), kind: "due-unreadable", detail: "same instant, written later"),
-                              CaseEvent(caseNumber: a, at: Self.at(200), kind: "reminder-cancelled", detail: "middle")])
+            FollowUp(events: [CaseEvent(caseNumber: a, at: Self.at(100), kind: .dueUnreadable, detail: "same instant, written later"),
+                              CaseEvent(caseNumber: a, at: Self.at(200), kind: .reminderCancelled, detail: "middle")])
         }
         #expect(try s.events(caseNumber: a).map(\.detail) == ["first", "same instant, written later", "middle", "late"])
-        #expect(try s.events(caseNumber: b).map(\.kind) == ["recap-filed"])
+        #expect(try s.events(caseNumber: b).map(\.kind) == [.recapFiled])
+        #expect(try s.events(caseNumber: b).map(\.kind.rawValue) == ["recap-filed"], "stored by the same name as before")
         #expect(try s.events(caseNumber: "EC19990101-001").isEmpty)
     }
 
@@ -494,7 +495,7 @@ struct ReminderStoreTests {
         let freeID = try #require(try s.outboxEntry(messageID: free.messageID)?.id)
         #expect(throws: StoreError.self) {
             try s.outboxFailed(id: freeID, at: Self.at(40), error: "550", retryAt: nil,
-                               followUp: FollowUp(events: [CaseEvent(caseNumber: "EC19990101-001", at: Self.day, kind: "x", detail: "y")]))
+                               followUp: FollowUp(events: [CaseEvent(caseNumber: "EC19990101-001", at: Self.day, kind: CaseEventKind(rawValue: "x"), detail: "y")]))
         }
         #expect(try s.outboxEntry(messageID: free.messageID)?.status == .pending)
         try s.outboxFailed(id: freeID, at: Self.at(40), error: "550", retryAt: nil, followUp: FollowUp())
@@ -529,6 +530,28 @@ struct ReminderStoreTests {
         #expect(due.contains("INDEX reminders_pending (fire_at<?)"), "\(due)")
         let outbox = try plan(SQLiteStore.nextOutboxSQL)
         #expect(outbox.contains("INDEX outbox_pending"), "\(outbox)")
+    }
+
+    @Test("v4-notices: outbox rows queued before it stay sendable as they are")
+    func aVersion3OutboxIsUpgradedAndStaysSendable() throws {
+        let path = try temporaryDatabasePath()
+        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        do {
+            let v3 = try DatabaseQueue(path: path)
+            try SQLiteSchema.migrator.migrate(v3, upTo: "v3-report: case flow index")
+            try v3.write { db in
+                try db.execute(sql: """
+                    INSERT INTO outbox (case_id, message_id, envelope_from, recipients, raw, purpose, reminder_id, status, attempts,
+                                        next_attempt_at, last_error, created_at, sent_at)
+                    VALUES (NULL, '<old@x>', 'track@corp.example', '["a@corp.example"]', X'53', 'digest', NULL, 'pending', 0, 0, NULL, 0, NULL)
+                    """)
+            }
+        }
+        let s = try SQLiteStore(path: path)
+        #expect(try s.pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) }.contains("v4-notices: notices rendered after the commit"))
+        #expect(try s.dueOutbox(now: Self.day, limit: 10).map(\.mail.messageID) == ["<old@x>"])
+        #expect(try s.dueOutbox(now: Self.day, limit: 10).first?.mail.purpose == .notice(.digest))
+        #expect(try s.unrenderedNotices(limit: 10).isEmpty)
     }
 
     @Test func addressListsRoundTripThroughTheirColumnEncoding() {

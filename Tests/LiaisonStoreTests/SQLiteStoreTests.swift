@@ -40,6 +40,25 @@ struct SQLiteStoreTests {
         #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
     }
 
+    @Test("GRDB's errors come out as the store's own typed errors")
+    func grdbErrorsAreMapped() throws {
+        #expect(SQLiteStore.mapped(DatabaseError(resultCode: .SQLITE_BUSY)).kind == .busy)
+        #expect(SQLiteStore.mapped(DatabaseError(resultCode: .SQLITE_LOCKED)).kind == .busy)
+        #expect(SQLiteStore.mapped(DatabaseError(resultCode: .SQLITE_CORRUPT)).kind == .corrupt)
+        #expect(SQLiteStore.mapped(DatabaseError(resultCode: .SQLITE_NOTADB)).kind == .corrupt)
+        for code in [ResultCode.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_NOMEM] {
+            #expect(SQLiteStore.mapped(DatabaseError(resultCode: code)).kind == .unavailable)
+            #expect(SQLiteStore.mapped(DatabaseError(resultCode: code)).isFault)
+        }
+        #expect(SQLiteStore.mapped(DatabaseError(resultCode: .SQLITE_CONSTRAINT)).kind == .invalid)
+        #expect(!SQLiteStore.mapped(DatabaseError(resultCode: .SQLITE_CONSTRAINT)).isFault)
+        // A file that is not a database, opened for real: `corrupt`, not GRDB's error.
+        let path = try temporaryDatabasePath()
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x41, count: 8_192), attributes: [.posixPermissions: 0o600]))
+        #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+        do { _ = try SQLiteStore(path: path) } catch let e as StoreError { #expect(e.kind == .corrupt, "\(e)") }
+    }
+
     @Test func reopensAndUpgradesInPlace() throws {
         let path = try temporaryDatabasePath()
         do {

@@ -3,6 +3,26 @@ import LiaisonCore
 import LiaisonStore
 import Testing
 
+/// What the suite needs of a backend besides its roles: test-only set-up operations that are
+/// not part of any role protocol (a backend's tests provide them).
+protocol StoreFixtures {
+    func openCase(_ newCase: NewCase) throws -> Case
+    func openCase(_ newCase: NewCase, number: String) throws -> Case
+    func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws
+}
+
+extension SQLiteStore: StoreFixtures {}
+
+extension FilingStore {
+    /// Files a decided message at the suite's day, through the one filing operation.
+    func file(_ filing: Filing) throws -> FilingOutcome { try file(filing, now: StoreConformance.day) }
+
+    /// Files a decided message with a follow-up, through the one filing operation.
+    func file(_ filing: Filing, now: Date, followUp: @escaping (FiledContext) throws -> FollowUp) throws -> FilingOutcome {
+        try file(DecidedFiling(filing, then: followUp), now: now)
+    }
+}
+
 /// The behaviour every `LiaisonStore` backend must have. A backend's test runs each check on a
 /// fresh, empty store from its own factory (see SQLiteStoreTests); a later PostgreSQL backend
 /// runs the same checks unchanged.
@@ -19,6 +39,15 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
     case keepsCorrespondenceInOrderWithRawBytes
     case failedFilingWritesNothing
     case explicitNumbers
+    // Filing: the plan is asked inside the transaction, through the transaction's own view.
+    case planReadsTheTransactionsView
+    case followUpAndItsReadsInOneTransaction
+    // Reminder queue and updates.
+    case reminderQueueFiresOnceAndCancels
+    // Outbox: notices recorded as data, rendered after the commit, sent or failed.
+    case outboxRendersSendsAndFails
+    // Containment.
+    case containmentMarksCrashesAndHolds
 
     var testDescription: String { rawValue }
 
@@ -41,7 +70,13 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
                 owner: owner, category: category, openedAt: at)
     }
 
-    func run(_ s: any LiaisonStore) throws {
+    /// Files held message `heldID` on `caseNumber` as `liaison review accept` does: the held
+    /// message through the filing operation with `accepting` set.
+    static func accept(_ s: any LiaisonStore, _ m: IncomingMessage, heldID: Int64, caseNumber: String) throws -> FilingOutcome {
+        try s.file(Filing(message: m, decision: .existing(caseNumber: caseNumber, rule: .review), accepting: heldID))
+    }
+
+    func run(_ s: any LiaisonStore & StoreFixtures) throws {
         typealias C = StoreConformance
         switch self {
         case .numbersCasesPerTemplate:
@@ -127,16 +162,22 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
 
         case .acceptAndReject:
             _ = try s.openCase(C.newCase())
-            guard case .held(let h1, _) = try s.file(Filing(message: C.message("<1@x>"), decision: .hold(.noStaffRecipient, detail: nil))),
+            let m1 = C.message("<1@x>")
+            guard case .held(let h1, _) = try s.file(Filing(message: m1, decision: .hold(.noStaffRecipient, detail: nil))),
                   case .held(let h2, _) = try s.file(Filing(message: C.message("<2@x>", body: "2"), decision: .hold(.noStaffRecipient, detail: nil)))
             else { Issue.record("not held"); return }
-            #expect(throws: StoreError.self) { try s.accept(heldID: h1, caseNumber: "EC29990101-001") }
-            guard case .filed("EC20261116-001", _, false) = try s.accept(heldID: h1, caseNumber: "EC20261116-001") else {
+            #expect(try s.heldMessage(id: h1)?.raw == m1.raw)
+            #expect(try s.heldMessage(id: h1)?.heldAt == C.day)
+            #expect(throws: StoreError(.notFound, "no case EC29990101-001")) { try C.accept(s, m1, heldID: h1, caseNumber: "EC29990101-001") }
+            // A failed acceptance leaves the message held.
+            #expect(try s.heldMessage(id: h1) != nil)
+            guard case .filed("EC20261116-001", _, false) = try C.accept(s, m1, heldID: h1, caseNumber: "EC20261116-001") else {
                 Issue.record("not accepted"); return
             }
             try s.reject(heldID: h2)
             #expect(throws: StoreError.self) { try s.reject(heldID: h2) }
-            #expect(throws: StoreError.self) { try s.accept(heldID: h1, caseNumber: "EC20261116-001") }
+            #expect(throws: StoreError.self) { try C.accept(s, m1, heldID: h1, caseNumber: "EC20261116-001") }
+            #expect(try s.heldMessage(id: h1) == nil)
             #expect(try s.heldMessages().isEmpty)
             #expect(try s.correspondence(caseNumber: "EC20261116-001").map(\.messageID) == ["<1@x>"])
             #expect(try s.caseForMessageID("<1@x>")?.number == "EC20261116-001")
@@ -184,6 +225,145 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
             #expect(try s.checkpoint(mailbox: "INBOX") == nil)
             #expect(try s.counts() == (0, 0, 0))
 
+        case .planReadsTheTransactionsView:
+            _ = try s.file(Filing(message: C.message("<a@x>", aka: ["<orig@y>"]), decision: .open(C.newCase())))
+            // The plan's view sees what is committed and what this transaction wrote before it.
+            let plan = ViewProbe { view throws in
+                #expect(try view.caseForMessageID("<a@x>")?.number == "EC20261116-001")
+                #expect(try view.caseForMessageID("<orig@y>")?.number == "EC20261116-001")
+                #expect(try view.casesForThread(subject: "投诉:设备无法开机", addresses: ["liu@huadong.example"],
+                                                since: C.day.addingTimeInterval(-60)).map(\.number) == ["EC20261116-001"])
+                #expect(try view.outboxEntry(messageID: "<none@x>") == nil)
+                #expect(try view.countEvents(scope: "probe", key: "k", since: .distantPast) == 0)
+                try view.recordEvent(scope: "probe", key: "k", at: C.day)
+                #expect(try view.countEvents(scope: "probe", key: "k", since: .distantPast) == 1)
+                let number = try #require(try view.caseWithNumber("EC20261116-001")).number
+                return Filing(message: C.message("<b@x>", body: "b"), decision: .existing(caseNumber: number, rule: .reference),
+                              checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: 2))
+            }
+            guard case .filed("EC20261116-001", _, false) = try s.file(plan, now: C.day) else { Issue.record("not filed"); return }
+            #expect(try s.checkpoint(mailbox: "INBOX")?.lastUID == 2)
+            // A plan that throws writes nothing, its ledger event and checkpoint included.
+            #expect(throws: ConformanceBoom.self) {
+                try s.file(ViewProbe { view in
+                    try view.recordEvent(scope: "probe", key: "k", at: C.day)
+                    throw ConformanceBoom()
+                }, now: C.day)
+            }
+            let seen = try s.file(ViewProbe { view throws in
+                #expect(try view.countEvents(scope: "probe", key: "k", since: .distantPast) == 1, "the thrown plan's event rolled back")
+                return Filing(message: C.message("<c@x>", body: "c"), decision: .hold(.noStaffRecipient, detail: nil))
+            }, now: C.day)
+            guard case .held = seen else { Issue.record("\(seen)"); return }
+            #expect(try s.counts() == (2, 1, 1))
+
+        case .followUpAndItsReadsInOneTransaction:
+            let at = C.day.addingTimeInterval(3_600)
+            let outcome = try s.file(Filing(message: C.message("<r@x>"), decision: .open(C.newCase())), now: at) { ctx throws in
+                #expect(ctx.openedCase)
+                #expect(try ctx.view.caseThread(ctx.filedCase.number)?.firstMessageID == "<r@x>")
+                return FollowUp(recap: NewRecap(messageID: "<r@x>", author: "zhang@corp.example", counterparty: ["liu@huadong.example"],
+                                                sentAt: C.day, windowCloses: at, windowNote: nil, nextContact: nil, nextContactNote: nil,
+                                                items: []),
+                                reminders: [NewReminder(caseNumber: ctx.filedCase.number, kind: .recapWindow, fireAt: at, recipients: ["zhang@corp.example"],
+                                                        key: "w", recapID: ctx.correspondenceID, itemNumber: nil, detail: nil)],
+                                events: [CaseEvent(caseNumber: ctx.filedCase.number, at: at, kind: .recapFiled, detail: "0 items")])
+            }
+            guard case .filed(let n, let cid, true) = outcome else { Issue.record("\(outcome)"); return }
+            #expect(try s.recaps(caseNumber: n).map(\.id) == [cid])
+            #expect(try s.reminders(caseNumber: n, status: .pending, dueBefore: nil).map(\.recapID) == [cid])
+            #expect(try s.events(caseNumber: n).map(\.kind) == [.recapFiled])
+            #expect(try s.read { try $0.recap(id: cid)?.state } == .pending)
+
+        case .reminderQueueFiresOnceAndCancels:
+            _ = try s.openCase(C.newCase())
+            let n = "EC20261116-001"
+            #expect(try s.nextReminderTime() == nil)
+            try s.update(now: C.day) { _ in
+                FollowUp(reminders: (1...3).map {
+                    NewReminder(caseNumber: n, kind: .itemDue, fireAt: C.day.addingTimeInterval(Double($0) * 60), recipients: ["zhang@corp.example"],
+                                key: "i\($0)", recapID: nil, itemNumber: $0, detail: nil)
+                })
+            }
+            #expect(try s.nextReminderTime() == C.day.addingTimeInterval(60))
+            let third = try #require(try s.reminders(caseNumber: n, status: .pending, dueBefore: nil).last)
+            #expect(try s.cancelReminder(id: third.id, reason: "by hand", at: C.day))
+            #expect(try !s.cancelReminder(id: third.id, reason: "again", at: C.day))
+            let fired = try s.fireDue(now: C.day.addingTimeInterval(600), limit: 10, lateAfter: 60) { r, _ in
+                FollowUp(events: [CaseEvent(caseNumber: n, at: C.day, kind: .reminderFired, detail: r.key)])
+            }
+            #expect(fired.map(\.key) == ["i1", "i2"])
+            #expect(fired.allSatisfy { $0.late && $0.status == .fired })
+            #expect(try s.fireDue(now: C.day.addingTimeInterval(600), limit: 10, lateAfter: 60) { _, _ in FollowUp() }.isEmpty)
+            #expect(try s.nextReminderTime() == nil)
+            #expect(try s.events(caseNumber: n).map(\.detail) == ["i1", "i2"])
+
+        case .outboxRendersSendsAndFails:
+            _ = try s.openCase(C.newCase())
+            let n = "EC20261116-001"
+            let recap = RecapRecord(id: 7, caseNumber: n, recap: NewRecap(messageID: "<r@x>", author: "zhang@corp.example", counterparty: [],
+                                                                          sentAt: C.day, windowCloses: C.day, windowNote: nil, nextContact: nil,
+                                                                          nextContactNote: nil, items: []),
+                                    state: .disputed(at: C.day, objectedItems: [2, 3]))
+            let good = Notice(kind: .recapDisputed, recipients: ["zhang@corp.example"], caseNumber: n, recap: recap, detail: "细节")
+            let bad = Notice(kind: .itemDue, recipients: ["zhang@corp.example"], caseNumber: n)
+            let built = OutgoingMail(caseNumber: n, messageID: "<built@x>", envelopeFrom: "track@corp.example", recipients: ["liu@huadong.example"],
+                                     raw: Array("Subject: x\r\n\r\nx\r\n".utf8), purpose: .recap)
+            try s.update(now: C.day) { _ in
+                FollowUp(mails: [built], notices: [PlannedNotice(notice: good, messageID: "<n1@x>"), PlannedNotice(notice: bad, messageID: "<n2@x>")])
+            }
+            // Only the built mail is sendable; the notices wait, as data, for the render step.
+            #expect(try s.dueOutbox(now: C.day, limit: 10).map(\.mail.messageID) == ["<built@x>"])
+            #expect(try s.nextOutboxAttempt() == C.day)
+            let pending = try s.unrenderedNotices(limit: 10)
+            #expect(pending.map(\.planned) == [PlannedNotice(notice: good, messageID: "<n1@x>"), PlannedNotice(notice: bad, messageID: "<n2@x>")])
+            #expect(pending.first?.createdAt == C.day)
+            let rendered = OutgoingMail(caseNumber: n, messageID: "<n1@x>", envelopeFrom: "track@corp.example", recipients: ["zhang@corp.example"],
+                                        raw: Array("Subject: n\r\n\r\nn\r\n".utf8), purpose: .notice(.recapDisputed))
+            try s.noticeRendered(id: pending[0].id, mail: rendered)
+            try s.noticeRendered(id: pending[0].id, mail: built)  // rendered already: left as it is
+            try s.noticeUnrenderable(id: pending[1].id, at: C.day, error: "`x` is not a mail address")
+            #expect(try s.unrenderedNotices(limit: 10).isEmpty)
+            #expect(try s.dueOutbox(now: C.day, limit: 10).map(\.mail) == [built, rendered])
+            #expect(try s.events(caseNumber: n).map(\.kind) == [.noticeFailed])
+            // Sent, retried, failed for good.
+            let rows = try s.dueOutbox(now: C.day, limit: 10)
+            try s.outboxSent(id: rows[0].id, at: C.day)
+            try s.outboxFailed(id: rows[1].id, at: C.day, error: "451", retryAt: C.day.addingTimeInterval(30), followUp: FollowUp())
+            #expect(try s.dueOutbox(now: C.day, limit: 10).isEmpty)
+            #expect(try s.nextOutboxAttempt() == C.day.addingTimeInterval(30))
+            try s.outboxFailed(id: rows[1].id, at: C.day, error: "550", retryAt: nil, followUp: FollowUp())
+            #expect(try s.outboxCounts() == [.sent: 1, .failed: 2])
+            #expect(try s.outboxEntry(messageID: "<n1@x>")?.attempts == 2)
+            #expect(try s.outbox(status: .failed).map(\.mail.messageID) == ["<n1@x>", "<n2@x>"])
+            #expect(try s.events(caseNumber: n).map(\.kind) == [.noticeFailed, .deliveryFailed])
+            #expect(throws: StoreError.self) { try s.outboxSent(id: 9_999, at: C.day) }
+
+        case .containmentMarksCrashesAndHolds:
+            let marker = ProcessingMarker(source: "INBOX", item: "1/5")
+            #expect(try s.beginProcessing(marker, run: "run-a", now: C.day) == ProcessingRecord())
+            // Another run finds the mark: the first one died with the message in hand.
+            #expect(try s.beginProcessing(marker, run: "run-b", now: C.day).crashes == 1)
+            #expect(try s.recordFailure(marker, reason: "boom", now: C.day) == ProcessingRecord(crashes: 1, failures: 1, lastError: "boom"))
+            let raw = Array("unreadable".utf8)
+            let cp = MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: 5)
+            guard case .held(let id, .unprocessable) = try s.holdUnprocessable(raw: raw, contentHash: ContentHash.of(raw), detail: "crashed",
+                                                                                marker: marker, checkpoint: cp, now: C.day) else {
+                Issue.record("not held"); return
+            }
+            #expect(try s.processing(marker) == nil)
+            #expect(try s.checkpoint(mailbox: "INBOX") == cp)
+            #expect(try s.unprocessableHeld(contentHash: ContentHash.of(raw)) == id)
+            #expect(try s.unprocessableCount() == 1)
+            #expect(try s.heldMessage(id: id)?.heldAt == C.day)
+            #expect(try s.holdUnprocessable(raw: raw, contentHash: ContentHash.of(raw), detail: "again", marker: nil, checkpoint: nil, now: C.day)
+                    == .duplicate(.held(heldID: id)))
+            // A filing clears its message's mark in its own transaction.
+            let other = ProcessingMarker(source: "INBOX", item: "1/6")
+            _ = try s.beginProcessing(other, run: "run-b", now: C.day)
+            _ = try s.file(Filing(message: C.message("<m@x>"), decision: .open(C.newCase()), marker: other))
+            #expect(try s.processing(other) == nil)
+
         case .explicitNumbers:
             _ = try s.openCase(C.newCase(), number: "EC20261116-001")
             #expect(throws: StoreError.self) { try s.openCase(C.newCase(), number: "EC20261116-001") }
@@ -192,3 +372,13 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
         }
     }
 }
+
+/// A plan that runs `body` on the transaction's view and files what it returns (no follow-ups).
+struct ViewProbe: FilingPlan {
+    var body: (any FilingView) throws -> Filing
+    func filing(_ view: any FilingView) throws -> Filing { try body(view) }
+    func followUp(_ context: FiledContext) throws -> FollowUp { FollowUp() }
+    func summary(_ context: HeldContext) throws -> FollowUp { FollowUp() }
+}
+
+struct ConformanceBoom: Error {}

@@ -38,6 +38,8 @@ public enum MatchRule: String, Sendable, Equatable {
     case reference = "In-Reply-To/References"
     case liaisonMessageID = "Liaison Message-ID"
     case threadSubject = "thread subject and counterparty"
+    /// Not matched: the operator chose the case (`liaison review accept`).
+    case review = "review"
 }
 
 /// What to do with one message.

@@ -113,9 +113,12 @@ public struct HeldMessage: Sendable, Equatable {
     public var date: Date?
     public var contentHash: String
     public var raw: [UInt8]
+    /// When it was held (the `now` of the filing that held it).
+    public var heldAt: Date?
 
     public init(id: Int64, reason: HoldReason, detail: String?, messageID: String?, subject: String?, sender: String?,
-                date: Date?, contentHash: String, raw: [UInt8]) {
+                date: Date?, contentHash: String, raw: [UInt8], heldAt: Date? = nil) {
+        self.heldAt = heldAt
         self.id = id
         self.reason = reason
         self.detail = detail

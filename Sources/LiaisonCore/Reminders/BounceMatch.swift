@@ -33,15 +33,15 @@ public enum BounceMatch {
             return .ignore("bounce for \(recipient ?? "no recipient") names \(id), which was not sent to that address")
         }
         let reason = "\(sent.mail.purpose) \(sent.mail.messageID) bounced for \(r)" + (status.map { " (status \($0))" } ?? "")
-        if sent.mail.purpose == ReminderKind.deliveryFailed.rawValue { return .record(reason) }
+        if sent.mail.purpose == .notice(.deliveryFailed) { return .record(reason) }
         if alreadyNotified || sent.status == .failed { return .record(reason + "; its owner was told before") }
         return .notify(reason)
     }
 }
 
-extension CaseEvent.Kind {
+extension CaseEventKind {
     /// A delivery report that matches no mail Liaison attempted (forged or misdirected).
-    public static let bounceUnmatched = "bounce-unmatched"
+    public static let bounceUnmatched = CaseEventKind(rawValue: "bounce-unmatched")
     /// Notices filing did not send because their recipient reached `RateCaps.noticesPerOwnerHour`.
-    public static let noticeCapped = "notice-capped"
+    public static let noticeCapped = CaseEventKind(rawValue: "notice-capped")
 }

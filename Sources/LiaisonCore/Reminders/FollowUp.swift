@@ -33,14 +33,18 @@ public struct FollowUp: Sendable, Equatable {
     public var reminders: [NewReminder]
     public var cancellations: [ReminderCancellation]
     public var events: [CaseEvent]
-    /// Mails to put in the outbox.
+    /// Mails to put in the outbox, built already (a recap `liaison recap` composed).
     public var mails: [OutgoingMail]
+    /// Notices to put in the outbox as data: rendered into mails after the transaction commits,
+    /// on the outbox's side (`OutboxSender`), never while the store's write lock is held.
+    public var notices: [PlannedNotice]
     /// A case's new status (e.g. resolved by hand).
     public var statusChanges: [(caseNumber: String, status: CaseStatus)]
 
     public init(recap: NewRecap? = nil, recapStates: [RecapStateChange] = [], reminders: [NewReminder] = [],
                 cancellations: [ReminderCancellation] = [], events: [CaseEvent] = [], mails: [OutgoingMail] = [],
-                statusChanges: [(caseNumber: String, status: CaseStatus)] = []) {
+                notices: [PlannedNotice] = [], statusChanges: [(caseNumber: String, status: CaseStatus)] = []) {
+        self.notices = notices
         self.recap = recap
         self.recapStates = recapStates
         self.reminders = reminders
@@ -52,7 +56,7 @@ public struct FollowUp: Sendable, Equatable {
 
     public static func == (a: FollowUp, b: FollowUp) -> Bool {
         a.recap == b.recap && a.recapStates == b.recapStates && a.reminders == b.reminders
-            && a.cancellations == b.cancellations && a.events == b.events && a.mails == b.mails
+            && a.cancellations == b.cancellations && a.events == b.events && a.mails == b.mails && a.notices == b.notices
             && a.statusChanges.map(\.caseNumber) == b.statusChanges.map(\.caseNumber)
             && a.statusChanges.map(\.status) == b.statusChanges.map(\.status)
     }
@@ -62,7 +66,7 @@ public struct FollowUp: Sendable, Equatable {
 
 /// A mail the planner wants sent: what it is about, for the templates to render
 /// (Templates/<kind>.<locale>.mustache). The daemon renders notices into `OutgoingMail`s.
-public struct Notice: Sendable, Equatable {
+public struct Notice: Sendable, Equatable, Codable {
     public var kind: ReminderKind
     /// Lowercased addresses.
     public var recipients: [String]
@@ -111,7 +115,7 @@ public struct Notice: Sendable, Equatable {
 }
 
 /// One case in an owner's daily digest.
-public struct DigestLine: Sendable, Equatable {
+public struct DigestLine: Sendable, Equatable, Codable {
     public var caseNumber: String
     public var subject: String
     public var status: CaseStatus
@@ -132,5 +136,62 @@ public struct Plan: Sendable, Equatable {
     public init(followUp: FollowUp = FollowUp(), notices: [Notice] = []) {
         self.followUp = followUp
         self.notices = notices
+    }
+}
+
+/// A notice as the outbox records it in the planning transaction: the notice's data and the
+/// Message-ID fixed when it was planned, so rendering it again gives the same mail identity.
+public struct PlannedNotice: Sendable, Equatable {
+    public var notice: Notice
+    /// With angle brackets.
+    public var messageID: String
+    public init(notice: Notice, messageID: String) {
+        self.notice = notice
+        self.messageID = messageID
+    }
+}
+
+/// A recorded notice not yet rendered into a mail (an outbox row, `OutboxStore.unrenderedNotices`).
+public struct PendingNotice: Sendable, Equatable {
+    /// The outbox row.
+    public var id: Int64
+    public var planned: PlannedNotice
+    /// When it was planned: the time its mail is dated.
+    public var createdAt: Date
+    public init(id: Int64, planned: PlannedNotice, createdAt: Date) {
+        self.id = id
+        self.planned = planned
+        self.createdAt = createdAt
+    }
+}
+
+extension RecapState: Codable {
+    private enum Keys: String, CodingKey { case state, at, objectedItems }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        switch try c.decode(String.self, forKey: .state) {
+        case "pending": self = .pending
+        case "confirmed": self = .confirmed(at: try c.decode(Date.self, forKey: .at))
+        case "disputed": self = .disputed(at: try c.decode(Date.self, forKey: .at),
+                                          objectedItems: try c.decode([Int].self, forKey: .objectedItems))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .state, in: c, debugDescription: "unknown recap state \(other)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        switch self {
+        case .pending:
+            try c.encode("pending", forKey: .state)
+        case .confirmed(let at):
+            try c.encode("confirmed", forKey: .state)
+            try c.encode(at, forKey: .at)
+        case .disputed(let at, let items):
+            try c.encode("disputed", forKey: .state)
+            try c.encode(at, forKey: .at)
+            try c.encode(items, forKey: .objectedItems)
+        }
     }
 }

@@ -13,13 +13,13 @@ public struct OutgoingMail: Sendable, Equatable {
     public var recipients: [String]
     /// The message exactly as it will be uploaded (CRLF, 7-bit).
     public var raw: [UInt8]
-    /// What it is: a reminder kind's raw value, or `recap` for `liaison recap`.
-    public var purpose: String
+    /// What it is: a notice of a reminder kind, or the recap `liaison recap` sends.
+    public var purpose: MailPurpose
     /// The reminder that produced it, if any.
     public var reminderID: Int64?
 
     public init(caseNumber: String?, messageID: String, envelopeFrom: String, recipients: [String], raw: [UInt8],
-                purpose: String, reminderID: Int64? = nil) {
+                purpose: MailPurpose, reminderID: Int64? = nil) {
         self.caseNumber = caseNumber
         self.messageID = messageID
         self.envelopeFrom = envelopeFrom
@@ -28,6 +28,34 @@ public struct OutgoingMail: Sendable, Equatable {
         self.purpose = purpose
         self.reminderID = reminderID
     }
+}
+
+/// What an outgoing mail is. Stored as its name (`rawValue`: the reminder kind's name for a
+/// notice, `recap` for a recap), compared as a type: e.g. a `delivery-failed` notice that fails
+/// is never answered with another (`OutboxSender`, `BounceMatch`).
+public enum MailPurpose: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// A notice the planner decided (reminders, recap notices, digests, delivery failures…).
+    case notice(ReminderKind)
+    /// A recap composed by `liaison recap`.
+    case recap
+    /// A name this version does not know (written by another one): kept as read.
+    case other(String)
+
+    public init(rawValue: String) {
+        if rawValue == "recap" { self = .recap }
+        else if let kind = ReminderKind(rawValue: rawValue) { self = .notice(kind) }
+        else { self = .other(rawValue) }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .notice(let kind): return kind.rawValue
+        case .recap: return "recap"
+        case .other(let name): return name
+        }
+    }
+
+    public var description: String { rawValue }
 }
 
 /// Where an outbox row stands: `pending` (waiting for its next attempt), `sent` (the server

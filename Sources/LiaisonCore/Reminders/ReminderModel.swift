@@ -158,7 +158,7 @@ public struct ActionItemRecord: Sendable, Equatable, Codable {
 }
 
 /// A recap to store with the message that carries it.
-public struct NewRecap: Sendable, Equatable {
+public struct NewRecap: Sendable, Equatable, Codable {
     public var messageID: String?
     /// The staff address that sent it, lowercased.
     public var author: String?
@@ -187,7 +187,7 @@ public struct NewRecap: Sendable, Equatable {
 }
 
 /// A stored recap: its id is the correspondence id of the message that carries it.
-public struct RecapRecord: Sendable, Equatable {
+public struct RecapRecord: Sendable, Equatable, Codable {
     public var id: Int64
     public var caseNumber: String
     public var recap: NewRecap
@@ -201,32 +201,47 @@ public struct RecapRecord: Sendable, Equatable {
     }
 }
 
+/// What kind of thing happened to a case. Stored as its name (`rawValue`, e.g. `recap-filed`);
+/// compared as a type. A name written by another version is kept as read.
+public struct CaseEventKind: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+
+    public static let recapFiled = CaseEventKind(rawValue: "recap-filed")
+    public static let recapConfirmed = CaseEventKind(rawValue: "recap-confirmed")
+    public static let recapDisputed = CaseEventKind(rawValue: "recap-disputed")
+    public static let dueUnreadable = CaseEventKind(rawValue: "due-unreadable")
+    public static let reminderCancelled = CaseEventKind(rawValue: "reminder-cancelled")
+    public static let reminderFired = CaseEventKind(rawValue: "reminder-fired")
+    public static let deliveryFailed = CaseEventKind(rawValue: "delivery-failed")
+    public static let statusChanged = CaseEventKind(rawValue: "status-changed")
+    /// A notice could not be rendered into a mail (recorded instead of sending it).
+    public static let noticeFailed = CaseEventKind(rawValue: "notice-failed")
+}
+
 /// Something that happened to a case, recorded with its instant: a recap filed, confirmed or
 /// disputed, a due date that could not be read, a reminder cancelled, a mail that failed.
 public struct CaseEvent: Sendable, Equatable, Codable {
     public var caseNumber: String
     public var at: Date
-    /// One of the `CaseEvent.Kind` names.
-    public var kind: String
+    public var kind: CaseEventKind
     /// Words for people; never a message body or a secret.
     public var detail: String
 
-    public init(caseNumber: String, at: Date, kind: String, detail: String) {
+    public init(caseNumber: String, at: Date, kind: CaseEventKind, detail: String) {
         self.caseNumber = caseNumber
         self.at = at
         self.kind = kind
         self.detail = detail
     }
 
-    /// The event names in use.
-    public enum Kind {
-        public static let recapFiled = "recap-filed"
-        public static let recapConfirmed = "recap-confirmed"
-        public static let recapDisputed = "recap-disputed"
-        public static let dueUnreadable = "due-unreadable"
-        public static let reminderCancelled = "reminder-cancelled"
-        public static let reminderFired = "reminder-fired"
-        public static let deliveryFailed = "delivery-failed"
-        public static let statusChanged = "status-changed"
-    }
+    /// The event kinds (`CaseEvent.Kind.recapFiled`…).
+    public typealias Kind = CaseEventKind
 }

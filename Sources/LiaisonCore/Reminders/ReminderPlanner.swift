@@ -54,13 +54,13 @@ public struct FiledMessage: Sendable, Equatable {
     }
 }
 
-extension CaseEvent.Kind {
+extension CaseEventKind {
     /// An objection arrived after the recap's window closed: it does not dispute.
-    public static let objectionLate = "objection-late"
+    public static let objectionLate = CaseEventKind(rawValue: "objection-late")
     /// An objection from someone who does not speak for the counterparty: recorded, not applied.
-    public static let objectionIgnored = "objection-ignored"
+    public static let objectionIgnored = CaseEventKind(rawValue: "objection-ignored")
     /// A reminder could not be planned: none of its recipients resolved to an address.
-    public static let reminderUnaddressed = "reminder-unaddressed"
+    public static let reminderUnaddressed = CaseEventKind(rawValue: "reminder-unaddressed")
 }
 
 /// Decides what filing a message, firing a reminder or resolving a case entails: reminders to

@@ -77,13 +77,10 @@ public struct ContainedIngest: Sendable {
     /// (yet) held: a store fault, or a failure below `maxFilingAttempts`.
     public func ingest(_ raw: [UInt8], marker: ProcessingMarker, checkpoint: MailboxCheckpoint?, now: Date,
                        builtHere: Bool = false) throws -> IngestResult {
-        guard let store = pipeline.store as? any ContainmentStore else {
-            // A store without containment (none ships): filed as before, uncontained.
-            return try pipeline.ingest(raw, checkpoint: checkpoint, now: now, builtHere: builtHere)
-        }
+        let store = pipeline.store
         let hash = ContentHash.of(raw)
         if try store.unprocessableHeld(contentHash: hash) != nil {
-            return try hold(raw, hash: hash, detail: "", marker: marker, checkpoint: checkpoint, store: store)
+            return try hold(raw, hash: hash, detail: "", marker: marker, checkpoint: checkpoint, now: now, store: store)
         }
         let record = try store.beginProcessing(marker, run: run, now: now)
         if record.crashes > 0 {
@@ -91,10 +88,10 @@ public struct ContainedIngest: Sendable {
         }
         if record.crashes >= limits.crashesBeforeHold {
             return try hold(raw, hash: hash, detail: "the reader crashed on it \(Self.times(record.crashes))",
-                            marker: marker, checkpoint: checkpoint, store: store)
+                            marker: marker, checkpoint: checkpoint, now: now, store: store)
         }
         if record.failures >= limits.maxFilingAttempts {
-            return try hold(raw, hash: hash, detail: Self.failedDetail(record), marker: marker, checkpoint: checkpoint, store: store)
+            return try hold(raw, hash: hash, detail: Self.failedDetail(record), marker: marker, checkpoint: checkpoint, now: now, store: store)
         }
         let pipeline = self.pipeline
         let trap = TestHooks.trapRequested
@@ -108,7 +105,7 @@ public struct ContainedIngest: Sendable {
             read = r
         case .timedOut(let others):
             let result = try hold(raw, hash: hash, detail: "reading took longer than \(Self.seconds(limits.readingBudget))",
-                                  marker: marker, checkpoint: checkpoint, store: store)
+                                  marker: marker, checkpoint: checkpoint, now: now, store: store)
             if others > 0 {
                 // Held first, so the restart does not read it again.
                 worker.stuck("a second reading (\(marker)) ran past its budget while another still runs")
@@ -120,11 +117,11 @@ public struct ContainedIngest: Sendable {
         } catch where StoreFaults.isUnavailable(error) {
             throw error
         } catch {
-            let failed = try store.recordFailure(marker, reason: PollerService.reason(error))
+            let failed = try store.recordFailure(marker, reason: PollerService.reason(error), now: now)
             logger.warning("filing failed", metadata: ["message": "\(marker)", "attempt": "\(failed.failures)",
                                                        "of": "\(limits.maxFilingAttempts)", "reason": "\(PollerService.reason(error))"])
             if failed.failures >= limits.maxFilingAttempts {
-                return try hold(raw, hash: hash, detail: Self.failedDetail(failed), marker: marker, checkpoint: checkpoint, store: store)
+                return try hold(raw, hash: hash, detail: Self.failedDetail(failed), marker: marker, checkpoint: checkpoint, now: now, store: store)
             }
             throw error
         }
@@ -134,20 +131,20 @@ public struct ContainedIngest: Sendable {
     /// may take (`imap.max_response_bytes`): no bytes are kept, the detail says how large it is
     /// and what to do; the checkpoint moves past it and its mark is cleared, so it costs that
     /// message and not the mailbox behind it.
-    public func holdTooLarge(announcedSize: Int, limit: Int, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?) throws -> IngestResult {
-        guard let store = pipeline.store as? any ContainmentStore else {
-            throw StoreError("this store cannot hold a message it did not read")
-        }
+    public func holdTooLarge(announcedSize: Int, limit: Int, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?,
+                             now: Date) throws -> IngestResult {
+        let store = pipeline.store
         // Not the hash of any bytes (none were read): one hold per mailbox position.
         let hash = ContentHash.of(Array("not fetched: \(marker)".utf8))
         let detail = "not fetched: it announces \(announcedSize) bytes, above imap.max_response_bytes (\(limit)); "
             + "raise the limit and fetch it with `liaison fetch`, or read it in the mailbox"
-        return try hold([], hash: hash, detail: detail, marker: marker, checkpoint: checkpoint, store: store)
+        return try hold([], hash: hash, detail: detail, marker: marker, checkpoint: checkpoint, now: now, store: store)
     }
 
     private func hold(_ raw: [UInt8], hash: String, detail: String, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?,
-                      store: any ContainmentStore) throws -> IngestResult {
-        switch try store.holdUnprocessable(raw: raw, contentHash: hash, detail: detail, marker: marker, checkpoint: checkpoint) {
+                      now: Date, store: any IngestStore) throws -> IngestResult {
+        switch try store.holdUnprocessable(raw: raw, contentHash: hash, detail: detail, marker: marker, checkpoint: checkpoint,
+                                           now: now) {
         case .held(let id, let reason):
             logger.warning("message held as unprocessable", metadata: ["message": "\(marker)", "held": "\(id)", "reason": "\(detail)"])
             return .held(heldID: id, reason: reason)

@@ -21,20 +21,6 @@ public enum IngestResult: Sendable, Equatable {
     }
 }
 
-/// A step after classification that may add facts (recap extraction plugs in here; until then
-/// the default does nothing) and after filing (action items, reminders).
-public protocol IngestStep: Sendable {
-    func classified(_ message: Message, facts: inout MessageFacts)
-    func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws
-}
-
-/// The step that does nothing: where recap extraction will go.
-public struct NoIngestStep: IngestStep {
-    public init() {}
-    public func classified(_ message: Message, facts: inout MessageFacts) {}
-    public func filed(_ message: Message, facts: MessageFacts, result: IngestResult) throws {}
-}
-
 /// A message read and not yet filed (`IngestPipeline.read`).
 public struct ReadMessage: Sendable {
     public var raw: [UInt8]
@@ -46,15 +32,32 @@ public struct ReadMessage: Sendable {
     public var contacts: [String]
 }
 
-/// bytes → `MessageParser` → `MessageFacts` → `CaseMatcher` → `LiaisonStore.file`
-/// (shared/docs/architecture.md). One message at a time; the store makes filing atomic.
+/// The operator's decision in `liaison review accept`: file held message `heldID` on `caseNumber`.
+public struct HeldAcceptance: Sendable, Equatable {
+    public var heldID: Int64
+    public var caseNumber: String
+    /// When the message was held: its arrival when it carries no usable `Received` stamp.
+    public var heldAt: Date?
+    public init(heldID: Int64, caseNumber: String, heldAt: Date?) {
+        self.heldID = heldID
+        self.caseNumber = caseNumber
+        self.heldAt = heldAt
+    }
+}
+
+/// The one filing path (issue 13): bytes → `read` (`MessageParser` → `MessageFacts` → recap,
+/// objection, counterparty: one `ReadMessage`, no store touched) → `file`: the store's ONE
+/// operation (`FilingStore.file`), which inside one transaction asks `MessageFiling` where the
+/// message goes (`CaseMatcher` over the transaction's view, the rate gate), files, holds or
+/// recognises a duplicate, and writes the planner's follow-ups (`FilingFollowUps`: recap,
+/// items, reminders, cancellations, objections, bounces, notices recorded as data), the
+/// checkpoint and the containment marker. The poller, `liaison ingest` (both through
+/// `ContainedIngest`), `liaison review accept` and `liaison recap` all file here.
 public struct IngestPipeline: Sendable {
     public var organization: Organization
     public var matcher: CaseMatcher
-    public var store: any LiaisonStore
-    public var step: any IngestStep
-    /// Recaps, reminders and notices written with each filing (needs a `ReminderStore`); nil
-    /// files the message only.
+    public var store: any IngestStore
+    /// Recaps, reminders and notices written with each filing; nil files the message only.
     public var followUps: (any FilingFollowUps)?
     /// Which time the planner judges a message by (objection window, "late", SLA clocks; see
     /// `Arrival`): for mail from the mailbox, its arrival — our MX's topmost `Received` stamp
@@ -70,13 +73,15 @@ public struct IngestPipeline: Sendable {
     /// filing transaction, past one the message is held as `rate-limited` and one summary goes
     /// out per recipient and hour. nil (e.g. `liaison ingest` importing an archive): no caps.
     public var rateCaps: RateCaps?
+    /// Told of each message's facts on the reading thread, as the reading ends (tests slow or
+    /// count readings with it; it observes, it changes nothing).
+    public var readObserver: (@Sendable (MessageFacts) -> Void)?
 
-    public init(organization: Organization, numbering: CaseNumbering = CaseNumbering(), store: any LiaisonStore,
-                step: any IngestStep = NoIngestStep(), followUps: (any FilingFollowUps)? = nil) {
+    public init(organization: Organization, numbering: CaseNumbering = CaseNumbering(), store: any IngestStore,
+                followUps: (any FilingFollowUps)? = nil) {
         self.organization = organization
         self.matcher = CaseMatcher(organization: organization, numbering: numbering)
         self.store = store
-        self.step = step
         self.followUps = followUps
     }
 
@@ -84,9 +89,9 @@ public struct IngestPipeline: Sendable {
     /// it was fetched (service clock), its arrival when it carries no usable stamp (`timeBasis`).
     /// `builtHere`: the bytes are a mail Liaison itself built and is sending (its staff sender
     /// is trusted without the MX's Authentication-Results; see `MessageFacts`); `send` puts that
-    /// mail in the outbox in the same transaction that files it (needs `followUps`).
+    /// mail in the outbox in the same transaction that files it.
     /// `marker`: the message's in-progress record (`ContainedIngest`), cleared with the filing.
-    public func ingest(_ raw: [UInt8], checkpoint: MailboxCheckpoint? = nil, now: Date = Date(),
+    public func ingest(_ raw: [UInt8], checkpoint: MailboxCheckpoint? = nil, now: Date,
                        builtHere: Bool = false, send: OutgoingMail? = nil, marker: ProcessingMarker? = nil) throws -> IngestResult {
         try file(read(raw, builtHere: builtHere), checkpoint: checkpoint, now: now, send: send, marker: marker)
     }
@@ -96,65 +101,99 @@ public struct IngestPipeline: Sendable {
     /// under a time budget.
     public func read(_ raw: [UInt8], builtHere: Bool = false) -> ReadMessage {
         let message = MessageParser.parse(raw)
-        var facts = MessageFacts(message: message, organization: organization, assumeTrusted: builtHere)
-        step.classified(message, facts: &facts)
+        let facts = MessageFacts(message: message, organization: organization, assumeTrusted: builtHere)
         let input = MatchInput(facts: facts, date: message.date?.date)
-        return ReadMessage(raw: raw, message: message, facts: facts, input: input,
-                           addresses: matcher.counterpartyAddresses(input), contacts: matcher.counterparty(input).contacts)
+        let read = ReadMessage(raw: raw, message: message, facts: facts, input: input,
+                               addresses: matcher.counterpartyAddresses(input), contacts: matcher.counterparty(input).contacts)
+        readObserver?(facts)
+        return read
     }
 
-    /// The filing half of `ingest`: decide the case (reading the store), then file, hold or
-    /// recognise a duplicate in one transaction with its follow-ups.
-    public func file(_ read: ReadMessage, checkpoint: MailboxCheckpoint? = nil, now: Date = Date(),
-                     send: OutgoingMail? = nil, marker: ProcessingMarker? = nil) throws -> IngestResult {
-        let (raw, message, facts, input) = (read.raw, read.message, read.facts, read.input)
-        let decision = try matcher.decide(input, lookup: store, now: now)
+    /// The filing half of `ingest`: one call of the store's filing operation (see the type).
+    /// `accepting`: the operator files this held message on a case (`liaison review accept`);
+    /// the matcher is not asked, everything else is as on arrival.
+    public func file(_ read: ReadMessage, checkpoint: MailboxCheckpoint? = nil, now: Date,
+                     send: OutgoingMail? = nil, marker: ProcessingMarker? = nil,
+                     accepting: HeldAcceptance? = nil) throws -> IngestResult {
         let arrival: Arrival
         switch timeBasis {
-        case .arrival(let offset): arrival = Arrival.of(message, organization: organization, fetchedAt: now, clockOffset: offset)
-        case .dateHeader: arrival = Arrival.imported(message, fallback: now)
+        case .arrival(let offset):
+            arrival = Arrival.of(read.message, organization: organization, fetchedAt: accepting?.heldAt ?? now, clockOffset: offset)
+        case .dateHeader: arrival = Arrival.imported(read.message, fallback: accepting?.heldAt ?? now)
         }
+        let plan = MessageFiling(read: read, matcher: matcher, followUps: followUps, rateCaps: rateCaps, date: arrival.date,
+                                 now: now, checkpoint: checkpoint, marker: marker, send: send, accepting: accepting)
+        let outcome = try store.file(plan, now: now)
+        switch outcome {
+        case .filed(let n, _, let opened):
+            return .filed(caseNumber: n, openedCase: opened, rule: plan.decided.value)
+        case .held(let id, let reason): return .held(heldID: id, reason: reason)
+        case .duplicate(let e): return .duplicate(e)
+        }
+    }
+}
+
+/// One message's `FilingPlan`: what the store asks inside its filing transaction.
+struct MessageFiling: FilingPlan {
+    var read: ReadMessage
+    var matcher: CaseMatcher
+    var followUps: (any FilingFollowUps)?
+    var rateCaps: RateCaps?
+    /// The date the planner judges the message by (`Arrival`).
+    var date: Date?
+    var now: Date
+    var checkpoint: MailboxCheckpoint?
+    var marker: ProcessingMarker?
+    var send: OutgoingMail?
+    var accepting: HeldAcceptance?
+    /// The rule that matched, for the result (set inside the transaction; the transaction runs
+    /// on the calling thread before `file` returns).
+    let decided = Box<MatchRule?>(nil)
+
+    final class Box<T>: @unchecked Sendable {
+        var value: T
+        init(_ value: T) { self.value = value }
+    }
+
+    func filing(_ view: any FilingView) throws -> Filing {
+        let facts = read.facts
+        let decision: FilingDecision
+        if let accepting {
+            guard try view.caseWithNumber(accepting.caseNumber) != nil else {
+                throw StoreError(.notFound, "no case \(accepting.caseNumber)")
+            }
+            decision = .existing(caseNumber: accepting.caseNumber, rule: .review)
+        } else {
+            decision = try matcher.decide(read.input, lookup: view, now: now)
+        }
+        if case .existing(_, let rule) = decision { decided.value = rule }
         // Who speaks for the counterparty grows only by the case's opening and by staff mail: an
         // outsider's reply on an existing case does not make its sender (or its Cc) a contact.
         var contacts = read.contacts
         if case .existing = decision, !facts.senderTrusted { contacts = [] }
         let incoming = IncomingMessage(
-            messageID: facts.messageID, date: message.date?.date, subject: facts.subject, threadSubject: facts.threadSubject,
+            messageID: facts.messageID, date: read.message.date?.date, subject: facts.subject, threadSubject: facts.threadSubject,
             sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
-            addresses: read.addresses, contacts: contacts, raw: raw)
-        var filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker)
-        if let caps = rateCaps, case .open(let new) = decision, !facts.senderTrusted, let sender = input.from, let owner = new.owner {
+            addresses: read.addresses, contacts: contacts, raw: read.raw)
+        var filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker,
+                            accepting: accepting?.heldID)
+        if let caps = rateCaps, case .open(let new) = decision, !facts.senderTrusted, let sender = read.input.from, let owner = new.owner {
             filing.rateGate = RateGate(sender: sender, owner: owner, caps: caps, at: now)
         }
-        let outcome: FilingOutcome
-        if let followUps {
-            guard let reminders = store as? any ReminderStore else {
-                throw StoreError("this store keeps no reminders; file without follow-ups or use a ReminderStore")
-            }
-            let prepared = try followUps.prepare(facts: facts)
-            let date = arrival.date
-            outcome = try reminders.file(filing, now: now, followUp: { context in
-                var f = try followUps.followUp(facts: facts, date: date, direction: incoming.direction, prepared: prepared,
-                                               context: context, now: now)
-                if let send { f.mails.insert(send, at: 0) }
-                return f
-            }, summary: { held in try followUps.summary(held, now: now) })
-        } else {
-            if send != nil { throw StoreError("sending needs a pipeline with follow-ups") }
-            outcome = try store.file(filing)
-        }
-        let result: IngestResult
-        switch outcome {
-        case .filed(let n, _, let opened):
-            var rule: MatchRule? = nil
-            if case .existing(_, let r) = decision { rule = r }
-            result = .filed(caseNumber: n, openedCase: opened, rule: rule)
-        case .held(let id, let reason): result = .held(heldID: id, reason: reason)
-        case .duplicate(let e): result = .duplicate(e)
-        }
-        try step.filed(message, facts: facts, result: result)
-        return result
+        return filing
+    }
+
+    func followUp(_ context: FiledContext) throws -> FollowUp {
+        let facts = read.facts
+        var f = try followUps?.followUp(facts: facts, date: date, direction: facts.senderTrusted ? .outbound : .inbound,
+                                        context: context, now: now) ?? FollowUp()
+        if let send { f.mails.insert(send, at: 0) }
+        return f
+    }
+
+    func summary(_ context: HeldContext) throws -> FollowUp {
+        try followUps?.summary(context, now: now) ?? FollowUp()
     }
 }

@@ -4,7 +4,10 @@ import LiaisonStore
 import LiaisonTransport
 import Logging
 
-/// Drains the outbox through a `MailSending` (architecture.md: "outbox ──send──▶ mark sent, or
+/// Renders the notices recorded by committed transactions (`renderNotice`, e.g.
+/// `ReminderEngine.render`: templates are rendered here, never while the store's write lock is
+/// held; a notice that cannot be rendered becomes a failed row with a `notice-failed` event and
+/// an error in the log), then drains the outbox through a `MailSending` (architecture.md: "outbox ──send──▶ mark sent, or
 /// dead-letter"). Each due row is sent once per attempt; an accepted mail is marked sent, a
 /// transient failure (4xx, network, timeout) is retried by `RetryPolicy`, a permanent one (5xx,
 /// or too old) is recorded on the case and its owner told through `failureNotice`.
@@ -13,21 +16,24 @@ import Logging
 /// again on restart (with the same Message-ID, so the recipient's client can tell). Nothing else
 /// is ever sent twice, and nothing is dropped.
 public final class OutboxSender: @unchecked Sendable {
-    private let store: any ReminderStore
+    private let store: any OutboxStore & CaseUpdates
     private let sender: any MailSending
     private let policy: RetryPolicy
     private let time: any TimeSource
     private let logger: Logger
     private let failureNotice: @Sendable (OutboxEntry, String, Date) -> FollowUp
+    private let renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)?
     private let lock = NSLock()
     private var random = SystemRandomNumberGenerator()
 
     /// `failureNotice(entry, reason, now)`: what to write when a mail fails for good (e.g. a
     /// rendered delivery-failed notice to the case owner); never called for a mail that is
     /// itself a delivery-failed notice, so failures cannot loop.
-    public init(store: any ReminderStore, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
+    public init(store: any OutboxStore & CaseUpdates, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
                 time: any TimeSource = SystemTime(), logger: Logger = Logger(label: "liaison.outbox"),
-                failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() }) {
+                failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() },
+                renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)? = nil) {
+        self.renderNotice = renderNotice
         self.store = store
         self.sender = sender
         self.policy = policy
@@ -43,6 +49,46 @@ public final class OutboxSender: @unchecked Sendable {
         public var failed = 0
     }
 
+    /// What one rendering step did.
+    public struct Rendering: Sendable, Equatable {
+        /// Notices rendered into mails (now ordinary pending rows).
+        public var rendered = 0
+        /// Notices that could not be rendered (failed rows with a `notice-failed` event).
+        public var unrenderable = 0
+    }
+
+    /// Renders every recorded notice not yet rendered (see the type); `drain` does it first.
+    /// Store errors are thrown.
+    @discardableResult
+    public func renderNotices() throws -> Rendering {
+        var summary = Rendering()
+        while true {
+            let pending = try store.unrenderedNotices(limit: 50)
+            if pending.isEmpty { break }
+            guard let renderNotice else {
+                logger.warning("notices wait to be rendered but this sender has no renderer", metadata: ["count": "\(pending.count)"])
+                break
+            }
+            for notice in pending {
+                do {
+                    let mail = try renderNotice(notice)
+                    guard mail.messageID == notice.planned.messageID else {
+                        throw MailRenderError.build(.invalidMessageID(notice.planned.messageID))
+                    }
+                    try store.noticeRendered(id: notice.id, mail: mail)
+                    summary.rendered += 1
+                } catch where !StoreFaults.isUnavailable(error) {
+                    let n = notice.planned.notice
+                    logger.error("notice not rendered", metadata: ["outbox": "\(notice.id)", "kind": "\(n.kind.rawValue)",
+                                                                   "case": "\(n.caseNumber ?? "-")", "reason": "\(error)"])
+                    try store.noticeUnrenderable(id: notice.id, at: time.now(), error: "\(error)")
+                    summary.unrenderable += 1
+                }
+            }
+        }
+        return summary
+    }
+
     /// Sends every row due at `now`, in batches, until none is due. Store errors are thrown
     /// (the caller backs off); send failures are recorded per row.
     @discardableResult
@@ -50,6 +96,8 @@ public final class OutboxSender: @unchecked Sendable {
         var summary = Summary()
         var seen = Set<Int64>()
         while true {
+            // Each round renders first: a failure notice recorded by the last round is sent in this drain too.
+            try renderNotices()
             let due = try store.dueOutbox(now: now, limit: 50).filter { !seen.contains($0.id) }
             if due.isEmpty { break }
             for entry in due {
@@ -58,6 +106,18 @@ public final class OutboxSender: @unchecked Sendable {
             }
         }
         return summary
+    }
+
+    /// Sends the one pending row of `messageID` now (`liaison recap` sends only its recap), and
+    /// nothing else; returns the row as it then stands (nil: no such row).
+    @discardableResult
+    public func send(messageID: String) throws -> OutboxEntry? {
+        guard let entry = try store.outboxEntry(messageID: messageID) else { return nil }
+        if entry.status == .pending {
+            var summary = Summary()
+            try send(entry, summary: &summary)
+        }
+        return try store.outboxEntry(messageID: messageID)
     }
 
     /// The earliest time a pending row wants an attempt.
@@ -100,7 +160,7 @@ public final class OutboxSender: @unchecked Sendable {
     }
 
     private func fail(_ entry: OutboxEntry, reason: String, at: Date, meta: Logger.Metadata) throws {
-        let notice = entry.mail.purpose == ReminderKind.deliveryFailed.rawValue ? FollowUp() : failureNotice(entry, reason, at)
+        let notice = entry.mail.purpose == .notice(.deliveryFailed) ? FollowUp() : failureNotice(entry, reason, at)
         try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: nil, followUp: notice)
         logger.error("mail failed permanently", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
     }

@@ -4,32 +4,17 @@ import LiaisonMail
 import LiaisonStore
 import Logging
 
-/// What filing adds besides the message: the planner's follow-up for a filed message, rendered.
-/// `IngestPipeline` calls it inside the store's filing transaction.
+/// What filing adds besides the message: the planner's follow-up for a filed message, with its
+/// notices recorded as data. The store calls it inside its filing transaction (through
+/// `MessageFiling`); everything it reads comes through `context.view`, the transaction's own.
 public protocol FilingFollowUps: Sendable {
-    /// Facts read outside the transaction that the follow-up needs (e.g. the outbox row a bounce
-    /// names); the store must not be called from inside `followUp`.
-    func prepare(facts: MessageFacts) throws -> FilingPreparation
-    func followUp(facts: MessageFacts, date: Date?, direction: Direction, prepared: FilingPreparation,
-                  context: FiledContext, now: Date) throws -> FollowUp
+    func followUp(facts: MessageFacts, date: Date?, direction: Direction, context: FiledContext, now: Date) throws -> FollowUp
     /// The summary notice for messages held past a rate cap (one per recipient and hour).
     func summary(_ context: HeldContext, now: Date) throws -> FollowUp
 }
 
 extension FilingFollowUps {
     public func summary(_ context: HeldContext, now: Date) throws -> FollowUp { FollowUp() }
-}
-
-extension CaseEvent.Kind {
-    /// A notice could not be rendered into a mail (recorded instead of sending it).
-    public static let noticeFailed = "notice-failed"
-}
-
-/// See `FilingFollowUps.prepare`.
-public struct FilingPreparation: Sendable {
-    /// The outbox row whose Message-ID a bounce names.
-    public var bouncedMail: OutboxEntry?
-    public init(bouncedMail: OutboxEntry? = nil) { self.bouncedMail = bouncedMail }
 }
 
 /// Joins the pure `ReminderPlanner`, the `NoticeRenderer` and the store: what filing a message,
@@ -73,65 +58,58 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
 
     private var parts: (ReminderPlanner, NoticeRenderer) { lock.withLock { (planner, renderer) } }
 
-    /// The plan's follow-up with its notices rendered into outbox mails. A notice that cannot be
-    /// rendered (an unusable recipient address, say) does not stop the filing or the firing that
-    /// planned it — one bad notice must not block the mailbox or the reminders behind it: it is
-    /// logged and recorded on its case as a `notice-failed` event instead.
-    public func realize(_ plan: Plan, now: Date) throws -> FollowUp {
+    /// The plan's follow-up with its notices recorded as data (`PlannedNotice`: the notice and
+    /// the Message-ID it will carry). Nothing is rendered here: this runs inside a store
+    /// transaction, and templates are rendered after the commit by `render` (`OutboxSender`).
+    public func realize(_ plan: Plan, now: Date) -> FollowUp {
         let renderer = parts.1
         var f = plan.followUp
         for notice in plan.notices {
-            do {
-                f.mails.append(try renderer.render(notice, now: now))
-            } catch {
-                logger.error("notice not rendered", metadata: ["kind": "\(notice.kind.rawValue)", "case": "\(notice.caseNumber ?? "-")",
-                                                               "reason": "\(error)"])
-                if let n = notice.caseNumber {
-                    f.events.append(CaseEvent(caseNumber: n, at: now, kind: CaseEvent.Kind.noticeFailed,
-                                              detail: "\(notice.kind.rawValue) notice to \(notice.recipients.joined(separator: ", ")) not sent: \(error)"))
-                }
-            }
+            f.notices.append(PlannedNotice(notice: notice, messageID: renderer.plannedMessageID(for: notice)))
         }
         return f
     }
 
-    // MARK: - Filing
-
-    public func prepare(facts: MessageFacts) throws -> FilingPreparation {
-        guard facts.kind == .bounce, let id = facts.bounce?.originalMessageID else { return FilingPreparation() }
-        return FilingPreparation(bouncedMail: try store.outboxEntry(messageID: id))
+    /// A recorded notice as a mail, dated when it was planned, with the Message-ID fixed then
+    /// (for `OutboxSender`, after the commit). Throws when it cannot be rendered (an unusable
+    /// recipient address, say): the sender marks the row failed with a `notice-failed` event.
+    public func render(_ pending: PendingNotice) throws -> OutgoingMail {
+        try parts.1.render(pending.planned.notice, now: pending.createdAt, messageID: pending.planned.messageID)
     }
 
-    public func followUp(facts: MessageFacts, date: Date?, direction: Direction, prepared: FilingPreparation,
-                         context: FiledContext, now: Date) throws -> FollowUp {
+    // MARK: - Filing
+
+    public func followUp(facts: MessageFacts, date: Date?, direction: Direction, context: FiledContext, now: Date) throws -> FollowUp {
         let (planner, _) = parts
         let filed = FiledMessage(facts: facts, caseNumber: context.filedCase.number, openedCase: context.openedCase,
                                  correspondenceID: context.correspondenceID, direction: direction, date: date ?? now)
         var plan = try planner.planFiling(filed, view: context.view)
-        let ledger = context.view as? any RateLedger
+        let ledger = context.view
         if facts.kind == .bounce, let b = facts.bounce {
             // Only a bounce of a mail Liaison attempted, for a recipient it was sent to, tells
             // the owner, and only once per mail (`BounceMatch`); anything else is an event.
             let number = context.filedCase.number
             let id = b.originalMessageID ?? ""
-            let told = try ledger.map { try $0.countEvents(scope: RateLimit.Ledger.bounceNotice, key: id, since: .distantPast) > 0 } ?? false
+            // The bounced outbox row, read inside this transaction.
+            let bounced = try b.originalMessageID.flatMap { try context.view.outboxEntry(messageID: $0) }
+            let told = try ledger.countEvents(scope: RateLimit.Ledger.bounceNotice, key: id, since: .distantPast) > 0
             switch BounceMatch.judge(recipient: b.recipient, status: b.status, originalMessageID: b.originalMessageID,
-                                     sent: prepared.bouncedMail, alreadyNotified: told) {
+                                     sent: bounced, alreadyNotified: told) {
             case .ignore(let why):
                 plan.followUp.events.append(CaseEvent(caseNumber: number, at: now, kind: CaseEvent.Kind.bounceUnmatched, detail: why))
             case .record(let reason):
                 plan.followUp.events.append(CaseEvent(caseNumber: number, at: now, kind: CaseEvent.Kind.deliveryFailed, detail: reason))
             case .notify(let reason):
                 plan.followUp.events.append(CaseEvent(caseNumber: number, at: now, kind: CaseEvent.Kind.deliveryFailed, detail: reason))
-                if let owner = context.filedCase.owner, let bounced = prepared.bouncedMail {
+                if let owner = context.filedCase.owner, let bounced {
                     plan.notices.append(Notice(kind: .deliveryFailed, recipients: [owner], caseNumber: number,
                                                caseOwner: owner, detail: reason, inReplyTo: bounced.mail.messageID))
-                    try ledger?.recordEvent(scope: RateLimit.Ledger.bounceNotice, key: id, at: now)
+                    try ledger.recordEvent(scope: RateLimit.Ledger.bounceNotice, key: id, at: now)
                 }
             }
         }
-        if let caps = noticeCaps, let ledger { try capNotices(&plan, caps: caps, ledger: ledger, now: now) }
-        return try realize(plan, now: now)
+        if let caps = noticeCaps { try capNotices(&plan, caps: caps, ledger: ledger, now: now) }
+        return realize(plan, now: now)
     }
 
     /// Drops the recipients of filing's notices who were sent `noticesPerOwnerHour` in the last
@@ -162,8 +140,8 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
     public func summary(_ context: HeldContext, now: Date) throws -> FollowUp {
         let detail = (context.detail ?? "a rate cap") + "; held for review as rate-limited (first: #\(context.heldID)); "
             + "further messages past the cap this hour are held without another notice — see `liaison review list`"
-        return try realize(Plan(notices: [Notice(kind: .rateLimited, recipients: [context.recipient], about: now, detail: detail)]),
-                           now: now)
+        return realize(Plan(notices: [Notice(kind: .rateLimited, recipients: [context.recipient], about: now, detail: detail)]),
+                       now: now)
     }
 
     // MARK: - Firing
@@ -175,7 +153,7 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
         while true {
             let batch = try store.fireDue(now: now, limit: 200, lateAfter: lateAfter) { reminder, view in
                 let (planner, _) = parts
-                let followUp = try realize(try planner.planFiring(reminder, now: now, view: view), now: now)
+                let followUp = realize(try planner.planFiring(reminder, now: now, view: view), now: now)
                 observer?(reminder)
                 return followUp
             }
@@ -202,7 +180,7 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
     /// Resolves a case: status, the reminders it meets cancelled, the satisfaction follow-up scheduled.
     public func resolve(caseNumber: String, at: Date) throws {
         try store.update(now: at) { view in
-            try realize(try parts.0.planResolution(caseNumber: caseNumber, at: at, view: view), now: at)
+            realize(try parts.0.planResolution(caseNumber: caseNumber, at: at, view: view), now: at)
         }
     }
 
@@ -214,11 +192,6 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
               let owner = (try? store.caseWithNumber(number))??.owner else { return FollowUp() }
         let notice = Notice(kind: .deliveryFailed, recipients: [owner], caseNumber: number, caseOwner: owner,
                             detail: "\(entry.mail.purpose) \(entry.mail.messageID): \(reason)", inReplyTo: entry.mail.messageID)
-        do {
-            return try realize(Plan(notices: [notice]), now: now)
-        } catch {
-            logger.error("delivery-failed notice not rendered", metadata: ["case": "\(number)", "reason": "\(error)"])
-            return FollowUp()
-        }
+        return realize(Plan(notices: [notice]), now: now)
     }
 }

@@ -263,8 +263,8 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     }
 
     /// Re-reads the count of unprocessable messages awaiting review, for STATUS (on the lane).
-    private func refreshUnprocessable(_ store: any LiaisonStore) {
-        guard let store = store as? any ContainmentStore, let n = try? store.unprocessableCount() else { return }
+    private func refreshUnprocessable(_ store: any IngestStore) {
+        guard let n = try? store.unprocessableCount() else { return }
         lock.withLock { unprocessable = n }
     }
 
@@ -321,7 +321,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
                 let result: IngestResult
                 do {
                     result = try contained.holdTooLarge(announcedSize: size, limit: setup.settings.maxMessageBytes,
-                                                        marker: marker, checkpoint: checkpoint)
+                                                        marker: marker, checkpoint: checkpoint, now: self.clock())
                 } catch {
                     throw Self.failure(error, uid: uid)
                 }

@@ -11,9 +11,9 @@ extension PollerService.Setup {
     /// mailbox (nil, or returning nil: poll only). The store itself is not reopened on reload:
     /// a changed [store] url needs a restart (logged by `Daemon`'s caller).
     public static func fromConfig(
-        _ config: LiaisonConfig, store: any LiaisonStore, environment: [String: String] = ProcessInfo.processInfo.environment,
+        _ config: LiaisonConfig, store: any IngestStore, environment: [String: String] = ProcessInfo.processInfo.environment,
         makeWatcher: (@Sendable (IMAPSettings) throws -> (any MailboxWatching)?)? = nil,
-        step: any IngestStep = NoIngestStep(), followUps: (any FilingFollowUps)? = nil,
+        followUps: (any FilingFollowUps)? = nil,
         logger: Logger = Logger(label: "liaison.imap")
     ) throws -> PollerService.Setup {
         let org = try config.organization()
@@ -21,7 +21,7 @@ extension PollerService.Setup {
         let imap = try config.imapSettings(environment: environment)
         let mailbox = try IMAPMailbox(settings: imap, logger: logger)
         let watcher = try makeWatcher?(imap)
-        var pipeline = IngestPipeline(organization: org, numbering: numbering, store: store, step: step, followUps: followUps)
+        var pipeline = IngestPipeline(organization: org, numbering: numbering, store: store, followUps: followUps)
         pipeline.rateCaps = try config.rateCaps()
         let seconds = imap.transferTimeout
         let settings = PollerService.Settings(

@@ -39,14 +39,26 @@ public struct NoticeRenderer: Sendable {
         self.from = from
     }
 
-    /// The notice as a mail, its Message-ID and MIME boundaries from the system's random source.
-    public func render(_ notice: Notice, now: Date) throws -> OutgoingMail {
+    /// The notice as a mail, its Message-ID (unless `messageID` fixes it) and MIME boundaries
+    /// from the system's random source.
+    public func render(_ notice: Notice, now: Date, messageID: String? = nil) throws -> OutgoingMail {
         var rng = SystemRandomNumberGenerator()
-        return try render(notice, now: now, using: &rng)
+        return try render(notice, now: now, messageID: messageID, using: &rng)
     }
 
-    /// The notice as a mail, drawing the Message-ID's unique part and the boundaries from `rng`.
-    public func render<R: RandomNumberGenerator>(_ notice: Notice, now: Date, using rng: inout R) throws -> OutgoingMail {
+    /// The Message-ID a notice will carry (with angle brackets), fixed when it is planned so that
+    /// rendering it after the commit, or again, gives the same identity.
+    public func plannedMessageID(for notice: Notice) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return "<" + LiaisonMessageID.make(caseNumber: notice.caseNumber,
+                                           tag: notice.caseNumber == nil && notice.kind == .digest ? "digest" : nil,
+                                           reminderID: notice.reminderID, domain: from.domain ?? "localhost", using: &rng) + ">"
+    }
+
+    /// The notice as a mail, drawing the Message-ID's unique part (unless `messageID`, with or
+    /// without angle brackets, fixes it) and the boundaries from `rng`.
+    public func render<R: RandomNumberGenerator>(_ notice: Notice, now: Date, messageID: String? = nil,
+                                                 using rng: inout R) throws -> OutgoingMail {
         guard !notice.recipients.isEmpty else { throw MailRenderError.noRecipients }
         for r in notice.recipients where !MailAddressCheck.isPlain(r) { throw MailRenderError.invalidAddress(r) }
         let locale = config.locale(forRecipients: notice.recipients, counterparty: notice.counterparty)
@@ -62,9 +74,10 @@ public struct NoticeRenderer: Sendable {
         builder.date = now
         builder.utcOffsetSeconds = zone.secondsFromGMT(for: now)
         let domain = from.domain ?? "localhost"
-        builder.messageID = LiaisonMessageID.make(caseNumber: notice.caseNumber,
-                                                  tag: notice.caseNumber == nil && notice.kind == .digest ? "digest" : nil,
-                                                  reminderID: notice.reminderID, domain: domain, using: &rng)
+        builder.messageID = messageID.flatMap(LiaisonMessageID.bare)
+            ?? LiaisonMessageID.make(caseNumber: notice.caseNumber,
+                                     tag: notice.caseNumber == nil && notice.kind == .digest ? "digest" : nil,
+                                     reminderID: notice.reminderID, domain: domain, using: &rng)
         if let parent = notice.inReplyTo.flatMap(LiaisonMessageID.bare) {
             builder.inReplyTo = parent
             builder.references = [parent]
@@ -75,7 +88,7 @@ public struct NoticeRenderer: Sendable {
         let built: BuiltMessage
         do { built = try builder.buildMessage(using: &rng) } catch let e as MessageBuildError { throw MailRenderError.build(e) }
         return OutgoingMail(caseNumber: notice.caseNumber, messageID: "<\(built.messageID)>", envelopeFrom: from.address,
-                            recipients: notice.recipients, raw: built.bytes, purpose: notice.kind.rawValue,
+                            recipients: notice.recipients, raw: built.bytes, purpose: .notice(notice.kind),
                             reminderID: notice.reminderID)
     }
 

@@ -179,7 +179,7 @@ public struct RecapComposer: Sendable {
         for a in draft.to + cc where !recipients.contains(a.address.lowercased()) { recipients.append(a.address.lowercased()) }
         return OutgoingMail(caseNumber: draft.caseNumber, messageID: "<\(built.messageID)>",
                             envelopeFrom: draft.author.address.lowercased(), recipients: recipients, raw: built.bytes,
-                            purpose: "recap")
+                            purpose: .recap)
     }
 
     /// The locale of the first outside address in To, else in Cc; none: the default.

@@ -53,7 +53,7 @@ struct BenchReport: AsyncParsableCommand {
                         references: n == 0 ? [] : ["<bench.\(k)@client.example>"], addresses: [party],
                         contacts: outbound ? [] : [party], raw: raw), decision: decision))
                 }
-                _ = try store.file(batch: filings)
+                _ = try store.file(batch: filings, now: filings.last?.message.date ?? Date())
                 j = end
                 if j % 200_000 == 0 { print("bench: \(j) messages filed, \(clock.now - start)") }
             }
@@ -66,14 +66,14 @@ struct BenchReport: AsyncParsableCommand {
                     ActionItemRecord(number: $0, owner: "王芳", department: nil, ownerAddress: nil, task: "第\($0)项：更换设备并回访",
                                      due: sent.addingTimeInterval(Double($0) * 86_400), dueNote: nil)
                 }
-                _ = try store.file(Filing(message: IncomingMessage(
+                _ = try store.file(DecidedFiling(Filing(message: IncomingMessage(
                     messageID: "<recap.\(k)@corp.example>", date: sent, subject: "[\(number)] 沟通纪要", threadSubject: "沟通纪要",
                     sender: "sales\(k % 20)@corp.example", kind: .recap, direction: .outbound, raw: raw),
-                    decision: .existing(caseNumber: number, rule: .caseTag)), now: sent) { _ in
+                    decision: .existing(caseNumber: number, rule: .caseTag))) { _ in
                     FollowUp(recap: NewRecap(messageID: "<recap.\(k)@corp.example>", author: "sales\(k % 20)@corp.example",
                                              counterparty: [], sentAt: sent, windowCloses: sent.addingTimeInterval(36_000), windowNote: nil,
                                              nextContact: sent.addingTimeInterval(3 * 86_400), nextContactNote: nil, items: items))
-                }
+                }, now: sent)
             }
             // Resolved in batches of 1,000 (one transaction each), a day or so after the batch's last case opened.
             let resolved = (0..<caseCount).filter { $0 % 10 < 3 }

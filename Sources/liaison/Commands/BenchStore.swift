@@ -70,7 +70,7 @@ struct BenchStore: AsyncParsableCommand {
                         references: j < caseCount ? [] : ["<bench.\(k)@client.example>"], addresses: [party], raw: raw),
                         decision: decision))
                 }
-                _ = try store.file(batch: filings)
+                _ = try store.file(batch: filings, now: Self.base)
                 rawBytes += added
                 i = end
                 if i % 100_000 == 0 { print("bench: \(i) messages filed, \(clock.now - start)") }
@@ -104,7 +104,7 @@ struct BenchStore: AsyncParsableCommand {
                                            direction: .inbound, references: facts.references,
                                            addresses: matcher.counterpartyAddresses(input), raw: raw)
             let outcome = try store.file(Filing(message: incoming, decision: decision,
-                                                checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: UInt32(n + 1))))
+                                                checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: UInt32(n + 1))), now: Self.base)
             timings.append(clock.now - t0)
             switch decision {
             case .existing(_, let rule): rules[rule.rawValue, default: 0] += 1

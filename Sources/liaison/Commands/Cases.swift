@@ -23,7 +23,7 @@ struct Cases: AsyncParsableCommand {
             do {
                 let cfg = try LiaisonConfig.load(path: path)
                 let org = try cfg.organization()
-                let store = try SQLiteStore(path: try cfg.store(overridePath: db).sqlitePath)
+                let store = try cfg.store(overridePath: db).open()
                 guard let c = try store.caseWithNumber(number) else { throw ValidationError("no case \(number)") }
                 guard c.status == .open else { throw ValidationError("case \(number) is already \(c.status.rawValue)") }
                 try ReminderAssembly.engine(config: cfg, organization: org, store: store).resolve(caseNumber: number, at: at)
@@ -85,7 +85,7 @@ struct Cases: AsyncParsableCommand {
                 var item = CaseJSON.Item(c, dates: dates)
                 item.correspondence = mail.map { CaseJSON.Entry($0, dates: dates) }
                 item.recaps = recaps.map { CaseJSON.RecapEntry($0, dates: dates) }
-                item.events = events.map { CaseJSON.EventEntry(at: dates.string(from: $0.at), kind: $0.kind, detail: $0.detail) }
+                item.events = events.map { CaseJSON.EventEntry(at: dates.string(from: $0.at), kind: $0.kind.rawValue, detail: $0.detail) }
                 item.reminders = reminders.map { ReminderJSON($0, dates: dates) }
                 print(try CaseJSON.encode(item))
                 return
@@ -115,7 +115,7 @@ struct Cases: AsyncParsableCommand {
             }
             if !events.isEmpty {
                 print("")
-                print(TextTable.render(header: ["WHEN", "EVENT", "DETAIL"], rows: events.map { [dates.string(from: $0.at), $0.kind, $0.detail] }))
+                print(TextTable.render(header: ["WHEN", "EVENT", "DETAIL"], rows: events.map { [dates.string(from: $0.at), $0.kind.rawValue, $0.detail] }))
             }
             if !reminders.isEmpty {
                 print("")
@@ -171,7 +171,7 @@ enum CaseJSON {
             try k.encode(category, forKey: .category)
             try k.encode(status, forKey: .status)
             try k.encode(owner, forKey: .owner)
-            try k.encode(counterparty, forKey: .counterparty)
+            try k.encode(CounterpartyJSON(counterparty), forKey: .counterparty)
             try k.encode(isInternal, forKey: .isInternal)
             try k.encode(openedAt, forKey: .openedAt)
             try k.encode(resolvedAt, forKey: .resolvedAt)
@@ -192,6 +192,19 @@ enum CaseJSON {
             var task: String
             var due: String?
             var dueNote: String?
+
+            enum CodingKeys: String, CodingKey { case number, owner, department, ownerAddress, task, due, dueNote }
+            /// Every key, `null` when absent.
+            func encode(to encoder: Encoder) throws {
+                var k = encoder.container(keyedBy: CodingKeys.self)
+                try k.encode(number, forKey: .number)
+                try k.encode(owner, forKey: .owner)
+                try k.encode(department, forKey: .department)
+                try k.encode(ownerAddress, forKey: .ownerAddress)
+                try k.encode(task, forKey: .task)
+                try k.encode(due, forKey: .due)
+                try k.encode(dueNote, forKey: .dueNote)
+            }
         }
         var messageID: String?
         var author: String?
@@ -219,6 +232,35 @@ enum CaseJSON {
                 ItemEntry(number: $0.number, owner: $0.owner, department: $0.department, ownerAddress: $0.ownerAddress,
                           task: $0.task, due: $0.due.map { dates.string(from: $0) }, dueNote: $0.dueNote)
             }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case messageID, author, state, stateAt, objectedItems, windowCloses, windowNote, nextContact, actionItems
+        }
+        /// Every key, `null` when absent.
+        func encode(to encoder: Encoder) throws {
+            var k = encoder.container(keyedBy: CodingKeys.self)
+            try k.encode(messageID, forKey: .messageID)
+            try k.encode(author, forKey: .author)
+            try k.encode(state, forKey: .state)
+            try k.encode(stateAt, forKey: .stateAt)
+            try k.encode(objectedItems, forKey: .objectedItems)
+            try k.encode(windowCloses, forKey: .windowCloses)
+            try k.encode(windowNote, forKey: .windowNote)
+            try k.encode(nextContact, forKey: .nextContact)
+            try k.encode(actionItems, forKey: .actionItems)
+        }
+    }
+
+    /// A counterparty with every key (`organization` is `null` for an internal case).
+    struct CounterpartyJSON: Encodable {
+        var value: Counterparty
+        init(_ value: Counterparty) { self.value = value }
+        enum CodingKeys: String, CodingKey { case organization, contacts }
+        func encode(to encoder: Encoder) throws {
+            var k = encoder.container(keyedBy: CodingKeys.self)
+            try k.encode(value.organization, forKey: .organization)
+            try k.encode(value.contacts, forKey: .contacts)
         }
     }
 

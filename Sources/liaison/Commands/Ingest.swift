@@ -40,6 +40,7 @@ struct Ingest: AsyncParsableCommand {
         }
         var pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store,
                                       followUps: engine)
+        // An archive has no `--now`: each file is filed at the time it is read.
         // An archive holds no arrival of ours: its Date is all there is (semantics.md).
         pipeline.timeBasis = .dateHeader
         let limits: ContainmentLimits
@@ -96,6 +97,7 @@ extension Ingest {
         while true {
             attempt += 1
             do {
+                // `liaison ingest` has no --now: a file is filed at the time it is read.
                 return try contained.ingest(bytes, marker: marker, checkpoint: checkpoint, now: Date())
             } catch where !StoreFaults.isUnavailable(error) && attempt < limit {
                 continue
@@ -104,10 +106,11 @@ extension Ingest {
     }
 }
 
-/// Opens the store a command names: `--db PATH`, else `[store] url` of the configuration.
+/// Opens the store a command names: `--db PATH`, else `[store] url` of the configuration,
+/// through the one factory (`StoreConfig.open`, `Stores.open`).
 enum StoreOpening {
     struct Opened {
-        var store: SQLiteStore
+        var store: any LiaisonStore
         var organization: Organization
         var numbering: CaseNumbering
         var config: LiaisonConfig? = nil
@@ -120,12 +123,12 @@ enum StoreOpening {
                     throw ValidationError("this command needs --config FILE (or LIAISON_CONFIG) for the organisation")
                 }
                 guard let db else { throw ValidationError("pass --db PATH or --config FILE with [store] url") }
-                return Opened(store: try SQLiteStore(path: db), organization: neutral, numbering: CaseNumbering())
+                return Opened(store: try StoreConfig(sqlitePath: db).open(), organization: neutral, numbering: CaseNumbering())
             }
             let config = try LiaisonConfig.load(path: path)
             let org = try config.organization()
             let store = try config.store(overridePath: db)
-            return Opened(store: try SQLiteStore(path: store.sqlitePath), organization: org, numbering: store.numbering, config: config)
+            return Opened(store: try store.open(), organization: org, numbering: store.numbering, config: config)
         } catch let e as ConfigError {
             throw ValidationError(e.description)
         } catch let e as StoreError {

@@ -15,8 +15,8 @@ struct RecapCommand: AsyncParsableCommand {
             Renders the call-recap template with its objection window (今日内 unless --window says \
             otherwise) and action items, puts it in the outbox with the tracking address in Cc, files \
             it on the case at once (so its items and reminders exist before the mail comes back \
-            through the tracking mailbox), then tries to send it now; a mail that cannot be sent \
-            now stays in the outbox for `liaison serve`.
+            through the tracking mailbox), then tries to send it, and only it, now; a mail that \
+            cannot be sent now, and any other queued mail, stays in the outbox for `liaison serve`.
 
             Items come from --items FILE (YAML or JSON: a list of {owner, department?, task, due?}, \
             or {items: [...]}) and/or --item "OWNER|TASK|DUE" (DUE optional), in that order. Deadlines \
@@ -51,7 +51,7 @@ struct RecapCommand: AsyncParsableCommand {
             let cfg = try LiaisonConfig.load(path: path)
             let org = try cfg.organization()
             let storeConfig = try cfg.store(overridePath: db)
-            let store = try SQLiteStore(path: storeConfig.sqlitePath)
+            let store = try storeConfig.open()
             guard let c = try store.caseWithNumber(caseNumber) else { throw ValidationError("no case \(caseNumber)") }
             guard let author = (from ?? c.owner)?.lowercased() else {
                 throw ValidationError("case \(caseNumber) has no owner: pass --from with your staff address")
@@ -89,12 +89,13 @@ struct RecapCommand: AsyncParsableCommand {
             }
             print("\(recap?.recap.items.count ?? 0) action item(s), \(reminders.count) reminder(s) scheduled")
             if noSend { return }
+            // Only the recap is sent here; the notices its filing queued, and anything else due,
+            // wait for `liaison serve`.
             let sender = try SMTPSender(settings: cfg.smtpSettings())
             let outbox = OutboxSender(store: store, sender: sender, time: ManualTime(at),
-                                      failureNotice: { e, r, t in engine.deliveryFailure(e, reason: r, now: t) })
-            let summary = try outbox.drain(now: at)
-            let row = try store.outboxEntry(messageID: mail.messageID)
-            if let row {
+                                      failureNotice: { e, r, t in engine.deliveryFailure(e, reason: r, now: t) },
+                                      renderNotice: { try engine.render($0) })
+            if let row = try outbox.send(messageID: mail.messageID) {
                 switch row.status {
                 case .sent: print("sent")
                 case .pending: print("not sent yet (\(TerminalSafe.escape(row.lastError ?? "will retry"))); `liaison serve` retries it")
@@ -103,7 +104,6 @@ struct RecapCommand: AsyncParsableCommand {
             } else {
                 print("queued")
             }
-            if summary.sent > 1 { print("(\(summary.sent - 1) other queued mail sent too)") }
         } catch let e as ConfigError {
             throw ValidationError(e.description)
         } catch let e as RecapComposeError {

@@ -46,16 +46,41 @@ struct Review: AsyncParsableCommand {
     }
 
     struct Accept: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "File a held message on an existing case (not an unprocessable one: it was never read).")
+        static let configuration = CommandConfiguration(
+            abstract: "File a held message on an existing case (not an unprocessable one: it was never read).",
+            discussion: """
+                Files the message through the same path as on arrival, with the case the operator names: \
+                a recap from a trusted sender stores its recap and schedules its reminders, an objection \
+                disputes the recap, notices are queued for `liaison serve`. Its arrival is its MX's \
+                Received stamp, else the time it was held. Without --config (only --db), the message \
+                is filed with no organisation and no follow-ups.
+                """)
         @Argument(help: "The held message's ID (from review list).") var id: Int64
         @Option(name: .customLong("case"), help: "The case number to file it on.") var caseNumber: String
         @Option(help: "A liaison.toml (default: $LIAISON_CONFIG).") var config: String?
         @Option(help: "The SQLite database (overrides [store] url).") var db: String?
+        @Option(help: "Take this instant as now (ISO 8601): the filing's time.") var now: String?
 
         func run() async throws {
+            let at = try now.map { try Instant.parse($0, option: "--now") } ?? Date()
             let opened = try StoreOpening.open(config: config, db: db, needOrganization: false)
             do {
-                switch try opened.store.accept(heldID: id, caseNumber: caseNumber) {
+                guard let held = try opened.store.heldMessage(id: id) else {
+                    throw ValidationError("no held message \(id) awaiting review")
+                }
+                if held.reason == .unprocessable {
+                    throw ValidationError("held message \(id) is unprocessable (\(held.detail ?? "it could not be read")): it was never read, so it cannot be filed on a case; reject it")
+                }
+                let engine: ReminderEngine?
+                do {
+                    engine = try opened.config.map {
+                        try ReminderAssembly.engine(config: $0, organization: opened.organization, store: opened.store)
+                    }
+                } catch let e as ConfigError { throw ValidationError(e.description) }
+                let pipeline = IngestPipeline(organization: opened.organization, numbering: opened.numbering, store: opened.store,
+                                              followUps: engine)
+                let acceptance = HeldAcceptance(heldID: id, caseNumber: caseNumber, heldAt: held.heldAt)
+                switch try pipeline.file(pipeline.read(held.raw), now: at, accepting: acceptance) {
                 case .filed(let n, _, _): print("filed #\(id) on \(n)")
                 case .duplicate(.filed(let n, _)): print("#\(id) was already filed on \(n)")
                 default: print("#\(id) accepted")

@@ -34,10 +34,11 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("liaison serve: \(error)\n".utf8))
             throw ExitCode(78)
         }
-        let storePath = try config.store().sqlitePath
-        let store: SQLiteStore
+        let storeConfig = try config.store()
+        let storePath = storeConfig.sqlitePath
+        let store: any LiaisonStore
         do {
-            store = try SQLiteStore(path: storePath)
+            store = try storeConfig.open()
         } catch {
             FileHandle.standardError.write(Data("liaison serve: cannot open the store \(storePath): \(error)\n".utf8))
             throw ExitCode(1)
@@ -69,7 +70,7 @@ struct Serve: AsyncParsableCommand {
     /// scheduler (which pokes the outbox when reminders fire), and the poller (whose filings carry
     /// the reminder engine's follow-ups, and which pokes both after filing). IDLE is used where the
     /// server offers it; polling every `imap.poll_interval` stays the safety net.
-    static func components(config: LiaisonConfig, store: SQLiteStore, clock: @escaping @Sendable () -> Date) throws -> [any DaemonComponent] {
+    static func components(config: LiaisonConfig, store: any LiaisonStore, clock: @escaping @Sendable () -> Date) throws -> [any DaemonComponent] {
         let org = try config.organization()
         let time = ClosureTime(clock)
         let engine = try ReminderAssembly.engine(config: config, organization: org, store: store,
@@ -77,7 +78,8 @@ struct Serve: AsyncParsableCommand {
         let outbox = try OutboxComponent(store: store, config: config, time: time, logger: Logger(label: "liaison.outbox")) { cfg in
             let smtp = try SMTPSender(settings: cfg.smtpSettings(), logger: Logger(label: "liaison.smtp"))
             return OutboxSender(store: store, sender: smtp, time: time, logger: Logger(label: "liaison.outbox"),
-                                failureNotice: { entry, reason, now in engine.deliveryFailure(entry, reason: reason, now: now) })
+                                failureNotice: { entry, reason, now in engine.deliveryFailure(entry, reason: reason, now: now) },
+                                renderNotice: { try engine.render($0) })
         }
         let scheduler = SchedulerComponent(engine: engine, organization: org, time: time, logger: Logger(label: "liaison.scheduler"),
                                            afterFiring: { outbox.poke() })
