@@ -44,7 +44,7 @@ struct LinearReadingTests {
 /// (`MessageFacts.maxReadCharacters`), and the message says so in its issues.
 @Suite("Readers see the head and the tail of a large text (issue 11)")
 struct ReadableTextTests {
-    static let org = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
+    static let org = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
                                   trackingAddress: "track@corp.example", authservID: "mx.corp.example",
                                   timeZone: "Asia/Shanghai")
 

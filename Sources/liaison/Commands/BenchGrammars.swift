@@ -118,7 +118,7 @@ struct BenchGrammars: AsyncParsableCommand {
     static let resolver = DeadlineResolver(timeZone: TimeZone(identifier: "Asia/Shanghai")!, workdayEnd: ClockTime(hour: 18)!)
     static let sentAt = Date(timeIntervalSince1970: 1_794_900_000)
     static let organization = Organization(name: "示例", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
-                                           authservID: "mx.corp.example", timeZone: "Asia/Shanghai")
+                                           authservID: "mx.corp.example", timeZone: TimeZone(identifier: "Asia/Shanghai")!)
 
     static let grammars: [Grammar] = [
         Grammar(name: "parameters", shape: "RFC 2231 sections, =?-starts, ends in (\\",

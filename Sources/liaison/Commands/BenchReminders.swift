@@ -28,7 +28,7 @@ struct BenchReminders: AsyncParsableCommand {
     @Option(help: "With --fill-only: when the first due reminder falls (seconds since 1970).") var firstDue: Double = 0
 
     static let org = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
-                                  authservID: "mx.corp.example", timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00")
+                                  authservID: "mx.corp.example")
 
     func run() async throws {
         if peerOnly { return try peer() }
