@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonMail
 import Testing
+import LiaisonTestSupport
 
 /// Containment on the mail rig (issue 11, "What must hold"): a message that makes the reader
 /// trap — the debug build's test hook, `X-Liaison-Test-Trap: 1` with `LIAISON_TEST_TRAP=1` —
@@ -12,9 +13,9 @@ struct ContainmentEndToEndTests {
     typealias CLI = InspectCommandTests
 
     @Test("a message that crashes the reader costs two restarts, then is held; the 100 behind it are filed",
-          .enabled(if: ServeCommandTests.rigAvailable || ServeCommandTests.rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func trapThenHundred() throws {
-        try ServeCommandTests.requireRig()
+        try Rig.require()
         let ws = try E2E.Workspace("contain")
         let folder = "Contain\(UUID().uuidString.prefix(8))"
         // 100 complaints to one owner within the hour: the rate caps (issue 12) are off here, this
@@ -75,9 +76,9 @@ struct ContainmentEndToEndTests {
     /// `liaison serve --once` (the build under test, hooks off) exits 0 on the first run and
     /// files the corpus behind them.
     @Test("the 93-byte trap and its variants, ahead of the corpus: serve never exits on them and files the corpus",
-          .enabled(if: ServeCommandTests.rigAvailable || ServeCommandTests.rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func hostileAheadOfCorpus() throws {
-        try ServeCommandTests.requireRig()
+        try Rig.require()
         let ws = try E2E.Workspace("hostile")
         let folder = "Hostile\(UUID().uuidString.prefix(8))"
         let config = try ws.writeConfig("liaison.toml", folder: folder,

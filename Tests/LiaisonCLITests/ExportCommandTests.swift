@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif

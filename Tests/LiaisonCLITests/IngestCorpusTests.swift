@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonDaemon
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// `liaison ingest` over the shared corpus, in file order, then `cases` and `review` as a user
 /// runs them (issue 4, "What must hold"). New corpus files extend the expectations below; a file

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// The built `liaison` binary, run as a user would.
 @Suite("liaison inspect (binary)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -11,36 +12,9 @@ import Glibc
 @Suite("liaison serve and check-config (binary, mail rig)", .serialized)
 struct ServeCommandTests {
     typealias CLI = InspectCommandTests
-    static let env = ProcessInfo.processInfo.environment
-    static let names = ["LIAISON_RIG_IMAPS_URL", "LIAISON_RIG_SUBMISSION_URL", "LIAISON_RIG_PASSWORD", "LIAISON_RIG_CA"]
-    static var rigAvailable: Bool { names.allSatisfy { !(env[$0] ?? "").isEmpty } }
-    static var rigRequired: Bool { env["LIAISON_REQUIRE_RIG"] == "1" }
-
-    static var mailrig: String {
-        if let s = env["LIAISON_MAILRIG"], !s.isEmpty { return s }
-        return CorpusLocation.packageRoot.appendingPathComponent("scripts/mailrig").path
-    }
-
-    static func requireRig() throws {
-        if !rigAvailable && rigRequired { throw RigMissing() }
-    }
-
-    struct RigMissing: Error, CustomStringConvertible {
-        var description: String { "LIAISON_REQUIRE_RIG=1 but the mail rig's variables are missing: eval \"$(scripts/mailrig env)\"" }
-    }
-
     /// A folder of track@corp.example of its own, filled with `files` (IMAP APPEND, exact bytes).
     static func deliver(folder: String, _ files: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [mailrig, "deliver", "track+\(folder)@corp.example"] + files
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { throw CLIFailure("mailrig deliver: \(String(decoding: out, as: UTF8.self))") }
+        try Rig.deliver("track+\(folder)@corp.example", files)
     }
 
     /// A complete configuration for the rig: [imap] on `folder`, the password from `passwordVar`.
@@ -48,42 +22,11 @@ struct ServeCommandTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let db = dir.appendingPathComponent("liaison.db").path
-        var imapURL = env["LIAISON_RIG_IMAPS_URL"]!
-        if let slash = imapURL.range(of: "/", options: .backwards, range: imapURL.range(of: "://")!.upperBound..<imapURL.endIndex) {
-            imapURL = String(imapURL[..<slash.upperBound]) + folder
-        }
-        let text = """
-            [organization]
-            name = "示例科技有限公司"
-            internal_domains = ["corp.example"]
-            tracking_address = "track@corp.example"
-            authserv_id = "mx.corp.example"
-            time_zone = "Asia/Shanghai"
-
-            [imap]
-            url = "\(imapURL)"
-            username = "track@corp.example"
-            password_env = "\(passwordVar)"
-            ca_file = "\(env["LIAISON_RIG_CA"]!)"
-            poll_interval = "\(pollInterval)"
-
-            [smtp]
-            url = "\(env["LIAISON_RIG_SUBMISSION_URL"]!)"
-            username = "track@corp.example"
-            password_env = "\(passwordVar)"
-            ca_file = "\(env["LIAISON_RIG_CA"]!)"
-            from = "Liaison <track@corp.example>"
-
-            [store]
-            url = "sqlite:\(db)"
-
-            [staff]
-            "王芳" = "wang.fang@corp.example"
-            "张伟" = "zhang.wei@corp.example"
-            "李娜" = "li.na@corp.example"
-            """
-        let path = dir.appendingPathComponent("liaison.toml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try ConfigText.write([
+            ConfigText.organization(),
+            ConfigText.rig(folder: folder, password: .env(passwordVar), pollInterval: pollInterval, db: db),
+            ConfigText.staff([("王芳", "wang.fang@corp.example"), ("张伟", "zhang.wei@corp.example"), ("李娜", "li.na@corp.example")]),
+        ], to: dir.appendingPathComponent("liaison.toml").path)
         return (path, db)
     }
 
@@ -106,9 +49,9 @@ struct ServeCommandTests {
         return total
     }
 
-    @Test("serve --once files what arrived, once; later runs file only what is new", .enabled(if: rigAvailable || rigRequired))
+    @Test("serve --once files what arrived, once; later runs file only what is new", .enabled(if: Rig.available || Rig.required))
     func onceFiles() throws {
-        try Self.requireRig()
+        try Rig.require()
         let folder = "Serve\(UUID().uuidString.prefix(8))"
         let first = Self.corpus(["01-", "02-", "03-", "04-"])
         try #require(first.count == 4, "corpus not found at \(CorpusLocation.directory.path)")
@@ -120,7 +63,7 @@ struct ServeCommandTests {
         #expect(r1.stdout.contains(", 4 filed"), "\(r1.stdout)")
         #expect(try Self.filedCount(db: db, config: config) == 4)
         #expect(r1.stderr.contains("outcome=opened uid=1"))
-        #expect(!r1.stderr.contains(Self.env["LIAISON_RIG_PASSWORD"]!), "the password must never be logged")
+        #expect(!r1.stderr.contains(Rig.password), "the password must never be logged")
         #expect(!r1.stderr.contains("设备"), "no message text in the log")
 
         try Self.deliver(folder: folder, Self.corpus(["05-"]))
@@ -133,9 +76,9 @@ struct ServeCommandTests {
     }
 
     @Test("serve --once: a fault exits non-zero with the reason; a bad configuration exits 78 naming the key",
-          .enabled(if: rigAvailable || rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func onceFaults() throws {
-        try Self.requireRig()
+        try Rig.require()
         let (config, _) = try Self.writeConfig(folder: "INBOX", passwordVar: "LIAISON_TEST_WRONG")
         let r = try CLI.run(["serve", "--once", "--config", config], env: ["LIAISON_TEST_WRONG": "not-the-password"])
         #expect(r.status == 1)
@@ -151,11 +94,11 @@ struct ServeCommandTests {
     }
 
     @Test("check-config: ok for a good configuration, FAILED naming the reason for a wrong password",
-          .enabled(if: rigAvailable || rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func checkConfig() throws {
-        try Self.requireRig()
+        try Rig.require()
         let (config, _) = try Self.writeConfig(folder: "INBOX", passwordVar: "LIAISON_TEST_PASSWORD")
-        let good = try CLI.run(["check-config", "--config", config], env: ["LIAISON_TEST_PASSWORD": Self.env["LIAISON_RIG_PASSWORD"]!])
+        let good = try CLI.run(["check-config", "--config", config], env: ["LIAISON_TEST_PASSWORD": Rig.password])
         #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
         let lines = good.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3, "\(good.stdout)")
@@ -189,9 +132,9 @@ struct ServeCommandTests {
     }
 
     @Test("serve under a notify socket: READY=1, STATUS=, WATCHDOG=1; SIGHUP reloads; SIGTERM → STOPPING=1, exit 0",
-          .enabled(if: rigAvailable || rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func notifyProtocol() throws {
-        try Self.requireRig()
+        try Rig.require()
         let folder = "Notify\(UUID().uuidString.prefix(8))"
         try Self.deliver(folder: folder, Self.corpus(["01-"]))
         let (config, db) = try Self.writeConfig(folder: folder)

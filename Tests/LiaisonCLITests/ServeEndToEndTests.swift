@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonMail
 import Testing
+import LiaisonTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ import Glibc
 @Suite("liaison serve end to end (binary, mail rig)", .serialized)
 struct ServeEndToEndTests {
     typealias CLI = InspectCommandTests
-    static var enabled: Bool { ServeCommandTests.rigAvailable || ServeCommandTests.rigRequired }
+    static var enabled: Bool { Rig.available || Rig.required }
 
     static let caseNumber = "EC20261116-001"
     static let ids = IngestCorpusTests.ids
@@ -25,7 +26,7 @@ struct ServeEndToEndTests {
     @Test("the corpus scenario: one case, the recap disputed, the notice and the 17:00 digest in the owner's mailbox; SIGTERM exits 0",
           .enabled(if: enabled))
     func scenario() throws {
-        try ServeCommandTests.requireRig()
+        try Rig.require()
         let corpus = ServeCommandTests.corpus(["01-", "02-", "03-", "04-"])
         try #require(corpus.count == 4, "corpus not found at \(CorpusLocation.directory.path)")
         let ws = try E2E.Workspace("e2e-scenario")
@@ -149,7 +150,7 @@ struct ServeEndToEndTests {
         let status = serve.stop(SIGTERM, timeout: 20)
         #expect(status == 0, "exit status \(status.map(String.init) ?? "none within 20 s"). \(serve.logTail)")
         #expect(serve.log.contains("liaison stopped"))
-        #expect(!serve.log.contains(E2E.env["LIAISON_RIG_PASSWORD"]!), "the password must never be logged")
+        #expect(!serve.log.contains(Rig.password), "the password must never be logged")
     }
 
     // MARK: - faults
@@ -182,7 +183,7 @@ struct ServeEndToEndTests {
     @Test("faults: Dovecot stopped while mail arrives, Postfix stopped while reminders come due, SIGKILL mid-poll and restart",
           .enabled(if: enabled))
     func faults() throws {
-        try ServeCommandTests.requireRig()
+        try Rig.require()
         let started = Date()
         let ws = try E2E.Workspace("e2e-faults")
         let folder = "Fault\(UUID().uuidString.prefix(8))"

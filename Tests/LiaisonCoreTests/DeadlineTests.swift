@@ -451,7 +451,7 @@ func corpusDeadline(_ phrase: String, _ sentAt: String, _ expected: String) {
 // MARK: - Organisation settings and other zones
 
 @Test func resolverFromOrganizationSettings() throws {
-    func org(_ zone: String, _ start: String = "09:00", _ end: String) throws -> Organization {
+    func org(_ zone: String, _ start: String = "09:00", end: String) throws -> Organization {
         try Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
                          trackingAddress: "track@corp.example", authservID: "mx.corp.example",
                          timeZone: zone, workdayStart: start, workdayEnd: end)

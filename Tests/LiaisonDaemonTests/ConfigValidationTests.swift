@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LiaisonDaemon
+@testable import LiaisonConfiguration
 
 @Suite("LiaisonConfig.validate()")
 struct ConfigValidationTests {

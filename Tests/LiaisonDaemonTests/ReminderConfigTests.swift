@@ -2,6 +2,7 @@ import Foundation
 import LiaisonCore
 import Testing
 @testable import LiaisonDaemon
+@testable import LiaisonConfiguration
 
 /// `[reminders]`: defaults, overrides, and errors that name the key.
 @Suite struct ReminderConfigTests {

@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonMail
 import LiaisonStore
 import LiaisonTransport
+import LiaisonTransportFakes
 import Testing
 @testable import LiaisonDaemon
 

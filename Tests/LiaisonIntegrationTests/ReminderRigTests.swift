@@ -6,6 +6,7 @@ import LiaisonStore
 import LiaisonTransport
 import Logging
 import Testing
+import LiaisonTestSupport
 
 extension RigTests {
     /// Issue 6 on the real mail system: a reminder due in 2 s reaches its owner's mailbox through

@@ -14,7 +14,7 @@ import Logging
 /// from Templates/, outbox row — written, minus its due time), p50/p99/max. The named peer is the
 /// design we did not take, one `DispatchSourceTimer` per reminder, armed in the same process for
 /// the same N: its arming time and memory are printed beside ours as ratios.
-/// Build with `swift build -c release --product liaison` for meaningful numbers.
+/// Build with `swift build -c release --product liaison-bench` for meaningful numbers.
 struct BenchReminders: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-reminders", abstract: "Benchmark the reminder scheduler: re-arm, memory, firing lateness.")

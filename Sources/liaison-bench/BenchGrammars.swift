@@ -4,7 +4,7 @@ import LiaisonCore
 import LiaisonMail
 import LiaisonTransport
 
-/// `liaison bench grammars`: reading time against input size for each grammar of the mail path,
+/// `liaison-bench bench grammars`: reading time against input size for each grammar of the mail path,
 /// on generated adversarial inputs (the worst shapes known: unterminated comments and quotes,
 /// encoded-word starts, deep nesting, long address lists, long replies), at 1 KB, 100 KB and 10 MB.
 /// The per-KB time is printed beside each, and the ratio of the 10 MB per-KB time to the 1 KB one:
