@@ -138,12 +138,12 @@ struct ServeCommandTests {
         let folder = "Notify\(UUID().uuidString.prefix(8))"
         try Self.deliver(folder: folder, Self.corpus(["01-"]))
         let (config, db) = try Self.writeConfig(folder: folder)
-        let socket = try DatagramSocket()
+        let socket = try NotifySocket()
         let p = Process()
         p.executableURL = CLI.binary
         p.arguments = ["serve", "--config", config]
         var environment = ProcessInfo.processInfo.environment
-        environment["NOTIFY_SOCKET"] = socket.path
+        environment["NOTIFY_SOCKET"] = socket.address
         environment["WATCHDOG_USEC"] = "400000"
         environment["JOURNAL_STREAM"] = "8:1234"
         p.environment = environment
@@ -151,17 +151,17 @@ struct ServeCommandTests {
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        let started = socket.receive(for: 10) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains { $0.contains(" 1 filed") } }
+        let started = socket.receiveBlocking(for: 10) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains { $0.contains(" 1 filed") } }
         #expect(started.first == "READY=1", "\(started)")
         #expect(started.contains { $0.hasPrefix("STATUS=polled ") && $0.contains(", 1 filed") && $0.contains("outbox 0") }, "\(started)")
         #expect(started.contains("WATCHDOG=1"))
         kill(p.processIdentifier, SIGHUP)
-        let reloaded = socket.receive(for: 5) { $0.contains("READY=1") }
+        let reloaded = socket.receiveBlocking(for: 5) { $0.contains("READY=1") }
         let reloading = reloaded.firstIndex { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") }
         #expect(reloading != nil, "\(reloaded)")
         #expect(reloading.map { reloaded[$0...].contains("READY=1") } == true, "READY=1 follows RELOADING=1: \(reloaded)")
         kill(p.processIdentifier, SIGTERM)
-        let stopping = socket.receive(for: 10) { $0.contains("STOPPING=1") }
+        let stopping = socket.receiveBlocking(for: 10) { $0.contains("STOPPING=1") }
         #expect(stopping.contains("STOPPING=1"))
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
@@ -175,44 +175,4 @@ struct ServeCommandTests {
 struct CLIFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
-}
-
-/// A bound AF_UNIX datagram socket in the temporary folder, as systemd's NOTIFY_SOCKET.
-final class DatagramSocket {
-    let fd: Int32
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-n-\(UUID().uuidString.prefix(8))").path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8) + [0]
-        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)) }
-        }
-        guard fd >= 0, r == 0 else { throw CLIFailure("cannot bind \(path): errno \(errno)") }
-        var tv = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit {
-        close(fd)
-        unlink(path)
-    }
-
-    func receive(for seconds: Double, until: ([String]) -> Bool) -> [String] {
-        var got: [String] = []
-        let deadline = Date().addingTimeInterval(seconds)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < deadline {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 {
-                got.append(String(decoding: buffer[0..<n], as: UTF8.self))
-                if until(got) { break }
-            }
-        }
-        return got
-    }
 }

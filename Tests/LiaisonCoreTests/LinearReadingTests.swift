@@ -1,5 +1,5 @@
 // Issue 11: inputs that made the domain readers superlinear (40,000 addresses in To: 7 s; a
-// 4-million-character reply: 26 s). The figures are printed by `liaison bench-grammars`; these
+// 4-million-character reply: 26 s). The figures are printed by `liaison-bench bench grammars`; these
 // tests hold what the reader must still say on such inputs.
 import Foundation
 import Testing

@@ -1,34 +1,20 @@
 import Foundation
 import LiaisonCore
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonDaemon
 
 /// `[organization]` parsing as the daemon reads it (the corpus file has only this section).
 @Suite struct OrganizationConfigTests {
     @Test func corpusConfigReads() throws {
-        let config = try LiaisonConfig(toml: """
-            [organization]
-            name = "示例科技有限公司"
-            internal_domains = ["corp.example"]
-            tracking_address = "track@corp.example"
-            authserv_id = "mx.corp.example"
-            time_zone = "Asia/Shanghai"
-            workday_start = "09:00"
-            workday_end = "18:00"
-            """)
-        let org = try config.organization()
+        let org = try LiaisonConfig.load(path: CorpusLocation.configPath).organization()
         #expect(org.trackingAddress == "track@corp.example")
         #expect(org.timeZone.identifier == "Asia/Shanghai")
+        #expect(org.workdayStart == ClockTime(hour: 9)! && org.workdayEnd == ClockTime(hour: 18)!)
     }
 
-    static let base = """
-        [organization]
-        name = "示例科技有限公司"
-        internal_domains = ["corp.example"]
-        tracking_address = "track@corp.example"
-        authserv_id = "mx.corp.example"
-
-        """
+    /// [organization] without a zone or a workday: each test adds its own lines.
+    static let base = ConfigText.organization(timeZone: nil) + "\n"
 
     @Test("the zone and the workday are resolved at load: typed values, defaults when absent")
     func typedZoneAndWorkday() throws {
@@ -44,9 +30,9 @@ import Testing
         #expect(ny.timeZone.identifier == "America/New_York")
         #expect(ny.workdayStart == ClockTime(hour: 8, minute: 30)!)
         #expect(ny.workdayEnd == ClockTime(hour: 17, minute: 15)!)
-        // What the domain computes with the zone: 09:00 in New York on a winter day is 14:00 UTC.
-        let nine = ny.wallClock.instant(LocalDate(year: 2026, month: 12, day: 1)!, ny.workdayStart)
-        #expect(nine == Date(timeIntervalSince1970: 1_796_133_600))
+        // What the domain computes with the zone: 08:30 in New York on a winter day is 13:30 UTC.
+        let start = ny.wallClock.instant(LocalDate(year: 2026, month: 12, day: 1)!, ny.workdayStart)
+        #expect(start == Date(timeIntervalSince1970: 1_796_131_800))
     }
 
     @Test("an unknown zone or a bad workday time is an error naming its key, never a fallback",

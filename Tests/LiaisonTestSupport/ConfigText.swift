@@ -19,17 +19,17 @@ public enum ConfigText {
         }
     }
 
-    /// The corpus's `[organization]` (示例科技有限公司, corp.example, Asia/Shanghai), with the
-    /// workday written out when `workday` is set (09:00–18:00, the defaults).
-    public static func organization(workday: Bool = false) -> String {
+    /// The corpus's `[organization]` (示例科技有限公司, corp.example), in `timeZone` (no
+    /// `time_zone` line when nil), with the workday written out when `workday` is set
+    /// (09:00–18:00, the defaults).
+    public static func organization(timeZone: String? = "Asia/Shanghai", workday: Bool = false) -> String {
         """
         [organization]
         name = "示例科技有限公司"
         internal_domains = ["corp.example"]
         tracking_address = "track@corp.example"
         authserv_id = "mx.corp.example"
-        time_zone = "Asia/Shanghai"
-        \(workday ? "workday_start = \"09:00\"\nworkday_end = \"18:00\"\n" : "")
+        \(timeZone.map { "time_zone = \"\($0)\"\n" } ?? "")\(workday ? "workday_start = \"09:00\"\nworkday_end = \"18:00\"\n" : "")
         """
     }
 

@@ -49,7 +49,8 @@ public final class NotifySocket: @unchecked Sendable {
         }
     }
 
-    private func receiveBlocking(for seconds: Double, until: ([String]) -> Bool) -> [String] {
+    /// The same on the calling thread (for tests that drive a child process synchronously).
+    public func receiveBlocking(for seconds: Double, until: ([String]) -> Bool = { _ in false }) -> [String] {
         var got: [String] = []
         let deadline = Date().addingTimeInterval(seconds)
         var buffer = [UInt8](repeating: 0, count: 4096)

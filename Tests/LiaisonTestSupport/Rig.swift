@@ -48,17 +48,9 @@ public enum Rig {
 
     /// Runs `mailrig ARGS…`; throws with its output when it fails.
     public static func mailrig(_ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [script] + args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 {
-            throw RigError("mailrig \(args.prefix(2).joined(separator: " ")) failed (\(p.terminationStatus)): \(String(decoding: out, as: UTF8.self))")
+        let r = try ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), [script] + args, mergingStderr: true)
+        if r.status != 0 {
+            throw RigError("mailrig \(args.prefix(2).joined(separator: " ")) failed (\(r.status)): \(r.stdoutText)")
         }
     }
 
