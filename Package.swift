@@ -100,7 +100,7 @@ let package = Package(
             name: "LiaisonTestSupport", dependencies: ["LiaisonTransport", "LiaisonCore", "LiaisonConfiguration"],
             path: "Tests/LiaisonTestSupport"),
 
-        .testTarget(name: "LiaisonMailTests", dependencies: ["LiaisonMail"]),
+        .testTarget(name: "LiaisonMailTests", dependencies: ["LiaisonMail", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonMail", "LiaisonConfiguration"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonMail"]),
         .testTarget(
