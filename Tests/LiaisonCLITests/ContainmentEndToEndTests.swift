@@ -35,7 +35,7 @@ struct ContainmentEndToEndTests {
         ].joined(separator: "\r\n") + "\r\n\r\nthis message makes the debug build's reader trap\r\n"
         try Data(trap.utf8).write(to: URL(fileURLWithPath: trapPath))
         let ordinary = try (1...100).map { try mail.complaint($0, date: sent.addingTimeInterval(Double($0))) }
-        try E2E.deliver("track+\(folder)@corp.example", [trapPath] + ordinary.map(\.path))
+        try Rig.deliver("track+\(folder)@corp.example", [trapPath] + ordinary.map(\.path))
 
         // Restart after every exit, as Restart=on-failure does (at most 6 runs).
         var statuses: [Int32] = []
@@ -103,7 +103,7 @@ struct ContainmentEndToEndTests {
         }
         let corpus = CorpusLocation.cases.map { CorpusLocation.directory.appendingPathComponent($0).path }
         try #require(corpus.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
-        try E2E.deliver("track+\(folder)@corp.example", files + corpus)
+        try Rig.deliver("track+\(folder)@corp.example", files + corpus)
 
         let run = try CLI.run(["serve", "--once", "--config", config, "--now", "2026-11-17T16:59:40+08:00"])
         #expect(run.status == 0, "serve --once exited \(run.status): \(run.stderr.suffix(2_000))")

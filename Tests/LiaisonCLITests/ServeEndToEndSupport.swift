@@ -152,46 +152,14 @@ enum E2E {
 
     // MARK: the rig
 
-    /// `scripts/mailrig ARGS…` with the test's environment (the rig's variables), every
-    /// descriptor above standard error closed first: Foundation's `Process` learns of a child's
-    /// end from a socket the child inherits, and a daemon that `mailrig start` leaves running
-    /// would inherit it too and hold it open — `waitUntilExit` would then wait forever.
-    static func mailrig(_ args: [String]) throws {
-        let closeAndRun = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec /bin/bash "$0" "$@""#
-        try run("/bin/bash", ["-c", closeAndRun, Rig.script] + args, what: "mailrig \(args.prefix(2).joined(separator: " "))")
-    }
-
-    /// IMAP APPEND of `files` into `mailbox` (`user+Folder@domain` for a folder).
-    static func deliver(_ mailbox: String, _ files: [String]) throws { try mailrig(["deliver", mailbox] + files) }
-
     /// Hands `file` to Postfix over SMTP (the rig's port-25 listener) for `recipient`: Postfix
     /// queues it and delivers it to Dovecot over LMTP, retrying while Dovecot is down.
     static func sendSMTP(to recipient: String, from sender: String, file: String) throws {
-        try run("/usr/bin/env", ["curl", "--silent", "--show-error", "--max-time", "30", Rig.smtpURL,
-                                 "--mail-from", sender, "--mail-rcpt", recipient, "--upload-file", file],
-                what: "curl smtp to \(recipient)")
-    }
-
-    /// Runs a helper to its end. Its output goes to a file, not a pipe: `mailrig start` starts
-    /// daemons that would inherit the pipe and keep it open, so reading it to its end would hang.
-    static func run(_ executable: String, _ args: [String], what: String) throws {
-        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-e2e-run-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outPath) }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        defer { try? out.close() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        p.standardOutput = out
-        p.standardError = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 {
-            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-            throw Failure("\(what) failed (\(p.terminationStatus)): \(text)")
-        }
+        let r = try ChildProcess.runToFile(URL(fileURLWithPath: "/usr/bin/env"), [
+            "curl", "--silent", "--show-error", "--max-time", "30", Rig.smtpURL,
+            "--mail-from", sender, "--mail-rcpt", recipient, "--upload-file", file,
+        ])
+        if r.status != 0 { throw Failure("curl smtp to \(recipient) failed (\(r.status)): \(r.stdoutText)") }
     }
 
     // MARK: the CLI's JSON

@@ -40,6 +40,27 @@ public enum ChildProcess {
         return ChildOutput(status: p.terminationStatus, stdout: o, stderr: errorData.get())
     }
 
+    /// Runs `executable` with `arguments` to its end, its output (stdout and stderr together) in a
+    /// temporary file, not a pipe, and its standard input empty: for helpers that start daemons
+    /// (`mailrig start`), which would inherit a pipe and keep it open, so that reading it to its
+    /// end would hang. The output comes back as `stdout`.
+    public static func runToFile(_ executable: URL, _ arguments: [String]) throws -> ChildOutput {
+        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-child-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        defer { try? out.close() }
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        p.standardOutput = out
+        p.standardError = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return ChildOutput(status: p.terminationStatus, stdout: FileManager.default.contents(atPath: outPath) ?? Data(), stderr: Data())
+    }
+
     /// Data handed from the reading thread (under a lock).
     private final class ErrorBox: @unchecked Sendable {
         private let lock = NSLock()

@@ -46,9 +46,14 @@ public enum Rig {
         return u
     }
 
-    /// Runs `mailrig ARGS…`; throws with its output when it fails.
+    /// Runs `mailrig ARGS…` with this process's environment (the rig's variables); throws with its
+    /// output when it fails. Every descriptor above standard error is closed first: Foundation's
+    /// `Process` learns of a child's end from a socket the child inherits, and a daemon that
+    /// `mailrig start` leaves running would inherit it too and hold it open — `waitUntilExit`
+    /// would then wait forever. The output goes to a file for the same reason.
     public static func mailrig(_ args: [String]) throws {
-        let r = try ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), [script] + args, mergingStderr: true)
+        let closeAndRun = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec /bin/bash "$0" "$@""#
+        let r = try ChildProcess.runToFile(URL(fileURLWithPath: "/bin/bash"), ["-c", closeAndRun, script] + args)
         if r.status != 0 {
             throw RigError("mailrig \(args.prefix(2).joined(separator: " ")) failed (\(r.status)): \(r.stdoutText)")
         }
