@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "liaison", targets: ["liaison"]),
+        .executable(name: "liaison-bench", targets: ["liaison-bench"]),
         .executable(name: "LiaisonFuzz", targets: ["LiaisonFuzz"]),
     ],
     dependencies: [
@@ -45,12 +46,19 @@ let package = Package(
         .target(
             name: "LiaisonTransport",
             dependencies: ["CCurl", "LiaisonMail", .product(name: "Logging", package: "swift-log")]),
-        // The running service: configuration, poller, scheduler, outbox, templates, lifecycle.
+        // In-memory IMAP mailbox, IDLE watcher and recording sender: for tests only (no production
+        // target depends on them).
+        .target(name: "LiaisonTransportFakes", dependencies: ["LiaisonTransport"]),
+        // liaison.toml read into typed settings, each error naming its key. Usable without the daemon.
+        .target(
+            name: "LiaisonConfiguration",
+            dependencies: ["LiaisonCore", "LiaisonTransport", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // The running service: poller, scheduler, outbox, templates, lifecycle. Re-exports
+        // LiaisonConfiguration (Sources/LiaisonDaemon/Configuration.swift).
         .target(
             name: "LiaisonDaemon",
             dependencies: [
-                "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport",
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport", "LiaisonConfiguration",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,6 +75,15 @@ let package = Package(
                 // `liaison recap --items FILE` reads YAML (and JSON, a subset of it).
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // The benchmarks (`liaison-bench bench parse|grammars`, `bench-store`, `bench-reminders`,
+        // `bench-contain`, `bench-report`): a separate binary, so `liaison` carries none of them.
+        .executableTarget(
+            name: "liaison-bench",
+            dependencies: [
+                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport", "LiaisonXLSX",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // libFuzzer entry point over the parser; without -DLIAISON_FUZZ it replays files (regressions).
         // One target per grammar (Sources/LiaisonFuzz/Targets), chosen by LIAISON_FUZZ_TARGET.
         .target(
@@ -76,22 +93,36 @@ let package = Package(
             name: "LiaisonFuzz", dependencies: ["LiaisonFuzzTargets"], path: "Sources/LiaisonFuzz",
             exclude: ["Targets", "dict"]),
 
-        .testTarget(name: "LiaisonMailTests", dependencies: ["LiaisonMail"]),
-        .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonMail"]),
+        // What several test targets share: the mail rig's environment and runner, the corpus, the
+        // scripted loopback servers, the notify socket, configuration writers, process memory.
+        // A regular target that only test targets depend on.
+        .target(
+            name: "LiaisonTestSupport", dependencies: ["LiaisonTransport", "LiaisonCore", "LiaisonConfiguration"],
+            path: "Tests/LiaisonTestSupport"),
+
+        .testTarget(name: "LiaisonMailTests", dependencies: ["LiaisonMail", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonMail", "LiaisonConfiguration"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonMail"]),
-        .testTarget(name: "LiaisonTransportTests", dependencies: ["LiaisonTransport", "LiaisonMail"]),
+        .testTarget(
+            name: "LiaisonTransportTests",
+            dependencies: ["LiaisonTransport", "LiaisonTransportFakes", "LiaisonMail", "LiaisonTestSupport"]),
         // Replays Tests/Fixtures/fuzz-regressions/<target>/ through the fuzz targets.
         .testTarget(name: "LiaisonFuzzTests", dependencies: ["LiaisonFuzzTargets", "LiaisonMail", "LiaisonCore"]),
         .testTarget(
             name: "LiaisonDaemonTests",
-            dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonTransport"]),
+            dependencies: [
+                "LiaisonDaemon", "LiaisonConfiguration", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonTransport",
+                "LiaisonTransportFakes", "LiaisonTestSupport",
+            ]),
         .testTarget(
             name: "LiaisonCLITests",
-            dependencies: ["liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonXLSX"]),
+            dependencies: [
+                "liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonXLSX", "LiaisonTestSupport",
+            ]),
         // Against the real Dovecot/Postfix of scripts/mailrig; see README.
         .testTarget(
             name: "LiaisonIntegrationTests",
-            dependencies: ["LiaisonTransport", "LiaisonMail", "LiaisonDaemon"]),
+            dependencies: ["LiaisonTransport", "LiaisonMail", "LiaisonDaemon", "LiaisonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,12 +16,7 @@ struct Liaison: AsyncParsableCommand {
             Reminders.self,
             Fetch.self,
             Send.self,
-            Bench.self,
-            BenchStore.self,
-            BenchReminders.self,
-            BenchContain.self,
             Export.self,
             ReportCommand.self,
-            BenchReport.self,
         ])
 }

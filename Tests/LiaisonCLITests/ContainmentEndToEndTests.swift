@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonMail
 import Testing
+import LiaisonTestSupport
 
 /// Containment on the mail rig (issue 11, "What must hold"): a message that makes the reader
 /// trap — the debug build's test hook, `X-Liaison-Test-Trap: 1` with `LIAISON_TEST_TRAP=1` —
@@ -12,9 +13,9 @@ struct ContainmentEndToEndTests {
     typealias CLI = InspectCommandTests
 
     @Test("a message that crashes the reader costs two restarts, then is held; the 100 behind it are filed",
-          .enabled(if: ServeCommandTests.rigAvailable || ServeCommandTests.rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func trapThenHundred() throws {
-        try ServeCommandTests.requireRig()
+        try Rig.require()
         let ws = try E2E.Workspace("contain")
         let folder = "Contain\(UUID().uuidString.prefix(8))"
         // 100 complaints to one owner within the hour: the rate caps (issue 12) are off here, this
@@ -34,7 +35,7 @@ struct ContainmentEndToEndTests {
         ].joined(separator: "\r\n") + "\r\n\r\nthis message makes the debug build's reader trap\r\n"
         try Data(trap.utf8).write(to: URL(fileURLWithPath: trapPath))
         let ordinary = try (1...100).map { try mail.complaint($0, date: sent.addingTimeInterval(Double($0))) }
-        try E2E.deliver("track+\(folder)@corp.example", [trapPath] + ordinary.map(\.path))
+        try Rig.deliver("track+\(folder)@corp.example", [trapPath] + ordinary.map(\.path))
 
         // Restart after every exit, as Restart=on-failure does (at most 6 runs).
         var statuses: [Int32] = []
@@ -75,9 +76,9 @@ struct ContainmentEndToEndTests {
     /// `liaison serve --once` (the build under test, hooks off) exits 0 on the first run and
     /// files the corpus behind them.
     @Test("the 93-byte trap and its variants, ahead of the corpus: serve never exits on them and files the corpus",
-          .enabled(if: ServeCommandTests.rigAvailable || ServeCommandTests.rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func hostileAheadOfCorpus() throws {
-        try ServeCommandTests.requireRig()
+        try Rig.require()
         let ws = try E2E.Workspace("hostile")
         let folder = "Hostile\(UUID().uuidString.prefix(8))"
         let config = try ws.writeConfig("liaison.toml", folder: folder,
@@ -102,7 +103,7 @@ struct ContainmentEndToEndTests {
         }
         let corpus = CorpusLocation.cases.map { CorpusLocation.directory.appendingPathComponent($0).path }
         try #require(corpus.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
-        try E2E.deliver("track+\(folder)@corp.example", files + corpus)
+        try Rig.deliver("track+\(folder)@corp.example", files + corpus)
 
         let run = try CLI.run(["serve", "--once", "--config", config, "--now", "2026-11-17T16:59:40+08:00"])
         #expect(run.status == 0, "serve --once exited \(run.status): \(run.stderr.suffix(2_000))")

@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonDaemon
 import LiaisonMail
 import Testing
+import LiaisonTestSupport
 
 /// Every message of shared/corpus yields the facts of its .expect.json under the corpus's
 /// liaison.toml. The folder is read at run time: a new pair of files is a new test case.

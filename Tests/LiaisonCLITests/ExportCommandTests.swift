@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,18 +40,9 @@ struct ExportCommandTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let script = dir.appendingPathComponent("dump.py")
         try Self.dumpScript.write(to: script, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script.path, xlsx]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "openpyxl failed (is python3-openpyxl installed? scripts/setup): \(String(decoding: e, as: UTF8.self))")
-        return try #require(try JSONSerialization.jsonObject(with: o) as? [String: Any])
+        let r = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, script.path, xlsx])
+        try #require(r.status == 0, "openpyxl failed (is python3-openpyxl installed? scripts/setup): \(r.stderrText)")
+        return try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
     }
 
     static func export(_ db: String, format: String, extra: [String] = []) throws -> String {

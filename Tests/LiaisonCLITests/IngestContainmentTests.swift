@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison ingest` under containment (issue 11), on real hostile bytes from ../shared/hostile
 /// and mkhostile.py: the command is re-run after each exit, as a person (or a script) would,

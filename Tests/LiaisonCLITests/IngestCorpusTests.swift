@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonDaemon
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// `liaison ingest` over the shared corpus, in file order, then `cases` and `review` as a user
 /// runs them (issue 4, "What must hold"). New corpus files extend the expectations below; a file
@@ -216,17 +217,6 @@ struct IngestCorpusTests {
 /// message is on file exactly once with the checkpoint at the last UID.
 @Suite("Crash safety of ingest (binary, SIGKILL)")
 struct IngestCrashTests {
-    /// SplitMix64, seeded, so a failing run can be repeated.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static func writeMessages(count: Int, in dir: URL) throws -> [String] {
         var paths: [String] = []
@@ -261,7 +251,7 @@ struct IngestCrashTests {
         let db = dir.appendingPathComponent("liaison.db").path
         let args = ["ingest", "--quiet", "--mailbox", "INBOX", "--uid-validity", "42", "--config", CorpusLocation.configPath,
                     "--db", db] + files
-        var rng = Seeded(state: 20261123)
+        var rng = SplitMix64(seed: 20261123)
         var kills = 0
         var progress: [UInt32] = []
         for _ in 0..<6 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// The built `liaison` binary, run as a user would.
 @Suite("liaison inspect (binary)")
@@ -12,21 +13,11 @@ struct InspectCommandTests {
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 
     static func run(_ args: [String], env: [String: String] = [:]) throws -> Run {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "LIAISON_CONFIG")
         for (k, v) in env { environment[k] = v }
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r = try ChildProcess.run(binary, args, environment: environment)
+        return Run(status: r.status, stdout: r.stdoutText, stderr: r.stderrText)
     }
 
     static func corpus(_ name: String) -> String { CorpusLocation.directory.appendingPathComponent(name).path }

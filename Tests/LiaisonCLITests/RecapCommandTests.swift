@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison recap`, `reminders list|cancel` and `cases resolve` as a user runs them (issue 6,
 /// items 5 and 6), on a temporary database; sending is left to the outbox (`--no-send`).

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTestSupport
 import Testing
 
 /// The report's HTML page rendered by a real browser: Debian's headless chromium takes a
@@ -14,16 +15,8 @@ struct ReportBrowserTests {
     }
 
     static func run(_ tool: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self))
+        let r = try ChildProcess.run(URL(fileURLWithPath: tool), args, mergingStderr: true)
+        return (r.status, r.stdoutText)
     }
 
     @Test func screenshotIsNotBlank() throws {

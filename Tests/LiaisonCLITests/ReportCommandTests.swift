@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonCore
 import Testing
+import LiaisonTestSupport
 
 /// `liaison report` over a generated month with figures known by hand (ReportMonth) and over the
 /// corpus, through the built binary (issue 15).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -11,36 +12,9 @@ import Glibc
 @Suite("liaison serve and check-config (binary, mail rig)", .serialized)
 struct ServeCommandTests {
     typealias CLI = InspectCommandTests
-    static let env = ProcessInfo.processInfo.environment
-    static let names = ["LIAISON_RIG_IMAPS_URL", "LIAISON_RIG_SUBMISSION_URL", "LIAISON_RIG_PASSWORD", "LIAISON_RIG_CA"]
-    static var rigAvailable: Bool { names.allSatisfy { !(env[$0] ?? "").isEmpty } }
-    static var rigRequired: Bool { env["LIAISON_REQUIRE_RIG"] == "1" }
-
-    static var mailrig: String {
-        if let s = env["LIAISON_MAILRIG"], !s.isEmpty { return s }
-        return CorpusLocation.packageRoot.appendingPathComponent("scripts/mailrig").path
-    }
-
-    static func requireRig() throws {
-        if !rigAvailable && rigRequired { throw RigMissing() }
-    }
-
-    struct RigMissing: Error, CustomStringConvertible {
-        var description: String { "LIAISON_REQUIRE_RIG=1 but the mail rig's variables are missing: eval \"$(scripts/mailrig env)\"" }
-    }
-
     /// A folder of track@corp.example of its own, filled with `files` (IMAP APPEND, exact bytes).
     static func deliver(folder: String, _ files: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [mailrig, "deliver", "track+\(folder)@corp.example"] + files
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { throw CLIFailure("mailrig deliver: \(String(decoding: out, as: UTF8.self))") }
+        try Rig.deliver("track+\(folder)@corp.example", files)
     }
 
     /// A complete configuration for the rig: [imap] on `folder`, the password from `passwordVar`.
@@ -48,42 +22,11 @@ struct ServeCommandTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let db = dir.appendingPathComponent("liaison.db").path
-        var imapURL = env["LIAISON_RIG_IMAPS_URL"]!
-        if let slash = imapURL.range(of: "/", options: .backwards, range: imapURL.range(of: "://")!.upperBound..<imapURL.endIndex) {
-            imapURL = String(imapURL[..<slash.upperBound]) + folder
-        }
-        let text = """
-            [organization]
-            name = "示例科技有限公司"
-            internal_domains = ["corp.example"]
-            tracking_address = "track@corp.example"
-            authserv_id = "mx.corp.example"
-            time_zone = "Asia/Shanghai"
-
-            [imap]
-            url = "\(imapURL)"
-            username = "track@corp.example"
-            password_env = "\(passwordVar)"
-            ca_file = "\(env["LIAISON_RIG_CA"]!)"
-            poll_interval = "\(pollInterval)"
-
-            [smtp]
-            url = "\(env["LIAISON_RIG_SUBMISSION_URL"]!)"
-            username = "track@corp.example"
-            password_env = "\(passwordVar)"
-            ca_file = "\(env["LIAISON_RIG_CA"]!)"
-            from = "Liaison <track@corp.example>"
-
-            [store]
-            url = "sqlite:\(db)"
-
-            [staff]
-            "王芳" = "wang.fang@corp.example"
-            "张伟" = "zhang.wei@corp.example"
-            "李娜" = "li.na@corp.example"
-            """
-        let path = dir.appendingPathComponent("liaison.toml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try ConfigText.write([
+            ConfigText.organization(),
+            ConfigText.rig(folder: folder, password: .env(passwordVar), pollInterval: pollInterval, db: db),
+            ConfigText.staff([("王芳", "wang.fang@corp.example"), ("张伟", "zhang.wei@corp.example"), ("李娜", "li.na@corp.example")]),
+        ], to: dir.appendingPathComponent("liaison.toml").path)
         return (path, db)
     }
 
@@ -106,9 +49,9 @@ struct ServeCommandTests {
         return total
     }
 
-    @Test("serve --once files what arrived, once; later runs file only what is new", .enabled(if: rigAvailable || rigRequired))
+    @Test("serve --once files what arrived, once; later runs file only what is new", .enabled(if: Rig.available || Rig.required))
     func onceFiles() throws {
-        try Self.requireRig()
+        try Rig.require()
         let folder = "Serve\(UUID().uuidString.prefix(8))"
         let first = Self.corpus(["01-", "02-", "03-", "04-"])
         try #require(first.count == 4, "corpus not found at \(CorpusLocation.directory.path)")
@@ -120,7 +63,7 @@ struct ServeCommandTests {
         #expect(r1.stdout.contains(", 4 filed"), "\(r1.stdout)")
         #expect(try Self.filedCount(db: db, config: config) == 4)
         #expect(r1.stderr.contains("outcome=opened uid=1"))
-        #expect(!r1.stderr.contains(Self.env["LIAISON_RIG_PASSWORD"]!), "the password must never be logged")
+        #expect(!r1.stderr.contains(Rig.password), "the password must never be logged")
         #expect(!r1.stderr.contains("设备"), "no message text in the log")
 
         try Self.deliver(folder: folder, Self.corpus(["05-"]))
@@ -133,9 +76,9 @@ struct ServeCommandTests {
     }
 
     @Test("serve --once: a fault exits non-zero with the reason; a bad configuration exits 78 naming the key",
-          .enabled(if: rigAvailable || rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func onceFaults() throws {
-        try Self.requireRig()
+        try Rig.require()
         let (config, _) = try Self.writeConfig(folder: "INBOX", passwordVar: "LIAISON_TEST_WRONG")
         let r = try CLI.run(["serve", "--once", "--config", config], env: ["LIAISON_TEST_WRONG": "not-the-password"])
         #expect(r.status == 1)
@@ -151,11 +94,11 @@ struct ServeCommandTests {
     }
 
     @Test("check-config: ok for a good configuration, FAILED naming the reason for a wrong password",
-          .enabled(if: rigAvailable || rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func checkConfig() throws {
-        try Self.requireRig()
+        try Rig.require()
         let (config, _) = try Self.writeConfig(folder: "INBOX", passwordVar: "LIAISON_TEST_PASSWORD")
-        let good = try CLI.run(["check-config", "--config", config], env: ["LIAISON_TEST_PASSWORD": Self.env["LIAISON_RIG_PASSWORD"]!])
+        let good = try CLI.run(["check-config", "--config", config], env: ["LIAISON_TEST_PASSWORD": Rig.password])
         #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
         let lines = good.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3, "\(good.stdout)")
@@ -189,18 +132,18 @@ struct ServeCommandTests {
     }
 
     @Test("serve under a notify socket: READY=1, STATUS=, WATCHDOG=1; SIGHUP reloads; SIGTERM → STOPPING=1, exit 0",
-          .enabled(if: rigAvailable || rigRequired))
+          .enabled(if: Rig.available || Rig.required))
     func notifyProtocol() throws {
-        try Self.requireRig()
+        try Rig.require()
         let folder = "Notify\(UUID().uuidString.prefix(8))"
         try Self.deliver(folder: folder, Self.corpus(["01-"]))
         let (config, db) = try Self.writeConfig(folder: folder)
-        let socket = try DatagramSocket()
+        let socket = try NotifySocket()
         let p = Process()
         p.executableURL = CLI.binary
         p.arguments = ["serve", "--config", config]
         var environment = ProcessInfo.processInfo.environment
-        environment["NOTIFY_SOCKET"] = socket.path
+        environment["NOTIFY_SOCKET"] = socket.address
         environment["WATCHDOG_USEC"] = "400000"
         environment["JOURNAL_STREAM"] = "8:1234"
         p.environment = environment
@@ -208,17 +151,17 @@ struct ServeCommandTests {
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        let started = socket.receive(for: 10) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains { $0.contains(" 1 filed") } }
+        let started = socket.receiveBlocking(for: 10) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains { $0.contains(" 1 filed") } }
         #expect(started.first == "READY=1", "\(started)")
         #expect(started.contains { $0.hasPrefix("STATUS=polled ") && $0.contains(", 1 filed") && $0.contains("outbox 0") }, "\(started)")
         #expect(started.contains("WATCHDOG=1"))
         kill(p.processIdentifier, SIGHUP)
-        let reloaded = socket.receive(for: 5) { $0.contains("READY=1") }
+        let reloaded = socket.receiveBlocking(for: 5) { $0.contains("READY=1") }
         let reloading = reloaded.firstIndex { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") }
         #expect(reloading != nil, "\(reloaded)")
         #expect(reloading.map { reloaded[$0...].contains("READY=1") } == true, "READY=1 follows RELOADING=1: \(reloaded)")
         kill(p.processIdentifier, SIGTERM)
-        let stopping = socket.receive(for: 10) { $0.contains("STOPPING=1") }
+        let stopping = socket.receiveBlocking(for: 10) { $0.contains("STOPPING=1") }
         #expect(stopping.contains("STOPPING=1"))
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
@@ -232,44 +175,4 @@ struct ServeCommandTests {
 struct CLIFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
-}
-
-/// A bound AF_UNIX datagram socket in the temporary folder, as systemd's NOTIFY_SOCKET.
-final class DatagramSocket {
-    let fd: Int32
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-n-\(UUID().uuidString.prefix(8))").path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8) + [0]
-        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)) }
-        }
-        guard fd >= 0, r == 0 else { throw CLIFailure("cannot bind \(path): errno \(errno)") }
-        var tv = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit {
-        close(fd)
-        unlink(path)
-    }
-
-    func receive(for seconds: Double, until: ([String]) -> Bool) -> [String] {
-        var got: [String] = []
-        let deadline = Date().addingTimeInterval(seconds)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < deadline {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 {
-                got.append(String(decoding: buffer[0..<n], as: UTF8.self))
-                if until(got) { break }
-            }
-        }
-        return got
-    }
 }

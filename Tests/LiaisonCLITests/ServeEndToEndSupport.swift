@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonMail
 import Testing
+import LiaisonTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -45,7 +46,7 @@ enum E2E {
         init(_ label: String) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-\(label)-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: passwordFile, contents: Data(E2E.env["LIAISON_RIG_PASSWORD"]!.utf8),
+            FileManager.default.createFile(atPath: passwordFile, contents: Data(Rig.password.utf8),
                                            attributes: [.posixPermissions: 0o600])
         }
 
@@ -56,49 +57,12 @@ enum E2E {
         /// TOML appended (e.g. `[reminders…]`).
         func writeConfig(_ name: String, user: String = "track@corp.example", folder: String = "INBOX",
                          pollInterval: String = "5s", staff: [(String, String)], extra: String = "") throws -> String {
-            var imapURL = E2E.env["LIAISON_RIG_IMAPS_URL"]!
-            if let scheme = imapURL.range(of: "://"),
-               let slash = imapURL.range(of: "/", range: scheme.upperBound..<imapURL.endIndex) {
-                imapURL = String(imapURL[..<slash.upperBound]) + folder
-            }
-            let ca = E2E.env["LIAISON_RIG_CA"]!
-            let text = """
-                [organization]
-                name = "示例科技有限公司"
-                internal_domains = ["corp.example"]
-                tracking_address = "track@corp.example"
-                authserv_id = "mx.corp.example"
-                time_zone = "Asia/Shanghai"
-                workday_start = "09:00"
-                workday_end = "18:00"
-
-                [imap]
-                url = "\(imapURL)"
-                username = "\(user)"
-                password_file = "\(passwordFile)"
-                ca_file = "\(ca)"
-                poll_interval = "\(pollInterval)"
-
-                [smtp]
-                url = "\(E2E.env["LIAISON_RIG_SUBMISSION_URL"]!)"
-                username = "track@corp.example"
-                password_file = "\(passwordFile)"
-                ca_file = "\(ca)"
-                from = "Liaison 沟通跟踪 <track@corp.example>"
-
-                [store]
-                url = "sqlite:\(db)"
-
-                [templates]
-                directory = "\(CorpusLocation.packageRoot.appendingPathComponent("Templates").path)"
-
-                [staff]
-                \(staff.map { "\"\($0.0)\" = \"\($0.1)\"" }.joined(separator: "\n"))
-
-                """ + extra
-            let p = path(name)
-            try text.write(toFile: p, atomically: true, encoding: .utf8)
-            return p
+            try ConfigText.write([
+                ConfigText.organization(workday: true),
+                ConfigText.rig(folder: folder, user: user, password: .file(passwordFile), pollInterval: pollInterval,
+                               from: "Liaison 沟通跟踪 <track@corp.example>", db: db),
+                ConfigText.packageTemplates + ConfigText.staff(staff) + "\n" + extra,
+            ], to: path(name))
         }
     }
 
@@ -188,46 +152,14 @@ enum E2E {
 
     // MARK: the rig
 
-    /// `scripts/mailrig ARGS…` with the test's environment (the rig's variables), every
-    /// descriptor above standard error closed first: Foundation's `Process` learns of a child's
-    /// end from a socket the child inherits, and a daemon that `mailrig start` leaves running
-    /// would inherit it too and hold it open — `waitUntilExit` would then wait forever.
-    static func mailrig(_ args: [String]) throws {
-        let closeAndRun = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec /bin/bash "$0" "$@""#
-        try run("/bin/bash", ["-c", closeAndRun, ServeCommandTests.mailrig] + args, what: "mailrig \(args.prefix(2).joined(separator: " "))")
-    }
-
-    /// IMAP APPEND of `files` into `mailbox` (`user+Folder@domain` for a folder).
-    static func deliver(_ mailbox: String, _ files: [String]) throws { try mailrig(["deliver", mailbox] + files) }
-
     /// Hands `file` to Postfix over SMTP (the rig's port-25 listener) for `recipient`: Postfix
     /// queues it and delivers it to Dovecot over LMTP, retrying while Dovecot is down.
     static func sendSMTP(to recipient: String, from sender: String, file: String) throws {
-        try run("/usr/bin/env", ["curl", "--silent", "--show-error", "--max-time", "30", env["LIAISON_RIG_SMTP_URL"]!,
-                                 "--mail-from", sender, "--mail-rcpt", recipient, "--upload-file", file],
-                what: "curl smtp to \(recipient)")
-    }
-
-    /// Runs a helper to its end. Its output goes to a file, not a pipe: `mailrig start` starts
-    /// daemons that would inherit the pipe and keep it open, so reading it to its end would hang.
-    static func run(_ executable: String, _ args: [String], what: String) throws {
-        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-e2e-run-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outPath) }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        defer { try? out.close() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        p.standardOutput = out
-        p.standardError = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 {
-            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-            throw Failure("\(what) failed (\(p.terminationStatus)): \(text)")
-        }
+        let r = try ChildProcess.runToFile(URL(fileURLWithPath: "/usr/bin/env"), [
+            "curl", "--silent", "--show-error", "--max-time", "30", Rig.smtpURL,
+            "--mail-from", sender, "--mail-rcpt", recipient, "--upload-file", file,
+        ])
+        if r.status != 0 { throw Failure("curl smtp to \(recipient) failed (\(r.status)): \(r.stdoutText)") }
     }
 
     // MARK: the CLI's JSON

@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonMail
 import Testing
+import LiaisonTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ import Glibc
 @Suite("liaison serve end to end (binary, mail rig)", .serialized)
 struct ServeEndToEndTests {
     typealias CLI = InspectCommandTests
-    static var enabled: Bool { ServeCommandTests.rigAvailable || ServeCommandTests.rigRequired }
+    static var enabled: Bool { Rig.available || Rig.required }
 
     static let caseNumber = "EC20261116-001"
     static let ids = IngestCorpusTests.ids
@@ -25,7 +26,7 @@ struct ServeEndToEndTests {
     @Test("the corpus scenario: one case, the recap disputed, the notice and the 17:00 digest in the owner's mailbox; SIGTERM exits 0",
           .enabled(if: enabled))
     func scenario() throws {
-        try ServeCommandTests.requireRig()
+        try Rig.require()
         let corpus = ServeCommandTests.corpus(["01-", "02-", "03-", "04-"])
         try #require(corpus.count == 4, "corpus not found at \(CorpusLocation.directory.path)")
         let ws = try E2E.Workspace("e2e-scenario")
@@ -39,7 +40,7 @@ struct ServeEndToEndTests {
         // starts, as in scripts/demo. Their clocks run from when they reached us (APPEND writes no
         // Received stamp: the fetch, on the fake clock from 17 Nov 16:59:40), not from their Date;
         // the first pass files them in UID order, and the reply cancels the 24 h reminder.
-        try E2E.deliver("track+\(folder)@corp.example", Array(corpus[0...1]))
+        try Rig.deliver("track+\(folder)@corp.example", Array(corpus[0...1]))
         let serve = try E2E.Serve(config: config, now: "2026-11-17T16:59:40+08:00", logPath: ws.path("serve.log"))
         defer { serve.ensureStopped() }
         try serve.waitReady()
@@ -50,9 +51,9 @@ struct ServeEndToEndTests {
                 .compactMap { $0["messageID"] as? String }
         }
         try E2E.waitUntil("filing of 01 and 02", timeout: 60, detail: { serve.logTail }) { try filed().count >= 2 }
-        try E2E.deliver("track+\(folder)@corp.example", [corpus[2]])
+        try Rig.deliver("track+\(folder)@corp.example", [corpus[2]])
         try E2E.waitUntil("filing of 03", timeout: 60, detail: { serve.logTail }) { try filed().count >= 3 }
-        try E2E.deliver("track+\(folder)@corp.example", [corpus[3]])
+        try Rig.deliver("track+\(folder)@corp.example", [corpus[3]])
         try E2E.waitUntil("filing of 04", timeout: 60, detail: { serve.logTail }) { try filed().count >= 4 }
 
         // One case with the four messages, in date order.
@@ -149,7 +150,7 @@ struct ServeEndToEndTests {
         let status = serve.stop(SIGTERM, timeout: 20)
         #expect(status == 0, "exit status \(status.map(String.init) ?? "none within 20 s"). \(serve.logTail)")
         #expect(serve.log.contains("liaison stopped"))
-        #expect(!serve.log.contains(E2E.env["LIAISON_RIG_PASSWORD"]!), "the password must never be logged")
+        #expect(!serve.log.contains(Rig.password), "the password must never be logged")
     }
 
     // MARK: - faults
@@ -182,7 +183,7 @@ struct ServeEndToEndTests {
     @Test("faults: Dovecot stopped while mail arrives, Postfix stopped while reminders come due, SIGKILL mid-poll and restart",
           .enabled(if: enabled))
     func faults() throws {
-        try ServeCommandTests.requireRig()
+        try Rig.require()
         let started = Date()
         let ws = try E2E.Workspace("e2e-faults")
         let folder = "Fault\(UUID().uuidString.prefix(8))"
@@ -193,7 +194,7 @@ struct ServeEndToEndTests {
         let firstUID = try E2E.uidNext(config: wangFang)
         let mail = GeneratedMail(dir: ws.dir)
         var rigStopped = false
-        defer { if rigStopped { try? E2E.mailrig(["start"]) } }
+        defer { if rigStopped { try? Rig.mailrig(["start"]) } }
 
         // A Wednesday, 10:00: the 17:00 digest stays pending throughout. The first complaint is
         // in the folder before serve starts (the folder must exist: a missing one is a fault).
@@ -206,7 +207,7 @@ struct ServeEndToEndTests {
             return m
         }
         delivered.append(try complaint(1, date: t0))
-        try E2E.deliver(tracking, [delivered[0].path])
+        try Rig.deliver(tracking, [delivered[0].path])
         let clock = try E2E.FakeClock(startingAt: "2026-11-18T10:00:00+08:00")
         var serve = try E2E.Serve(config: config, now: clock.nowArgument(), logPath: ws.path("serve-1.log"))
         var logs = [serve]
@@ -220,7 +221,7 @@ struct ServeEndToEndTests {
         // 1. Six complaints, one by one.
         for i in 2...6 {
             let m = try complaint(i, date: t0)
-            try E2E.deliver(tracking, [m.path])
+            try Rig.deliver(tracking, [m.path])
             delivered.append(m)
         }
         try E2E.waitUntil("filing of the first 6", timeout: 60, detail: { serve.logTail }) { filedInLog(serve) >= 6 }
@@ -228,7 +229,7 @@ struct ServeEndToEndTests {
         #expect(!serve.log.contains("fault started"), "\(serve.logTail)")
 
         // 2. Dovecot down while mail arrives (through Postfix, which queues it).
-        try E2E.mailrig(["stop", "dovecot"])
+        try Rig.mailrig(["stop", "dovecot"])
         rigStopped = true
         var queued: [GeneratedMail.Item] = []
         for i in 1...3 { queued.append(try mail.reply(to: complaints[i]!, date: t0.addingTimeInterval(60))) }
@@ -236,7 +237,7 @@ struct ServeEndToEndTests {
         for m in queued { try E2E.sendSMTP(to: tracking, from: m.sender, file: m.path) }
         delivered += queued
         try E2E.waitUntil("serve to log the IMAP fault", timeout: 60, detail: { serve.logTail }) { serve.log.contains("fault started") }
-        try E2E.mailrig(["start"])
+        try Rig.mailrig(["start"])
         rigStopped = false
         try E2E.waitUntil("filing of the \(delivered.count) messages", timeout: 90, detail: { serve.logTail }) {
             filedInLog(serve) >= delivered.count
@@ -245,7 +246,7 @@ struct ServeEndToEndTests {
         #expect(serve.logLines(containing: "fault cleared").count == 1, "\(serve.logLines(containing: "fault"))")
 
         // 3. Postfix down while four response reminders come due.
-        try E2E.mailrig(["stop", "postfix"])
+        try Rig.mailrig(["stop", "postfix"])
         rigStopped = true
         // Their clocks run from when they reached us: our MX's stamp (in real time; serve moves it
         // by its --now offset) a day less 6 s ago, so the 24 h response reminders come due now.
@@ -256,13 +257,13 @@ struct ServeEndToEndTests {
             complaints[i] = m
             due.append(m)
         }
-        try E2E.deliver(tracking, due.map(\.path))
+        try Rig.deliver(tracking, due.map(\.path))
         delivered += due
         try E2E.waitUntil("four response reminders fired and their mails deferred", timeout: 60, detail: { serve.logTail }) {
             serve.logLines(containing: "reminder fired").filter { $0.contains("kind=complaint-response") }.count >= 4
                 && serve.logLines(containing: "mail deferred").count >= 4
         }
-        try E2E.mailrig(["start"])
+        try Rig.mailrig(["start"])
         rigStopped = false
 
         // 4. SIGKILL in the middle of a pass, then a restart on the same database.
@@ -272,7 +273,7 @@ struct ServeEndToEndTests {
         for i in 7...8 { batch.append(try mail.reply(to: complaints[i]!, date: t0.addingTimeInterval(120))) }
         for i in 10...14 { batch.append(try complaint(i, date: t0)) }
         do {
-            try E2E.deliver(tracking, batch.map(\.path))
+            try Rig.deliver(tracking, batch.map(\.path))
         } catch {
             kill(serve.pid, SIGCONT)
             throw error
@@ -314,7 +315,7 @@ struct ServeEndToEndTests {
             return wanted.allSatisfy { w in got.contains { ($0.messageID ?? "").hasPrefix(w) } }
         }
         // Let Postfix hand on anything else queued (a duplicate would arrive now), then read again.
-        try E2E.mailrig(["drain", "60"])
+        try Rig.mailrig(["drain", "60"])
         got = try E2E.mails(config: wangFang, from: firstUID, scratch: ws.dir)
 
         // Every delivered message is on file exactly once, on the right case; nothing held.

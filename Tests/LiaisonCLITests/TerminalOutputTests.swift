@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// Issue 12, "Output hygiene": a subject and a body carrying terminal escape sequences
 /// (Tests/Fixtures/floods/terminal-escape.eml, from shared/hostile) reach no terminal raw —

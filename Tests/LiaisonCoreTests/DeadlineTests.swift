@@ -451,17 +451,26 @@ func corpusDeadline(_ phrase: String, _ sentAt: String, _ expected: String) {
 // MARK: - Organisation settings and other zones
 
 @Test func resolverFromOrganizationSettings() throws {
-    let org = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
-                           trackingAddress: "track@corp.example", authservID: "mx.corp.example",
-                           timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "17:30")
-    let r = try #require(DeadlineResolver(organization: org))
+    func org(_ zone: String, _ start: String = "09:00", end: String) throws -> Organization {
+        try Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
+                         trackingAddress: "track@corp.example", authservID: "mx.corp.example",
+                         timeZone: zone, workdayStart: start, workdayEnd: end)
+    }
+    let r = DeadlineResolver(organization: try org("Asia/Shanghai", end: "17:30"))
     #expect(r.resolve("今天下班前", sentAt: instant(tue)).instant == instant("2026-11-17T17:30:00"))
-    var bad = org
-    bad.timeZone = "Mars/Olympus"
-    #expect(DeadlineResolver(organization: bad) == nil)
-    bad = org
-    bad.workdayEnd = "6pm"
-    #expect(DeadlineResolver(organization: bad) == nil)
+    // The settings are resolved when the organisation is made: a bad one is an error there,
+    // never a resolver that silently falls back to another zone or workday end.
+    #expect(throws: Organization.SettingError.unknownTimeZone("Mars/Olympus")) { try org("Mars/Olympus", end: "18:00") }
+    #expect(throws: Organization.SettingError.badTimeOfDay("workday_end", "6pm")) { try org("Asia/Shanghai", end: "6pm") }
+    #expect(throws: Organization.SettingError.badTimeOfDay("workday_end", "24:00")) { try org("Asia/Shanghai", end: "24:00") }
+    #expect(throws: Organization.SettingError.badTimeOfDay("workday_start", "9")) { try org("Asia/Shanghai", "9", end: "18:00") }
+    #expect(throws: Organization.SettingError.workdayEndsBeforeStart(start: ClockTime(hour: 18)!, end: ClockTime(hour: 9)!)) {
+        try org("Asia/Shanghai", "18:00", end: "09:00")
+    }
+    let ny = try org("America/New_York", "08:30", end: "17:00")
+    #expect(ny.timeZone.identifier == "America/New_York")
+    #expect(ny.workdayStart == ClockTime(hour: 8, minute: 30)!)
+    #expect(DeadlineResolver(organization: ny).workdayEnd == ClockTime(hour: 17)!)
 }
 
 @Test func daylightSavingZone() {

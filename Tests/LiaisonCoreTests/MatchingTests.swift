@@ -17,7 +17,7 @@ struct FakeLookup: CaseLookup {
     }
 }
 
-let matchOrg = Organization(name: "示例", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
+let matchOrg = try! Organization(name: "示例", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
                        authservID: "mx.corp.example", timeZone: "Asia/Shanghai")
 /// 2026-11-16T09:12:33+08:00
 let t0 = Date(timeIntervalSince1970: 1_794_791_553)

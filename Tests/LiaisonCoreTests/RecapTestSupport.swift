@@ -12,7 +12,7 @@ let recapOrg = Organization(name: "示例科技有限公司", internalDomains: [
 let recapSent = Date(timeIntervalSince1970: 1_794_901_200)   // 2026-11-17T07:40:00Z
 
 let recapZone = TimeZone(identifier: "Asia/Shanghai")!
-let recapResolver = DeadlineResolver(organization: recapOrg)!
+let recapResolver = DeadlineResolver(organization: recapOrg)
 
 func recapISO(_ d: Date?) -> String? { d.map { ISOTime.string($0, in: recapZone) } }
 

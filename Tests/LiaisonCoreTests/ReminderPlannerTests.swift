@@ -10,7 +10,7 @@ import Testing
 
 /// The corpus organisation (shared/corpus/liaison.toml) with a staff directory that lacks 赵强,
 /// the owner of 03's item ②, so that item's reminders fall back to the case owner.
-private let plannerOrg = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
+private let plannerOrg = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
                                       trackingAddress: "track@corp.example", authservID: "mx.corp.example",
                                       timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00",
                                       staff: ["王芳": "wang.fang@corp.example", "张伟": "zhang.wei@corp.example"])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LiaisonDaemon
+@testable import LiaisonConfiguration
 
 /// `validate()` also checks what the reminder side reads: [reminders] and the templates folder.
 @Suite struct ConfigValidationPartsTests {

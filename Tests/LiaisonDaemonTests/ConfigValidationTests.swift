@@ -1,16 +1,12 @@
 import Foundation
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonDaemon
+@testable import LiaisonConfiguration
 
 @Suite("LiaisonConfig.validate()")
 struct ConfigValidationTests {
-    static let organization = """
-        [organization]
-        name = "示例科技有限公司"
-        internal_domains = ["corp.example"]
-        tracking_address = "track@corp.example"
-        authserv_id = "mx.corp.example"
-        """
+    static let organization = ConfigText.organization(timeZone: nil)
     static let complete = organization + """
 
         [imap]

@@ -1,9 +1,11 @@
 import Foundation
+import LiaisonTestSupport
 import LiaisonCore
 @testable import LiaisonDaemon
 import LiaisonMail
 import LiaisonStore
 import LiaisonTransport
+import LiaisonTransportFakes
 import Logging
 import Testing
 
@@ -37,7 +39,7 @@ struct ContainmentTests {
         let held = try store.heldMessages().filter { $0.reason == .unprocessable }
         #expect(held.count == 1)
         #expect(held.first?.detail == "filing failed 5 times: no case EC0")
-        #expect(held.first?.raw == Corpus.bytes(Corpus.files[2]), "the raw bytes are kept")
+        #expect(held.first?.raw == CorpusLocation.bytes(CorpusLocation.messages[2]), "the raw bytes are kept")
         let counts = try store.counts()
         #expect(counts.correspondence + counts.held == count, "every other message filed or held as usual")
         #expect(try store.unprocessableCount() == 1)
@@ -49,14 +51,14 @@ struct ContainmentTests {
 
     @Test("a message larger than imap.max_response_bytes is held unread with its size, and the mailbox behind it is filed")
     func tooLargeIsHeldUnread() async throws {
-        let files = Corpus.files
-        try #require(files.count >= 12, "corpus not found at \(Corpus.directory.path)")
+        let files = CorpusLocation.messages
+        try #require(files.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
         let mailbox = InMemoryMailbox(uidValidity: 7, maxMessageBytes: 64 * 1024)
-        mailbox.deliver(Corpus.bytes(files[0]))
+        mailbox.deliver(CorpusLocation.bytes(files[0]))
         let big = Array("From: a@client.example\r\nTo: zhang.wei@corp.example\r\nSubject: big\r\n\r\n".utf8)
             + [UInt8](repeating: 0x41, count: 100 * 1024)
         mailbox.deliver(big)
-        for f in files.dropFirst() { mailbox.deliver(Corpus.bytes(f)) }
+        for f in files.dropFirst() { mailbox.deliver(CorpusLocation.bytes(f)) }
         let (poller, store) = try P.make(mailbox: mailbox)
         let report = try await poller.pass()
         #expect(report.held >= 1)
@@ -129,7 +131,7 @@ struct ContainmentTests {
         #expect(report.unprocessable == 1)
         let held = try store.heldMessages().filter { $0.reason == .unprocessable }
         #expect(held.map(\.detail) == ["reading took longer than 0.3 s"])
-        #expect(held.first?.raw == Corpus.bytes(Corpus.files[2]))
+        #expect(held.first?.raw == CorpusLocation.bytes(CorpusLocation.messages[2]))
         #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == UInt32(count))
         #expect(try store.counts().correspondence + store.counts().held == count)
         // The abandoned reading ends; nothing more is written for it.
@@ -141,7 +143,7 @@ struct ContainmentTests {
     @Test("a second reading abandoned while the first still runs holds it, then ends the process")
     func secondAbandonedReadingExits() async throws {
         let (mailbox, count) = try P.loadedMailbox()
-        let ids = Corpus.files.map { MessageParser.parse(Corpus.bytes($0)).messageID }
+        let ids = CorpusLocation.messages.map { MessageParser.parse(CorpusLocation.bytes($0)).messageID }
         let second = try #require(ids[3])  // corpus 04, UID 4
         let step = SlowStep(messageIDs: [Self.recapID, second])
         defer { step.gate.open() }
@@ -194,9 +196,9 @@ struct ContainmentTests {
         #expect(report.unprocessable == 1)
         let held = try store.heldMessages().filter { $0.reason == .unprocessable }
         #expect(held.map(\.detail) == ["the reader crashed on it twice"])
-        #expect(held.first?.raw == Corpus.bytes(Corpus.files[0]))
+        #expect(held.first?.raw == CorpusLocation.bytes(CorpusLocation.messages[0]))
         #expect(held.first?.subject == nil && held.first?.sender == nil, "nothing read from the bytes")
-        let ids = Corpus.files.map { MessageParser.parse(Corpus.bytes($0)).messageID }
+        let ids = CorpusLocation.messages.map { MessageParser.parse(CorpusLocation.bytes($0)).messageID }
         #expect(step.seen(ids[0]!) == 0, "UID 1 was never read again")
         #expect(step.seen(ids[1]!) == 1, "UID 2, one death, was read and filed")
         #expect(try store.processing(Self.marker(1)) == nil && store.processing(Self.marker(2)) == nil)
@@ -227,7 +229,7 @@ struct ContainmentTests {
     @Test("duplicates are still recognised; bytes held as unprocessable are not read again when delivered again")
     func duplicates() async throws {
         let mailbox = InMemoryMailbox(uidValidity: 7)
-        let first = Corpus.bytes(Corpus.files[0]), second = Corpus.bytes(Corpus.files[1])
+        let first = CorpusLocation.bytes(CorpusLocation.messages[0]), second = CorpusLocation.bytes(CorpusLocation.messages[1])
         mailbox.deliver(first)
         mailbox.deliver(first)
         mailbox.deliver(second)

@@ -9,7 +9,7 @@ import Testing
 // ledger counted inside the filing transaction) → ReminderEngine → NoticeRenderer (the
 // repository's Templates/) → outbox rows. A user notices cases, held messages and mail.
 
-private let floodOrg = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
+private let floodOrg = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
                                     trackingAddress: "track@corp.example", authservID: "mx.corp.example",
                                     timeZone: "Asia/Shanghai",
                                     staff: ["张伟": "zhang.wei@corp.example", "李总": "ceo@corp.example"])

@@ -1,8 +1,10 @@
 import Foundation
+import LiaisonTestSupport
 import LiaisonCore
 @testable import LiaisonDaemon
 import LiaisonStore
 import LiaisonTransport
+import LiaisonTransportFakes
 import Testing
 
 /// A mailbox whose server breaks a bound on the next `failures` batched fetches
@@ -43,7 +45,7 @@ extension PollerServiceTests {
         let mailbox = BoundBreakingMailbox(base: inner, failures: 2)
         let store = try temporaryStore()
         let logs = LogCapture()
-        let pipeline = IngestPipeline(organization: try Corpus.organization(), store: store)
+        let pipeline = IngestPipeline(organization: try CorpusLocation.organization(), store: store)
         let settings = PollerService.Settings(
             mailboxKey: Self.key, pollInterval: .seconds(60),
             backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(80)), stallLimit: .seconds(30))

@@ -1,9 +1,11 @@
 import Foundation
+import LiaisonTestSupport
 import LiaisonCore
 @testable import LiaisonDaemon
 import LiaisonMail
 import LiaisonStore
 import LiaisonTransport
+import LiaisonTransportFakes
 import Logging
 import Testing
 
@@ -19,7 +21,7 @@ struct PollerServiceTests {
                      onStuckReading: (@Sendable (String) -> Void)? = { _ in },
                      logs: LogCapture = LogCapture()) throws -> (PollerService, SQLiteStore) {
         let store = try store ?? temporaryStore()
-        var pipeline = IngestPipeline(organization: try Corpus.organization(), store: filingStore ?? store)
+        var pipeline = IngestPipeline(organization: try CorpusLocation.organization(), store: filingStore ?? store)
         if let step { pipeline.readObserver = { step.read($0) } }
         let settings = PollerService.Settings(mailboxKey: key, pollInterval: interval, backoff: backoff, stallLimit: .seconds(30),
                                               containment: containment)
@@ -29,10 +31,10 @@ struct PollerServiceTests {
     }
 
     static func loadedMailbox() throws -> (InMemoryMailbox, Int) {
-        let files = Corpus.files
-        try #require(files.count >= 12, "corpus not found at \(Corpus.directory.path)")
+        let files = CorpusLocation.messages
+        try #require(files.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
         let mailbox = InMemoryMailbox(uidValidity: 7)
-        for f in files { mailbox.deliver(Corpus.bytes(f)) }
+        for f in files { mailbox.deliver(CorpusLocation.bytes(f)) }
         return (mailbox, files.count)
     }
 
@@ -62,7 +64,7 @@ struct PollerServiceTests {
         let (poller, store) = try Self.make(mailbox: mailbox, logs: logs)
         let first = try await poller.pass()
         mailbox.recreate(uidValidity: 8)
-        for f in Corpus.files { mailbox.deliver(Corpus.bytes(f)) }
+        for f in CorpusLocation.messages { mailbox.deliver(CorpusLocation.bytes(f)) }
         let second = try await poller.pass()
         #expect(second.uidValidityReset)
         #expect(second.fetched == count)
@@ -151,7 +153,7 @@ struct PollerServiceTests {
         let task = Task { try await poller.run() }
         #expect(await eventually(60) { watcher.waitCount >= 1 })
         #expect(poller.counters.passes == 1)
-        mailbox.deliver(Corpus.bytes(Corpus.files[0]))
+        mailbox.deliver(CorpusLocation.bytes(CorpusLocation.messages[0]))
         let started = Date()
         watcher.fire()
         let filed = await eventually(60) { (try? store.counts().correspondence) == 1 }
@@ -171,7 +173,7 @@ struct PollerServiceTests {
         let (poller, store) = try Self.make(mailbox: mailbox, watcher: watcher, interval: .milliseconds(100), logs: logs)
         let task = Task { try await poller.run() }
         #expect(await eventually(60) { poller.counters.passes >= 1 })
-        mailbox.deliver(Corpus.bytes(Corpus.files[0]))
+        mailbox.deliver(CorpusLocation.bytes(CorpusLocation.messages[0]))
         let filed = await eventually(60) { (try? store.counts().correspondence) == 1 }
         poller.requestStop()
         try await task.value

@@ -1,18 +1,13 @@
 import Foundation
 import LiaisonCore
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonDaemon
+@testable import LiaisonConfiguration
 
 /// `[reminders]`: defaults, overrides, and errors that name the key.
 @Suite struct ReminderConfigTests {
-    static let organization = """
-        [organization]
-        name = "示例科技有限公司"
-        internal_domains = ["corp.example"]
-        tracking_address = "track@corp.example"
-        authserv_id = "mx.corp.example"
-
-        """
+    static let organization = ConfigText.organization(timeZone: nil) + "\n"
 
     func rules(_ reminders: String) throws -> ReminderRules {
         try LiaisonConfig(toml: Self.organization + reminders).reminderRules()

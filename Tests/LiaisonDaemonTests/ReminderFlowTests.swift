@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonMail
 import LiaisonStore
 import LiaisonTransport
+import LiaisonTransportFakes
 import Testing
 @testable import LiaisonDaemon
 
@@ -10,7 +11,7 @@ import Testing
 // → SQLiteStore (filing + follow-up in one transaction) → ReminderPlanner → NoticeRenderer
 // (the repository's Templates/) → outbox → OutboxSender over a recording SMTP fake.
 
-private let flowOrg = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
+private let flowOrg = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
                                    trackingAddress: "track@corp.example", authservID: "mx.corp.example",
                                    timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00",
                                    staff: ["王芳": "wang.fang@corp.example", "张伟": "zhang.wei@corp.example"])

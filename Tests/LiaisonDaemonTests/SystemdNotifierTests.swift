@@ -3,6 +3,7 @@ import LiaisonDaemon
 import Logging
 import ServiceLifecycle
 import Testing
+import LiaisonTestSupport
 
 @Suite("sd_notify without libsystemd")
 struct SystemdNotifierTests {

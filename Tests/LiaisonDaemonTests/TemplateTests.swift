@@ -14,7 +14,7 @@ enum TemplateFixtures {
             .deletingLastPathComponent().appendingPathComponent("Templates").path
     }()
 
-    static let organization = Organization(
+    static let organization = try! Organization(
         name: "示例科技有限公司", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
         authservID: "mx.corp.example", timeZone: "Asia/Shanghai",
         staff: ["张伟": "zhang.wei@corp.example", "王芳": "wang.fang@corp.example", "赵强": "zhao.qiang@corp.example",

@@ -10,7 +10,7 @@ import Testing
 // ../shared/hostile (copied to Tests/Fixtures/trust), and variants of the corpus messages with
 // the headers an attacker or our MX would add.
 
-private let trustFlowOrg = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
+private let trustFlowOrg = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
                                trackingAddress: "track@corp.example", authservID: "mx.corp.example",
                                timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00",
                                staff: ["王芳": "wang.fang@corp.example", "张伟": "zhang.wei@corp.example"])

@@ -35,7 +35,7 @@ struct FuzzRegressionTests {
     func replay(name: String) throws {
         let target = try #require(FuzzTargets.named(name))
         for url in files(name) {
-            // A trap here is the failure; a slow input shows in `liaison bench-grammars` and in the
+            // A trap here is the failure; a slow input shows in `liaison-bench bench grammars` and in the
             // fuzz run, not in a timed test.
             target.run(Array(try Data(contentsOf: url)))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonTransport
 import Testing
+import LiaisonTestSupport
 
 /// Measures how long `body` takes; returns its error.
 private func timedError(_ body: () throws -> Void) -> (Error?, Double) {

@@ -1,6 +1,8 @@
 import Foundation
 import LiaisonTransport
 import Testing
+import LiaisonTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +13,7 @@ import Glibc
 /// server offered, and the server unable to push much past the byte cap.
 /// Serialized: each test measures the process's peak memory.
 @Suite(.serialized) struct HostileIMAPTests {
-    typealias Reply = HostileIMAPServer.Reply
+    typealias Reply = ScriptedIMAPServer.Reply
     static let mib = 1024 * 1024
     /// 1 GiB in forty literals.
     static let literalSize = (1 << 30) / 40
@@ -19,7 +21,7 @@ import Glibc
     /// The ordinary answers (login, SELECT with UIDNEXT 8, SEARCH 7…), one string each.
     static func normal(_ tag: String, _ command: String) -> [Reply] { [.text(ScriptedIMAPTests.respond(tag, command))] }
 
-    static func mailbox(_ server: HostileIMAPServer, maxResponseBytes: Int = IMAPSettings.defaultMaxResponseBytes,
+    static func mailbox(_ server: ScriptedIMAPServer, maxResponseBytes: Int = IMAPSettings.defaultMaxResponseBytes,
                         transferTimeout: Double = 5, commandTimeout: Double = 30,
                         plan: IMAPFetchPlan = .standard) throws -> IMAPMailbox {
         try IMAPMailbox(settings: IMAPSettings(
@@ -30,7 +32,7 @@ import Glibc
 
     /// Runs `body`, which must throw a `MailboxError`; returns it with the growth of the peak
     /// resident memory (KiB) and the seconds it took.
-    static func fault(_ name: String = #function, server: HostileIMAPServer? = nil, _ body: () throws -> Void)
+    static func fault(_ name: String = #function, server: ScriptedIMAPServer? = nil, _ body: () throws -> Void)
         -> (error: MailboxError?, growthKiB: Int, seconds: Double) {
         let before = ProcessMemory.resetPeak()
         let start = ContinuousClock.now
@@ -56,7 +58,7 @@ import Glibc
     }
 
     /// After a fault the next call works on a fresh connection (the faulty one is never reused).
-    static func expectRecovered(_ box: IMAPMailbox, _ server: HostileIMAPServer, connections: Int) throws {
+    static func expectRecovered(_ box: IMAPMailbox, _ server: ScriptedIMAPServer, connections: Int) throws {
         #expect(try box.status() == MailboxStatus(uidValidity: 42, uidNext: 8, messages: 1))
         #expect(server.connections == connections, "the faulty connection was reused")
     }
@@ -64,7 +66,7 @@ import Glibc
     /// One FETCH response with forty 25.6 MiB literals (1 GiB): the first body is kept, the
     /// others are not asked for, and the third `{n}` passes the 64 MiB default cap.
     @Test func manyHugeLiteralsInOneFetchResponse() throws {
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             guard session == 1, command.uppercased().hasPrefix("UID FETCH 7 BODY.PEEK[]") else { return Self.normal(tag, command) }
             var out: [Reply] = [.text("* 1 FETCH (UID 7")]
             for k in 0..<40 {
@@ -85,7 +87,7 @@ import Glibc
     /// Forty untagged 25.6 MiB literals after SELECT (which asks for none): dropped as they
     /// stream, counted, and the command fails at 64 MiB.
     @Test func untaggedLiteralFloodAfterSelect() throws {
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             guard session == 1, command.uppercased().hasPrefix("SELECT") else { return Self.normal(tag, command) }
             var out: [Reply] = [.text("* 1 EXISTS\r\n* OK [UIDVALIDITY 42] ok\r\n* OK [UIDNEXT 8] ok\r\n")]
             for k in 0..<40 { out += [.text("* \(k + 1) FETCH (UID \(k + 1) BODY[] {\(Self.literalSize)}\r\n"), .filler(Self.literalSize), .text(")\r\n")] }
@@ -103,7 +105,7 @@ import Glibc
     /// Millions of small untagged lines after SELECT: folded as they arrive (never a list of
     /// responses), and the command fails at the cap.
     @Test func untaggedLineFloodAfterSelect() throws {
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             guard session == 1, command.uppercased().hasPrefix("SELECT") else { return Self.normal(tag, command) }
             return [.text("* OK [UIDVALIDITY 42] ok\r\n* OK [UIDNEXT 8] ok\r\n"),
                     .repeated("* 1 FETCH (FLAGS (\\Seen))\r\n", times: 40_000_000), .text("\(tag) OK done\r\n")]
@@ -120,7 +122,7 @@ import Glibc
     /// and the batch fails once its responses pass its announced bytes plus the slack (1 MiB).
     @Test func untaggedFloodDuringFetch() throws {
         let body = Array("Subject: seven\r\n\r\nbody 7\r\n".utf8)
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             let upper = command.uppercased()
             guard session == 1, upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
             if upper.hasSuffix("(RFC822.SIZE)") { return [.text("* 1 FETCH (UID 7 RFC822.SIZE \(body.count))\r\n\(tag) OK done\r\n")] }
@@ -141,7 +143,7 @@ import Glibc
 
     /// `RFC822.SIZE 1000`, then a 512 MiB literal for the same UID: refused at its `{n}`.
     @Test func lyingRFC822SizeIsRefusedAtTheLiteral() throws {
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             let upper = command.uppercased()
             guard session == 1, upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
             if upper.hasSuffix("(RFC822.SIZE)") { return [.text("* 1 FETCH (UID 7 RFC822.SIZE 1000)\r\n\(tag) OK done\r\n")] }
@@ -162,7 +164,7 @@ import Glibc
     /// larger than announced is delivered, not a fault on every pass.
     @Test func approximateRFC822SizeIsTolerated() throws {
         let body = "Subject: approx\r\n\r\n" + String(repeating: "x", count: 1_078)
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             let upper = command.uppercased()
             guard upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
             if upper.hasSuffix("(RFC822.SIZE)") { return [.text("* 1 FETCH (UID 7 RFC822.SIZE 1000)\r\n\(tag) OK done\r\n")] }
@@ -178,7 +180,7 @@ import Glibc
     /// Forty messages that each announce 100 bytes (so one batch) and each send 25.6 MiB: the
     /// batching never trusts the announced sizes for memory — the first body is refused.
     @Test func understatedSizesDoNotInflateABatch() throws {
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             let upper = command.uppercased()
             guard session == 1, upper.hasPrefix("UID FETCH") else {
                 if command.uppercased().hasPrefix("UID SEARCH") { return [.text("* SEARCH \((1...40).map(String.init).joined(separator: " "))\r\n\(tag) OK done\r\n")] }
@@ -208,7 +210,7 @@ import Glibc
     /// handed out, then the fetch fails naming it (each pass, until the cap is raised).
     @Test func messageAboveTheCapIsNeverRequested() throws {
         let small = Array("Subject: seven\r\n\r\nbody 7\r\n".utf8)
-        let server = try HostileIMAPServer { _, tag, command in
+        let server = try ScriptedIMAPServer { _, tag, command in
             let upper = command.uppercased()
             guard upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
             if upper.hasSuffix("(RFC822.SIZE)") {
@@ -233,7 +235,7 @@ import Glibc
     /// it in UID order, never asked for, and the messages after it are still fetched.
     @Test func messageAboveTheCapGoesToTooLargeAndTheRestFollow() throws {
         let small = Array("Subject: seven\r\n\r\nbody 7\r\n".utf8)
-        let server = try HostileIMAPServer { _, tag, command in
+        let server = try ScriptedIMAPServer { _, tag, command in
             let upper = command.uppercased()
             guard upper.hasPrefix("UID FETCH") else { return Self.normal(tag, command) }
             if upper.hasSuffix("(RFC822.SIZE)") {
@@ -256,7 +258,7 @@ import Glibc
     /// A FETCH answered one byte per second: never silent for the 2 s idle timeout, but the
     /// command ends at its 3.5 s deadline (monotonic), and the next call reconnects.
     @Test func oneByteDripEndsAtTheCommandDeadline() throws {
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             guard session == 1, command.uppercased().hasPrefix("UID FETCH 7 BODY.PEEK[]") else { return Self.normal(tag, command) }
             return [.text("* 1 FETCH (UID 7 BODY[] {100}\r\n"), .drip(String(repeating: "x", count: 100) + ")\r\n\(tag) OK done\r\n", every: 1)]
         }
@@ -275,7 +277,7 @@ import Glibc
 
     /// The same drip on the IDLE watcher's EXAMINE: the wait fails at the deadline instead of hanging.
     @Test func oneByteDripOnIdleWatcherEndsAtTheCommandDeadline() throws {
-        let server = try HostileIMAPServer { session, tag, command in
+        let server = try ScriptedIMAPServer { session, tag, command in
             let upper = command.uppercased()
             if upper.hasPrefix("CAPABILITY") { return [.text("* CAPABILITY IMAP4rev1 IDLE\r\n\(tag) OK done\r\n")] }
             guard upper.hasPrefix("EXAMINE") else { return Self.normal(tag, command) }
@@ -292,28 +294,4 @@ import Glibc
         }
         #expect(seconds >= 2.9 && seconds < 5, "took \(seconds) s")
     }
-}
-
-/// The process's resident memory from /proc/self/status (Linux), in KiB.
-enum ProcessMemory {
-    static func field(_ name: String) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
-        else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "") ?? 0
-    }
-
-    /// Resets the peak (VmHWM) to the current resident size (`clear_refs` 5); returns that size.
-    @discardableResult
-    static func resetPeak() -> Int {
-        let fd = open("/proc/self/clear_refs", O_WRONLY)
-        if fd >= 0 {
-            _ = write(fd, "5", 1)
-            close(fd)
-        }
-        return field("VmRSS")
-    }
-
-    /// The peak resident size since the last reset (VmHWM).
-    static func peakKiB() -> Int { field("VmHWM") }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonTransport
 import Testing
+import LiaisonTestSupport
 
 /// Runs `body` on a thread of its own; `wait(seconds)` gives its result (nil if not done by then).
 final class Background<T: Sendable>: @unchecked Sendable {

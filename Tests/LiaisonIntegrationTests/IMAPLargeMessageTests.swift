@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonTransport
 import Testing
+import LiaisonTestSupport
 
 extension RigTests {
     /// What libcurl 7.88 could not fetch: a message beyond its 300 KiB response-header cap, and

@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonTransport
 import Testing
+import LiaisonTestSupport
 
 extension RigTests {
     @Suite(.enabled(if: Rig.available, "mail rig variables not set (scripts/mailrig env)"))

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonTransport
 import Logging
 import Testing
+import LiaisonTestSupport
 
 /// Collects log lines (message and metadata) in memory.
 final class CapturedLog: @unchecked Sendable {

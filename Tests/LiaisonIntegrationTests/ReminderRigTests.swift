@@ -6,6 +6,7 @@ import LiaisonStore
 import LiaisonTransport
 import Logging
 import Testing
+import LiaisonTestSupport
 
 extension RigTests {
     /// Issue 6 on the real mail system: a reminder due in 2 s reaches its owner's mailbox through
@@ -13,7 +14,7 @@ extension RigTests {
     /// outbox and arrives exactly once after Postfix is back.
     @Suite(.enabled(if: Rig.available, "mail rig variables not set (scripts/mailrig env)"))
     struct ReminderRigTests {
-        static let org = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
+        static let org = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
                                       authservID: "mx.corp.example", timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00",
                                       staff: ["张伟": "zhang.wei@corp.example"])
 

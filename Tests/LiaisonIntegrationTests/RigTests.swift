@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// Every test that touches the rig lives under this suite: `.serialized` applies to the nested
 /// suites too, so no two of them use the rig's mailboxes at once. Each test resets the rig first.

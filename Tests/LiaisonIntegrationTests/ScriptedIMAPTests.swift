@@ -1,6 +1,8 @@
 import Foundation
 import LiaisonTransport
 import Testing
+import LiaisonTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif

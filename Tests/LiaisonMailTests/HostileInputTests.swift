@@ -1,6 +1,6 @@
 // Issue 11: inputs that trapped or went superlinear, kept as regressions. The small ones are files
 // under Tests/Fixtures/hostile/ (copied from ../shared/hostile); the large ones are generated here
-// rather than committed. Times are not asserted (benchmarks print them: `liaison bench-grammars`);
+// rather than committed. Times are not asserted (benchmarks print them: `liaison-bench bench grammars`);
 // what is asserted is what a user would notice: the message is read, its text and facts are there.
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 @testable import LiaisonMail
+import LiaisonTestSupport
 
 /// Bytes of a message written with "\n" line ends, turned into CRLF (as on the wire).
 func crlf(_ s: String) -> [UInt8] {
@@ -20,15 +21,5 @@ extension MIMEPart {
     }
 }
 
-/// A seeded SplitMix64 generator, so that random inputs in tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seeded generator of the shared test support, for every file of this target.
+typealias SplitMix64 = LiaisonTestSupport.SplitMix64

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LiaisonTransport
+import LiaisonTransportFakes
 
 @Suite struct FakesTests {
     @Test func inMemoryMailboxBehavesLikeAMailbox() throws {

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Peers for scripts/bench-parse: parse a folder of messages the way `liaison bench parse` does.
+"""Peers for scripts/bench-parse: parse a folder of messages the way `liaison-bench bench parse` does.
 
     bench_peers.py python DIR     Python's email package (policy=default)
     bench_peers.py rust DIR       fast-mail-parser (a Rust parser behind PyO3)
     bench_peers.py table LIAISON.json PYTHON.json RUST.json
 
-Files are streamed exactly as `liaison bench parse` streams them: each file is read (not timed),
+Files are streamed exactly as `liaison-bench bench parse` streams them: each file is read (not timed),
 parsed and touched (timed with a monotonic clock), then dropped. Prints one JSON object.
 """
 import email

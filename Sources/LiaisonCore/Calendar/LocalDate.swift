@@ -109,6 +109,13 @@ public struct ClockTime: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(hour: h, minute: m)
     }
 
+    /// A time of day as the configuration writes one (`workday_start`, `workday_end`): 24-hour
+    /// `HH:MM`, the hour one or two digits, 00:00–23:59 (no 24:00, no seconds); nil otherwise.
+    public init?(timeOfDay text: String) {
+        guard let t = ClockTime(parsing: text), t.hour < 24 else { return nil }
+        self = t
+    }
+
     /// 23:59:59, the last second of a day: when "a day without a clock time" is due.
     public static let endOfDay = ClockTime(hour: 23, minute: 59, second: 59)!
 

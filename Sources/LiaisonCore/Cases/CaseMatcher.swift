@@ -105,7 +105,7 @@ public struct CaseMatcher: Sendable {
         }
         let party = counterparty(input)
         let isInternal = party.contacts.isEmpty
-        let clock = WallClock(timeZoneIdentifier: organization.timeZone) ?? WallClock(timeZone: TimeZone(secondsFromGMT: 0)!)
+        let clock = organization.wallClock
         let day = clock.local(date).day
         return .open(NewCase(numberTemplate: numbering.template(internal: isInternal, day: day), isInternal: isInternal,
                              counterparty: party, owner: owner, category: input.category, openedAt: date))

@@ -49,11 +49,9 @@ public struct DeadlineResolver: Sendable {
         self.calendar = calendar
     }
 
-    /// From the organisation's settings; nil when its time zone or `workdayEnd` cannot be read.
-    public init?(organization: Organization, calendar: WorkCalendar = .mainlandChina) {
-        guard let tz = TimeZone(identifier: organization.timeZone),
-              let end = ClockTime(parsing: organization.workdayEnd) else { return nil }
-        self.init(timeZone: tz, workdayEnd: end, calendar: calendar)
+    /// From the organisation's zone and `workdayEnd` (resolved when the configuration loaded).
+    public init(organization: Organization, calendar: WorkCalendar = .mainlandChina) {
+        self.init(timeZone: organization.timeZone, workdayEnd: organization.workdayEnd, calendar: calendar)
     }
 
     /// Resolves one expression (an objection-window phrase, a 截止时间/due value, a task text).

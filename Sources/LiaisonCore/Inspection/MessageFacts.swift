@@ -83,9 +83,7 @@ public struct MessageFacts: Sendable, Codable, Equatable {
         issues = m.issues.map(\.description)
         text = m.text
 
-        let zone = TimeZone(identifier: org.timeZone) ?? TimeZone(secondsFromGMT: 0)!
         let resolver = DeadlineResolver(organization: org, calendar: org.calendar)
-            ?? DeadlineResolver(timeZone: zone, workdayEnd: ClockTime(hour: 18)!, calendar: org.calendar)
         recap = nil
         objection = nil
         objectedItems = []
@@ -101,7 +99,7 @@ public struct MessageFacts: Sendable, Codable, Equatable {
         if kind == .correspondence, senderTrusted,
            let r = RecapReader.read(text: readable, sentAt: m.date?.date, resolver: resolver, staff: org.staff) {
             kind = .recap
-            recap = RecapFacts(r, zone: zone)
+            recap = RecapFacts(r, zone: org.timeZone)
             readRecap = r
         } else {
             let reply = kind == .correspondence && ObjectionReader.isReply(m)

@@ -1,5 +1,8 @@
+import Foundation
+
 /// The organisation Liaison works for: the `[organization]` section of the configuration
-/// (shared/docs/configuration.md) as plain values. Pure data; the daemon reads the file.
+/// (shared/docs/configuration.md) as typed values, resolved once when the configuration is read
+/// (`LiaisonConfig.organization()`, which names the key at fault). Pure data.
 public struct Organization: Sendable, Equatable {
     public var name: String
     /// Domains of staff addresses, lowercased.
@@ -8,11 +11,12 @@ public struct Organization: Sendable, Equatable {
     public var trackingAddress: String
     /// Whose Authentication-Results headers to trust (the company's own MX), lowercased.
     public var authservID: String
-    /// IANA time zone identifier, e.g. "Asia/Shanghai".
-    public var timeZone: String
-    /// "HH:MM".
-    public var workdayStart: String
-    public var workdayEnd: String
+    /// The organisation's zone (`time_zone`, an IANA identifier such as "Asia/Shanghai"), resolved.
+    public var timeZone: TimeZone
+    /// `workday_start`: when reminders without a time of day fire.
+    public var workdayStart: ClockTime
+    /// `workday_end`: what 下班前, close of business, COB mean.
+    public var workdayEnd: ClockTime
     /// Extra category keywords from the configuration: category → words, added to the defaults.
     public var categoryKeywords: [String: [String]]
     /// The staff directory (`[staff]`): a person's name as written in recaps → their address, so
@@ -44,8 +48,16 @@ public struct Organization: Sendable, Equatable {
         "hotmail.com.hk", "outlook.com.hk", "hinet.net", "netvigator.com",
     ]
 
+    /// `time_zone` when the configuration names none.
+    public static let defaultTimeZone = TimeZone(identifier: "Asia/Shanghai")!
+    /// `workday_start` / `workday_end` when the configuration names none.
+    public static let defaultWorkdayStart = ClockTime(hour: 9)!
+    public static let defaultWorkdayEnd = ClockTime(hour: 18)!
+
     public init(name: String, internalDomains: [String], trackingAddress: String, authservID: String,
-                timeZone: String = "Asia/Shanghai", workdayStart: String = "09:00", workdayEnd: String = "18:00",
+                timeZone: TimeZone = Organization.defaultTimeZone,
+                workdayStart: ClockTime = Organization.defaultWorkdayStart,
+                workdayEnd: ClockTime = Organization.defaultWorkdayEnd,
                 categoryKeywords: [String: [String]] = [:], staff: [String: String] = [:],
                 calendar: WorkCalendar = .mainlandChina, mxHosts: [String] = [],
                 sharedDomains: Set<String> = Organization.defaultSharedDomains) {
@@ -62,6 +74,42 @@ public struct Organization: Sendable, Equatable {
         self.mxHosts = mxHosts.map { $0.lowercased() }
         self.sharedDomains = Set(sharedDomains.map { $0.lowercased() })
     }
+
+    /// The same from the configuration's strings (for tests and tools): `timeZone` an IANA
+    /// identifier, the workday times 24-hour `HH:MM` (00:00–23:59), the end after the start.
+    /// Throws `Organization.SettingError` naming the setting at fault; never falls back.
+    public init(name: String, internalDomains: [String], trackingAddress: String, authservID: String,
+                timeZone: String, workdayStart: String = "09:00", workdayEnd: String = "18:00",
+                categoryKeywords: [String: [String]] = [:], staff: [String: String] = [:],
+                calendar: WorkCalendar = .mainlandChina, mxHosts: [String] = [],
+                sharedDomains: Set<String> = Organization.defaultSharedDomains) throws {
+        guard let zone = TimeZone(identifier: timeZone) else { throw SettingError.unknownTimeZone(timeZone) }
+        guard let start = ClockTime(timeOfDay: workdayStart) else { throw SettingError.badTimeOfDay("workday_start", workdayStart) }
+        guard let end = ClockTime(timeOfDay: workdayEnd) else { throw SettingError.badTimeOfDay("workday_end", workdayEnd) }
+        guard start < end else { throw SettingError.workdayEndsBeforeStart(start: start, end: end) }
+        self.init(name: name, internalDomains: internalDomains, trackingAddress: trackingAddress, authservID: authservID,
+                  timeZone: zone, workdayStart: start, workdayEnd: end, categoryKeywords: categoryKeywords, staff: staff,
+                  calendar: calendar, mxHosts: mxHosts, sharedDomains: sharedDomains)
+    }
+
+    /// Why the string form of a setting cannot be used.
+    public enum SettingError: Error, Equatable, CustomStringConvertible {
+        case unknownTimeZone(String)
+        /// The setting's name and the text.
+        case badTimeOfDay(String, String)
+        case workdayEndsBeforeStart(start: ClockTime, end: ClockTime)
+
+        public var description: String {
+            switch self {
+            case .unknownTimeZone(let z): return "time_zone: `\(z)` is not a known time zone"
+            case let .badTimeOfDay(key, text): return "\(key): `\(text)` is not a 24-hour HH:MM time of day"
+            case let .workdayEndsBeforeStart(start, end): return "workday_end: \(end) is not after workday_start \(start)"
+            }
+        }
+    }
+
+    /// Wall-time arithmetic in the organisation's zone.
+    public var wallClock: WallClock { WallClock(timeZone: timeZone) }
 
     /// True when the address is at a shared (free-mail) domain.
     public func isShared(_ address: String) -> Bool {

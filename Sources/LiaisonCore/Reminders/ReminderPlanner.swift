@@ -88,9 +88,9 @@ public struct ReminderPlanner: Sendable {
     public init(organization: Organization, rules: ReminderRules) {
         self.organization = organization
         self.rules = rules
-        zone = TimeZone(identifier: organization.timeZone) ?? TimeZone(secondsFromGMT: 0)!
+        zone = organization.timeZone
         clock = WallClock(timeZone: zone)
-        workdayStart = ClockTime(parsing: organization.workdayStart) ?? ClockTime(hour: 9)!
+        workdayStart = organization.workdayStart
     }
 
     // MARK: - Time

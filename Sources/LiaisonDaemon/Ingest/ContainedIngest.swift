@@ -7,26 +7,6 @@ import Logging
 import Glibc
 #endif
 
-/// How much one message may cost before it is held for review as `unprocessable` (issue 11).
-/// `[containment]` in the configuration.
-public struct ContainmentLimits: Sendable, Equatable {
-    /// Processes that may die with the message in hand; at this many it is held, never read again.
-    public var crashesBeforeHold: Int
-    /// Failed filings (not store faults) before it is held.
-    public var maxFilingAttempts: Int
-    /// Parse, facts, recap and objection reading: past this the message is held.
-    public var readingBudget: Duration
-    /// An abandoned reading still running after `grace` budgets ends the process.
-    public var grace: Int
-
-    public init(crashesBeforeHold: Int = 2, maxFilingAttempts: Int = 5, readingBudget: Duration = .seconds(5), grace: Int = 10) {
-        self.crashesBeforeHold = crashesBeforeHold
-        self.maxFilingAttempts = maxFilingAttempts
-        self.readingBudget = readingBudget
-        self.grace = grace
-    }
-}
-
 /// The one place where a message is read and filed under containment, for the poller and for
 /// `liaison ingest` alike (issue 11): so that the next unknown bug in a reader costs one
 /// message, never the service.

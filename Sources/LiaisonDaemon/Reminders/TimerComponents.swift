@@ -47,7 +47,7 @@ public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
 
     public func status() -> ComponentStatus {
         let next = timer.armedForNow()
-        let zone = TimeZone(identifier: organization.timeZone) ?? TimeZone(identifier: "UTC")!
+        let zone = organization.timeZone
         var summary: [String] = []
         if let next {
             let f = DateFormatter()

@@ -29,7 +29,7 @@ extension PollerService.Setup {
             pollInterval: .milliseconds(Int64((try config.imapPollInterval() * 1000).rounded())),
             backoff: Backoff(initial: .seconds(1), maximum: .seconds(300)),
             stallLimit: .seconds(max(120, Int64(4 * seconds), Int64(imap.commandTimeout) + 60)),  // above one command's deadline
-            timeZone: TimeZone(identifier: org.timeZone) ?? TimeZone(identifier: "UTC")!,
+            timeZone: org.timeZone,
             containment: try config.containmentLimits(),
             maxMessageBytes: imap.maxResponseBytes)
         return PollerService.Setup(mailbox: mailbox, watcher: watcher, pipeline: pipeline, settings: settings)

@@ -62,7 +62,7 @@ public struct NoticeRenderer: Sendable {
         guard !notice.recipients.isEmpty else { throw MailRenderError.noRecipients }
         for r in notice.recipients where !MailAddressCheck.isPlain(r) { throw MailRenderError.invalidAddress(r) }
         let locale = config.locale(forRecipients: notice.recipients, counterparty: notice.counterparty)
-        let zone = organization.zone
+        let zone = organization.timeZone
         let words = MailWords(locale: locale, zone: zone, now: now)
         let rendered = templates.render(MailTemplateKind(notice.kind), locale: locale, values: values(for: notice, words: words))
 
@@ -215,9 +215,6 @@ enum MailAddressCheck {
 }
 
 extension Organization {
-    /// The organisation's zone (UTC when the identifier is unknown; the config checks it).
-    var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(secondsFromGMT: 0)! }
-
     /// The staff directory reversed: address → name (the first name in order when two share one).
     var staffNames: [String: String] {
         var out: [String: String] = [:]

@@ -120,10 +120,9 @@ public struct RecapComposer: Sendable {
         guard organization.isInternal(draft.author.address) else { throw RecapComposeError.authorNotStaff(draft.author.address) }
         let items = try numbered(draft.items)
         let locale = draft.locale ?? counterpartyLocale(draft)
-        let words = MailWords(locale: locale, zone: organization.zone, now: sentAt)
+        let words = MailWords(locale: locale, zone: organization.timeZone, now: sentAt)
         let window = TemplateValue.flatten(draft.window ?? words.defaultWindow)
         let resolver = DeadlineResolver(organization: organization, calendar: organization.calendar)
-            ?? DeadlineResolver(timeZone: organization.zone, workdayEnd: ClockTime(hour: 18)!, calendar: organization.calendar)
         try checkWords(items, window: window, nextContact: draft.nextContact, resolver: resolver, sentAt: sentAt)
 
         let useCircled = items.count <= 20 && locale != .en
@@ -164,7 +163,7 @@ public struct RecapComposer: Sendable {
         var builder = MessageBuilder(from: draft.author, to: draft.to, subject: subject)
         builder.cc = cc
         builder.date = sentAt
-        builder.utcOffsetSeconds = organization.zone.secondsFromGMT(for: sentAt)
+        builder.utcOffsetSeconds = organization.timeZone.secondsFromGMT(for: sentAt)
         builder.messageID = LiaisonMessageID.make(caseNumber: draft.caseNumber, reminderID: nil,
                                                   domain: draft.author.domain ?? "localhost", using: &rng)
         if let parent = draft.inReplyTo.flatMap(LiaisonMessageID.bare) { builder.inReplyTo = parent }

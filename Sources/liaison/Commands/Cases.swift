@@ -309,7 +309,7 @@ enum CaseJSON {
     static func dateFormatter(_ org: Organization) -> ISO8601DateFormatter {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
-        f.timeZone = TimeZone(identifier: org.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")
+        f.timeZone = org.timeZone
         return f
     }
 }

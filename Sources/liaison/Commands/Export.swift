@@ -30,7 +30,7 @@ struct Export: AsyncParsableCommand {
     func run() async throws {
         let opened = try StoreOpening.open(config: config, db: db, needOrganization: false)
         let org = opened.organization
-        let tz = TimeZone(identifier: org.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!
+        let tz = org.timeZone
         let period = try ReportPeriod(from: from, to: to, organization: org)
         let asOf = min(period.end, try now.map { try Instant.parse($0, option: "--now") } ?? Date())
         let cases = try opened.store.reportCases(from: period.start, to: period.end, owner: owner, details: true)

@@ -46,7 +46,7 @@ struct ReportPeriod {
     var end: Date
 
     init(from: String, to: String, organization: Organization) throws {
-        let tz = TimeZone(identifier: organization.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!
+        let tz = organization.timeZone
         start = try Self.instant(from, option: "--from", tz: tz, nextDay: false)
         end = try Self.instant(to, option: "--to", tz: tz, nextDay: true)
         guard start < end else { throw ValidationError("--from must be before --to") }

@@ -11,8 +11,8 @@ import Glibc
 /// reach `accept` (still serving its last client, or not yet started), let a stopped server accept
 /// on a descriptor number the kernel had meanwhile given to another test's listener, and answer
 /// that test's client from the wrong script (a "silent" server whose FETCH succeeded).
-final class LoopbackListener: @unchecked Sendable {
-    let port: UInt16
+public final class LoopbackListener: @unchecked Sendable {
+    public let port: UInt16
     private let fd: Int32
     private let lock = NSLock()
     private var stopped = false
@@ -21,7 +21,7 @@ final class LoopbackListener: @unchecked Sendable {
     private var finished = false
     private let done = DispatchSemaphore(value: 0)
 
-    init(backlog: Int32) throws {
+    public init(backlog: Int32) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RigError("socket failed") }
         var addr = sockaddr_in()
@@ -43,7 +43,7 @@ final class LoopbackListener: @unchecked Sendable {
 
     /// Starts the accepting thread. `serve` handles one connection (it must not close it) and
     /// returns whether to accept another.
-    func start(_ serve: @escaping @Sendable (Int32) -> Bool) {
+    public func start(_ serve: @escaping @Sendable (Int32) -> Bool) {
         Thread.detachNewThread { [self] in
             defer {
                 lock.withLock {
@@ -78,7 +78,7 @@ final class LoopbackListener: @unchecked Sendable {
     /// Stops accepting, ends the connection being served, and waits (up to `timeout` seconds)
     /// until the thread has closed every descriptor. True when it has.
     @discardableResult
-    func stop(timeout: Double = 10) -> Bool {
+    public func stop(timeout: Double = 10) -> Bool {
         let alreadyFinished = lock.withLock {
             stopped = true
             if listenerOpen { shutdown(fd, Int32(SHUT_RDWR)) }

@@ -9,7 +9,7 @@ import LiaisonXLSX
 /// alternating an hour or so apart; a recap with three items on every tenth case; three cases in
 /// ten resolved), times `report` (the store query and the figures, as JSON) and `export` (the
 /// query with the table's details, then XLSX and CSV) over the whole month. Goal: under 2 s each.
-/// Build with `swift build -c release --product liaison` for meaningful numbers.
+/// Build with `swift build -c release --product liaison-bench` for meaningful numbers.
 struct BenchReport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-report", abstract: "Benchmark report and export at scale (SQLite).")

@@ -14,7 +14,7 @@ import Logging
 /// from Templates/, outbox row — written, minus its due time), p50/p99/max. The named peer is the
 /// design we did not take, one `DispatchSourceTimer` per reminder, armed in the same process for
 /// the same N: its arming time and memory are printed beside ours as ratios.
-/// Build with `swift build -c release --product liaison` for meaningful numbers.
+/// Build with `swift build -c release --product liaison-bench` for meaningful numbers.
 struct BenchReminders: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-reminders", abstract: "Benchmark the reminder scheduler: re-arm, memory, firing lateness.")
@@ -28,7 +28,7 @@ struct BenchReminders: AsyncParsableCommand {
     @Option(help: "With --fill-only: when the first due reminder falls (seconds since 1970).") var firstDue: Double = 0
 
     static let org = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
-                                  authservID: "mx.corp.example", timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00")
+                                  authservID: "mx.corp.example")
 
     func run() async throws {
         if peerOnly { return try peer() }

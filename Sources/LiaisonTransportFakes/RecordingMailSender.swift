@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTransport
 
 /// A `MailSending` for tests: records every send and answers from a script (e.g. transient
 /// twice, then accepted). When the script is empty every recipient is accepted.

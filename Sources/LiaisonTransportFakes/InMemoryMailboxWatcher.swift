@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTransport
 
 /// A `MailboxWatching` in memory for tests of code that waits for mail: `notifyChange()` plays
 /// the server's `* n EXISTS` (kept until a wait takes it, as a server keeps notifications for

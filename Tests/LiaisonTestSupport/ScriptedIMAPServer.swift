@@ -3,12 +3,15 @@ import Foundation
 import Glibc
 #endif
 
-/// A plaintext IMAP server on 127.0.0.1 that answers like `ScriptedIMAPServer` but can stream
-/// what no string could hold — a gigabyte of literal, a flood of lines, a byte every second —
-/// and counts what it managed to write (how far the client read before it gave up).
-final class HostileIMAPServer: @unchecked Sendable {
+/// A plaintext IMAP server on 127.0.0.1 driven by a closure: it greets, then answers each
+/// command line with what `respond` returns, and records every command. For paths the rig cannot
+/// show (a server without MOVE, tricky literals through libcurl) and for hostile servers: an
+/// answer can stream what no string could hold — a gigabyte of literal, a flood of lines, a byte
+/// every second — and the server counts what it managed to write (how far the client read
+/// before it gave up). One server for the scripted and the hostile tests.
+public final class ScriptedIMAPServer: @unchecked Sendable {
     /// A piece of an answer.
-    enum Reply: Sendable {
+    public enum Reply: Sendable {
         case text(String)
         /// `count` bytes of mail-like filler (`x`s in CRLF-ended lines of 78).
         case filler(Int)
@@ -18,7 +21,7 @@ final class HostileIMAPServer: @unchecked Sendable {
         case drip(String, every: Double)
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: LoopbackListener
     // The counters are written by the server's thread and read by the test: under `lock`.
     private let lock = NSLock()
@@ -26,24 +29,33 @@ final class HostileIMAPServer: @unchecked Sendable {
     private var written = 0
     private var sessions = 0
 
-    var commands: [String] { lock.withLock { received } }
+    /// The command lines received (without their tags), in order.
+    public var commands: [String] { lock.withLock { received } }
     /// Bytes written to clients so far (greetings included).
-    var bytesWritten: Int { lock.withLock { written } }
+    public var bytesWritten: Int { lock.withLock { written } }
     /// Connections accepted so far.
-    var connections: Int { lock.withLock { sessions } }
+    public var connections: Int { lock.withLock { sessions } }
 
-    /// `respond(session, tag, command)`: `session` counts connections from 1.
-    init(respond: @escaping @Sendable (_ session: Int, _ tag: String, _ command: String) -> [Reply]) throws {
+    /// `respond(session, tag, command)`: `session` counts connections from 1. `greeting` is the
+    /// server's first line.
+    public init(greeting: String = "* OK scripted IMAP ready\r\n",
+                respond: @escaping @Sendable (_ session: Int, _ tag: String, _ command: String) -> [Reply]) throws {
         listener = try LoopbackListener(backlog: 4)
         port = listener.port
         listener.start { [self] c in
             let session = lock.withLock { sessions += 1; return sessions }
-            serve(c, session, respond)
+            serve(c, session, greeting, respond)
             return true
         }
     }
 
-    private func serve(_ c: Int32, _ session: Int, _ respond: (Int, String, String) -> [Reply]) {
+    /// A server whose every answer is text: `respond(tag, command)`.
+    public convenience init(greeting: String = "* OK scripted IMAP ready\r\n",
+                            respond: @escaping @Sendable (_ tag: String, _ command: String) -> String) throws {
+        try self.init(greeting: greeting) { _, tag, command in [.text(respond(tag, command))] }
+    }
+
+    private func serve(_ c: Int32, _ session: Int, _ greeting: String, _ respond: (Int, String, String) -> [Reply]) {
         /// False once the client is gone.
         func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
             var off = 0
@@ -93,7 +105,7 @@ final class HostileIMAPServer: @unchecked Sendable {
             }
             return true
         }
-        guard say([.text("* OK hostile IMAP ready\r\n")]) else { return }
+        guard say([.text(greeting)]) else { return }
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while recv(c, &byte, 1, 0) == 1 {
@@ -112,7 +124,7 @@ final class HostileIMAPServer: @unchecked Sendable {
 
     /// Stops accepting and ends the session being served (see `LoopbackListener.stop`).
     @discardableResult
-    func stop(timeout: Double = 10) -> Bool {
+    public func stop(timeout: Double = 10) -> Bool {
         listener.stop(timeout: timeout)
     }
 }

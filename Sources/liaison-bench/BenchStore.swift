@@ -8,9 +8,8 @@ import LiaisonStore
 /// 1,000,000 / 100,000), matching (`CaseMatcher.decide` against the store) and filing (one
 /// transaction) one more message is timed 2,000 times — replies by In-Reply-To, by thread
 /// subject only, and new matters — and the database size is compared with the raw mail size.
-/// Build with `swift build -c release --product liaison` for meaningful numbers.
-/// (`liaison bench-store`; main's `liaison bench` can take it as `bench store` by listing
-/// `BenchStore.self` among its subcommands with commandName "store".)
+/// Build with `swift build -c release --product liaison-bench` for meaningful numbers.
+/// (`liaison-bench bench-store`.)
 struct BenchStore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-store", abstract: "Benchmark matching and filing at scale (SQLite).")

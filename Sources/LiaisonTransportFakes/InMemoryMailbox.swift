@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTransport
 
 /// A mailbox in memory for tests of code that reads mail (`MailboxReading`): messages get
 /// ascending UIDs, `recreate()` changes UIDVALIDITY, failures can be scripted.

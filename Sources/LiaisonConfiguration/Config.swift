@@ -60,12 +60,12 @@ public struct LiaisonConfig: @unchecked Sendable {
             throw ConfigError(key: "organization.tracking_address", problem: "`\(tracking)` is not an address", fix: "write the address staff CC, e.g. \"track@corp.example\"")
         }
         let authserv = try r.string("authserv_id")
-        let tz = try r.string("time_zone", default: "Asia/Shanghai")
-        guard TimeZone(identifier: tz) != nil else {
+        let tz = try r.string("time_zone", default: Organization.defaultTimeZone.identifier)
+        guard let zone = TimeZone(identifier: tz) else {
             throw ConfigError(key: "organization.time_zone", problem: "`\(tz)` is not a known time zone", fix: "use an IANA name such as \"Asia/Shanghai\"")
         }
-        let start = try r.clockTime("workday_start", default: "09:00")
-        let end = try r.clockTime("workday_end", default: "18:00")
+        let start = try r.clockTime("workday_start", default: Organization.defaultWorkdayStart)
+        let end = try r.clockTime("workday_end", default: Organization.defaultWorkdayEnd)
         guard start < end else {
             throw ConfigError(key: "organization.workday_end", problem: "\(end) is not after workday_start \(start)", fix: "set workday_end later than workday_start")
         }
@@ -87,7 +87,7 @@ public struct LiaisonConfig: @unchecked Sendable {
         }
         let directory = try staff()
         var organization = Organization(name: name, internalDomains: domains, trackingAddress: tracking, authservID: authserv,
-                                        timeZone: tz, workdayStart: start, workdayEnd: end, categoryKeywords: keywords,
+                                        timeZone: zone, workdayStart: start, workdayEnd: end, categoryKeywords: keywords,
                                         staff: directory, calendar: calendar, mxHosts: mxHosts, sharedDomains: Set(shared))
         organization.defaultOwner = try defaultOwner(internalDomains: domains, staff: directory)
         return organization
@@ -200,14 +200,15 @@ public struct TableReader {
         return b
     }
 
-    /// "HH:MM", 00:00–23:59.
-    public func clockTime(_ k: String, default d: String) throws -> String {
-        let s = try string(k, default: d)
+    /// "HH:MM", 00:00–23:59, as a `ClockTime`; `d` when the key is absent.
+    public func clockTime(_ k: String, default d: ClockTime) throws -> ClockTime {
+        guard table[k] != nil else { return d }
+        let s = try string(k)
         let parts = s.split(separator: ":")
         guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...23).contains(h), (0...59).contains(m),
-              parts[1].count == 2 else {
+              parts[1].count == 2, let time = ClockTime(hour: h, minute: m) else {
             throw ConfigError(key: key(k), problem: "`\(s)` is not a time of day", fix: "write 24-hour \"HH:MM\", e.g. \"18:00\"")
         }
-        return String(format: "%02d:%02d", h, m)
+        return time
     }
 }

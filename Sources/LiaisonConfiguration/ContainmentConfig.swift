@@ -1,6 +1,26 @@
 import Foundation
 import TOMLKit
 
+/// How much one message may cost before it is held for review as `unprocessable` (issue 11).
+/// `[containment]` in the configuration.
+public struct ContainmentLimits: Sendable, Equatable {
+    /// Processes that may die with the message in hand; at this many it is held, never read again.
+    public var crashesBeforeHold: Int
+    /// Failed filings (not store faults) before it is held.
+    public var maxFilingAttempts: Int
+    /// Parse, facts, recap and objection reading: past this the message is held.
+    public var readingBudget: Duration
+    /// An abandoned reading still running after `grace` budgets ends the process.
+    public var grace: Int
+
+    public init(crashesBeforeHold: Int = 2, maxFilingAttempts: Int = 5, readingBudget: Duration = .seconds(5), grace: Int = 10) {
+        self.crashesBeforeHold = crashesBeforeHold
+        self.maxFilingAttempts = maxFilingAttempts
+        self.readingBudget = readingBudget
+        self.grace = grace
+    }
+}
+
 /// The `[containment]` section (issue 11): how much one message may cost before it is held for
 /// review as `unprocessable`. Every key is optional:
 ///

@@ -2,14 +2,14 @@ import ArgumentParser
 import Foundation
 import LiaisonMail
 
-/// `liaison bench …`: measurements of Liaison's own code on local files.
+/// `liaison-bench bench …`: measurements of Liaison's own code on local files.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Liaison's own code on local files.",
         subcommands: [BenchParse.self, BenchGrammars.self])
 }
 
-/// `liaison bench parse DIR [--repeat N] [--json]`: MessageParser throughput on a folder of messages.
+/// `liaison-bench bench parse DIR [--repeat N] [--json]`: MessageParser throughput on a folder of messages.
 ///
 /// Files are streamed: one is read, parsed and dropped before the next, so peak memory does not
 /// grow with the number of messages. Only the parse is timed (the sum of per-message durations,

@@ -4,7 +4,7 @@ import LiaisonCore
 import LiaisonMail
 import LiaisonTransport
 
-/// `liaison bench grammars`: reading time against input size for each grammar of the mail path,
+/// `liaison-bench bench grammars`: reading time against input size for each grammar of the mail path,
 /// on generated adversarial inputs (the worst shapes known: unterminated comments and quotes,
 /// encoded-word starts, deep nesting, long address lists, long replies), at 1 KB, 100 KB and 10 MB.
 /// The per-KB time is printed beside each, and the ratio of the 10 MB per-KB time to the 1 KB one:
@@ -118,7 +118,7 @@ struct BenchGrammars: AsyncParsableCommand {
     static let resolver = DeadlineResolver(timeZone: TimeZone(identifier: "Asia/Shanghai")!, workdayEnd: ClockTime(hour: 18)!)
     static let sentAt = Date(timeIntervalSince1970: 1_794_900_000)
     static let organization = Organization(name: "示例", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
-                                           authservID: "mx.corp.example", timeZone: "Asia/Shanghai")
+                                           authservID: "mx.corp.example", timeZone: TimeZone(identifier: "Asia/Shanghai")!)
 
     static let grammars: [Grammar] = [
         Grammar(name: "parameters", shape: "RFC 2231 sections, =?-starts, ends in (\\",

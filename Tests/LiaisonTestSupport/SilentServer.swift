@@ -10,11 +10,11 @@ import Glibc
 /// closes the listener and the connections; `stop()` shuts them down and waits for that thread.
 /// The thread holds one connection at a time, reading (and discarding) until the client or
 /// `stop()` ends it; further clients wait, connected but unanswered, in the listen backlog.
-final class SilentServer: @unchecked Sendable {
-    let port: UInt16
+public final class SilentServer: @unchecked Sendable {
+    public let port: UInt16
     private let listener: LoopbackListener
 
-    init() throws {
+    public init() throws {
         listener = try LoopbackListener(backlog: 16)
         port = listener.port
         listener.start { c in
@@ -31,12 +31,12 @@ final class SilentServer: @unchecked Sendable {
     /// Stops accepting, ends the connection being held, and waits (up to `timeout` seconds) until
     /// the accepting thread has closed every descriptor. True when it has.
     @discardableResult
-    func stop(timeout: Double = 10) -> Bool {
+    public func stop(timeout: Double = 10) -> Bool {
         listener.stop(timeout: timeout)
     }
 
     /// A loopback port with nothing listening (bound and closed again just now).
-    static func closedPort() throws -> UInt16 {
+    public static func closedPort() throws -> UInt16 {
         let s = try SilentServer()
         let p = s.port
         guard s.stop() else { throw RigError("silent server did not stop") }

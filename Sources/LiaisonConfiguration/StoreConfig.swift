@@ -1,6 +1,5 @@
 import Foundation
 import LiaisonCore
-import LiaisonStore
 
 /// The `[store]` section (shared/docs/configuration.md): `url = "sqlite:PATH"` (also
 /// `sqlite://PATH` with an absolute path); `postgres://…` is reserved for a later backend.

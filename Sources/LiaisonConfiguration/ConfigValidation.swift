@@ -56,10 +56,14 @@ extension LiaisonConfig {
     /// valid ([organization], [imap], [smtp] with `from`, [store]; [staff] recommended), the
     /// passwords readable (through `environment`: `password_env` and `$CREDENTIALS_DIRECTORY`),
     /// and every section or key the daemon does not know reported as a warning naming it (a
-    /// typo'd key is otherwise silently ignored). `extraKeys` adds sections/keys of other parts.
+    /// typo'd key is otherwise silently ignored). `extraKeys` adds sections/keys of other parts;
+    /// `checks` are the checks of parts this target cannot see (the daemon's: the templates in
+    /// `[templates] directory` load), run after the sections' own, their `ConfigError`s reported
+    /// like those. `LiaisonDaemon` offers `validate(environment:extraKeys:)` with its checks.
     /// Messages name the key and the fix; none contains a secret.
     public func validate(environment: [String: String] = ProcessInfo.processInfo.environment,
-                         extraKeys: [String: Set<String>?] = [:]) -> ConfigReport {
+                         extraKeys: [String: Set<String>?] = [:],
+                         checks: [(LiaisonConfig) throws -> Void]) -> ConfigReport {
         var issues: [ConfigIssue] = []
         func check(_ body: () throws -> Void) {
             do { try body() } catch let e as ConfigError { issues.append(ConfigIssue(e)) } catch {
@@ -95,14 +99,8 @@ extension LiaisonConfig {
         check { _ = try reminderRules() }
         check { _ = try containmentLimits() }
         check { _ = try rateCaps() }
-        check {
-            let templates = try templateConfig()
-            let directory = ReminderAssembly.resolved(templates.directory, config: self)
-            do { _ = try MailTemplates(directory: directory) } catch {
-                throw ConfigError(key: "templates.directory", problem: "the mail templates in \(directory) cannot be used: \(error)",
-                                  fix: "point [templates] directory at Liaison's Templates folder (installed as /usr/local/share/liaison/Templates)")
-            }
-        }
+        check { _ = try templateConfig() }
+        for part in checks { check { try part(self) } }
         issues += trustWarnings()
         if document["staff"] == nil {
             issues.append(ConfigIssue(.warning, key: "staff", problem: "the [staff] section is missing: names in recaps cannot be matched to addresses",
