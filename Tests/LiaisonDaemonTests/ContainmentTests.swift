@@ -263,7 +263,7 @@ struct ContainmentTests {
         _ = try store.openCase(NewCase(numberTemplate: "EC{seq:3}", isInternal: false, counterparty: Counterparty(organization: nil, contacts: []),
                                        owner: nil, category: "general", openedAt: Date()), number: "EC001")
         // Through the one filing path, as `liaison review accept` files: refused inside the transaction.
-        let pipeline = IngestPipeline(organization: try Corpus.organization(), store: store)
+        let pipeline = IngestPipeline(organization: try CorpusLocation.organization(), store: store)
         let accept = HeldAcceptance(heldID: id, caseNumber: "EC001", heldAt: nil)
         #expect(throws: StoreError.self) { try pipeline.file(pipeline.read(raw), now: Date(), accepting: accept) }
         do {

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonCore
 import LiaisonStore
 import LiaisonTransport
+import LiaisonTransportFakes
 @testable import LiaisonDaemon
 
 extension ReminderEngine {

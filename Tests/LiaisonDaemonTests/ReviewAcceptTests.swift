@@ -3,13 +3,14 @@ import LiaisonCore
 import LiaisonMail
 import LiaisonStore
 import LiaisonTransport
+import LiaisonTransportFakes
 import Testing
 @testable import LiaisonDaemon
 
 // `liaison review accept` files the held message through the one filing path with the case the
 // operator names: the same follow-ups as on arrival (issue 13).
 
-private let reviewOrg = Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
+private let reviewOrg = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
                                      trackingAddress: "track@corp.example", authservID: "mx.corp.example",
                                      timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00",
                                      staff: ["王芳": "wang.fang@corp.example", "张伟": "zhang.wei@corp.example"])
