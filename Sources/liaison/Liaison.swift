@@ -23,5 +23,6 @@ struct Liaison: AsyncParsableCommand {
             Export.self,
             ReportCommand.self,
             BenchReport.self,
+            WeeklyCheckCommand.self,
         ])
 }
