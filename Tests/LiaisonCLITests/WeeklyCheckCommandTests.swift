@@ -106,7 +106,7 @@ struct WeeklyCheckCommandTests {
         #expect(attachment.filename == "外部沟通跟进表-2026-11-30.xlsx")
         #expect(attachment.disposition?.kind == "attachment")
         let rawText = String(decoding: try Data(contentsOf: out.appendingPathComponent(files[0])), as: UTF8.self)
-        #expect(rawText.contains("filename*=UTF-8''%E5%A4%96"), "RFC 2231 extended file name")
+        #expect(rawText.contains("filename*0*=UTF-8''%E5%A4%96%E9%83%A8"), "RFC 2231 extended file name, continued")
         let xlsx = dir.appendingPathComponent("attached.xlsx")
         try Data(Self.bytes(attachment)).write(to: xlsx)
         let dump = try ExportCommandTests.dump(xlsx.path)
