@@ -36,7 +36,7 @@ extension LiaisonConfig {
     /// section is a free map, or belongs to a part that checks its own keys).
     public static let knownKeys: [String: Set<String>?] = [
         "organization": ["name", "internal_domains", "tracking_address", "authserv_id", "time_zone", "workday_start",
-                         "workday_end", "calendar", "mx_hosts", "shared_domains", "default_owner"],
+                         "workday_end", "calendar", "mx_hosts", "shared_domains", "default_owner", "managers"],
         "limits": ["cases_per_sender_hour", "cases_per_sender_day", "cases_per_owner_hour", "notices_per_owner_hour", "notify"],
         "imap": ["url", "username", "password_file", "password_env", "ca_file", "poll_interval", "allow_insecure_loopback",
                  "connect_timeout", "transfer_timeout", "command_timeout", "max_response_bytes"],
@@ -97,6 +97,7 @@ extension LiaisonConfig {
             _ = try store()
         }
         check { _ = try reminderRules() }
+        check { _ = try weeklyCheckRule(); _ = try managers() }
         check { _ = try containmentLimits() }
         check { _ = try rateCaps() }
         check { _ = try templateConfig() }

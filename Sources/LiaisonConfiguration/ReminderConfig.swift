@@ -20,7 +20,7 @@ extension LiaisonConfig {
     /// The rule names of `[reminders]`, in the order of the example file.
     public static let reminderRuleNames = ["item_due", "item_overdue", "next_contact", "complaint_response",
                                            "complaint_solution", "recap_window", "recap_disputed", "satisfaction",
-                                           "filing_check", "digest"]
+                                           "filing_check", "digest", "weekly_check"]
 
     /// The reminder rules: the defaults, with `[reminders]` applied.
     public func reminderRules() throws -> ReminderRules {

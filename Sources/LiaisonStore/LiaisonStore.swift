@@ -283,4 +283,4 @@ public typealias ReminderStore = ReminderQueue & OutboxStore & CaseUpdates & Cas
 /// Every role: what `Stores.open` returns and a backend implements (the conformance suite in
 /// Tests/LiaisonStoreTests covers each role).
 public typealias LiaisonStore = FilingStore & ContainmentStore & CaseQueries & CaseUpdates & ReminderQueue & OutboxStore
-    & ReportQueries
+    & ReportQueries & WeeklyCheckQueue

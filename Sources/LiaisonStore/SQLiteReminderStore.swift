@@ -20,9 +20,12 @@ extension SQLiteStore {
     /// The queue queries name their partial index (`INDEXED BY`): one index lookup whatever the
     /// planner's statistics say, and SQLite refuses the query rather than scan the table.
     static let nextReminderSQL = "SELECT fire_at FROM reminders INDEXED BY reminders_pending WHERE status = 'pending' ORDER BY fire_at LIMIT 1"
-    /// Reads only due entries of the pending index (a range up to `now`).
+    /// Reads only due entries of the pending index (a range up to `now`). Weekly checks are
+    /// left to `fireWeeklyCheck` (SQLiteWeeklyCheck.swift): their mails are composed outside the
+    /// write transaction.
     static let dueReminderIDsSQL = """
-        SELECT id FROM reminders INDEXED BY reminders_pending WHERE status = 'pending' AND fire_at <= ? ORDER BY fire_at, id LIMIT ?
+        SELECT id FROM reminders INDEXED BY reminders_pending WHERE status = 'pending' AND fire_at <= ? AND kind <> 'weekly-check'
+        ORDER BY fire_at, id LIMIT ?
         """
     static let nextOutboxSQL = "SELECT next_attempt_at FROM outbox INDEXED BY outbox_pending WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1"
 

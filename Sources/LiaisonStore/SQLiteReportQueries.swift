@@ -12,8 +12,9 @@ import LiaisonCore
 extension SQLiteStore {
     /// The cases alive in [from, to): opened before `to` and not resolved before `from`, of
     /// `owner` when given, in case-number order. `details` also reads what only the follow-up
-    /// table shows (first subject, contacts, first outbound sender).
-    public func reportCases(from: Date, to: Date, owner: String?, details: Bool) throws -> [ReportCase] {
+    /// table shows (first subject, contacts, first outbound sender); `lastOutbound` the latest
+    /// outbound message of each case (the weekly check's quiet cases).
+    public func reportCases(from: Date, to: Date, owner: String?, details: Bool, lastOutbound: Bool) throws -> [ReportCase] {
         try pool.read { db in
             // Every subquery reads the index correspondence_case_flow (case, direction, kind, date,
             // sender, subject), never a row of correspondence (a row read is a page of raw mail);
@@ -47,7 +48,11 @@ extension SQLiteStore {
                        LIMIT 1) AS first_sender
                     """
             }
+            if lastOutbound {
+                sql += ",\n  (SELECT MAX(c.date) FROM \(flow) WHERE c.case_id = x.id AND c.direction = 'outbound') AS last_out"
+            }
             sql += "\nFROM x ORDER BY x.number"
+            let lastColumn = details ? 14 : 12
             var cases: [ReportCase] = []
             var index: [Int64: Int] = [:]
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
@@ -59,7 +64,8 @@ extension SQLiteStore {
                     openedAt: Date(timeIntervalSince1970: r[5]), resolvedAt: Self.date(r[6]), organization: r[7],
                     firstMessageAt: Self.date(r[8]), firstSubject: details ? r[12] : nil,
                     firstInboundAt: Self.date(r[9]), firstResponseAt: Self.date(r[11]),
-                    firstOutboundSender: details ? r[13] : nil))
+                    firstOutboundSender: details ? r[13] : nil,
+                    lastOutboundAt: lastOutbound ? Self.date(r[lastColumn]) : nil))
             }
             guard !cases.isEmpty else { return [] }
 

@@ -117,11 +117,9 @@ public enum FollowUpXLSX {
 
     /// Text fit for an XLSX cell: no control characters but tab and line feed, at most 32,767 UTF-16 units.
     static func sanitized(_ s: String) -> String {
-        // The common case, checked on the UTF-8 bytes: nothing to change.
-        if s.utf8.count <= 32_767, !s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A) || $0 == 0x7F }),
-           !s.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF }) {
-            return s
-        }
+        // The common case, checked in one pass over the UTF-8 bytes: nothing to change. U+FFFE and
+        // U+FFFF are EF BF BE / EF BF BF; at most 32,767 bytes is at most 32,767 UTF-16 units.
+        if s.utf8.count <= 32_767, isClean(s.utf8) { return s }
         var out = String.UnicodeScalarView()
         var units = 0
         for u in s.unicodeScalars {
@@ -134,9 +132,32 @@ public enum FollowUpXLSX {
         return String(out)
     }
 
+    /// True when the bytes hold no control character but tab and line feed, no DEL, no U+FFFE/U+FFFF.
+    static func isClean(_ bytes: String.UTF8View) -> Bool {
+        var ef = 0   // 1 after EF, 2 after EF BF
+        for b in bytes {
+            if b < 0x20 { if b != 0x09 && b != 0x0A { return false } } else if b == 0x7F { return false }
+            switch (ef, b) {
+            case (_, 0xEF): ef = 1
+            case (1, 0xBF): ef = 2
+            case (2, 0xBE), (2, 0xBF): return false
+            default: ef = 0
+            }
+        }
+        return true
+    }
+
     /// Column width in Excel's character units of the widest line: East Asian wide characters count two.
     static func width(_ s: String) -> Int {
-        var widest = 0, line = 0
+        // ASCII only (numbers, addresses, most English): its widest line in bytes, in one byte pass.
+        var widest = 0, line = 0, ascii = true
+        for b in s.utf8 {
+            if b >= 0x80 { ascii = false; break }
+            if b == 0x0A { widest = max(widest, line); line = 0 } else { line += 1 }
+        }
+        if ascii { return max(widest, line) }
+        widest = 0
+        line = 0
         for u in s.unicodeScalars {
             let v = u.value
             if v == 0x0A { widest = max(widest, line); line = 0; continue }

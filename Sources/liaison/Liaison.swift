@@ -18,5 +18,6 @@ struct Liaison: AsyncParsableCommand {
             Send.self,
             Export.self,
             ReportCommand.self,
+            WeeklyCheckCommand.self,
         ])
 }

@@ -24,6 +24,9 @@ public enum ReminderKind: String, Sendable, Codable, CaseIterable {
     case filingCheck = "filing-check"
     /// 17:00 each working day: each owner's open cases and items due (每日17:00同步进展).
     case digest = "digest"
+    /// Monday 09:00: the week's figures and follow-up table to each manager, and to each owner
+    /// the cases that need attention (每周检查; `WeeklyCheck`, composed outside `fireDue`).
+    case weeklyCheck = "weekly-check"
     /// An outbox mail failed permanently or bounced: tell the case owner.
     case deliveryFailed = "delivery-failed"
     /// An objection came from someone who does not speak for the counterparty: at once, to the

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonMail
 
 /// The 外部沟通跟进表 (external communication follow-up table) of the source documents, one row
 /// per case, in their column order (issue 15), and its second sheet: the action items one per row.
@@ -69,17 +70,21 @@ public struct FollowUpTable: Sendable, Equatable {
     /// know (the `[staff]` directory inverted); `timeZone` writes the month/day of a due date in
     /// 解决方案/进展 (`11月19日17:00`; the time left out when it is 23:59:59, "by the end of the day").
     public static func make(_ cases: [ReportCase], names: [String: String], timeZone: TimeZone, asOf: Date) -> FollowUpTable {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = timeZone
         func person(_ address: String?) -> String {
             guard let a = address?.lowercased(), !a.isEmpty else { return "" }
             return names[a] ?? a
         }
+        // Local wall time by arithmetic (proleptic Gregorian, through CivilCalendar), not a
+        // Calendar per item: the same fields, a fraction of the cost at 100,000 cases.
         func monthDay(_ d: Date) -> String {
-            let c = cal.dateComponents([.month, .day, .hour, .minute, .second], from: d)
-            let md = "\(c.month!)月\(c.day!)日"
-            if c.hour == 23 && c.minute == 59 { return md }
-            return md + String(format: "%02d:%02d", c.hour!, c.minute!)
+            let t = Int((d.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: d))).rounded(.down))
+            let days = CivilCalendar.floorDiv(t, 86_400)
+            let secs = t - days * 86_400
+            let (_, month, day) = CivilCalendar.civilFromDays(days)
+            let hour = secs / 3600, minute = secs % 3600 / 60
+            let md = "\(month)月\(day)日"
+            if hour == 23 && minute == 59 { return md }
+            return md + (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
         }
         var rows: [Row] = []
         var items: [ItemRow] = []

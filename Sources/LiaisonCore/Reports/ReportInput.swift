@@ -24,6 +24,9 @@ public struct ReportCase: Sendable, Equatable {
     public var firstResponseAt: Date?
     /// The staff sender of the case's first outbound message (我方对接人 when no recap names one).
     public var firstOutboundSender: String?
+    /// The case's latest outbound message (read for the weekly check only; nil otherwise, or
+    /// when none was sent).
+    public var lastOutboundAt: Date?
     /// Recaps in the order they were sent.
     public var recaps: [ReportRecap]
     /// Satisfaction follow-ups (回访) that went out, with the first reply filed after each.
@@ -32,7 +35,7 @@ public struct ReportCase: Sendable, Equatable {
     public init(number: String, owner: String?, category: String, status: CaseStatus, openedAt: Date, resolvedAt: Date? = nil,
                 organization: String? = nil, contacts: [String] = [], firstMessageAt: Date? = nil, firstSubject: String? = nil,
                 firstInboundAt: Date? = nil, firstResponseAt: Date? = nil, firstOutboundSender: String? = nil,
-                recaps: [ReportRecap] = [], satisfaction: [SatisfactionFollowUp] = []) {
+                lastOutboundAt: Date? = nil, recaps: [ReportRecap] = [], satisfaction: [SatisfactionFollowUp] = []) {
         self.number = number
         self.owner = owner
         self.category = category
@@ -46,6 +49,7 @@ public struct ReportCase: Sendable, Equatable {
         self.firstInboundAt = firstInboundAt
         self.firstResponseAt = firstResponseAt
         self.firstOutboundSender = firstOutboundSender
+        self.lastOutboundAt = lastOutboundAt
         self.recaps = recaps
         self.satisfaction = satisfaction
     }

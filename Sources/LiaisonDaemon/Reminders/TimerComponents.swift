@@ -15,6 +15,8 @@ public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
     public let timer: StoreTimer
     private let afterFiring: @Sendable () -> Void
     private let organization: Organization
+    /// The weekly check (`attachWeekly`): composed outside `fireDue`'s transactions.
+    public let weekly = WeeklyCheckHook()
 
     /// `afterFiring`: called when reminders fired (poke the outbox).
     public init(engine: ReminderEngine, organization: Organization, time: any TimeSource, logger: Logger,
@@ -23,13 +25,27 @@ public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
         self.organization = organization
         self.afterFiring = afterFiring
         let store = engine.store
+        let weekly = self.weekly
         timer = StoreTimer(name: "scheduler", time: time, logger: logger,
                            next: { try store.nextReminderTime() },
-                           work: { now in
-                               try engine.ensureDigest(now: now)
-                               if !(try engine.fireDue(now: now)).isEmpty { afterFiring() }
-                           })
+                           work: { now in try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring) })
     }
+
+    /// The digest scheduled, due reminders fired, then the weekly check (after them: a failing
+    /// check does not hold the other reminders back); the outbox poked when mail was queued.
+    static func work(now: Date, engine: ReminderEngine, weekly: WeeklyCheckHook, afterFiring: @Sendable () -> Void) throws {
+        try engine.ensureDigest(now: now)
+        let fired = !(try engine.fireDue(now: now)).isEmpty
+        let weeklyQueued: Bool
+        do { weeklyQueued = try weekly.fireDue(now: now) } catch {
+            if fired { afterFiring() }
+            throw error
+        }
+        if fired || weeklyQueued { afterFiring() }
+    }
+
+    /// Runs the weekly check on this scheduler (serve).
+    public func attachWeekly(_ runner: WeeklyCheckRunner) { weekly.attach(runner) }
 
     public func run() async throws {
         timer.start()
@@ -38,8 +54,7 @@ public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
     }
 
     public func runOnce(now: Date) async throws {
-        try engine.ensureDigest(now: now)
-        if !(try engine.fireDue(now: now)).isEmpty { afterFiring() }
+        try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring)
     }
 
     /// Re-reads the earliest reminder (after filing added some).
@@ -63,7 +78,15 @@ public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
         let (planner, renderer) = try ReminderAssembly.parts(config: config, organization: org)
         let caps = try config.rateCaps()
         let engine = self.engine
-        return { engine.reload(planner: planner, renderer: renderer); engine.noticeCaps = caps; self.timer.poke() }
+        let weeklyRunner = weekly.attached
+        let weeklyComposer = try weeklyRunner.map { r in
+            try WeeklyCheckRunner.composer(config: config, organization: org, renderXLSX: r.current.renderXLSX)
+        }
+        return {
+            engine.reload(planner: planner, renderer: renderer); engine.noticeCaps = caps
+            if let weeklyRunner, let weeklyComposer { weeklyRunner.reload(weeklyComposer) }
+            self.timer.poke()
+        }
     }
 }
 

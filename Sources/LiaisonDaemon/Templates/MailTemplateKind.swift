@@ -13,6 +13,7 @@ public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
     case satisfaction = "satisfaction"
     case filingCheck = "filing-check"
     case digest = "digest"
+    case weeklyCheck = "weekly-check"
     case deliveryFailed = "delivery-failed"
     case objectionIgnored = "objection-ignored"
     case rateLimited = "rate-limited"
@@ -41,5 +42,7 @@ public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
         "number", "marker", "owner", "department", "ownerFull", "ownerAddress", "task", "dueNote", "overdue", "last",
         "sentAt", "windowCloses", "windowNote", "nextContactNote", "state", "pending", "confirmed", "disputed",
         "stateAt", "objectedItems", "hasObjectedItems", "subject", "status", "statusWord", "name", "address",
+        // weekly-check lines
+        "reason",
     ]
 }

@@ -3,6 +3,7 @@ import Foundation
 import LiaisonCore
 import LiaisonDaemon
 import LiaisonStore
+import LiaisonXLSX
 import LiaisonTransport
 import Logging
 
@@ -83,6 +84,8 @@ struct Serve: AsyncParsableCommand {
         }
         let scheduler = SchedulerComponent(engine: engine, organization: org, time: time, logger: Logger(label: "liaison.scheduler"),
                                            afterFiring: { outbox.poke() })
+        scheduler.attachWeekly(WeeklyCheckRunner(store: store, composer: try WeeklyCheckRunner.composer(
+            config: config, organization: org, renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }), logger: Logger(label: "liaison.weekly")))
         // The poller logs each fault once when it starts and once when it clears; the transport's
         // own per-attempt error lines would repeat it every retry, so they show only when debugging.
         let imapLogger: Logger = {
