@@ -157,7 +157,9 @@ struct ContainmentTests {
         let stuck = Recorder()
         let graceWorker = ReadingWorker(onStuck: { stuck.add($0) })
         let gate = Gate()
-        let outcome = graceWorker.run(budget: .milliseconds(50), grace: 4, label: "uid 9") { gate.wait(); return 1 }
+        // The worker blocks its caller for the budget: wait on a lane, not on a thread of the cooperative pool.
+        let lane = BlockingLane(label: "test.reading")
+        let outcome = try await lane.run { graceWorker.run(budget: .milliseconds(50), grace: 4, label: "uid 9") { gate.wait(); return 1 } }
         guard case .timedOut(let others) = outcome else { Issue.record("expected a time-out"); return }
         #expect(others == 0)
         #expect(graceWorker.abandonedRunning == 1)
@@ -166,7 +168,7 @@ struct ContainmentTests {
         gate.open()
         #expect(await eventually(20) { graceWorker.abandonedRunning == 0 })
         // A reading within its budget returns its value.
-        guard case .finished(let v) = worker.run(budget: .seconds(10), grace: 10, label: "x", { 42 }) else {
+        guard case .finished(let v) = try await lane.run({ worker.run(budget: .seconds(10), grace: 10, label: "x", { 42 }) }) else {
             Issue.record("expected a value"); return
         }
         #expect(v == 42)

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonDaemon
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 @Suite("sd_notify without libsystemd")
@@ -54,7 +55,10 @@ final class FakeComponent: DaemonComponent, @unchecked Sendable {
     var failOnce: Error?
     var refuseReload: Error?
 
-    init(name: String = "fake") { self.name = name }
+    private let order: OnceOrder?
+    var onOnce: (@Sendable () -> Void)?
+
+    init(name: String = "fake", order: OnceOrder? = nil) { self.name = name; self.order = order }
 
     func run() async throws {
         try? await gracefulShutdown()
@@ -63,6 +67,8 @@ final class FakeComponent: DaemonComponent, @unchecked Sendable {
     func runOnce(now: Date) async throws {
         if let failOnce { throw failOnce }
         lock.withLock { onceRuns.append(now) }
+        order?.append(name)
+        onOnce?()
     }
 
     func set(summary: String, fault: String? = nil) { lock.withLock { summaryText = summary; faultText = fault } }
@@ -159,17 +165,30 @@ struct DaemonNotifyTests {
         #expect(a.committed.count == 1 && b.committed.count == 1)
     }
 
-    @Test("--once runs every component's pass in order and names the one that failed")
+    @Test("--once runs every component's pass in the order mail flows (the reverse of the start order), each at the time it starts, and names the one that failed")
     func once() async throws {
-        let a = FakeComponent(name: "a"), b = FakeComponent(name: "b")
-        let daemon = Daemon(components: [a, b], notifier: .disabled, handleSignals: false)
-        let now = Date(timeIntervalSince1970: 1_795_000_000)
-        try await daemon.runOnce(now: now)
-        #expect(a.onceRuns == [now] && b.onceRuns == [now])
-        b.failOnce = TestFailure("outbox: smtp down")
-        await #expect(throws: DaemonError.self) { try await daemon.runOnce(now: now) }
-        do { try await daemon.runOnce(now: now) } catch { #expect("\(error)" == "b: outbox: smtp down") }
+        let order = OnceOrder()
+        // Start order as `Serve.components` gives it: consumers first (outbox, scheduler, poller).
+        let outbox = FakeComponent(name: "outbox", order: order), scheduler = FakeComponent(name: "scheduler", order: order)
+        let poller = FakeComponent(name: "poller", order: order)
+        let daemon = Daemon(components: [outbox, scheduler, poller], notifier: .disabled, handleSignals: false)
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let wall = ManualNow(start)
+        poller.onOnce = { wall.advance(by: 5) }   // the poll takes 5 s: the scheduler fires at the time it starts
+        try await daemon.runOnce(now: wall.now)
+        #expect(order.names == ["poller", "scheduler", "outbox"])
+        #expect(poller.onceRuns == [start] && scheduler.onceRuns == [start + 5] && outbox.onceRuns == [start + 5])
+        outbox.failOnce = TestFailure("smtp down")
+        await #expect(throws: DaemonError.self) { try await daemon.runOnce(now: .fixed(start)) }
+        do { try await daemon.runOnce(now: .fixed(start)) } catch { #expect("\(error)" == "outbox: smtp down") }
     }
+}
+
+/// The order in which components ran their once-pass.
+final class OnceOrder: Sendable {
+    private let list = Mutex<[String]>([])
+    func append(_ name: String) { list.withLock { $0.append(name) } }
+    var names: [String] { list.withLock { $0 } }
 }
 
 final class ConfigBox: @unchecked Sendable {

@@ -90,7 +90,7 @@ struct RecapCommand: AsyncParsableCommand {
             print("\(recap?.recap.items.count ?? 0) action item(s), \(reminders.count) reminder(s) scheduled")
             if noSend { return }
             let sender = try SMTPSender(settings: cfg.smtpSettings())
-            let outbox = OutboxSender(store: store, sender: sender, time: ManualTime(at),
+            let outbox = OutboxSender(store: store, sender: sender, now: .fixed(at),
                                       failureNotice: { e, r, t in engine.deliveryFailure(e, reason: r, now: t) })
             let summary = try outbox.drain(now: at)
             let row = try store.outboxEntry(messageID: mail.messageID)
