@@ -11,7 +11,17 @@ struct InspectCommandTests {
 
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 
+    /// Runs `liaison` to its end, waiting off the cooperative pool (see `offPool`).
+    static func run(_ args: [String], env: [String: String] = [:]) async throws -> Run {
+        try await offPool { try runBlocking(args, env: env) }
+    }
+
+    /// The same, blocking the calling thread: for the rig suites, which run one test at a time.
     static func run(_ args: [String], env: [String: String] = [:]) throws -> Run {
+        try runBlocking(args, env: env)
+    }
+
+    static func runBlocking(_ args: [String], env: [String: String] = [:]) throws -> Run {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -32,8 +42,8 @@ struct InspectCommandTests {
     static func corpus(_ name: String) -> String { CorpusLocation.directory.appendingPathComponent(name).path }
 
     @Test("one file gives one JSON object with the contract's keys")
-    func oneFileJSON() throws {
-        let r = try Self.run(["inspect", "--json", "--config", CorpusLocation.configPath, Self.corpus("09-agency-rfc2231-attachment.eml")])
+    func oneFileJSON() async throws {
+        let r = try await Self.run(["inspect", "--json", "--config", CorpusLocation.configPath, Self.corpus("09-agency-rfc2231-attachment.eml")])
         #expect(r.status == 0, "\(r.stderr)")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         for key in ["subject", "from", "to", "cc", "date", "messageID", "inReplyTo", "references", "kind", "threadSubject",
@@ -47,8 +57,8 @@ struct InspectCommandTests {
     }
 
     @Test("several files give an array; LIAISON_CONFIG names the file when --config is absent")
-    func severalFiles() throws {
-        let r = try Self.run(["inspect", "--json", Self.corpus("01-complaint-utf8.eml"), Self.corpus("02-staff-reply-gb2312.eml")],
+    func severalFiles() async throws {
+        let r = try await Self.run(["inspect", "--json", Self.corpus("01-complaint-utf8.eml"), Self.corpus("02-staff-reply-gb2312.eml")],
                              env: ["LIAISON_CONFIG": CorpusLocation.configPath])
         #expect(r.status == 0, "\(r.stderr)")
         let arr = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
@@ -57,8 +67,8 @@ struct InspectCommandTests {
     }
 
     @Test("the text form shows the facts for a person")
-    func textForm() throws {
-        let r = try Self.run(["inspect", "--config", CorpusLocation.configPath, Self.corpus("06-partner-big5.eml")])
+    func textForm() async throws {
+        let r = try await Self.run(["inspect", "--config", CorpusLocation.configPath, Self.corpus("06-partner-big5.eml")])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("聯合推廣方案確認"))
         #expect(r.stdout.contains("林志明 <lin.zm@xinda-tech.example>"))
@@ -66,8 +76,8 @@ struct InspectCommandTests {
     }
 
     @Test("a missing file and a bad config are clear errors")
-    func errors() throws {
-        let missing = try Self.run(["inspect", "/nonexistent/x.eml"])
+    func errors() async throws {
+        let missing = try await Self.run(["inspect", "/nonexistent/x.eml"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("cannot read /nonexistent/x.eml"))
 
@@ -76,7 +86,7 @@ struct InspectCommandTests {
         let bad = dir.appendingPathComponent("bad.toml")
         try "[organization]\nname = \"x\"\ninternal_domains = [\"corp.example\"]\ntracking_address = \"track@corp.example\"\nauthserv_id = \"mx\"\ntime_zone = \"Mars/Olympus\"\n"
             .write(to: bad, atomically: true, encoding: .utf8)
-        let r = try Self.run(["inspect", "--config", bad.path, Self.corpus("01-complaint-utf8.eml")])
+        let r = try await Self.run(["inspect", "--config", bad.path, Self.corpus("01-complaint-utf8.eml")])
         #expect(r.status != 0)
         #expect(r.stderr.contains("organization.time_zone"))
     }
