@@ -32,6 +32,8 @@ public final class StoreTimer: Sendable {
     private let faults: FaultTracker
     private let backoff: Backoff
     private let wakeup = Wakeup()
+    /// Where the loop itself runs (off the cooperative pool).
+    private let executor: LoopExecutor
 
     private struct State {
         var stopped = false
@@ -56,6 +58,7 @@ public final class StoreTimer: Sendable {
         self.faults = FaultTracker(component: name, logger: logger, now: now)
         self.backoff = backoff
         self.lane = BlockingLane(label: "liaison.timer.\(name)")
+        self.executor = LoopExecutor(label: "liaison.timer.\(name).loop")
         self.now = now
         self.clock = clock
         self.safetyInterval = safetyInterval
@@ -67,6 +70,10 @@ public final class StoreTimer: Sendable {
     /// then a wait until the next due time, at most `safetyInterval`, or a poke; until `stop()`
     /// or cancellation. The check in hand is finished before it returns.
     public func run() async {
+        await withTaskExecutorPreference(executor) { await loop() }
+    }
+
+    private func loop() async {
         while !isStopped && !Task.isCancelled {
             state.withLock { $0.seen = $0.pokes }
             let delay = await step()

@@ -27,6 +27,7 @@ public final class Daemon: Sendable {
     private let shutdownTimeout: Duration
     private let handleSignals: Bool
     private let state = DaemonState()
+    private let executor = LoopExecutor(label: "liaison.daemon.loop")
 
     /// `loadConfig` re-reads the file on SIGHUP (nil: SIGHUP is only logged). `handleSignals`
     /// installs the handlers for SIGTERM/SIGINT (graceful stop) and SIGHUP (reload); tests turn it
@@ -68,7 +69,9 @@ public final class Daemon: Sendable {
         let stopAtOnce = state.setGroup(group)
         if stopAtOnce { await group.triggerGracefulShutdown() }
         logger.info("liaison starting", metadata: ["components": "\(components.map(\.name).joined(separator: ","))"])
-        try await group.run()
+        // The group, the supervisor and the sentinel run on an executor of their own (the
+        // components' loops on theirs): the watchdog pings do not wait for the cooperative pool.
+        try await withTaskExecutorPreference(executor) { try await group.run() }
         logger.info("liaison stopped")
     }
 

@@ -136,6 +136,8 @@ public final class PollerService: DaemonComponent, Sendable {
     private let clock: any Clock<Duration>
     private let lane = BlockingLane(label: "liaison.poller.imap")
     private let watchLane = BlockingLane(label: "liaison.poller.idle")
+    /// Where the loop itself runs (off the cooperative pool).
+    private let executor = LoopExecutor(label: "liaison.poller.loop")
 
     /// `rebuild` makes a new setup on SIGHUP (nil: reloads change nothing here); `now` gives
     /// the time used for filing (`--now` replaces it); `clock` measures the waits.
@@ -165,10 +167,12 @@ public final class PollerService: DaemonComponent, Sendable {
     // MARK: Service
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await loop()
-        } onGracefulShutdown: {
-            self.requestStop()
+        await withTaskExecutorPreference(executor) {
+            await withGracefulShutdownHandler {
+                await loop()
+            } onGracefulShutdown: {
+                self.requestStop()
+            }
         }
     }
 
