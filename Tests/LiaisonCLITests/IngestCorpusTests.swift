@@ -265,16 +265,23 @@ struct IngestCrashTests {
         var kills = 0
         var progress: [UInt32] = []
         for _ in 0..<6 {
-            let p = Process()
-            p.executableURL = InspectCommandTests.binary
-            p.arguments = args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            try await Task.sleep(for: .microseconds(Int.random(in: 150_000...900_000, using: &rng)))
-            guard p.isRunning else { await exited(p); break }
-            kill(p.processIdentifier, SIGKILL)
-            await exited(p)
+            // Started, left to run for the delay and killed on a thread of its own, where the
+            // delay is what it says (a test task waiting for the cooperative pool may wait longer).
+            let delay = UInt32.random(in: 150_000...900_000, using: &rng)
+            let killed = try await offPool { () throws -> Bool in
+                let p = Process()
+                p.executableURL = InspectCommandTests.binary
+                p.arguments = args
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                usleep(delay)
+                guard p.isRunning else { p.waitUntilExit(); return false }
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+                return true
+            }
+            guard killed else { break }
             kills += 1
             let store = try SQLiteStore(path: db)
             let cp = try store.checkpoint(mailbox: "INBOX")?.lastUID ?? 0

@@ -9,7 +9,8 @@ struct InspectCommandTests {
         Bundle.main.bundleURL.appendingPathComponent("liaison")
     }
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    /// `seconds`: from the start of the process to its exit, as the thread waiting for it saw.
+    struct Run { var status: Int32; var stdout: String; var stderr: String; var seconds: Double = 0 }
 
     /// Runs `liaison` to its end, waiting off the cooperative pool (see `offPool`).
     static func run(_ args: [String], env: [String: String] = [:]) async throws -> Run {
@@ -32,11 +33,14 @@ struct InspectCommandTests {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let started = ContinuousClock.now
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let d = (ContinuousClock.now - started).components
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
+                   seconds: Double(d.seconds) + Double(d.attoseconds) / 1e18)
     }
 
     static func corpus(_ name: String) -> String { CorpusLocation.directory.appendingPathComponent(name).path }
