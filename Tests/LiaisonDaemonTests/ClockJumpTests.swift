@@ -72,7 +72,7 @@ private func settled(_ timer: StoreTimer, _ clock: ManualClock) async -> Bool {
     await eventually(30) { timer.isIdle && clock.pendingWaits.count == 1 }
 }
 
-@Suite("Time: a manual clock steps the scheduler and the outbox across wall-clock jumps")
+@Suite("Time: a manual clock steps the scheduler and the outbox across wall-clock jumps", .ownExecutor)
 struct ClockJumpTests {
     @Test("±2 h wall-clock jumps: nothing fires twice, nothing is lost, no wait is moved")
     func schedulerAcrossJumps() async throws {
@@ -83,7 +83,7 @@ struct ClockJumpTests {
         let firings = Mutex(0)
         let scheduler = SchedulerComponent(engine: flow.engine, organization: jumpOrg, now: wall.now, clock: clock,
                                            logger: quiet, afterFiring: { firings.withLock { $0 += 1 } })
-        let running = Task { try await scheduler.run() }
+        let running = Task(executorPreference: TestLoop.current) { try await scheduler.run() }
         defer { running.cancel() }
 
         // Started at 08:30: nothing due, a wait of the safety interval (60 s) on the clock.
@@ -94,7 +94,7 @@ struct ClockJumpTests {
         // The wall clock jumps 2 h forward (10:30): the first-response reminder (09:13) is due
         // now, but the wait in progress is not moved by the jump: it ends when the clock says.
         wall.advance(by: 7_200)
-        try await Task.sleep(for: .milliseconds(50))
+        try await LoopClock().sleep(for: .milliseconds(50))
         #expect(clock.pendingWaits == [.seconds(60)])
         #expect(try flow.reminders(.complaintResponse, .fired) == 0)
         clock.advance(by: .seconds(30))
@@ -159,7 +159,7 @@ struct ClockJumpTests {
         let outbox = try OutboxComponent(store: flow.store, config: config, now: wall.now, clock: clock, logger: quiet) { _ in
             OutboxSender(store: flow.store, sender: smtp, policy: RetryPolicy(initial: 30, cap: 900, jitter: 0), now: wall.now)
         }
-        let running = Task { try await outbox.run() }
+        let running = Task(executorPreference: TestLoop.current) { try await outbox.run() }
         defer { running.cancel() }
 
         // The first attempt fails (451): retry at 09:13:30 (wall); the wait on the clock is 30 s.

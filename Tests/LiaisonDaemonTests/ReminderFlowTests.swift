@@ -64,7 +64,7 @@ private struct Flow {
     func cleanup() { try? FileManager.default.removeItem(at: dir) }
 }
 
-@Suite struct ReminderFlowTests {
+@Suite(.ownExecutor) struct ReminderFlowTests {
     let number = "EC20261116-001"
 
     @Test func complaintThreadWithObjection() throws {
@@ -262,7 +262,7 @@ private struct Flow {
         // A row due in 0.3 s, announced by a poke, runs without waiting for the safety interval.
         due.mutate { $0.append(Date() + 0.3) }
         timer.poke()
-        for _ in 0..<100 where ran.value.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<100 where ran.value.isEmpty { try await LoopClock().sleep(for: .milliseconds(50)) }
         #expect(ran.value.count == 1)
     }
 }
@@ -290,7 +290,7 @@ extension ReminderFlowTests {
         var sawFault = false
         for _ in 0..<200 where ran.value == 0 {
             if timer.currentError?.contains("database is locked") == true { sawFault = true }
-            try await Task.sleep(for: .milliseconds(10))
+            try await LoopClock().sleep(for: .milliseconds(10))
         }
         #expect(ran.value == 1)
         #expect(sawFault || logs.count("fault started") == 1)

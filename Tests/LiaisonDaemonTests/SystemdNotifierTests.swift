@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-@Suite("sd_notify without libsystemd")
+@Suite("sd_notify without libsystemd", .ownExecutor)
 struct SystemdNotifierTests {
     @Test("each state reaches a path socket as one datagram", arguments: [false, true])
     func statesArrive(abstract: Bool) async throws {
@@ -84,7 +84,7 @@ final class FakeComponent: DaemonComponent, @unchecked Sendable {
     }
 }
 
-@Suite("Daemon and systemd")
+@Suite("Daemon and systemd", .ownExecutor)
 struct DaemonNotifyTests {
     @Test("READY=1, STATUS= on change, WATCHDOG=1, then STOPPING=1 on shutdown")
     func lifecycle() async throws {
@@ -93,7 +93,7 @@ struct DaemonNotifyTests {
         let fake = FakeComponent()
         let daemon = Daemon(components: [fake], notifier: notifier, logger: LogCapture().logger(),
                             statusInterval: .milliseconds(20), handleSignals: false)
-        let running = Task { try await daemon.run() }
+        let running = Task(executorPreference: TestLoop.current) { try await daemon.run() }
         let first = await socket.receive(for: 60) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains("STATUS=fake ok") }
         #expect(first.first == "READY=1")
         #expect(first.contains("STATUS=fake ok"))
@@ -120,7 +120,7 @@ struct DaemonNotifyTests {
         let logs = LogCapture()
         let daemon = Daemon(components: [fake], notifier: notifier, logger: logs.logger(),
                             statusInterval: .milliseconds(20), handleSignals: false)
-        let running = Task { try await daemon.run() }
+        let running = Task(executorPreference: TestLoop.current) { try await daemon.run() }
         let ready = await socket.receive(for: 60) { $0.contains("READY=1") }
         #expect(ready.contains("READY=1"))
         let stalled = ready + (await socket.receive(for: 0.6))

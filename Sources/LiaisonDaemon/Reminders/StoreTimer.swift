@@ -50,7 +50,7 @@ public final class StoreTimer: Sendable {
     private let state = Mutex(State())
 
     /// `now` gives the wall instant due times are compared with; `clock` measures the waits.
-    public init(name: String, now: Now = .system, clock: any Clock<Duration> = ContinuousClock(),
+    public init(name: String, now: Now = .system, clock: any Clock<Duration> = LoopClock(),
                 safetyInterval: Duration = .seconds(60), logger: Logger,
                 backoff: Backoff = Backoff(initial: .seconds(2), maximum: .seconds(300)),
                 next: @escaping @Sendable () throws -> Date?, work: @escaping @Sendable (Date) throws -> Void) {
@@ -115,7 +115,7 @@ public final class StoreTimer: Sendable {
         state.withLock { s in
             guard s.task == nil else { return }
             s.stopped = false
-            s.task = Task { [self] in await run() }
+            s.task = Task(executorPreference: executor) { [self] in await run() }
         }
     }
 

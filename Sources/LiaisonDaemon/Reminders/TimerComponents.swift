@@ -22,7 +22,7 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
 
     /// `afterFiring`: called when reminders fired (poke the outbox).
     public init(engine: ReminderEngine, organization: Organization, now: Now = .system,
-                clock: any Clock<Duration> = ContinuousClock(), safetyInterval: Duration = .seconds(60), logger: Logger,
+                clock: any Clock<Duration> = LoopClock(), safetyInterval: Duration = .seconds(60), logger: Logger,
                 afterFiring: @escaping @Sendable () -> Void = {}) {
         self.engine = engine
         self.organization = organization
@@ -95,7 +95,7 @@ public final class OutboxComponent: DaemonComponent, Sendable {
 
     /// `makeSender` builds the sender from a configuration (at start and on reload); `now` and
     /// `clock` as `StoreTimer`'s.
-    public init(store: any ReminderStore, config: LiaisonConfig, now: Now = .system, clock: any Clock<Duration> = ContinuousClock(),
+    public init(store: any ReminderStore, config: LiaisonConfig, now: Now = .system, clock: any Clock<Duration> = LoopClock(),
                 safetyInterval: Duration = .seconds(60), logger: Logger,
                 makeSender: @escaping @Sendable (LiaisonConfig) throws -> OutboxSender) throws {
         self.store = store

@@ -196,7 +196,7 @@ public final class Daemon: Sendable {
                     }
                 }
                 // Shutdown reaches the supervisor last (after every component stopped): end at once.
-                do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) } } catch { break }
+                do { try await cancelWhenGracefulShutdown { try await LoopClock().sleep(for: tick) } } catch { break }
             }
         }
     }

@@ -145,7 +145,7 @@ public final class PollerService: DaemonComponent, Sendable {
     /// `onStuckReading` ends the process when an abandoned reading runs on too long (default:
     /// exit with `ContainedIngest.stuckReaderExitCode`, so that systemd restarts the service).
     public init(setup: Setup, rebuild: SetupBuilder? = nil, logger: Logger = Logger(label: "liaison.poller"),
-                now: Now = .system, clock: any Clock<Duration> = ContinuousClock(), afterFiling: (@Sendable () -> Void)? = nil,
+                now: Now = .system, clock: any Clock<Duration> = LoopClock(), afterFiling: (@Sendable () -> Void)? = nil,
                 onStuckReading: (@Sendable (String) -> Void)? = nil) {
         self.reader = ReadingWorker(onStuck: onStuckReading ?? ContainedIngest.exitStuck(logger: logger))
         self.afterFiling = afterFiling

@@ -29,9 +29,9 @@ public final class Wakeup: Sendable {
     /// A signal is kept for the next wait.
     public var isSignalled: Bool { state.withLock { $0.pending } }
 
-    /// Waits `duration` on the monotonic clock or until signalled; true when signalled.
+    /// Waits `duration` on the monotonic clock (`LoopClock`) or until signalled; true when signalled.
     public func wait(for duration: Duration) async -> Bool {
-        await wait(for: duration, on: ContinuousClock())
+        await wait(for: duration, on: LoopClock())
     }
 
     /// Waits `duration` on `clock` or until signalled; true when signalled. Returns at once when
