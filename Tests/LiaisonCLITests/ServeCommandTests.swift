@@ -159,8 +159,10 @@ struct ServeCommandTests {
         let from = try E2E.uidNext(config: owner)
 
         // One pass at its due time: nothing new to poll, the reminder fires, and its mail is
-        // sent in the same run (before, it waited for the next pass).
-        let r2 = try CLI.run(["serve", "--once", "--config", config, "--now", dueAt])
+        // sent in the same run (before, it waited for the next pass). The listing shows whole
+        // seconds; the instant has the fraction of a second the first run's clock had run on.
+        let dueInstant = try #require(ISO8601DateFormatter().date(from: dueAt))
+        let r2 = try CLI.run(["serve", "--once", "--config", config, "--now", E2E.iso(dueInstant + 1)])
         #expect(r2.status == 0, "\(r2.stderr)")
         #expect(r2.stdout.contains("outbox 0"), "nothing left unsent: \(r2.stdout)")
         #expect(r2.stderr.contains("mail sent"), "\(r2.stderr)")
