@@ -64,11 +64,11 @@ struct BenchReminders: AsyncParsableCommand {
                                     logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let lateness = Lateness()
         engine.observer = { r in lateness.add(Date().timeIntervalSince(r.fireAt)) }
-        let timer = StoreTimer(name: "reminders", time: SystemTime(), safetyInterval: 60,
+        let timer = StoreTimer(name: "reminders", safetyInterval: .seconds(60),
                                logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }),
                                next: { try store.nextReminderTime() }, work: { now in try engine.fireDue(now: now) })
         timer.start()
-        let armedAt = timer.armedForNow()
+        let armedAt = await timer.armedForNow()
         let rearm = ContinuousClock.now - restart
         let rssArmed = Self.rss().current
         print("re-armed after restart in \(rearm) (armed for \(armedAt.map { Self.ms($0.timeIntervalSinceNow) + " ms ahead" } ?? "-"))")

@@ -35,19 +35,19 @@ struct ExportCommandTests {
     print(json.dumps(out, ensure_ascii=False))
     """#
 
-    static func dump(_ xlsx: String) throws -> [String: Any] {
+    static func dump(_ xlsx: String) async throws -> [String: Any] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-openpyxl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let script = dir.appendingPathComponent("dump.py")
         try Self.dumpScript.write(to: script, atomically: true, encoding: .utf8)
-        let r = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, script.path, xlsx])
+        let r = try await offPool { try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, script.path, xlsx]) }
         try #require(r.status == 0, "openpyxl failed (is python3-openpyxl installed? scripts/setup): \(r.stderrText)")
         return try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
     }
 
-    static func export(_ db: String, format: String, extra: [String] = []) throws -> String {
+    static func export(_ db: String, format: String, extra: [String] = []) async throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-export-\(UUID().uuidString).\(format)").path
-        let r = try CLI.run(["export", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", format, "--out", path,
+        let r = try await CLI.run(["export", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", format, "--out", path,
                              "--now", "2026-12-15T00:00:00+08:00"] + extra)
         #expect(r.status == 0, "\(r.stderr)")
         return path
@@ -72,12 +72,12 @@ struct ExportCommandTests {
          "b@corp.example", "跟进中"],
     ]
 
-    @Test func xlsxReadBackCellByCell() throws {
+    @Test func xlsxReadBackCellByCell() async throws {
         let db = try ReportMonth.build()
-        let path = try Self.export(db, format: "xlsx")
+        let path = try await Self.export(db, format: "xlsx")
         var st = stat()
         #expect(lstat(path, &st) == 0 && st.st_mode & 0o777 == 0o600)
-        let wb = try Self.dump(path)
+        let wb = try await Self.dump(path)
         #expect(wb["sheets"] as? [String] == ["跟进表", "待办事项"])
         let main = try #require(wb["跟进表"] as? [String: Any])
         let rows = try #require(main["rows"] as? [[[String: Any]]])
@@ -119,9 +119,9 @@ struct ExportCommandTests {
         #expect(items["freeze"] as? String == "A2")
     }
 
-    @Test func csvIsExcelReadyAndNeutralisesFormulas() throws {
+    @Test func csvIsExcelReadyAndNeutralisesFormulas() async throws {
         let db = try ReportMonth.build()
-        let path = try Self.export(db, format: "csv", extra: ["--owner", "a@corp.example"])
+        let path = try await Self.export(db, format: "csv", extra: ["--owner", "a@corp.example"])
         let bytes = try #require(FileManager.default.contents(atPath: path))
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
@@ -136,7 +136,7 @@ struct ExportCommandTests {
         #expect(lines.count == 5)  // header, A1, A2, A3, and the empty string after the last CRLF
     }
 
-    @Test func refusesAnExistingFileAndASymlink() throws {
+    @Test func refusesAnExistingFileAndASymlink() async throws {
         let db = try ReportMonth.build()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -145,7 +145,7 @@ struct ExportCommandTests {
         let link = dir.appendingPathComponent("link.xlsx").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         for out in [target, link] {
-            let r = try CLI.run(["export", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx", "--out", out])
+            let r = try await CLI.run(["export", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx", "--out", out])
             #expect(r.status != 0)
         }
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
@@ -153,13 +153,13 @@ struct ExportCommandTests {
 
     /// The corpus's complaint as the follow-up table shows it: the items of 03 (expect.json) with
     /// their owners and dues, all overdue at the period's end, the next contact 11月23日10:00 from the recap.
-    @Test func corpusComplaintRow() throws {
+    @Test func corpusComplaintRow() async throws {
         try #require(IngestCorpusTests.files.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
         let db = try IngestCorpusTests.freshDB()
-        let r = try CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db] + IngestCorpusTests.files)
+        let r = try await CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db] + IngestCorpusTests.files)
         #expect(r.status == 0, "\(r.stderr)")
-        let path = try Self.export(db, format: "xlsx", extra: ["--config", CorpusLocation.configPath, "--owner", "zhang.wei@corp.example"])
-        let wb = try Self.dump(path)
+        let path = try await Self.export(db, format: "xlsx", extra: ["--config", CorpusLocation.configPath, "--owner", "zhang.wei@corp.example"])
+        let wb = try await Self.dump(path)
         let rows = try #require((wb["跟进表"] as? [String: Any])?["rows"] as? [[[String: Any]]])
         #expect(rows.count == 3)  // the header, EC20261116-001, EC20261119-001
         #expect(rows[1].map { $0["v"] as? String } == [

@@ -20,20 +20,20 @@ struct IngestCorpusTests {
 
     static var files: [String] { CorpusLocation.cases.map { CorpusLocation.directory.appendingPathComponent($0).path } }
 
-    static func json(_ args: [String]) throws -> Any {
-        let r = try CLI.run(args)
+    static func json(_ args: [String]) async throws -> Any {
+        let r = try await CLI.run(args)
         #expect(r.status == 0, "\(args): \(r.stderr)")
         return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     }
 
     /// Which case each corpus message is on, by Message-ID, from `cases list` + `cases show`.
-    static func placement(db: String) throws -> (cases: [[String: Any]], caseOf: [String: String], shown: [String: [String: Any]]) {
-        let cases = try #require(try json(["cases", "list", "--json", "--db", db, "--config", CorpusLocation.configPath]) as? [[String: Any]])
+    static func placement(db: String) async throws -> (cases: [[String: Any]], caseOf: [String: String], shown: [String: [String: Any]]) {
+        let cases = try #require(try await json(["cases", "list", "--json", "--db", db, "--config", CorpusLocation.configPath]) as? [[String: Any]])
         var caseOf: [String: String] = [:]
         var shown: [String: [String: Any]] = [:]
         for c in cases {
             let n = try #require(c["number"] as? String)
-            let one = try #require(try json(["cases", "show", n, "--json", "--db", db, "--config", CorpusLocation.configPath]) as? [String: Any])
+            let one = try #require(try await json(["cases", "show", n, "--json", "--db", db, "--config", CorpusLocation.configPath]) as? [String: Any])
             shown[n] = one
             for m in (one["correspondence"] as? [[String: Any]]) ?? [] {
                 if let id = m["messageID"] as? String { caseOf[id] = n }
@@ -51,16 +51,16 @@ struct IngestCorpusTests {
         "11": "<5e1a.20261123113000@corp.example>", "12": "<5e1a.fwd.1@corp.example>",
     ]
 
-    @Test func corpusLandsOnTheRightCases() throws {
+    @Test func corpusLandsOnTheRightCases() async throws {
         try #require(Self.files.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
         let db = try Self.freshDB()
-        let r = try CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db] + Self.files)
+        let r = try await CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db] + Self.files)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("\(Self.files.count) files:"))
         // An archive has only the senders' Date headers, and the import says it judged by them.
         #expect(r.stdout.contains("judged by each message's Date header"), "\(r.stdout)")
 
-        let (cases, caseOf, shown) = try Self.placement(db: db)
+        let (cases, caseOf, shown) = try await Self.placement(db: db)
         // 01–04 and 07 on one case: the complaint, opened by 01 (an outsider writing to zhang.wei).
         let complaint = try #require(caseOf[Self.ids["01"]!])
         #expect(complaint == "EC20261116-001")
@@ -100,13 +100,13 @@ struct IngestCorpusTests {
                   + "Subject: =?utf-8?B?5rWL6K+V?=\r\nDate: Fri, 20 Nov 2026 10:00:00 +0800\r\n"
                   + "Message-ID: <fd.9001@finance-daily.example>\r\nIn-Reply-To: <fd.8891@finance-daily.example>\r\n\r\nhello\r\n").utf8)
             .write(to: reply)
-        let joined = try CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db, reply.path])
+        let joined = try await CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db, reply.path])
         #expect(joined.stdout.contains("filed on \(n12) (by In-Reply-To/References)"), "\(joined.stdout)")
 
         // 08 (bounce of a Liaison reminder for EC20261117-001, which this corpus never opens),
         // 09 (tag of a case that does not exist) and 10 (spoofed staff sender) are held.
         for k in ["08", "09", "10"] { #expect(caseOf[Self.ids[k]!] == nil, "\(k) must not be filed") }
-        let held = try #require(try Self.json(["review", "list", "--json", "--db", db]) as? [[String: Any]])
+        let held = try #require(try await Self.json(["review", "list", "--json", "--db", db]) as? [[String: Any]])
         #expect(held.compactMap { $0["messageID"] as? String } == ["08", "09", "10"].map { Self.ids[$0]! })
         #expect(held.map { $0["reason"] as? String } == ["automatic message with no thread on file", "unknown case tag",
                                                           "internal sender not authenticated"])
@@ -116,21 +116,21 @@ struct IngestCorpusTests {
         #expect(caseOf.count + held.count == Self.files.count)  // (the reply is filed after this snapshot)
 
         // Re-ingesting everything files nothing twice.
-        let again = try CLI.run(["ingest", "--quiet", "--config", CorpusLocation.configPath, "--db", db] + Self.files)
+        let again = try await CLI.run(["ingest", "--quiet", "--config", CorpusLocation.configPath, "--db", db] + Self.files)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("\(Self.files.count) files: \(Self.files.count) duplicates"), "\(again.stdout)")
-        let after = try Self.placement(db: db)
+        let after = try await Self.placement(db: db)
         var expected = caseOf
         expected["<fd.9001@finance-daily.example>"] = n12
         #expect(after.caseOf == expected)
         #expect(after.shown.values.map { ($0["correspondence"] as? [Any])?.count ?? 0 }.reduce(0, +) == expected.count)
-        #expect((try Self.json(["review", "list", "--json", "--db", db]) as? [Any])?.count == 3)
+        #expect((try await Self.json(["review", "list", "--json", "--db", db]) as? [Any])?.count == 3)
     }
 
-    @Test func theTaggedFilingJoinsOnceItsCaseExists() throws {
+    @Test func theTaggedFilingJoinsOnceItsCaseExists() async throws {
         let db = try Self.freshDB()
         let f09 = CorpusLocation.directory.appendingPathComponent("09-agency-rfc2231-attachment.eml").path
-        var r = try CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db, f09])
+        var r = try await CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db, f09])
         #expect(r.stdout.contains("held #1: unknown case tag"), "\(r.stdout)")
         // The agency filing was opened before Liaison ran: create that case.
         let store = try SQLiteStore(path: db)
@@ -138,39 +138,39 @@ struct IngestCorpusTests {
                                        counterparty: Counterparty(organization: "gxq.gov.example", contacts: ["zwfw@gxq.gov.example"]),
                                        owner: "qual@corp.example", category: "qualification", openedAt: Date(timeIntervalSince1970: 1_794_000_000)),
                                number: "EC20261110-002")
-        r = try CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db, f09])
+        r = try await CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db, f09])
         #expect(r.stdout.contains("filed on EC20261110-002 (by case tag)"), "\(r.stdout)")
-        #expect((try Self.json(["review", "list", "--json", "--db", db]) as? [Any])?.count == 0)
-        let shown = try #require(try Self.json(["cases", "show", "EC20261110-002", "--json", "--db", db]) as? [String: Any])
+        #expect((try await Self.json(["review", "list", "--json", "--db", db]) as? [Any])?.count == 0)
+        let shown = try #require(try await Self.json(["cases", "show", "EC20261110-002", "--json", "--db", db]) as? [String: Any])
         #expect((shown["correspondence"] as? [[String: Any]])?.compactMap { $0["messageID"] as? String } == [Self.ids["09"]!])
     }
 
-    @Test func reviewAcceptAndRejectThroughTheCLI() throws {
+    @Test func reviewAcceptAndRejectThroughTheCLI() async throws {
         let db = try Self.freshDB()
         let dir = CorpusLocation.directory
         let files = ["05-supplier-gbk-labelled-gb2312.eml", "10-spoofed-internal.eml", "08-bounce-dsn.eml"].map { dir.appendingPathComponent($0).path }
-        _ = try CLI.run(["ingest", "--quiet", "--config", CorpusLocation.configPath, "--db", db] + files)
-        let held = try #require(try Self.json(["review", "list", "--json", "--db", db]) as? [[String: Any]])
+        _ = try await CLI.run(["ingest", "--quiet", "--config", CorpusLocation.configPath, "--db", db] + files)
+        let held = try #require(try await Self.json(["review", "list", "--json", "--db", db]) as? [[String: Any]])
         #expect(held.count == 2)
         let spoofID = try #require(held.first { $0["messageID"] as? String == Self.ids["10"]! }?["id"] as? Int)
         let bounceID = try #require(held.first { $0["messageID"] as? String == Self.ids["08"]! }?["id"] as? Int)
-        let bad = try CLI.run(["review", "accept", String(spoofID), "--case", "EC19990101-001", "--db", db])
+        let bad = try await CLI.run(["review", "accept", String(spoofID), "--case", "EC19990101-001", "--db", db])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("no case EC19990101-001"), "\(bad.stderr)")
-        let ok = try CLI.run(["review", "accept", String(bounceID), "--case", "EC20261118-001", "--db", db])
+        let ok = try await CLI.run(["review", "accept", String(bounceID), "--case", "EC20261118-001", "--db", db])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.contains("filed #\(bounceID) on EC20261118-001"))
-        let rej = try CLI.run(["review", "reject", String(spoofID), "--db", db])
+        let rej = try await CLI.run(["review", "reject", String(spoofID), "--db", db])
         #expect(rej.status == 0, "\(rej.stderr)")
-        #expect((try Self.json(["review", "list", "--json", "--db", db]) as? [Any])?.count == 0)
-        let shown = try #require(try Self.json(["cases", "show", "EC20261118-001", "--json", "--db", db]) as? [String: Any])
+        #expect((try await Self.json(["review", "list", "--json", "--db", db]) as? [Any])?.count == 0)
+        let shown = try #require(try await Self.json(["cases", "show", "EC20261118-001", "--json", "--db", db]) as? [String: Any])
         #expect((shown["correspondence"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } == ["bounce", "correspondence"])  // date order: the bounce is from 09:00, 05 from 11:20
     }
 
-    @Test func tablesAlignChineseAndFilter() throws {
+    @Test func tablesAlignChineseAndFilter() async throws {
         let db = try Self.freshDB()
-        _ = try CLI.run(["ingest", "--quiet", "--config", CorpusLocation.configPath, "--db", db] + Self.files)
-        let show = try CLI.run(["cases", "show", "EC20261116-001", "--db", db, "--config", CorpusLocation.configPath])
+        _ = try await CLI.run(["ingest", "--quiet", "--config", CorpusLocation.configPath, "--db", db] + Self.files)
+        let show = try await CLI.run(["cases", "show", "EC20261116-001", "--db", db, "--config", CorpusLocation.configPath])
         #expect(show.status == 0, "\(show.stderr)")
         // The FROM column starts at the same display column on every row, Chinese subjects
         // counting two columns a character.
@@ -192,19 +192,19 @@ struct IngestCorpusTests {
         }
         #expect(Set(starts).count == 1, "FROM column starts at \(starts)")
         #expect(lines.dropFirst().contains { $0.contains("投诉") })
-        let filtered = try #require(try Self.json(["cases", "list", "--json", "--owner", "zhang.wei@corp.example", "--status", "open", "--db", db]) as? [[String: Any]])
+        let filtered = try #require(try await Self.json(["cases", "list", "--json", "--owner", "zhang.wei@corp.example", "--status", "open", "--db", db]) as? [[String: Any]])
         #expect(filtered.compactMap { $0["number"] as? String }.sorted() == ["EC20261116-001", "EC20261119-001"])
-        let none = try #require(try Self.json(["cases", "list", "--json", "--status", "closed", "--db", db]) as? [Any])
+        let none = try #require(try await Self.json(["cases", "list", "--json", "--status", "closed", "--db", db]) as? [Any])
         #expect(none.isEmpty)
     }
 
-    @Test func postgresIsRefusedClearly() throws {
+    @Test func postgresIsRefusedClearly() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let cfg = dir.appendingPathComponent("liaison.toml").path
         let org = try String(contentsOfFile: CorpusLocation.configPath, encoding: .utf8)
         try (org + "\n[store]\nurl = \"postgres://liaison@db/liaison\"\n").write(toFile: cfg, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["cases", "list", "--config", cfg])
+        let r = try await CLI.run(["cases", "list", "--config", cfg])
         #expect(r.status != 0)
         #expect(r.stderr.contains("store.url"), "\(r.stderr)")
         #expect(r.stderr.contains("PostgreSQL is not supported yet"), "\(r.stderr)")
@@ -244,7 +244,7 @@ struct IngestCrashTests {
         return paths
     }
 
-    @Test func killedAndRestartedFilesEachMessageOnce() throws {
+    @Test func killedAndRestartedFilesEachMessageOnce() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-crash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let files = try Self.writeMessages(count: 1_000, in: dir)
@@ -255,16 +255,23 @@ struct IngestCrashTests {
         var kills = 0
         var progress: [UInt32] = []
         for _ in 0..<6 {
-            let p = Process()
-            p.executableURL = InspectCommandTests.binary
-            p.arguments = args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 150_000...900_000, using: &rng))
-            guard p.isRunning else { p.waitUntilExit(); break }
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            // Started, left to run for the delay and killed on a thread of its own, where the
+            // delay is what it says (a test task waiting for the cooperative pool may wait longer).
+            let delay = UInt32.random(in: 150_000...900_000, using: &rng)
+            let killed = try await offPool { () throws -> Bool in
+                let p = Process()
+                p.executableURL = InspectCommandTests.binary
+                p.arguments = args
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                usleep(delay)
+                guard p.isRunning else { p.waitUntilExit(); return false }
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+                return true
+            }
+            guard killed else { break }
             kills += 1
             let store = try SQLiteStore(path: db)
             let cp = try store.checkpoint(mailbox: "INBOX")?.lastUID ?? 0
@@ -273,7 +280,7 @@ struct IngestCrashTests {
             progress.append(cp)
         }
         #expect(kills >= 3, "the import finished before it could be killed often enough (\(progress))")
-        let final = try InspectCommandTests.run(args)
+        let final = try await InspectCommandTests.run(args)
         #expect(final.status == 0, "\(final.stderr)")
         let store = try SQLiteStore(path: db)
         #expect(try store.checkpoint(mailbox: "INBOX") == MailboxCheckpoint(mailbox: "INBOX", uidValidity: 42, lastUID: 1_000))
@@ -284,7 +291,7 @@ struct IngestCrashTests {
             #expect(try store.caseForMessageID("<crash.\(i)@client\(i % 10).example>") != nil, "message \(i)")
         }
         // And a run over everything again files nothing (all before the checkpoint).
-        let again = try InspectCommandTests.run(args)
+        let again = try await InspectCommandTests.run(args)
         #expect(again.stdout.contains("1000 skipped (before checkpoint)"), "\(again.stdout)")
         #expect(try store.counts().correspondence == 1_000)
     }

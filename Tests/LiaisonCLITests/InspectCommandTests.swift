@@ -10,21 +10,35 @@ struct InspectCommandTests {
         Bundle.main.bundleURL.appendingPathComponent("liaison")
     }
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    /// `seconds`: from the start of the process to its exit, as the thread waiting for it saw.
+    struct Run { var status: Int32; var stdout: String; var stderr: String; var seconds: Double = 0 }
 
+    /// Runs `liaison` to its end, waiting off the cooperative pool (see `offPool`).
+    static func run(_ args: [String], env: [String: String] = [:]) async throws -> Run {
+        try await offPool { try runBlocking(args, env: env) }
+    }
+
+    /// The same, blocking the calling thread: for the rig suites, which run one test at a time.
     static func run(_ args: [String], env: [String: String] = [:]) throws -> Run {
+        try runBlocking(args, env: env)
+    }
+
+    static func runBlocking(_ args: [String], env: [String: String] = [:]) throws -> Run {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "LIAISON_CONFIG")
         for (k, v) in env { environment[k] = v }
+        let started = ContinuousClock.now
         let r = try ChildProcess.run(binary, args, environment: environment)
-        return Run(status: r.status, stdout: r.stdoutText, stderr: r.stderrText)
+        let d = (ContinuousClock.now - started).components
+        return Run(status: r.status, stdout: r.stdoutText, stderr: r.stderrText,
+                   seconds: Double(d.seconds) + Double(d.attoseconds) / 1e18)
     }
 
     static func corpus(_ name: String) -> String { CorpusLocation.directory.appendingPathComponent(name).path }
 
     @Test("one file gives one JSON object with the contract's keys")
-    func oneFileJSON() throws {
-        let r = try Self.run(["inspect", "--json", "--config", CorpusLocation.configPath, Self.corpus("09-agency-rfc2231-attachment.eml")])
+    func oneFileJSON() async throws {
+        let r = try await Self.run(["inspect", "--json", "--config", CorpusLocation.configPath, Self.corpus("09-agency-rfc2231-attachment.eml")])
         #expect(r.status == 0, "\(r.stderr)")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         for key in ["subject", "from", "to", "cc", "date", "messageID", "inReplyTo", "references", "kind", "threadSubject",
@@ -38,8 +52,8 @@ struct InspectCommandTests {
     }
 
     @Test("several files give an array; LIAISON_CONFIG names the file when --config is absent")
-    func severalFiles() throws {
-        let r = try Self.run(["inspect", "--json", Self.corpus("01-complaint-utf8.eml"), Self.corpus("02-staff-reply-gb2312.eml")],
+    func severalFiles() async throws {
+        let r = try await Self.run(["inspect", "--json", Self.corpus("01-complaint-utf8.eml"), Self.corpus("02-staff-reply-gb2312.eml")],
                              env: ["LIAISON_CONFIG": CorpusLocation.configPath])
         #expect(r.status == 0, "\(r.stderr)")
         let arr = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
@@ -48,8 +62,8 @@ struct InspectCommandTests {
     }
 
     @Test("the text form shows the facts for a person")
-    func textForm() throws {
-        let r = try Self.run(["inspect", "--config", CorpusLocation.configPath, Self.corpus("06-partner-big5.eml")])
+    func textForm() async throws {
+        let r = try await Self.run(["inspect", "--config", CorpusLocation.configPath, Self.corpus("06-partner-big5.eml")])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("聯合推廣方案確認"))
         #expect(r.stdout.contains("林志明 <lin.zm@xinda-tech.example>"))
@@ -57,8 +71,8 @@ struct InspectCommandTests {
     }
 
     @Test("a missing file and a bad config are clear errors")
-    func errors() throws {
-        let missing = try Self.run(["inspect", "/nonexistent/x.eml"])
+    func errors() async throws {
+        let missing = try await Self.run(["inspect", "/nonexistent/x.eml"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("cannot read /nonexistent/x.eml"))
 
@@ -67,7 +81,7 @@ struct InspectCommandTests {
         let bad = dir.appendingPathComponent("bad.toml")
         try "[organization]\nname = \"x\"\ninternal_domains = [\"corp.example\"]\ntracking_address = \"track@corp.example\"\nauthserv_id = \"mx\"\ntime_zone = \"Mars/Olympus\"\n"
             .write(to: bad, atomically: true, encoding: .utf8)
-        let r = try Self.run(["inspect", "--config", bad.path, Self.corpus("01-complaint-utf8.eml")])
+        let r = try await Self.run(["inspect", "--config", bad.path, Self.corpus("01-complaint-utf8.eml")])
         #expect(r.status != 0)
         #expect(r.stderr.contains("organization.time_zone"))
     }

@@ -11,7 +11,7 @@ struct RecapCommandTests {
         .deletingLastPathComponent()
 
     /// A configuration with [staff], [templates] and a fresh [store]; 01 (the complaint) filed on it.
-    static func setUp() throws -> (config: String, dir: URL) {
+    static func setUp() async throws -> (config: String, dir: URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-recap-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("liaison.toml").path
@@ -28,20 +28,20 @@ struct RecapCommandTests {
             "张伟" = "zhang.wei@corp.example"
             "王芳" = "wang.fang@corp.example"
             """).write(toFile: config, atomically: true, encoding: .utf8)
-        let ingest = try CLI.run(["ingest", "--quiet", "--config", config,
+        let ingest = try await CLI.run(["ingest", "--quiet", "--config", config,
                                   CorpusLocation.directory.appendingPathComponent("01-complaint-utf8.eml").path])
         #expect(ingest.status == 0, "\(ingest.stderr)")
         return (config, dir)
     }
 
-    static func json(_ args: [String]) throws -> Any {
-        let r = try CLI.run(args)
+    static func json(_ args: [String]) async throws -> Any {
+        let r = try await CLI.run(args)
         #expect(r.status == 0, "\(args): \(r.stderr)")
         return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     }
 
-    @Test func recapIsFiledQueuedAndItsRemindersScheduled() throws {
-        let (config, dir) = try Self.setUp()
+    @Test func recapIsFiledQueuedAndItsRemindersScheduled() async throws {
+        let (config, dir) = try await Self.setUp()
         defer { try? FileManager.default.removeItem(at: dir) }
         let items = dir.appendingPathComponent("items.yaml").path
         try """
@@ -50,13 +50,13 @@ struct RecapCommandTests {
               task: 免费更换同型号设备12台
               due: 11月19日17:00
             """.write(toFile: items, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["recap", "--config", config, "--case", "EC20261116-001", "--to", "liu.yang@huadong-precision.example",
+        let r = try await CLI.run(["recap", "--config", config, "--case", "EC20261116-001", "--to", "liu.yang@huadong-precision.example",
                              "--items", items, "--item", "张伟|提供3个月质保服务|周五前", "--now", "2026-11-17T15:40:00+08:00", "--no-send"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("filed on EC20261116-001"))
         #expect(r.stdout.contains("objection window closes 2026-11-17T23:59:59+08:00"))
 
-        let shown = try #require(try Self.json(["cases", "show", "EC20261116-001", "--json", "--config", config]) as? [String: Any])
+        let shown = try #require(try await Self.json(["cases", "show", "EC20261116-001", "--json", "--config", config]) as? [String: Any])
         let recaps = try #require(shown["recaps"] as? [[String: Any]])
         #expect(recaps.count == 1)
         #expect(recaps.first?["state"] as? String == "pending")
@@ -77,7 +77,7 @@ struct RecapCommandTests {
         #expect(mail.map { $0["kind"] as? String } == ["correspondence", "recap"])
 
         // The reminders, in JSON with the contract's keys.
-        let list = try #require(try Self.json(["reminders", "list", "--json", "--config", config, "--case", "EC20261116-001"]) as? [[String: Any]])
+        let list = try #require(try await Self.json(["reminders", "list", "--json", "--config", config, "--case", "EC20261116-001"]) as? [[String: Any]])
         for key in ["id", "kind", "case", "fireAt", "about", "recipients", "status"] {
             #expect(list.allSatisfy { $0.keys.contains(key) }, "key \(key)")
         }
@@ -85,43 +85,43 @@ struct RecapCommandTests {
         #expect(kinds.contains("recap-window") && kinds.contains("item-due") && kinds.contains("item-overdue"))
         let due = try #require(list.first { ($0["kind"] as? String) == "item-due" && ($0["recipients"] as? [String]) == ["wang.fang@corp.example"] })
         #expect(due["about"] as? String == "2026-11-19T17:00:00+08:00")
-        let before = try #require(try Self.json(["reminders", "list", "--json", "--config", config,
+        let before = try #require(try await Self.json(["reminders", "list", "--json", "--config", config,
                                                  "--due-before", "2026-11-18T00:00:01+08:00"]) as? [[String: Any]])
         #expect(before.allSatisfy { ($0["fireAt"] as? String ?? "") < "2026-11-18T00:00:01+08:00" })
 
         // Cancel one: it is kept, marked cancelled; cancelling it again is refused.
         let id = try #require(due["id"] as? Int)
-        let cancel = try CLI.run(["reminders", "cancel", String(id), "--config", config])
+        let cancel = try await CLI.run(["reminders", "cancel", String(id), "--config", config])
         #expect(cancel.status == 0, "\(cancel.stderr)")
-        let again = try CLI.run(["reminders", "cancel", String(id), "--config", config])
+        let again = try await CLI.run(["reminders", "cancel", String(id), "--config", config])
         #expect(again.status != 0 && again.stderr.contains("not pending"))
-        let cancelled = try #require(try Self.json(["reminders", "list", "--json", "--config", config, "--status", "cancelled"]) as? [[String: Any]])
+        let cancelled = try #require(try await Self.json(["reminders", "list", "--json", "--config", config, "--status", "cancelled"]) as? [[String: Any]])
         #expect(cancelled.compactMap { $0["id"] as? Int }.contains(id))
 
         // Resolve the case: the remaining item reminders are cancelled, the 回访 scheduled.
-        let resolve = try CLI.run(["cases", "resolve", "EC20261116-001", "--config", config, "--now", "2026-11-18T10:00:00+08:00"])
+        let resolve = try await CLI.run(["cases", "resolve", "EC20261116-001", "--config", config, "--now", "2026-11-18T10:00:00+08:00"])
         #expect(resolve.status == 0, "\(resolve.stderr)")
-        let pending = try #require(try Self.json(["reminders", "list", "--json", "--config", config, "--case", "EC20261116-001"]) as? [[String: Any]])
+        let pending = try #require(try await Self.json(["reminders", "list", "--json", "--config", config, "--case", "EC20261116-001"]) as? [[String: Any]])
         #expect(!pending.contains { ($0["kind"] as? String)?.hasPrefix("item-") == true })
         #expect(pending.contains { $0["kind"] as? String == "satisfaction" && $0["fireAt"] as? String == "2026-11-19T09:00:00+08:00" })
     }
 
-    @Test func badInputIsRefusedWithAReason() throws {
-        let (config, dir) = try Self.setUp()
+    @Test func badInputIsRefusedWithAReason() async throws {
+        let (config, dir) = try await Self.setUp()
         defer { try? FileManager.default.removeItem(at: dir) }
         let base = ["recap", "--config", config, "--to", "liu.yang@huadong-precision.example", "--no-send"]
-        let noCase = try CLI.run(base + ["--case", "EC20991231-999", "--item", "张伟|回电|明天"])
+        let noCase = try await CLI.run(base + ["--case", "EC20991231-999", "--item", "张伟|回电|明天"])
         #expect(noCase.status != 0 && noCase.stderr.contains("no case EC20991231-999"))
-        let noItems = try CLI.run(base + ["--case", "EC20261116-001"])
+        let noItems = try await CLI.run(base + ["--case", "EC20261116-001"])
         #expect(noItems.status != 0 && noItems.stderr.contains("action items"))
-        let badItem = try CLI.run(base + ["--case", "EC20261116-001", "--item", "张伟"])
+        let badItem = try await CLI.run(base + ["--case", "EC20261116-001", "--item", "张伟"])
         #expect(badItem.status != 0 && badItem.stderr.contains("OWNER|TASK"))
-        let unreadable = try CLI.run(base + ["--case", "EC20261116-001", "--item", "张伟|回电|月中前后"])
+        let unreadable = try await CLI.run(base + ["--case", "EC20261116-001", "--item", "张伟|回电|月中前后"])
         #expect(unreadable.status != 0, "a deadline the parser cannot read is refused, not sent")
-        let outsider = try CLI.run(base + ["--case", "EC20261116-001", "--item", "张伟|回电|明天", "--from", "x@evil.example"])
+        let outsider = try await CLI.run(base + ["--case", "EC20261116-001", "--item", "张伟|回电|明天", "--from", "x@evil.example"])
         #expect(outsider.status != 0 && outsider.stderr.contains("not a staff address"))
         // Nothing was filed or queued by the refused attempts.
-        let shown = try #require(try Self.json(["cases", "show", "EC20261116-001", "--json", "--config", config]) as? [String: Any])
+        let shown = try #require(try await Self.json(["cases", "show", "EC20261116-001", "--json", "--config", config]) as? [String: Any])
         #expect((shown["recaps"] as? [Any])?.isEmpty == true)
     }
 }

@@ -14,12 +14,12 @@ struct ReportBrowserTests {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func run(_ tool: String, _ args: [String]) throws -> (Int32, String) {
-        let r = try ChildProcess.run(URL(fileURLWithPath: tool), args, mergingStderr: true)
+    static func run(_ tool: String, _ args: [String]) async throws -> (Int32, String) {
+        let r = try await offPool { try ChildProcess.run(URL(fileURLWithPath: tool), args, mergingStderr: true) }
         return (r.status, r.stdoutText)
     }
 
-    @Test func screenshotIsNotBlank() throws {
+    @Test func screenshotIsNotBlank() async throws {
         guard let chromium = Self.chromium else {
             let required = ProcessInfo.processInfo.environment["LIAISON_REQUIRE_BROWSER"] == "1"
             FileHandle.standardError.write(Data("*** SKIPPED ReportBrowserTests: chromium is not installed (scripts/setup installs it)\n".utf8))
@@ -27,19 +27,19 @@ struct ReportBrowserTests {
             return
         }
         // Without a CJK font chromium draws the Chinese as empty boxes (scripts/setup installs one).
-        let (fcStatus, fonts) = try Self.run("/usr/bin/env", ["fc-list", ":lang=zh", "family"])
+        let (fcStatus, fonts) = try await Self.run("/usr/bin/env", ["fc-list", ":lang=zh", "family"])
         #expect(fcStatus == 0 && !fonts.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "no Chinese font: fonts-wqy-microhei")
         let db = try ReportMonth.build()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-html-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let r = try CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "html",
+        let r = try await CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "html",
                              "--now", "2026-12-15T00:00:00+08:00"])
         #expect(r.status == 0, "\(r.stderr)")
         let page = dir.appendingPathComponent("report.html")
         try r.stdout.write(to: page, atomically: true, encoding: .utf8)
         let png = dir.appendingPathComponent("report.png").path
         // Its own profile folder: other runs of chromium on the machine do not share state.
-        let (status, log) = try Self.run("/usr/bin/timeout", [
+        let (status, log) = try await Self.run("/usr/bin/timeout", [
             "120", chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
             "--user-data-dir=" + dir.appendingPathComponent("profile").path,
             "--screenshot=" + png, "--window-size=1200,1600", page.absoluteString,
@@ -58,7 +58,7 @@ struct ReportBrowserTests {
             blue = sum(1 for p in px if p == (0x15, 0x65, 0xc0))
             print(im.size[0], im.size[1], nonwhite, green, blue)
             """
-        let (pyStatus, out) = try Self.run("/usr/bin/python3", ["-c", check, png])
+        let (pyStatus, out) = try await Self.run("/usr/bin/python3", ["-c", check, png])
         #expect(pyStatus == 0, "\(out)")
         let n = out.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         try #require(n.count == 5, "\(out)")

@@ -9,8 +9,8 @@ import LiaisonTestSupport
 struct ReportCommandTests {
     typealias CLI = InspectCommandTests
 
-    static func report(_ db: String, _ extra: [String] = []) throws -> [String: Any] {
-        let r = try CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json",
+    static func report(_ db: String, _ extra: [String] = []) async throws -> [String: Any] {
+        let r = try await CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json",
                              "--now", "2026-12-15T00:00:00+08:00"] + extra)
         #expect(r.status == 0, "\(r.stderr)")
         return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -50,9 +50,9 @@ struct ReportCommandTests {
         return e
     }
 
-    @Test func generatedMonth() throws {
+    @Test func generatedMonth() async throws {
         let db = try ReportMonth.build()
-        let j = try Self.report(db)
+        let j = try await Self.report(db)
         #expect(j["from"] as? String == "2026-11-01")
         #expect(j["to"] as? String == "2026-11-30")
         // Overall: opened A1 A2 A3 B1 B3; resolved A1 A3; answered in 7200, 93600, 1800, 3600 s and
@@ -74,12 +74,12 @@ struct ReportCommandTests {
                                              items: (0, 0, 0, 1), sat: (0, 0), ages: [0, 1, 0, 0, 2]))
 
         // --owner: only that owner's cases, overall included.
-        let onlyB = try Self.report(db, ["--owner", "B@corp.example"])
+        let onlyB = try await Self.report(db, ["--owner", "B@corp.example"])
         #expect((onlyB["owners"] as? [[String: Any]])?.compactMap { $0["owner"] as? String } == ["b@corp.example"])
         #expect(Self.flat(try #require(onlyB["overall"] as? [String: Any])) == Self.flat(b))
 
         // Read on Nov 7 12:00 instead: A1 not yet resolved, so its items are not done.
-        let mid = try CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json",
+        let mid = try await CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json",
                                "--now", "2026-11-07T12:00:00+08:00"])
         let midJ = try #require(try JSONSerialization.jsonObject(with: Data(mid.stdout.utf8)) as? [String: Any])
         let midItems = try #require((midJ["overall"] as? [String: Any])?["items"] as? [String: Int])
@@ -87,12 +87,12 @@ struct ReportCommandTests {
         #expect(midItems == ["doneOnTime": 0, "doneLate": 0, "overdue": 1, "open": 4])
     }
 
-    @Test func textAndHTMLEscapeWhatMailWrote() throws {
+    @Test func textAndHTMLEscapeWhatMailWrote() async throws {
         let db = try ReportMonth.build()
-        let text = try CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--now", "2026-12-15T00:00:00+08:00"])
+        let text = try await CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--now", "2026-12-15T00:00:00+08:00"])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("first response (及时率): 3/5 within 24 h (60.0%), median 1h 00m, p90 1d 2h"))
-        let html = try CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "html",
+        let html = try await CLI.run(["report", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "html",
                                 "--owner", "a@corp.example", "--now", "2026-12-15T00:00:00+08:00"])
         #expect(html.status == 0, "\(html.stderr)")
         let page = html.stdout
@@ -120,12 +120,12 @@ struct ReportCommandTests {
     /// EC20261119-002 (pr): 12, a forward by staff — no inbound message, no first-response clock;
     /// NC20261123-001 (zhou.min): 11, internal minutes, a pending recap with items due Nov 24–25.
     /// Read on Nov 30 12:00: every item overdue; EC20261116-001 open 14.1 days, the others 7–12.
-    @Test func corpusFigures() throws {
+    @Test func corpusFigures() async throws {
         try #require(IngestCorpusTests.files.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
         let db = try IngestCorpusTests.freshDB()
-        let r = try CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db] + IngestCorpusTests.files)
+        let r = try await CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db] + IngestCorpusTests.files)
         #expect(r.status == 0, "\(r.stderr)")
-        let out = try CLI.run(["report", "--config", CorpusLocation.configPath, "--db", db, "--from", "2026-11-01", "--to", "2026-11-30",
+        let out = try await CLI.run(["report", "--config", CorpusLocation.configPath, "--db", db, "--from", "2026-11-01", "--to", "2026-11-30",
                                "--format", "json", "--now", "2026-11-30T12:00:00+08:00"])
         #expect(out.status == 0, "\(out.stderr)")
         let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])

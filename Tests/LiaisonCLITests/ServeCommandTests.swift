@@ -75,6 +75,50 @@ struct ServeCommandTests {
         #expect(try Self.filedCount(db: db, config: config) == 5)
     }
 
+    @Test("serve --once polls, files, fires what is due and sends it: the reminder is in its mailbox when the command exits",
+          .enabled(if: Rig.available || Rig.required))
+    func onceFiresAndSends() throws {
+        try Rig.require()
+        let ws = try E2E.Workspace("serve-once-due")
+        defer { try? FileManager.default.removeItem(at: ws.dir) }
+        let folder = "Once\(UUID().uuidString.prefix(8))"
+        let staff = [("王芳", "wang.fang@corp.example"), ("张伟", "zhang.wei@corp.example")]
+        let config = try ws.writeConfig("liaison.toml", folder: folder, staff: staff)
+        let owner = try ws.writeConfig("zhang.toml", user: "zhang.wei@corp.example", staff: staff)
+        let complaint = Self.corpus(["01-"])
+        try #require(complaint.count == 1, "corpus not found at \(CorpusLocation.directory.path)")
+        try Self.deliver(folder: folder, complaint)
+
+        // The complaint is filed at 09:13; its first-response reminder is due 24 h later.
+        let r1 = try CLI.run(["serve", "--once", "--config", config, "--now", "2026-11-16T09:13:00+08:00"])
+        #expect(r1.status == 0, "\(r1.stderr)")
+        #expect(r1.stdout.contains(", 1 filed"), "\(r1.stdout)")
+        let due = try #require(try E2E.reminders(config: config, status: "pending")
+            .first { $0["kind"] as? String == "complaint-response" })
+        let dueAt = try #require(due["fireAt"] as? String)
+        let id = try #require(due["id"] as? Int)
+        let caseNumber = try #require(due["case"] as? String)
+        #expect(dueAt.hasPrefix("2026-11-17T09:13"), "\(dueAt)")
+        let from = try E2E.uidNext(config: owner)
+
+        // One pass at its due time: nothing new to poll, the reminder fires, and its mail is
+        // sent in the same run (before, it waited for the next pass). The listing shows whole
+        // seconds; the instant has the fraction of a second the first run's clock had run on.
+        let dueInstant = try #require(ISO8601DateFormatter().date(from: dueAt))
+        let r2 = try CLI.run(["serve", "--once", "--config", config, "--now", E2E.iso(dueInstant + 1)])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        #expect(r2.stdout.contains("outbox 0"), "nothing left unsent: \(r2.stdout)")
+        #expect(r2.stderr.contains("mail sent"), "\(r2.stderr)")
+        let fired = try E2E.reminders(config: config, status: "fired")
+        #expect(fired.contains { $0["id"] as? Int == id })
+        // Postfix accepted it before the command exited; let it hand the mail to Dovecot.
+        try Rig.mailrig(["drain", "60"])
+        let mails = try E2E.mails(config: owner, from: from, scratch: ws.dir)
+        let wanted = "<liaison.\(caseNumber).r\(id)."
+        #expect(mails.filter { ($0.messageID ?? "").hasPrefix(wanted) }.count == 1,
+                "\(mails.compactMap(\.messageID)) (wanted \(wanted)…)")
+    }
+
     @Test("serve --once: a fault exits non-zero with the reason; a bad configuration exits 78 naming the key",
           .enabled(if: Rig.available || Rig.required))
     func onceFaults() throws {

@@ -22,32 +22,32 @@ struct TerminalOutputTests {
         #expect(!r.stdout.utf8.contains(0x07), "\(what) printed a raw BEL")
     }
 
-    @Test func inspectPrintsEscapesVisibly() throws {
-        let r = try CLI.run(["inspect", "--config", CorpusLocation.configPath, Self.fixture])
+    @Test func inspectPrintsEscapesVisibly() async throws {
+        let r = try await CLI.run(["inspect", "--config", CorpusLocation.configPath, Self.fixture])
         Self.expectSafe(r, "inspect")
         #expect(r.stdout.contains(Self.escapedSubject), "\(r.stdout)")
         // The body's OSC 52 (write to the clipboard) is shown, not obeyed.
         #expect(r.stdout.contains("body \\e]52;c;ZWNobyBoaQ==^G"), "\(r.stdout)")
     }
 
-    @Test func inspectJSONEscapesEveryControl() throws {
-        let r = try CLI.run(["inspect", "--json", "--config", CorpusLocation.configPath, Self.fixture])
+    @Test func inspectJSONEscapesEveryControl() async throws {
+        let r = try await CLI.run(["inspect", "--json", "--config", CorpusLocation.configPath, Self.fixture])
         Self.expectSafe(r, "inspect --json")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         // Escaped for the terminal, the same value for a script.
         #expect(obj["subject"] as? String == "\u{1B}]0;owned\u{07}\u{1B}[2J\u{1B}[31mURGENT: wire money\u{1B}[0m")
     }
 
-    @Test func casesAndReviewPrintEscapesVisibly() throws {
+    @Test func casesAndReviewPrintEscapesVisibly() async throws {
         let db = try IngestCorpusTests.freshDB()
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: db).deletingLastPathComponent().path) }
         let config = CorpusLocation.configPath
-        let ingest = try CLI.run(["ingest", "--config", config, "--db", db, Self.fixture])
+        let ingest = try await CLI.run(["ingest", "--config", config, "--db", db, Self.fixture])
         #expect(ingest.status == 0, "\(ingest.stderr)")
-        let list = try CLI.run(["cases", "list", "--config", config, "--db", db])
+        let list = try await CLI.run(["cases", "list", "--config", config, "--db", db])
         Self.expectSafe(list, "cases list")
         let number = try #require(list.stdout.split(separator: "\n").dropFirst().first?.split(separator: " ").first.map(String.init))
-        let show = try CLI.run(["cases", "show", number, "--config", config, "--db", db])
+        let show = try await CLI.run(["cases", "show", number, "--config", config, "--db", db])
         Self.expectSafe(show, "cases show")
         #expect(show.stdout.contains(Self.escapedSubject), "\(show.stdout)")
 
@@ -59,8 +59,8 @@ struct TerminalOutputTests {
             .replacingOccurrences(of: "From: x@evil.example", with: "From: y@other.example")
         let held = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("held.eml")
         try raw.write(to: held, atomically: true, encoding: .utf8)
-        #expect(try CLI.run(["ingest", "--config", config, "--db", db, held.path]).status == 0)
-        let review = try CLI.run(["review", "list", "--config", config, "--db", db])
+        #expect(try await CLI.run(["ingest", "--config", config, "--db", db, held.path]).status == 0)
+        let review = try await CLI.run(["review", "list", "--config", config, "--db", db])
         Self.expectSafe(review, "review list")
         #expect(review.stdout.contains(Self.escapedSubject), "\(review.stdout)")
     }

@@ -71,12 +71,12 @@ struct WeeklyCheckCommandTests {
 
     static func bytes(_ p: MIMEPart) -> [UInt8] { if case .leaf(let b) = p.body { return b } else { return [] } }
 
-    @Test func managersGetFiguresAndTableOwnersTheirLists() throws {
+    @Test func managersGetFiguresAndTableOwnersTheirLists() async throws {
         let (config, _, dir) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("mails")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let r = try CLI.run(["weekly-check", "--config", config, "--now", "2026-11-30T09:00:30+08:00", "--dry-run", "--out", out.path])
+        let r = try await CLI.run(["weekly-check", "--config", config, "--now", "2026-11-30T09:00:30+08:00", "--dry-run", "--out", out.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("weekly check of 2026-11-30 (week 2026-11-23 – 2026-11-29), dry run: 4 mail(s)"), "\(r.stdout)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
@@ -109,7 +109,7 @@ struct WeeklyCheckCommandTests {
         #expect(rawText.contains("filename*0*=UTF-8''%E5%A4%96%E9%83%A8"), "RFC 2231 extended file name, continued")
         let xlsx = dir.appendingPathComponent("attached.xlsx")
         try Data(Self.bytes(attachment)).write(to: xlsx)
-        let dump = try ExportCommandTests.dump(xlsx.path)
+        let dump = try await ExportCommandTests.dump(xlsx.path)
         let sheet = try #require(dump["跟进表"] as? [String: Any])
         let rows = try #require(sheet["rows"] as? [[[String: Any]]])
         let expected = ExportCommandTests.expectedRows.filter { $0[0] != "EC20261102-001" }
@@ -139,7 +139,7 @@ struct WeeklyCheckCommandTests {
 
     /// The manager's HTML part as a mail client would get it, drawn by headless chromium: not
     /// blank, with the bars' colours (they are table cells, not SVG).
-    @Test func managerMailHTMLRendersInChromium() throws {
+    @Test func managerMailHTMLRendersInChromium() async throws {
         guard let chromium = ReportBrowserTests.chromium else {
             let required = ProcessInfo.processInfo.environment["LIAISON_REQUIRE_BROWSER"] == "1"
             FileHandle.standardError.write(Data("*** SKIPPED WeeklyCheckCommandTests.managerMailHTMLRendersInChromium: no chromium\n".utf8))
@@ -154,7 +154,7 @@ struct WeeklyCheckCommandTests {
         let page = dir.appendingPathComponent("weekly.html")
         try Data(Self.bytes(html)).write(to: page)
         let png = dir.appendingPathComponent("weekly.png").path
-        let (status, log) = try ReportBrowserTests.run("/usr/bin/timeout", [
+        let (status, log) = try await ReportBrowserTests.run("/usr/bin/timeout", [
             "120", chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
             "--user-data-dir=" + dir.appendingPathComponent("profile").path,
             "--screenshot=" + png, "--window-size=1200,1400", page.absoluteString,
@@ -170,7 +170,7 @@ struct WeeklyCheckCommandTests {
             blue = sum(1 for p in px if p == (0x15, 0x65, 0xc0))
             print(nonwhite, bars, blue)
             """
-        let (pyStatus, out) = try ReportBrowserTests.run("/usr/bin/python3", ["-c", check, png])
+        let (pyStatus, out) = try await ReportBrowserTests.run("/usr/bin/python3", ["-c", check, png])
         #expect(pyStatus == 0, "\(out)")
         let n = out.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         try #require(n.count == 3, "\(out)")

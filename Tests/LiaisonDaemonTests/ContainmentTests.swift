@@ -12,7 +12,7 @@ import Testing
 /// Containment (issue 11): one message that crashes the reader, reads too long, or cannot be
 /// filed costs that message — held for review as `unprocessable` — never the mailbox behind it.
 /// The poller runs against `InMemoryMailbox` and a real SQLite store.
-@Suite("Containment: the poller holds what it cannot read or file, and moves on")
+@Suite("Containment: the poller holds what it cannot read or file, and moves on", .ownExecutor)
 struct ContainmentTests {
     typealias P = PollerServiceTests
     static let key = PollerServiceTests.key
@@ -30,7 +30,7 @@ struct ContainmentTests {
         let flaky = FlakyStore(base: base, failOnMessageID: Self.recapID, error: TestFailure("no case EC0"))
         let logs = LogCapture()
         let (poller, store) = try P.make(mailbox: mailbox, store: base, filingStore: flaky, logs: logs)
-        let task = Task { try await poller.run() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         let done = await eventually(60) { (try? store.checkpoint(mailbox: Self.key)?.lastUID) == UInt32(count) }
         poller.requestStop()
         try await task.value
@@ -82,7 +82,7 @@ struct ContainmentTests {
         let (poller, store) = try P.make(mailbox: mailbox, store: base, filingStore: flaky,
                                          backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(10)),
                                          containment: ContainmentLimits(maxFilingAttempts: 2))
-        let task = Task { try await poller.run() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         let failing = await eventually(60) { flaky.failures >= 8 }
         #expect(failing)
         #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == 2, "UID 3 waits; nothing behind it is skipped past")
@@ -121,7 +121,7 @@ struct ContainmentTests {
         // The recap's reading blocks until the gate opens: after the pass (or, should the pass
         // wait for it, after 120 s, so that the test fails instead of hanging).
         let step = SlowStep(messageIDs: [Self.recapID])
-        let safety = Task { try await Task.sleep(for: .seconds(120)); step.gate.open() }
+        let safety = Task(executorPreference: TestLoop.current) { try await LoopClock().sleep(for: .seconds(120)); step.gate.open() }
         defer { safety.cancel(); step.gate.open() }
         let (poller, store) = try P.make(mailbox: mailbox, step: step,
                                          containment: ContainmentLimits(readingBudget: .milliseconds(300)))
@@ -166,7 +166,9 @@ struct ContainmentTests {
         let stuck = Recorder()
         let graceWorker = ReadingWorker(onStuck: { stuck.add($0) })
         let gate = Gate()
-        let outcome = graceWorker.run(budget: .milliseconds(50), grace: 4, label: "uid 9") { gate.wait(); return 1 }
+        // The worker blocks its caller for the budget: wait on a lane, not on a thread of the cooperative pool.
+        let lane = BlockingLane(label: "test.reading")
+        let outcome = try await lane.run { graceWorker.run(budget: .milliseconds(50), grace: 4, label: "uid 9") { gate.wait(); return 1 } }
         guard case .timedOut(let others) = outcome else { Issue.record("expected a time-out"); return }
         #expect(others == 0)
         #expect(graceWorker.abandonedRunning == 1)
@@ -175,7 +177,7 @@ struct ContainmentTests {
         gate.open()
         #expect(await eventually(20) { graceWorker.abandonedRunning == 0 })
         // A reading within its budget returns its value.
-        guard case .finished(let v) = worker.run(budget: .seconds(10), grace: 10, label: "x", { 42 }) else {
+        guard case .finished(let v) = try await lane.run({ worker.run(budget: .seconds(10), grace: 10, label: "x", { 42 }) }) else {
             Issue.record("expected a value"); return
         }
         #expect(v == 42)
@@ -212,7 +214,7 @@ struct ContainmentTests {
         let step = BlockingStep()
         let (poller, store) = try P.make(mailbox: mailbox, step: step,
                                          containment: ContainmentLimits(readingBudget: .seconds(120)))
-        let task = Task { try await poller.pass() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.pass() }
         #expect(await eventually(60) { step.entered })
         // Committed before the reader started: another connection sees it.
         let during = try store.processing(Self.marker(1))

@@ -4,6 +4,7 @@ import LiaisonDaemon
 import LiaisonStore
 import LiaisonTransport
 import Logging
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -79,7 +80,34 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
+        try? await LoopClock().sleep(for: .milliseconds(20))
     }
     return condition()
+}
+
+/// The daemon's async suites run beside the whole unit set in one parallel `swift test`, whose
+/// cooperative pool (two threads here) is busy with long computations for minutes at a time.
+/// This trait runs each of their tests on an executor of its own (`TestLoop.current`, a
+/// `LoopExecutor`), as the daemon's loops run on theirs, and the tests' own waits (`eventually`)
+/// are timed by `LoopClock`: nothing these tests wait for needs a pool thread.
+struct OwnExecutorTrait: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        guard testCase != nil else { return try await function() }
+        let executor = LoopExecutor(label: "liaison.test.\(test.name)")
+        try await TestLoop.$current.withValue(executor) {
+            try await withTaskExecutorPreference(executor) { try await function() }
+        }
+    }
+}
+
+extension Trait where Self == OwnExecutorTrait {
+    /// Each test on an executor of its own, not on the cooperative pool.
+    static var ownExecutor: Self { OwnExecutorTrait() }
+}
+
+enum TestLoop {
+    /// The executor of the running test (for the unstructured tasks it starts).
+    @TaskLocal static var current: LoopExecutor?
 }

@@ -51,7 +51,7 @@ extension PollerServiceTests {
             backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(80)), stallLimit: .seconds(30))
         let poller = PollerService(setup: .init(mailbox: mailbox, watcher: nil, pipeline: pipeline, settings: settings),
                                    logger: logs.logger("liaison.poller"))
-        let task = Task { try await poller.run() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         let done = await eventually(60) { poller.counters.passes >= 1 }
         poller.requestStop()
         try await task.value

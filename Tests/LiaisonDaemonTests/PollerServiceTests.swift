@@ -9,7 +9,7 @@ import LiaisonTransportFakes
 import Logging
 import Testing
 
-@Suite("PollerService against InMemoryMailbox and SQLite")
+@Suite("PollerService against InMemoryMailbox and SQLite", .ownExecutor)
 struct PollerServiceTests {
     static let key = "track@corp.example imaps://mail.corp.example/INBOX"
 
@@ -83,7 +83,7 @@ struct PollerServiceTests {
         let logs = LogCapture()
         let (poller, store) = try Self.make(mailbox: mailbox, logs: logs)
         let started = ContinuousClock.now
-        let task = Task { try await poller.run() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         let done = await eventually(60) { poller.counters.passes >= 1 }
         let elapsed = ContinuousClock.now - started
         poller.requestStop()
@@ -118,7 +118,7 @@ struct PollerServiceTests {
         let logs = LogCapture()
         let (poller, store) = try Self.make(mailbox: mailbox, store: base, filingStore: flaky,
                                             containment: ContainmentLimits(maxFilingAttempts: 1_000), logs: logs)
-        let task = Task { try await poller.run() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         let expected = databaseLocked ? "database: SQLite error 5: database is locked" : "message uid 3: no case EC0"
         let faulted = await eventually(60) { poller.status().fault?.hasPrefix(expected) == true && flaky.failures >= 3 }
         #expect(faulted, "status fault: \(poller.status().fault ?? "none")")
@@ -150,7 +150,7 @@ struct PollerServiceTests {
         let mailbox = InMemoryMailbox(uidValidity: 3)
         let watcher = FakeWatcher()
         let (poller, store) = try Self.make(mailbox: mailbox, watcher: watcher, interval: .seconds(45))
-        let task = Task { try await poller.run() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         #expect(await eventually(60) { watcher.waitCount >= 1 })
         #expect(poller.counters.passes == 1)
         mailbox.deliver(CorpusLocation.bytes(CorpusLocation.messages[0]))
@@ -171,7 +171,7 @@ struct PollerServiceTests {
         let watcher = FakeWatcher(unsupported: true)
         let logs = LogCapture()
         let (poller, store) = try Self.make(mailbox: mailbox, watcher: watcher, interval: .milliseconds(100), logs: logs)
-        let task = Task { try await poller.run() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         #expect(await eventually(60) { poller.counters.passes >= 1 })
         mailbox.deliver(CorpusLocation.bytes(CorpusLocation.messages[0]))
         let filed = await eventually(60) { (try? store.counts().correspondence) == 1 }
@@ -187,7 +187,7 @@ struct PollerServiceTests {
         let (mailbox, _) = try Self.loadedMailbox()
         let step = BlockingStep()
         let (poller, store) = try Self.make(mailbox: mailbox, step: step, containment: ContainmentLimits(readingBudget: .seconds(120)))
-        let task = Task { try await poller.run() }
+        let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         #expect(await eventually(60) { step.entered })
         poller.requestStop()
         step.release()

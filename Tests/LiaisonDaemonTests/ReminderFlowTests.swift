@@ -65,7 +65,7 @@ private struct Flow {
     func cleanup() { try? FileManager.default.removeItem(at: dir) }
 }
 
-@Suite struct ReminderFlowTests {
+@Suite(.ownExecutor) struct ReminderFlowTests {
     let number = "EC20261116-001"
 
     @Test func complaintThreadWithObjection() throws {
@@ -203,28 +203,28 @@ private struct Flow {
         defer { flow.cleanup() }
         try flow.file("01", at: t("2026-11-16T09:13:00+08:00"))
         try flow.engine.fireDue(now: t("2026-11-17T09:13:00+08:00"))   // the 24 h reminder → one mail
-        let time = ManualTime(t("2026-11-17T09:13:00+08:00"))
+        let time = ManualNow(t("2026-11-17T09:13:00+08:00"))
         let smtp = RecordingMailSender(script: [.transient("451 4.3.0 try again"), .transient("451 4.3.0 try again")])
         let outbox = OutboxSender(store: flow.store, sender: smtp, policy: RetryPolicy(initial: 30, cap: 900, jitter: 0),
-                                  time: time, failureNotice: { e, r, n in flow.engine.deliveryFailure(e, reason: r, now: n) },
+                                  now: time.now, failureNotice: { e, r, n in flow.engine.deliveryFailure(e, reason: r, now: n) },
                                   renderNotice: { try flow.engine.render($0) })
-        #expect(try outbox.drain(now: time.now()) == OutboxSender.Summary(sent: 0, retrying: 1, failed: 0))
+        #expect(try outbox.drain(now: time()) == OutboxSender.Summary(sent: 0, retrying: 1, failed: 0))
         // Not due again before its back-off (30 s, then 60 s).
-        #expect(try outbox.drain(now: time.now() + 10) == OutboxSender.Summary())
+        #expect(try outbox.drain(now: time() + 10) == OutboxSender.Summary())
         time.advance(by: 30)
-        #expect(try outbox.drain(now: time.now()).retrying == 1)
+        #expect(try outbox.drain(now: time()).retrying == 1)
         time.advance(by: 60)
-        #expect(try outbox.drain(now: time.now()).sent == 1)
+        #expect(try outbox.drain(now: time()).sent == 1)
         #expect(smtp.sent.count == 3)
         #expect(try flow.store.outbox(status: .sent).count == 1)
-        #expect(try outbox.drain(now: time.now() + 3_600) == OutboxSender.Summary())
+        #expect(try outbox.drain(now: time() + 3_600) == OutboxSender.Summary())
 
         // A permanent failure: recorded on the case, and its owner told by a notice (which, if it
         // failed too, would not produce another).
         try flow.engine.fireDue(now: t("2026-11-18T09:13:00+08:00"))   // the 48 h reminder
         smtp.enqueue([.permanent("550 5.1.1 mailbox unavailable")])
         time.set(t("2026-11-18T09:13:00+08:00"))
-        #expect(try outbox.drain(now: time.now()) == OutboxSender.Summary(sent: 1, retrying: 0, failed: 1))
+        #expect(try outbox.drain(now: time()) == OutboxSender.Summary(sent: 1, retrying: 0, failed: 1))
         #expect(try flow.store.outbox(status: .failed).count == 1)
         let notices = try flow.store.outbox(status: .sent).filter { $0.mail.purpose == .notice(.deliveryFailed) }
         #expect(notices.count == 1)
@@ -246,7 +246,7 @@ private struct Flow {
         try flow.store.update(now: t("2026-11-16T10:00:00+08:00")) { _ in f }
         // After the commit, the outbox's render step: the bad one fails visibly, the good one is sent.
         let smtp = RecordingMailSender(script: [])
-        let outbox = OutboxSender(store: flow.store, sender: smtp, time: ManualTime(t("2026-11-16T10:00:00+08:00")),
+        let outbox = OutboxSender(store: flow.store, sender: smtp, now: .fixed(t("2026-11-16T10:00:00+08:00")),
                                   renderNotice: { try flow.engine.render($0) })
         #expect(try outbox.drain(now: t("2026-11-16T10:00:00+08:00")).sent == 1)
         #expect(smtp.sent.map(\.recipients) == [["zhang.wei@corp.example"]])
@@ -273,7 +273,7 @@ private struct Flow {
     @Test func storeTimerFiresAtTheEarliestDueTimeAndRearmsOnPoke() async throws {
         let due = LockedBox<[Date]>([])
         let ran = LockedBox<[Date]>([])
-        let timer = StoreTimer(name: "test", time: SystemTime(), safetyInterval: 30, logger: .init(label: "test"),
+        let timer = StoreTimer(name: "test", safetyInterval: .seconds(30), logger: .init(label: "test"),
                                next: { due.value.min() },
                                work: { now in
                                    let fire = due.value.filter { $0 <= now }
@@ -282,12 +282,12 @@ private struct Flow {
         timer.start()
         defer { timer.stop() }
         // Nothing due: armed for the safety interval.
-        let armed = try #require(timer.armedForNow())
+        let armed = try #require(await timer.armedForNow())
         #expect(armed.timeIntervalSinceNow > 20)
         // A row due in 0.3 s, announced by a poke, runs without waiting for the safety interval.
         due.mutate { $0.append(Date() + 0.3) }
         timer.poke()
-        for _ in 0..<100 where ran.value.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<100 where ran.value.isEmpty { try await LoopClock().sleep(for: .milliseconds(50)) }
         #expect(ran.value.count == 1)
     }
 }
@@ -300,7 +300,7 @@ extension ReminderFlowTests {
         let logs = LogCapture()
         let failuresLeft = LockedBox(2)
         let ran = LockedBox(0)
-        let timer = StoreTimer(name: "scheduler", time: SystemTime(), logger: logs.logger(),
+        let timer = StoreTimer(name: "scheduler", logger: logs.logger(),
                                backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(100)),
                                next: { nil },
                                work: { _ in
@@ -315,7 +315,7 @@ extension ReminderFlowTests {
         var sawFault = false
         for _ in 0..<200 where ran.value == 0 {
             if timer.currentError?.contains("database is locked") == true { sawFault = true }
-            try await Task.sleep(for: .milliseconds(10))
+            try await LoopClock().sleep(for: .milliseconds(10))
         }
         #expect(ran.value == 1)
         #expect(sawFault || logs.count("fault started") == 1)

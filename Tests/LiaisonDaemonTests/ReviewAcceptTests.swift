@@ -147,7 +147,7 @@ private struct ReviewFlow {
         }
         try flow.store.update(now: at("2026-11-16T10:00:00+08:00")) { _ in FollowUp(mails: [mail("<other@x>"), mail("<recap@x>")]) }
         let smtp = RecordingMailSender(script: [])
-        let outbox = OutboxSender(store: flow.store, sender: smtp, time: ManualTime(at("2026-11-16T10:00:00+08:00")))
+        let outbox = OutboxSender(store: flow.store, sender: smtp, now: .fixed(at("2026-11-16T10:00:00+08:00")))
         let row = try #require(try outbox.send(messageID: "<recap@x>"))
         #expect(row.status == .sent)
         #expect(smtp.sent.count == 1)

@@ -2,10 +2,11 @@ import Foundation
 import LiaisonDaemon
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 import LiaisonTestSupport
 
-@Suite("sd_notify without libsystemd")
+@Suite("sd_notify without libsystemd", .ownExecutor)
 struct SystemdNotifierTests {
     @Test("each state reaches a path socket as one datagram", arguments: [false, true])
     func statesArrive(abstract: Bool) async throws {
@@ -55,7 +56,10 @@ final class FakeComponent: DaemonComponent, @unchecked Sendable {
     var failOnce: Error?
     var refuseReload: Error?
 
-    init(name: String = "fake") { self.name = name }
+    private let order: OnceOrder?
+    var onOnce: (@Sendable () -> Void)?
+
+    init(name: String = "fake", order: OnceOrder? = nil) { self.name = name; self.order = order }
 
     func run() async throws {
         try? await gracefulShutdown()
@@ -64,6 +68,8 @@ final class FakeComponent: DaemonComponent, @unchecked Sendable {
     func runOnce(now: Date) async throws {
         if let failOnce { throw failOnce }
         lock.withLock { onceRuns.append(now) }
+        order?.append(name)
+        onOnce?()
     }
 
     func set(summary: String, fault: String? = nil) { lock.withLock { summaryText = summary; faultText = fault } }
@@ -79,7 +85,7 @@ final class FakeComponent: DaemonComponent, @unchecked Sendable {
     }
 }
 
-@Suite("Daemon and systemd")
+@Suite("Daemon and systemd", .ownExecutor)
 struct DaemonNotifyTests {
     @Test("READY=1, STATUS= on change, WATCHDOG=1, then STOPPING=1 on shutdown")
     func lifecycle() async throws {
@@ -88,7 +94,7 @@ struct DaemonNotifyTests {
         let fake = FakeComponent()
         let daemon = Daemon(components: [fake], notifier: notifier, logger: LogCapture().logger(),
                             statusInterval: .milliseconds(20), handleSignals: false)
-        let running = Task { try await daemon.run() }
+        let running = Task(executorPreference: TestLoop.current) { try await daemon.run() }
         let first = await socket.receive(for: 60) { got in got.contains("READY=1") && got.contains("WATCHDOG=1") && got.contains("STATUS=fake ok") }
         #expect(first.first == "READY=1")
         #expect(first.contains("STATUS=fake ok"))
@@ -115,7 +121,7 @@ struct DaemonNotifyTests {
         let logs = LogCapture()
         let daemon = Daemon(components: [fake], notifier: notifier, logger: logs.logger(),
                             statusInterval: .milliseconds(20), handleSignals: false)
-        let running = Task { try await daemon.run() }
+        let running = Task(executorPreference: TestLoop.current) { try await daemon.run() }
         let ready = await socket.receive(for: 60) { $0.contains("READY=1") }
         #expect(ready.contains("READY=1"))
         let stalled = ready + (await socket.receive(for: 0.6))
@@ -160,17 +166,30 @@ struct DaemonNotifyTests {
         #expect(a.committed.count == 1 && b.committed.count == 1)
     }
 
-    @Test("--once runs every component's pass in order and names the one that failed")
+    @Test("--once runs every component's pass in the order mail flows (the reverse of the start order), each at the time it starts, and names the one that failed")
     func once() async throws {
-        let a = FakeComponent(name: "a"), b = FakeComponent(name: "b")
-        let daemon = Daemon(components: [a, b], notifier: .disabled, handleSignals: false)
-        let now = Date(timeIntervalSince1970: 1_795_000_000)
-        try await daemon.runOnce(now: now)
-        #expect(a.onceRuns == [now] && b.onceRuns == [now])
-        b.failOnce = TestFailure("outbox: smtp down")
-        await #expect(throws: DaemonError.self) { try await daemon.runOnce(now: now) }
-        do { try await daemon.runOnce(now: now) } catch { #expect("\(error)" == "b: outbox: smtp down") }
+        let order = OnceOrder()
+        // Start order as `Serve.components` gives it: consumers first (outbox, scheduler, poller).
+        let outbox = FakeComponent(name: "outbox", order: order), scheduler = FakeComponent(name: "scheduler", order: order)
+        let poller = FakeComponent(name: "poller", order: order)
+        let daemon = Daemon(components: [outbox, scheduler, poller], notifier: .disabled, handleSignals: false)
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let wall = ManualNow(start)
+        poller.onOnce = { wall.advance(by: 5) }   // the poll takes 5 s: the scheduler fires at the time it starts
+        try await daemon.runOnce(now: wall.now)
+        #expect(order.names == ["poller", "scheduler", "outbox"])
+        #expect(poller.onceRuns == [start] && scheduler.onceRuns == [start + 5] && outbox.onceRuns == [start + 5])
+        outbox.failOnce = TestFailure("smtp down")
+        await #expect(throws: DaemonError.self) { try await daemon.runOnce(now: .fixed(start)) }
+        do { try await daemon.runOnce(now: .fixed(start)) } catch { #expect("\(error)" == "outbox: smtp down") }
     }
+}
+
+/// The order in which components ran their once-pass.
+final class OnceOrder: Sendable {
+    private let list = Mutex<[String]>([])
+    func append(_ name: String) { list.withLock { $0.append(name) } }
+    var names: [String] { list.withLock { $0 } }
 }
 
 final class ConfigBox: @unchecked Sendable {

@@ -44,10 +44,10 @@ extension RigTests {
                 let sender = OutboxSender(store: store, sender: smtp, policy: retry)
                 let store = self.store
                 let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-                let outbox = StoreTimer(name: "outbox", time: SystemTime(), safetyInterval: 2, logger: quiet,
+                let outbox = StoreTimer(name: "outbox", safetyInterval: .seconds(2), logger: quiet,
                                         next: { try sender.nextAttempt() }, work: { now in try sender.drain(now: now) })
                 self.outbox = outbox
-                scheduler = StoreTimer(name: "scheduler", time: SystemTime(), logger: quiet,
+                scheduler = StoreTimer(name: "scheduler", logger: quiet,
                                        next: { try store.nextReminderTime() },
                                        work: { now in if !(try engine.fireDue(now: now)).isEmpty { outbox.poke() } })
                 caseNumber = try store.openCase(NewCase(

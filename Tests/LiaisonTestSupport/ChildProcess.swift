@@ -32,7 +32,8 @@ public enum ChildProcess {
         let errorData = ErrorBox()
         let group = DispatchGroup()
         if !mergingStderr {
-            DispatchQueue.global().async(group: group) { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+            // A private queue: on Linux the global ones are as narrow as the cooperative pool.
+            DispatchQueue(label: "liaison.test.stderr").async(group: group) { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
         }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()

@@ -42,10 +42,11 @@ public final class NotifySocket: @unchecked Sendable {
     }
 
     /// Datagrams received within `seconds` (stops early once `until` holds for what arrived).
-    /// Waits on a Dispatch thread: blocking the cooperative pool would starve the daemon under test.
+    /// Waits on a thread of its own (a private Dispatch queue, not a global one: on Linux those
+    /// are as narrow as the cooperative pool): blocking either would starve the daemon under test.
     public func receive(for seconds: Double, until: @escaping @Sendable ([String]) -> Bool = { _ in false }) async -> [String] {
         await withCheckedContinuation { c in
-            DispatchQueue.global().async { c.resume(returning: self.receiveBlocking(for: seconds, until: until)) }
+            DispatchQueue(label: "liaison.test.notify").async { c.resume(returning: self.receiveBlocking(for: seconds, until: until)) }
         }
     }
 

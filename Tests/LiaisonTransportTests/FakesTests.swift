@@ -32,11 +32,12 @@ import LiaisonTransportFakes
         #expect(Date().timeIntervalSince(start) >= 0.19)
         watcher.notifyChange()  // kept for the next wait
         #expect(try watcher.waitForChange(timeout: 5) == true)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { watcher.notifyChange() }
+        // A private queue: a global one is as narrow as the cooperative pool, which this test blocks.
+        DispatchQueue(label: "test.notify").asyncAfter(deadline: .now() + 0.2) { watcher.notifyChange() }
         let woken = Date()
         #expect(try watcher.waitForChange(timeout: 5) == true)
         #expect(Date().timeIntervalSince(woken) < 2)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { watcher.interrupt() }
+        DispatchQueue(label: "test.interrupt").asyncAfter(deadline: .now() + 0.2) { watcher.interrupt() }
         let interrupted = Date()
         #expect(try watcher.waitForChange(timeout: 5) == false)
         #expect(Date().timeIntervalSince(interrupted) < 2)

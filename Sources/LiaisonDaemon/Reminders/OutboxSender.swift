@@ -19,7 +19,7 @@ public final class OutboxSender: @unchecked Sendable {
     private let store: any OutboxStore & CaseUpdates
     private let sender: any MailSending
     private let policy: RetryPolicy
-    private let time: any TimeSource
+    private let now: Now
     private let logger: Logger
     private let failureNotice: @Sendable (OutboxEntry, String, Date) -> FollowUp
     private let renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)?
@@ -30,14 +30,14 @@ public final class OutboxSender: @unchecked Sendable {
     /// rendered delivery-failed notice to the case owner); never called for a mail that is
     /// itself a delivery-failed notice, so failures cannot loop.
     public init(store: any OutboxStore & CaseUpdates, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
-                time: any TimeSource = SystemTime(), logger: Logger = Logger(label: "liaison.outbox"),
+                now: Now = .system, logger: Logger = Logger(label: "liaison.outbox"),
                 failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() },
                 renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)? = nil) {
         self.renderNotice = renderNotice
         self.store = store
         self.sender = sender
         self.policy = policy
-        self.time = time
+        self.now = now
         self.logger = logger
         self.failureNotice = failureNotice
     }
@@ -81,7 +81,7 @@ public final class OutboxSender: @unchecked Sendable {
                     let n = notice.planned.notice
                     logger.error("notice not rendered", metadata: ["outbox": "\(notice.id)", "kind": "\(n.kind.rawValue)",
                                                                    "case": "\(n.caseNumber ?? "-")", "reason": "\(error)"])
-                    try store.noticeUnrenderable(id: notice.id, at: time.now(), error: "\(error)")
+                    try store.noticeUnrenderable(id: notice.id, at: now(), error: "\(error)")
                     summary.unrenderable += 1
                 }
             }
@@ -126,7 +126,7 @@ public final class OutboxSender: @unchecked Sendable {
     private func send(_ entry: OutboxEntry, summary: inout Summary) throws {
         let m = entry.mail
         let result = sender.send(envelopeFrom: m.envelopeFrom, recipients: m.recipients, message: m.raw)
-        let at = time.now()
+        let at = now()
         let meta: Logger.Metadata = ["outbox": "\(entry.id)", "purpose": "\(m.purpose)", "case": "\(m.caseNumber ?? "-")",
                                      "attempt": "\(entry.attempts + 1)"]
         switch result {

@@ -1,31 +1,39 @@
 import Foundation
 
-/// Where the daemon asks the time: the system clock in production, a fixed or stepped clock in
-/// tests and for `--now` ("what would happen at…"). Named apart from Swift's `Clock`, which
-/// measures durations; this answers "what instant is it".
-public protocol TimeSource: Sendable {
-    func now() -> Date
-}
+/// The one source of "now" for the domain: the wall-clock instant that filings, firings,
+/// sendings and their records are judged and stamped by. Injected everywhere a component needs
+/// the time (`PollerService`, `StoreTimer`, `OutboxSender`, the CLI's `--now`); nothing in the
+/// daemon calls `Date()` for a domain instant.
+///
+/// It answers "what instant is it", which a wall-clock step (NTP, suspend, an operator) moves.
+/// How long to wait is a different question, answered by a Swift `Clock` (monotonic,
+/// `ContinuousClock` in production): see `StoreTimer` and `Wakeup`.
+public struct Now: Sendable {
+    private let read: @Sendable () -> Date
 
-/// The system's wall clock.
-public struct SystemTime: TimeSource {
-    public init() {}
-    public func now() -> Date { Date() }
-}
+    /// A "now" that asks `read` (tests pass a settable one).
+    public init(_ read: @escaping @Sendable () -> Date) { self.read = read }
 
-/// A clock that says what it is told: for tests and `--now`.
-public final class ManualTime: TimeSource, @unchecked Sendable {
-    private let lock = NSLock()
-    private var instant: Date
-    public init(_ instant: Date) { self.instant = instant }
-    public func now() -> Date { lock.withLock { instant } }
-    public func set(_ instant: Date) { lock.withLock { self.instant = instant } }
-    public func advance(by seconds: TimeInterval) { lock.withLock { instant += seconds } }
-}
+    /// The current instant.
+    public func callAsFunction() -> Date { read() }
 
-/// A `TimeSource` over a closure (`liaison serve --now` gives a clock that starts at an instant and runs on).
-public struct ClosureTime: TimeSource {
-    private let clock: @Sendable () -> Date
-    public init(_ clock: @escaping @Sendable () -> Date) { self.clock = clock }
-    public func now() -> Date { clock() }
+    /// The system's wall clock.
+    public static let system = Now { Date() }
+
+    /// Always `instant` (a command's `--now` that does not run on, e.g. `liaison recap`).
+    public static func fixed(_ instant: Date) -> Now { Now { instant } }
+
+    /// `liaison serve --now T`: starts at `start` and runs on with the system clock (a fixed
+    /// offset from it, so a step of the system clock moves it too, as it moves `system`).
+    public static func runningOn(from start: Date) -> Now {
+        let offset = start.timeIntervalSinceNow
+        return Now { Date().addingTimeInterval(offset) }
+    }
+
+    /// How far this "now" is ahead of the system clock, in seconds (below one second: zero).
+    /// `liaison serve --now` moves our MX's arrival stamps by it.
+    public func offsetFromSystem() -> TimeInterval {
+        let offset = read().timeIntervalSince(Date())
+        return abs(offset) < 1 ? 0 : offset
+    }
 }

@@ -4,29 +4,34 @@ import LiaisonStore
 import LiaisonTransport
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The reminder scheduler as a daemon part: one `StoreTimer` at the earliest pending reminder;
 /// when it fires, the due reminders become outbox rows (`ReminderEngine.fireDue`) and the outbox
 /// is poked. After a restart it re-arms from the store; what fell due meanwhile fires at once,
-/// flagged late. SIGHUP reloads `[reminders]` and the templates.
-public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
+/// flagged late. SIGHUP reloads `[reminders]` and the templates. Its loop is `StoreTimer.run()`
+/// (waits on `clock`, due times judged by `now`); graceful shutdown ends it after the firing in
+/// hand committed. Tests drive it with a manual clock and a manual "now".
+public final class SchedulerComponent: DaemonComponent, Sendable {
     public let name = "scheduler"
     public let engine: ReminderEngine
     public let timer: StoreTimer
+    private let lane = BlockingLane(label: "liaison.once.scheduler")
     private let afterFiring: @Sendable () -> Void
     private let organization: Organization
     /// The weekly check (`attachWeekly`): composed outside `fireDue`'s transactions.
     public let weekly = WeeklyCheckHook()
 
     /// `afterFiring`: called when reminders fired (poke the outbox).
-    public init(engine: ReminderEngine, organization: Organization, time: any TimeSource, logger: Logger,
+    public init(engine: ReminderEngine, organization: Organization, now: Now = .system,
+                clock: any Clock<Duration> = LoopClock(), safetyInterval: Duration = .seconds(60), logger: Logger,
                 afterFiring: @escaping @Sendable () -> Void = {}) {
         self.engine = engine
         self.organization = organization
         self.afterFiring = afterFiring
         let store = engine.store
         let weekly = self.weekly
-        timer = StoreTimer(name: "scheduler", time: time, logger: logger,
+        timer = StoreTimer(name: "scheduler", now: now, clock: clock, safetyInterval: safetyInterval, logger: logger,
                            next: { try store.nextReminderTime() },
                            work: { now in try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring) })
     }
@@ -48,20 +53,24 @@ public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
     public func attachWeekly(_ runner: WeeklyCheckRunner) { weekly.attach(runner) }
 
     public func run() async throws {
-        timer.start()
-        defer { timer.stop() }   // waits for a firing in progress to commit
-        try? await gracefulShutdown()
+        let timer = self.timer
+        // Returns after a firing in progress committed.
+        await withGracefulShutdownHandler { await timer.run() } onGracefulShutdown: { timer.stop() }
     }
 
+    /// Fires what is due at `now` (`--once`), on the timer's lane.
     public func runOnce(now: Date) async throws {
-        try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring)
+        let (engine, weekly, afterFiring) = (self.engine, self.weekly, self.afterFiring)
+        try await lane.run {
+            try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring)
+        }
     }
 
     /// Re-reads the earliest reminder (after filing added some).
     public func poke() { timer.poke() }
 
     public func status() -> ComponentStatus {
-        let next = timer.armedForNow()
+        let next = timer.armedFor
         let zone = organization.timeZone
         var summary: [String] = []
         if let next {
@@ -91,36 +100,46 @@ public final class SchedulerComponent: DaemonComponent, @unchecked Sendable {
 }
 
 /// The outbox sender as a daemon part: one `StoreTimer` at the earliest pending attempt; sends
-/// through SMTP with back-off. SIGHUP reloads `[smtp]`.
-public final class OutboxComponent: DaemonComponent, @unchecked Sendable {
+/// through SMTP with back-off. SIGHUP reloads `[smtp]`. Its loop is `StoreTimer.run()`, as the
+/// scheduler's; graceful shutdown ends it after the mail being sent.
+public final class OutboxComponent: DaemonComponent, Sendable {
     public let name = "outbox"
-    private let lock = NSLock()
-    private var sender: OutboxSender
+    /// The sender in use: replaced whole by a reload.
+    private final class Slot: Sendable {
+        let sender: Mutex<OutboxSender>
+        init(_ s: OutboxSender) { sender = Mutex(s) }
+        var current: OutboxSender { sender.withLock { $0 } }
+    }
+    private let slot: Slot
     private let store: any ReminderStore
     private let makeSender: @Sendable (LiaisonConfig) throws -> OutboxSender
-    public private(set) var timer: StoreTimer!
+    public let timer: StoreTimer
+    private let lane = BlockingLane(label: "liaison.once.outbox")
 
-    /// `makeSender` builds the sender from a configuration (at start and on reload).
-    public init(store: any ReminderStore, config: LiaisonConfig, time: any TimeSource, logger: Logger,
+    /// `makeSender` builds the sender from a configuration (at start and on reload); `now` and
+    /// `clock` as `StoreTimer`'s.
+    public init(store: any ReminderStore, config: LiaisonConfig, now: Now = .system, clock: any Clock<Duration> = LoopClock(),
+                safetyInterval: Duration = .seconds(60), logger: Logger,
                 makeSender: @escaping @Sendable (LiaisonConfig) throws -> OutboxSender) throws {
         self.store = store
         self.makeSender = makeSender
-        self.sender = try makeSender(config)
-        timer = StoreTimer(name: "outbox", time: time, logger: logger,
-                           next: { [unowned self] in try self.current.nextAttempt() },
-                           work: { [unowned self] now in try self.current.drain(now: now) })
+        let slot = Slot(try makeSender(config))
+        self.slot = slot
+        timer = StoreTimer(name: "outbox", now: now, clock: clock, safetyInterval: safetyInterval, logger: logger,
+                           next: { try slot.current.nextAttempt() },
+                           work: { now in try slot.current.drain(now: now) })
     }
-
-    private var current: OutboxSender { lock.withLock { sender } }
 
     public func run() async throws {
-        timer.start()
-        defer { timer.stop() }   // waits for the mail being sent
-        try? await gracefulShutdown()
+        let timer = self.timer
+        // Returns after the mail being sent.
+        await withGracefulShutdownHandler { await timer.run() } onGracefulShutdown: { timer.stop() }
     }
 
+    /// Sends what is due at `now` (`--once`), on a lane of its own.
     public func runOnce(now: Date) async throws {
-        try current.drain(now: now)
+        let sender = slot.current
+        try await lane.run { _ = try sender.drain(now: now) }
     }
 
     public func poke() { timer.poke() }
@@ -135,6 +154,6 @@ public final class OutboxComponent: DaemonComponent, @unchecked Sendable {
 
     public func prepareReload(_ config: LiaisonConfig) throws -> ReloadCommit? {
         let next = try makeSender(config)
-        return { self.lock.withLock { self.sender = next }; self.timer.poke() }
+        return { self.slot.sender.withLock { $0 = next }; self.timer.poke() }
     }
 }

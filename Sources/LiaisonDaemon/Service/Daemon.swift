@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The running service: a `ServiceGroup` of the daemon's components (poller, scheduler, outbox
 /// sender…) plus a supervisor that speaks to systemd (sd_notify(3)):
@@ -26,6 +27,7 @@ public final class Daemon: Sendable {
     private let shutdownTimeout: Duration
     private let handleSignals: Bool
     private let state = DaemonState()
+    private let executor = LoopExecutor(label: "liaison.daemon.loop")
 
     /// `loadConfig` re-reads the file on SIGHUP (nil: SIGHUP is only logged). `handleSignals`
     /// installs the handlers for SIGTERM/SIGINT (graceful stop) and SIGHUP (reload); tests turn it
@@ -67,7 +69,9 @@ public final class Daemon: Sendable {
         let stopAtOnce = state.setGroup(group)
         if stopAtOnce { await group.triggerGracefulShutdown() }
         logger.info("liaison starting", metadata: ["components": "\(components.map(\.name).joined(separator: ","))"])
-        try await group.run()
+        // The group, the supervisor and the sentinel run on an executor of their own (the
+        // components' loops on theirs): the watchdog pings do not wait for the cooperative pool.
+        try await withTaskExecutorPreference(executor) { try await group.run() }
         logger.info("liaison stopped")
     }
 
@@ -76,11 +80,15 @@ public final class Daemon: Sendable {
         await state.requestShutdown()?.triggerGracefulShutdown()
     }
 
-    /// Every component's once-pass in order (`liaison serve --once`); the first fault is thrown.
-    public func runOnce(now: Date) async throws {
-        for c in components {
+    /// Every component's once-pass in the order mail flows (`liaison serve --once`): the reverse
+    /// of `components` (which is the start order: consumers first), so the poller polls and
+    /// files, the scheduler fires what is due (the pass's filings included), and the outbox sends
+    /// what the pass queued, before this returns. Each pass is given the instant `now` says as it
+    /// starts (time runs on). The first fault is thrown.
+    public func runOnce(now: Now = .system) async throws {
+        for c in components.reversed() {
             do {
-                try await c.runOnce(now: now)
+                try await c.runOnce(now: now())
             } catch {
                 throw DaemonError(component: c.name, reason: "\(error)")
             }
@@ -188,7 +196,7 @@ public final class Daemon: Sendable {
                     }
                 }
                 // Shutdown reaches the supervisor last (after every component stopped): end at once.
-                do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) } } catch { break }
+                do { try await cancelWhenGracefulShutdown { try await LoopClock().sleep(for: tick) } } catch { break }
             }
         }
     }
@@ -218,16 +226,18 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Mutable bits of `Daemon`, behind a lock.
-final class DaemonState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var serviceGroup: ServiceGroup?
-    private var shutdownRequested = false
-    private var reloadError: String?
+final class DaemonState: Sendable {
+    private struct Fields {
+        var serviceGroup: ServiceGroup?
+        var shutdownRequested = false
+        var reloadError: String?
+    }
+    private let fields = Mutex(Fields())
 
     /// Records the running group; true when shutdown was asked for before it existed.
-    func setGroup(_ g: ServiceGroup) -> Bool { lock.withLock { serviceGroup = g; return shutdownRequested } }
+    func setGroup(_ g: ServiceGroup) -> Bool { fields.withLock { $0.serviceGroup = g; return $0.shutdownRequested } }
     /// Marks shutdown as asked for; the group to tell, when it exists already.
-    func requestShutdown() -> ServiceGroup? { lock.withLock { shutdownRequested = true; return serviceGroup } }
-    func setReloadError(_ e: String?) { lock.withLock { reloadError = e } }
-    func lastReloadError() -> String? { lock.withLock { reloadError } }
+    func requestShutdown() -> ServiceGroup? { fields.withLock { $0.shutdownRequested = true; return $0.serviceGroup } }
+    func setReloadError(_ e: String?) { fields.withLock { $0.reloadError = e } }
+    func lastReloadError() -> String? { fields.withLock { $0.reloadError } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The kind of fault a component is in: what failed, independent of the exact error text.
 /// A fault is logged when it starts and when it clears, not on every retry.
@@ -29,8 +30,9 @@ public enum FaultKind: Sendable, Equatable, CustomStringConvertible {
 
 /// Tracks one component's current fault: logs ONCE when a fault starts (with its reason) and
 /// once when it clears (with the number of attempts), counts consecutive failures for back-off,
-/// and gives the text for STATUS. Thread-safe.
-public final class FaultTracker: @unchecked Sendable {
+/// and gives the text for STATUS. Thread-safe. `since` is a wall instant from the injected `Now`;
+/// how long a fault lasted is measured on the monotonic clock.
+public final class FaultTracker: Sendable {
     public struct Fault: Sendable, Equatable {
         public var kind: FaultKind
         public var reason: String
@@ -38,33 +40,41 @@ public final class FaultTracker: @unchecked Sendable {
         public var since: Date
     }
 
-    private let lock = NSLock()
-    private var current: Fault?
+    private struct State {
+        var current: Fault?
+        var started: ContinuousClock.Instant?
+    }
+    private let state = Mutex(State())
     private let logger: Logger
     private let component: String
+    private let now: Now
 
-    public init(component: String, logger: Logger) {
+    public init(component: String, logger: Logger, now: Now = .system) {
         self.component = component
         self.logger = logger
+        self.now = now
     }
 
     /// The fault in progress, if any.
-    public var fault: Fault? { lock.withLock { current } }
+    public var fault: Fault? { state.withLock { $0.current } }
 
     /// Records a failure; returns the number of consecutive failures (1 for a new fault). Logs
     /// only when no fault was in progress or its kind changed.
     @discardableResult
-    public func failed(_ kind: FaultKind, reason: String, at date: Date = Date()) -> Int {
-        let (attempts, isNew, previous): (Int, Bool, Fault?) = lock.withLock {
-            let previous = current
-            if var f = current, f.kind == kind {
+    public func failed(_ kind: FaultKind, reason: String, at date: Date? = nil) -> Int {
+        let date = date ?? now()
+        let (attempts, isNew, previous): (Int, Bool, Fault?) = state.withLock { s in
+            let previous = s.current
+            if var f = s.current, f.kind == kind {
                 f.attempts += 1
                 f.reason = reason
-                current = f
+                s.current = f
                 return (f.attempts, false, previous)
             }
-            current = Fault(kind: kind, reason: reason, attempts: (current?.attempts ?? 0) + 1, since: current?.since ?? date)
-            return (current!.attempts, true, previous)
+            if s.current == nil { s.started = .now }
+            let f = Fault(kind: kind, reason: reason, attempts: (s.current?.attempts ?? 0) + 1, since: s.current?.since ?? date)
+            s.current = f
+            return (f.attempts, true, previous)
         }
         if isNew {
             var meta: Logger.Metadata = ["component": "\(component)", "fault": "\(kind)", "reason": "\(reason)"]
@@ -76,14 +86,15 @@ public final class FaultTracker: @unchecked Sendable {
 
     /// Records success: logs once that the fault cleared, if there was one.
     public func succeeded() {
-        let cleared: Fault? = lock.withLock {
-            defer { current = nil }
-            return current
+        let (cleared, started): (Fault?, ContinuousClock.Instant?) = state.withLock { s in
+            defer { s.current = nil; s.started = nil }
+            return (s.current, s.started)
         }
         if let cleared {
+            let lasted = started.map { ContinuousClock.now - $0 }?.components.seconds ?? 0
             logger.notice("fault cleared", metadata: [
                 "component": "\(component)", "fault": "\(cleared.kind)", "attempts": "\(cleared.attempts)",
-                "seconds": "\(Int(Date().timeIntervalSince(cleared.since)))",
+                "seconds": "\(lasted)",
             ])
         }
     }

@@ -4,6 +4,7 @@ import LiaisonStore
 import LiaisonTransport
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The poller: reads the tracking mailbox by UID (RFC 3501 §2.3.1.1) and files each new message
 /// through `IngestPipeline`, checkpointing its UID in the same transaction (architecture.md
@@ -27,7 +28,9 @@ import ServiceLifecycle
 /// past its time budget, or failed to file `max_filing_attempts` times is held for review as
 /// `unprocessable` and the pass moves on; store faults are retried forever.
 /// On graceful shutdown (SIGTERM) the message being filed is finished, then `run()` returns.
-public final class PollerService: DaemonComponent, @unchecked Sendable {
+/// Filings are stamped with the injected `Now`; waits (between passes, back-off) are measured on
+/// a Swift `Clock` (monotonic in production; a manual clock in tests steps the loop).
+public final class PollerService: DaemonComponent, Sendable {
     /// How the poller paces itself.
     public struct Settings: Sendable {
         /// The checkpoint's name in the store (one per mailbox read), see `checkpointKey(imap:)`.
@@ -109,72 +112,82 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     /// Fault bookkeeping (logged once per fault).
     public let faults: FaultTracker
 
-    private let lock = NSLock()
-    private var setup: Setup
-    private var pendingSetup: Setup?
-    private var stopRequested = false
-    private var idleUnsupportedLogged = false
-    private var idleFailing = false
-    private var lastPassAt: Date?
-    private var lastReport: PassReport?
-    private var totalFiled = 0
-    private var passes = 0
-    private var unprocessable = 0
+    /// Everything that changes while the poller runs, behind one lock.
+    private struct State {
+        var setup: Setup
+        var pendingSetup: Setup?
+        var stopRequested = false
+        var idleUnsupportedLogged = false
+        var idleFailing = false
+        var lastPassAt: Date?
+        var lastReport: PassReport?
+        var totalFiled = 0
+        var passes = 0
+        var unprocessable = 0
+    }
+    private let state: Mutex<State>
     /// Reads each message under the time budget; lives across passes and reloads, since it
     /// tracks readings abandoned in earlier ones.
     private let reader: ReadingWorker
     private let rebuild: SetupBuilder?
     private let afterFiling: (@Sendable () -> Void)?
     private let logger: Logger
-    private let clock: @Sendable () -> Date
+    private let now: Now
+    private let clock: any Clock<Duration>
     private let lane = BlockingLane(label: "liaison.poller.imap")
     private let watchLane = BlockingLane(label: "liaison.poller.idle")
+    /// Where the loop itself runs (off the cooperative pool).
+    private let executor = LoopExecutor(label: "liaison.poller.loop")
 
-    /// `rebuild` makes a new setup on SIGHUP (nil: reloads change nothing here); `clock` gives
-    /// the time used for filing (`--now` replaces it).
+    /// `rebuild` makes a new setup on SIGHUP (nil: reloads change nothing here); `now` gives
+    /// the time used for filing (`--now` replaces it); `clock` measures the waits.
     /// `afterFiling` runs after a pass that filed something (the scheduler and the outbox re-arm).
     /// `onStuckReading` ends the process when an abandoned reading runs on too long (default:
     /// exit with `ContainedIngest.stuckReaderExitCode`, so that systemd restarts the service).
     public init(setup: Setup, rebuild: SetupBuilder? = nil, logger: Logger = Logger(label: "liaison.poller"),
-                clock: @escaping @Sendable () -> Date = { Date() }, afterFiling: (@Sendable () -> Void)? = nil,
+                now: Now = .system, clock: any Clock<Duration> = LoopClock(), afterFiling: (@Sendable () -> Void)? = nil,
                 onStuckReading: (@Sendable (String) -> Void)? = nil) {
         self.reader = ReadingWorker(onStuck: onStuckReading ?? ContainedIngest.exitStuck(logger: logger))
         self.afterFiling = afterFiling
-        self.setup = setup
+        self.state = Mutex(State(setup: setup))
         self.rebuild = rebuild
         self.logger = logger
+        self.now = now
         self.clock = clock
         self.progress = ProgressMonitor(initial: setup.settings.stallLimit)
-        self.faults = FaultTracker(component: "poller", logger: logger)
+        self.faults = FaultTracker(component: "poller", logger: logger, now: now)
     }
 
     /// The checkpoint name for an `[imap]` mailbox: user and URL, so two mailboxes never share one.
     public static func checkpointKey(url: String, username: String) -> String { "\(username) \(url)" }
 
     /// Passes made, messages filed (not counting duplicates and held) since start.
-    public var counters: (passes: Int, filed: Int) { lock.withLock { (passes, totalFiled) } }
+    public var counters: (passes: Int, filed: Int) { state.withLock { ($0.passes, $0.totalFiled) } }
 
     // MARK: Service
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await loop()
-        } onGracefulShutdown: {
-            self.requestStop()
+        await withTaskExecutorPreference(executor) {
+            await withGracefulShutdownHandler {
+                await loop()
+            } onGracefulShutdown: {
+                self.requestStop()
+            }
         }
     }
 
     /// Ends `run()` after the message in hand (what graceful shutdown does).
     public func requestStop() {
-        let watcher = lock.withLock { () -> (any MailboxWatching)? in
-            stopRequested = true
-            return setup.watcher
+        let watcher = state.withLock { s -> (any MailboxWatching)? in
+            s.stopRequested = true
+            return s.setup.watcher
         }
         wakeup.signal()
         watcher?.interrupt()
     }
 
-    private var shouldStop: Bool { lock.withLock { stopRequested } || Task.isCancelled }
+    private var shouldStop: Bool { stopRequested || Task.isCancelled }
+    private var stopRequested: Bool { state.withLock { $0.stopRequested } }
 
     private func loop() async {
         var current = currentSetup()
@@ -195,12 +208,12 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
                 let delay = current.settings.backoff.delay(attempt: attempt)
                 logger.debug("retrying", metadata: ["attempt": "\(attempt)", "delay_s": "\(delay.components.seconds)"])
                 progress.expect(within: delay + current.settings.stallLimit)
-                _ = await wakeup.wait(for: delay)
+                _ = await wakeup.wait(for: delay, on: clock)
                 continue
             } catch {
                 // pass() only throws the two above; keep the loop alive regardless.
                 faults.failed(.other("poller"), reason: "\(error)")
-                _ = await wakeup.wait(for: current.settings.backoff.delay(attempt: 1))
+                _ = await wakeup.wait(for: current.settings.backoff.delay(attempt: 1), on: clock)
                 continue
             }
             if shouldStop { break }
@@ -211,12 +224,12 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
 
     /// Applies a reload that was committed, between passes.
     private func currentSetup() -> Setup {
-        lock.withLock {
-            if let next = pendingSetup {
-                setup = next
-                pendingSetup = nil
+        state.withLock { s in
+            if let next = s.pendingSetup {
+                s.setup = next
+                s.pendingSetup = nil
             }
-            return setup
+            return s.setup
         }
     }
 
@@ -245,12 +258,12 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     }
 
     private func finishPass(_ report: PassReport, setup: Setup) {
-        let now = clock()
-        lock.withLock {
-            lastPassAt = now
-            lastReport = report
-            totalFiled += report.filed
-            passes += 1
+        let at = now()
+        state.withLock { s in
+            s.lastPassAt = at
+            s.lastReport = report
+            s.totalFiled += report.filed
+            s.passes += 1
         }
         progress.expect(within: setup.settings.pollInterval + setup.settings.stallLimit)
         if report.filed > 0 { afterFiling?() }
@@ -265,7 +278,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     /// Re-reads the count of unprocessable messages awaiting review, for STATUS (on the lane).
     private func refreshUnprocessable(_ store: any IngestStore) {
         guard let n = try? store.unprocessableCount() else { return }
-        lock.withLock { unprocessable = n }
+        state.withLock { $0.unprocessable = n }
     }
 
     /// Runs on the lane. Throws `PassFailure`, `StopRequested`, or `MailboxError.uidValidityChanged`.
@@ -301,27 +314,27 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         do {
             try mailbox.fetch(uids: uids, each: { uid, bytes in
                 // Finish the message in hand, start no new one once shutdown was asked for.
-                if self.lock.withLock({ self.stopRequested }) { throw StopRequested() }
+                if self.stopRequested { throw StopRequested() }
                 self.progress.expect(within: setup.settings.stallLimit)
                 report.fetched += 1
                 let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
                 let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
                 let result: IngestResult
                 do {
-                    result = try contained.ingest(bytes, marker: marker, checkpoint: checkpoint, now: self.clock())
+                    result = try contained.ingest(bytes, marker: marker, checkpoint: checkpoint, now: self.now())
                 } catch {
                     throw Self.failure(error, uid: uid)
                 }
                 self.record(result, uid: uid, into: &report)
             }, tooLarge: { uid, size in
                 // Larger than the reader may fetch: held unread, the mailbox behind it goes on.
-                if self.lock.withLock({ self.stopRequested }) { throw StopRequested() }
+                if self.stopRequested { throw StopRequested() }
                 let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
                 let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
                 let result: IngestResult
                 do {
                     result = try contained.holdTooLarge(announcedSize: size, limit: setup.settings.maxMessageBytes,
-                                                        marker: marker, checkpoint: checkpoint, now: self.clock())
+                                                        marker: marker, checkpoint: checkpoint, now: self.now())
                 } catch {
                     throw Self.failure(error, uid: uid)
                 }
@@ -387,26 +400,26 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     private func waitBetweenPasses(_ setup: Setup) async {
         let interval = setup.settings.pollInterval
         progress.expect(within: interval + setup.settings.stallLimit)
-        if let watcher = setup.watcher, !lock.withLock({ idleUnsupportedLogged }) {
+        if let watcher = setup.watcher, !state.withLock({ $0.idleUnsupportedLogged }) {
             let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
             do {
                 let changed = try await watchLane.run { try watcher.waitForChange(timeout: seconds) }
-                if lock.withLock({ defer { idleFailing = false }; return idleFailing }) {
+                if state.withLock({ s in defer { s.idleFailing = false }; return s.idleFailing }) {
                     logger.notice("IDLE works again")
                 }
                 logger.debug("idle ended", metadata: ["changed": "\(changed)"])
                 return
             } catch MailboxWatchError.unsupported {
-                lock.withLock { idleUnsupportedLogged = true }
+                state.withLock { $0.idleUnsupportedLogged = true }
                 logger.notice("the IMAP server offers no IDLE; polling", metadata: ["poll_interval_s": "\(interval.components.seconds)"])
             } catch {
-                if !lock.withLock({ defer { idleFailing = true }; return idleFailing }) {
+                if !state.withLock({ s in defer { s.idleFailing = true }; return s.idleFailing }) {
                     logger.warning("IDLE failed; polling until it works again", metadata: ["reason": "\(Self.reason(error))"])
                 }
             }
             if shouldStop { return }
         }
-        _ = await wakeup.wait(for: interval)
+        _ = await wakeup.wait(for: interval, on: clock)
     }
 
     // MARK: DaemonComponent
@@ -420,7 +433,7 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
     }
 
     public func status() -> ComponentStatus {
-        let (at, total, zone, held) = lock.withLock { (lastPassAt, totalFiled, setup.settings.timeZone, unprocessable) }
+        let (at, total, zone, held) = state.withLock { ($0.lastPassAt, $0.totalFiled, $0.setup.settings.timeZone, $0.unprocessable) }
         var summary: [String] = []
         if let at {
             let t = WallClock(timeZone: zone).local(at).secondsIntoDay
@@ -437,10 +450,10 @@ public final class PollerService: DaemonComponent, @unchecked Sendable {
         guard let rebuild else { return nil }
         let next = try rebuild(config)
         return { [self] in
-            let old = lock.withLock { () -> (any MailboxWatching)? in
-                pendingSetup = next
-                idleUnsupportedLogged = false
-                return setup.watcher
+            let old = state.withLock { s -> (any MailboxWatching)? in
+                s.pendingSetup = next
+                s.idleUnsupportedLogged = false
+                return s.setup.watcher
             }
             logger.info("configuration reloaded; applied from the next pass")
             old?.interrupt()

@@ -54,8 +54,9 @@ final class IMAPConnection {
     var capabilities: Set<String>?
     /// The wire name of the mailbox selected on this session (SELECT or EXAMINE), if any.
     var selected: String?
-    /// When a byte last went out or came in (for the idle-age rule).
-    private(set) var lastUsed = Date()
+    /// When a byte last went out or came in (for the idle-age rule), on the monotonic clock: a
+    /// wall-clock jump neither ages a connection nor keeps a stale one.
+    private(set) var lastUsed = ContinuousClock.now
 
     /// Receive buffer size: large enough that a multi-megabyte literal takes few calls.
     static let bufferSize = 256 * 1024
@@ -120,7 +121,7 @@ final class IMAPConnection {
         var finished = false
         defer {
             if !finished { isUsable = false }
-            lastUsed = Date()
+            lastUsed = .now
         }
         let deadline = begin(literals: literals, maxBytes: maxBytes)
         let tag = "L\(nextTag)"
@@ -156,6 +157,15 @@ final class IMAPConnection {
         framer.beginCommand(maxBytes: min(maxBytes ?? maxResponseBytes, maxResponseBytes), literals: literals)
         return Self.deadline(after: commandTimeout)
     }
+
+    /// The session may be reused: used less than `maxAge` seconds ago (`IMAPSettings.maxConnectionAge`),
+    /// measured on the monotonic clock.
+    static func isFresh(lastUsed: ContinuousClock.Instant, maxAge: Double, now: ContinuousClock.Instant = .now) -> Bool {
+        now - lastUsed < .seconds(min(max(0, maxAge), 1e9))
+    }
+
+    /// Whether this session may be reused under the idle-age rule.
+    func isFresh(maxAge: Double) -> Bool { Self.isFresh(lastUsed: lastUsed, maxAge: maxAge) }
 
     /// Now plus `seconds` on the monotonic clock (a wall-clock jump moves no deadline).
     static func deadline(after seconds: Double) -> ContinuousClock.Instant {
@@ -258,7 +268,7 @@ final class IMAPConnection {
             let (code, sent) = bytes[offset...].withUnsafeBytes { easy.send($0) }
             if code == CURLE_OK {
                 offset += sent
-                lastUsed = Date()
+                lastUsed = .now
                 continue
             }
             guard code == CURLE_AGAIN else { throw failure(code, operation) }
@@ -285,7 +295,7 @@ final class IMAPConnection {
                     throw CurlError(code: 56, message: "Failure when receiving data from the peer",
                                     detail: "the server closed the connection", serverResponse: lastBye, operation: operation)
                 }
-                lastUsed = Date()
+                lastUsed = .now
                 do {
                     pending += try framer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<received]))
                 } catch {

@@ -113,7 +113,7 @@ public final class IMAPIdleWatcher: MailboxWatching, @unchecked Sendable {
 
     private func connected() throws -> (IMAPConnection, fresh: Bool) {
         if let c = connection {
-            if c.isUsable && Date().timeIntervalSince(c.lastUsed) < settings.maxConnectionAge { return (c, false) }
+            if c.isUsable && c.isFresh(maxAge: settings.maxConnectionAge) { return (c, false) }
             drop()
         }
         let c: IMAPConnection

@@ -316,7 +316,7 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
 
     private func connected(_ operation: String) throws -> (IMAPConnection, fresh: Bool) {
         if let c = connection {
-            if c.isUsable && Date().timeIntervalSince(c.lastUsed) < settings.maxConnectionAge { return (c, false) }
+            if c.isUsable && c.isFresh(maxAge: settings.maxConnectionAge) { return (c, false) }
             if c.isUsable { c.logout() }
             connection = nil
         }

@@ -92,7 +92,7 @@ struct RecapCommand: AsyncParsableCommand {
             // Only the recap is sent here; the notices its filing queued, and anything else due,
             // wait for `liaison serve`.
             let sender = try SMTPSender(settings: cfg.smtpSettings())
-            let outbox = OutboxSender(store: store, sender: sender, time: ManualTime(at),
+            let outbox = OutboxSender(store: store, sender: sender, now: .fixed(at),
                                       failureNotice: { e, r, t in engine.deliveryFailure(e, reason: r, now: t) },
                                       renderNotice: { try engine.render($0) })
             if let row = try outbox.send(messageID: mail.messageID) {

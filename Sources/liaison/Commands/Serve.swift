@@ -9,15 +9,15 @@ import Logging
 
 /// `liaison serve`: the daemon (issue 7). Validates the configuration, opens the store from
 /// [store] and the mailbox from [imap], and runs every component under `Daemon` (systemd
-/// notifications, watchdog, SIGTERM graceful stop, SIGHUP reload). `--once` makes one pass of
-/// every component and exits: 0, or 1 with the fault on standard error; 78 (EX_CONFIG) when the
-/// configuration is invalid.
+/// notifications, watchdog, SIGTERM graceful stop, SIGHUP reload). `--once` makes one pass in
+/// the order mail flows — poll and file, fire what is due, send what the pass queued — and exits:
+/// 0, or 1 with the fault on standard error; 78 (EX_CONFIG) when the configuration is invalid.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the daemon: poll the tracking mailbox, file, schedule and send (see deploy/liaison.service).")
 
     @Option(help: "A liaison.toml (default: $LIAISON_CONFIG).") var config: String?
-    @Flag(help: "One pass of every component, then exit (cron-style use, tests).") var once = false
+    @Flag(help: "One pass — poll and file, fire what is due, send what it queued — then exit (cron-style use, tests).") var once = false
     @Option(help: "Act as if it were this instant (ISO 8601, e.g. 2026-11-23T09:00:00+08:00); time runs on from it.")
     var now: String?
 
@@ -25,7 +25,7 @@ struct Serve: AsyncParsableCommand {
         guard let path = ConfigLoading.path(config) else {
             throw ValidationError("give --config FILE or set LIAISON_CONFIG")
         }
-        let clock = try Self.clock(now)
+        let now = try Self.now(now)
         JournalLogHandler.bootstrap()
         let logger = Logger(label: "liaison.serve")
         let config: LiaisonConfig
@@ -44,7 +44,7 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("liaison serve: cannot open the store \(storePath): \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let components = try Self.components(config: config, store: store, clock: clock)
+        let components = try Self.components(config: config, store: store, now: now)
         let daemon = Daemon(
             components: components, logger: Logger(label: "liaison.daemon"),
             loadConfig: {
@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
             })
         if once {
             do {
-                try await daemon.runOnce(now: clock())
+                try await daemon.runOnce(now: now)
             } catch {
                 FileHandle.standardError.write(Data("liaison serve --once: \(error)\n".utf8))
                 throw ExitCode(1)
@@ -71,18 +71,19 @@ struct Serve: AsyncParsableCommand {
     /// scheduler (which pokes the outbox when reminders fire), and the poller (whose filings carry
     /// the reminder engine's follow-ups, and which pokes both after filing). IDLE is used where the
     /// server offers it; polling every `imap.poll_interval` stays the safety net.
-    static func components(config: LiaisonConfig, store: any LiaisonStore, clock: @escaping @Sendable () -> Date) throws -> [any DaemonComponent] {
+    /// Every part takes the same `now` (wall instants: filing, firing, sending) and measures its
+    /// waits on the monotonic clock.
+    static func components(config: LiaisonConfig, store: any LiaisonStore, now: Now) throws -> [any DaemonComponent] {
         let org = try config.organization()
-        let time = ClosureTime(clock)
         let engine = try ReminderAssembly.engine(config: config, organization: org, store: store,
                                                  logger: Logger(label: "liaison.reminders"))
-        let outbox = try OutboxComponent(store: store, config: config, time: time, logger: Logger(label: "liaison.outbox")) { cfg in
+        let outbox = try OutboxComponent(store: store, config: config, now: now, logger: Logger(label: "liaison.outbox")) { cfg in
             let smtp = try SMTPSender(settings: cfg.smtpSettings(), logger: Logger(label: "liaison.smtp"))
-            return OutboxSender(store: store, sender: smtp, time: time, logger: Logger(label: "liaison.outbox"),
+            return OutboxSender(store: store, sender: smtp, now: now, logger: Logger(label: "liaison.outbox"),
                                 failureNotice: { entry, reason, now in engine.deliveryFailure(entry, reason: reason, now: now) },
                                 renderNotice: { try engine.render($0) })
         }
-        let scheduler = SchedulerComponent(engine: engine, organization: org, time: time, logger: Logger(label: "liaison.scheduler"),
+        let scheduler = SchedulerComponent(engine: engine, organization: org, now: now, logger: Logger(label: "liaison.scheduler"),
                                            afterFiring: { outbox.poke() })
         scheduler.attachWeekly(WeeklyCheckRunner(store: store, composer: try WeeklyCheckRunner.composer(
             config: config, organization: org, renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }), logger: Logger(label: "liaison.weekly")))
@@ -95,14 +96,14 @@ struct Serve: AsyncParsableCommand {
             return l
         }()
         // Arrival stamps from our MX are real time: move them as the service clock is moved (--now).
-        let offset = clock().timeIntervalSince(Date())
+        let offset = now.offsetFromSystem()
         let rebuild: PollerService.SetupBuilder = { cfg in
             var setup = try PollerService.Setup.fromConfig(cfg, store: store, makeWatcher: { try IMAPIdleWatcher(settings: $0, logger: imapLogger) },
                                                            followUps: engine, logger: imapLogger)
-            setup.pipeline.timeBasis = .arrival(clockOffset: abs(offset) < 1 ? 0 : offset)
+            setup.pipeline.timeBasis = .arrival(clockOffset: offset)
             return setup
         }
-        let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), clock: clock,
+        let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), now: now,
                                    afterFiling: { scheduler.poke(); outbox.poke() })
         return [outbox, scheduler, poller]
     }
@@ -120,12 +121,10 @@ struct Serve: AsyncParsableCommand {
         return config
     }
 
-    /// `--now`: a clock that starts at the given instant and runs on; the system clock otherwise.
-    static func clock(_ text: String?) throws -> @Sendable () -> Date {
-        guard let text else { return { Date() } }
-        let start = try Instant.parse(text, option: "--now")
-        let offset = start.timeIntervalSinceNow
-        return { Date().addingTimeInterval(offset) }
+    /// `--now`: a "now" that starts at the given instant and runs on; the system clock otherwise.
+    static func now(_ text: String?) throws -> Now {
+        guard let text else { return .system }
+        return .runningOn(from: try Instant.parse(text, option: "--now"))
     }
 }
 

@@ -1,0 +1,85 @@
+import Dispatch
+import Synchronization
+
+/// Where the daemon's async loops run: a serial Dispatch queue of their own, as a Swift task
+/// executor (`withTaskExecutorPreference`), not Swift's cooperative pool. The pool has as many
+/// threads as cores; anything else in the process that holds them (a long computation, a test
+/// suite running beside the daemon's in one parallel run) would otherwise delay the poller's
+/// next pass, a due reminder or the watchdog ping. The loops' jobs are short (every blocking call
+/// runs on a `BlockingLane`), so one serial queue per loop is plenty. Child tasks (the waits in
+/// `Wakeup`) inherit the preference; a resumed continuation or an ended sleep comes back here.
+public final class LoopExecutor: TaskExecutor {
+    private let queue: DispatchQueue
+
+    public init(label: String) {
+        queue = DispatchQueue(label: label)
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+/// The daemon's clock for waits: `ContinuousClock`'s time (monotonic, so a wall-clock jump moves
+/// no wait), with each sleep timed by Dispatch on a queue of its own that then resumes the
+/// sleeping task, on its `LoopExecutor`. `Task.sleep` on `ContinuousClock` would fire through
+/// the cooperative pool, and a loop must not wait for that pool to be free to learn that its
+/// wait is over.
+public struct LoopClock: Clock {
+    public typealias Duration = Swift.Duration
+    public typealias Instant = ContinuousClock.Instant
+
+    public init() {}
+
+    public var now: Instant { ContinuousClock.now }
+    public var minimumResolution: Duration { ContinuousClock().minimumResolution }
+
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        let sleeper = Sleeper()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                guard sleeper.install(c) else { return }
+                let left = ContinuousClock.now.duration(to: deadline).components
+                let nanoseconds = left.seconds < 0 ? 0 : min(Int64(left.seconds), 1 << 32) * 1_000_000_000 + left.attoseconds / 1_000_000_000
+                Self.timers.asyncAfter(deadline: .now() + .nanoseconds(Int(max(0, nanoseconds)))) { sleeper.resume(nil) }
+            }
+        } onCancel: {
+            sleeper.resume(CancellationError())
+        }
+    }
+
+    private static let timers = DispatchQueue(label: "liaison.clock.timers")
+
+    /// One sleep's continuation, resumed once: by its timer or by cancellation.
+    private final class Sleeper: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Void, any Error>?
+            var outcome: (any Error)??
+        }
+        private let state = Mutex(State())
+
+        /// Keeps the continuation; false when the sleep already ended (cancelled first).
+        func install(_ c: CheckedContinuation<Void, any Error>) -> Bool {
+            let ended: (any Error)?? = state.withLock { s in
+                if let outcome = s.outcome { return .some(outcome) }
+                s.continuation = c
+                return nil
+            }
+            guard let ended else { return true }
+            if let error = ended { c.resume(throwing: error) } else { c.resume() }
+            return false
+        }
+
+        /// Ends the sleep: nil when its time came, else the error to throw.
+        func resume(_ error: (any Error)?) {
+            let c: CheckedContinuation<Void, any Error>? = state.withLock { s in
+                guard s.outcome == nil else { return nil }
+                s.outcome = .some(error)
+                defer { s.continuation = nil }
+                return s.continuation
+            }
+            if let error { c?.resume(throwing: error) } else { c?.resume() }
+        }
+    }
+}
