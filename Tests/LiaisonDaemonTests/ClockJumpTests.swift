@@ -158,7 +158,8 @@ struct ClockJumpTests {
             authserv_id = "mx.corp.example"
             """)
         let outbox = try OutboxComponent(store: flow.store, config: config, now: wall.now, clock: clock, logger: quiet) { _ in
-            OutboxSender(store: flow.store, sender: smtp, policy: RetryPolicy(initial: 30, cap: 900, jitter: 0), now: wall.now)
+            OutboxSender(store: flow.store, sender: smtp, policy: RetryPolicy(initial: 30, cap: 900, jitter: 0), now: wall.now,
+                         renderNotice: { try flow.engine.render($0) })
         }
         let running = Task(executorPreference: TestLoop.current) { try await outbox.run() }
         defer { running.cancel() }

@@ -41,7 +41,7 @@ extension RigTests {
                 let smtp = try SMTPSender(settings: SMTPSettings(
                     url: Rig.submissionURL, username: "track@corp.example", password: Rig.password, caFile: Rig.ca,
                     connectTimeout: 5, responseTimeout: 20))
-                let sender = OutboxSender(store: store, sender: smtp, policy: retry)
+                let sender = OutboxSender(store: store, sender: smtp, policy: retry, renderNotice: { try engine.render($0) })
                 let store = self.store
                 let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
                 let outbox = StoreTimer(name: "outbox", safetyInterval: .seconds(2), logger: quiet,
