@@ -60,7 +60,7 @@ extension SQLiteStore {
             while let r = try rows.next() {
                 index[r[0]] = cases.count
                 cases.append(ReportCase(
-                    number: r[1], owner: r[2], category: r[3], status: CaseStatus(rawValue: r[4]) ?? .open,
+                    number: r[1], owner: r[2], category: CaseCategory(rawValue: r[3]), status: CaseStatus(rawValue: r[4]) ?? .open,
                     openedAt: Date(timeIntervalSince1970: r[5]), resolvedAt: Self.date(r[6]), organization: r[7],
                     firstMessageAt: Self.date(r[8]), firstSubject: details ? r[12] : nil,
                     firstInboundAt: Self.date(r[9]), firstResponseAt: Self.date(r[11]),

@@ -14,7 +14,7 @@ extension SQLiteStore {
                                            arguments: [id])
         return Case(number: r["number"], isInternal: r["internal"] as Bool,
                     counterparty: Counterparty(organization: r["organization"], contacts: contacts),
-                    owner: r["owner"], category: r["category"], status: CaseStatus(rawValue: r["status"]) ?? .open,
+                    owner: r["owner"], category: CaseCategory(rawValue: r["category"]), status: CaseStatus(rawValue: r["status"]) ?? .open,
                     openedAt: Date(timeIntervalSince1970: r["opened_at"]),
                     resolvedAt: (r["resolved_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
     }
@@ -107,7 +107,7 @@ extension SQLiteStore {
         try db.cachedStatement(sql: """
             INSERT INTO cases (number, internal, organization, owner, category, status, opened_at)
             VALUES (?, ?, ?, ?, ?, 'open', ?)
-            """).execute(arguments: [number, c.isInternal, c.counterparty.organization, c.owner?.lowercased(), c.category,
+            """).execute(arguments: [number, c.isInternal, c.counterparty.organization, c.owner?.lowercased(), c.category.rawValue,
                              c.openedAt.timeIntervalSince1970])
         let id = db.lastInsertedRowID
         try addAddresses(db, caseID: id, role: "contact", c.counterparty.contacts)

@@ -34,7 +34,7 @@ enum ReportMonth {
         let store = try SQLiteStore(path: path)
         var serial = 0
 
-        func open(_ number: String, owner: String, category: String, org: String, contact: String, at: String) throws {
+        func open(_ number: String, owner: String, category: CaseCategory, org: String, contact: String, at: String) throws {
             _ = try store.openCase(NewCase(numberTemplate: "EC{date}-{seq:3}", isInternal: false,
                                            counterparty: Counterparty(organization: org, contacts: [contact]),
                                            owner: owner, category: category, openedAt: Self.at(at)), number: number)

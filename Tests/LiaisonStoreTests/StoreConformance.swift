@@ -64,7 +64,7 @@ enum StoreConformance: String, CaseIterable, Sendable, CustomTestStringConvertib
     }
 
     static func newCase(_ template: String = "EC20261116-{seq:3}", owner: String = "zhang@corp.example",
-                        category: String = "complaint", at: Date = day) -> NewCase {
+                        category: CaseCategory = .complaint, at: Date = day) -> NewCase {
         NewCase(numberTemplate: template, isInternal: false,
                 counterparty: Counterparty(organization: "huadong.example", contacts: ["liu@huadong.example"]),
                 owner: owner, category: category, openedAt: at)

@@ -20,9 +20,9 @@ public struct NewCase: Sendable, Equatable {
     public var isInternal: Bool
     public var counterparty: Counterparty
     public var owner: String?
-    public var category: String
+    public var category: CaseCategory
     public var openedAt: Date
-    public init(numberTemplate: String, isInternal: Bool, counterparty: Counterparty, owner: String?, category: String, openedAt: Date) {
+    public init(numberTemplate: String, isInternal: Bool, counterparty: Counterparty, owner: String?, category: CaseCategory, openedAt: Date) {
         self.numberTemplate = numberTemplate
         self.isInternal = isInternal
         self.counterparty = counterparty

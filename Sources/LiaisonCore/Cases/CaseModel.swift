@@ -26,12 +26,12 @@ public struct Case: Sendable, Codable, Equatable {
     public var counterparty: Counterparty
     /// The staff address answerable for the case.
     public var owner: String?
-    public var category: String
+    public var category: CaseCategory
     public var status: CaseStatus
     public var openedAt: Date
     public var resolvedAt: Date?
 
-    public init(number: String, isInternal: Bool, counterparty: Counterparty, owner: String?, category: String,
+    public init(number: String, isInternal: Bool, counterparty: Counterparty, owner: String?, category: CaseCategory,
                 status: CaseStatus = .open, openedAt: Date, resolvedAt: Date? = nil) {
         self.number = number
         self.isInternal = isInternal

@@ -15,7 +15,7 @@ public struct MatchInput: Sendable, Equatable {
     public var senderTrusted: Bool
     public var threadSubject: String
     public var caseTag: String?
-    public var category: String
+    public var category: CaseCategory
     /// The sender and Message-ID of a forwarded original (`message/rfc822`), if any.
     public var forwardedFrom: String?
     public var forwardedMessageID: String?
@@ -25,7 +25,7 @@ public struct MatchInput: Sendable, Equatable {
     public init(messageID: String? = nil, inReplyTo: String? = nil, references: [String] = [], from: String?,
                 to: [String] = [], cc: [String] = [], date: Date?, subject: String?, kind: MessageKind = .correspondence,
                 senderTrusted: Bool = false, threadSubject: String? = nil, caseTag: String? = nil,
-                category: String = "general", forwardedFrom: String? = nil, forwardedMessageID: String? = nil,
+                category: CaseCategory = .general, forwardedFrom: String? = nil, forwardedMessageID: String? = nil,
                 bounceOriginalMessageID: String? = nil) {
         self.messageID = messageID
         self.inReplyTo = inReplyTo

@@ -4,7 +4,7 @@ import LiaisonMail
 /// keyword lists that the configuration can extend (shared/docs/semantics.md, "Categories").
 public enum Category {
     /// The built-in lists, in order of precedence.
-    public static let defaults: [(name: String, keywords: [String])] = [
+    public static let defaults: [(name: CaseCategory, keywords: [String])] = [
         ("complaint", ["投诉", "投訴", "质量问题", "質量問題", "品質問題", "无法开机", "無法開機", "退款", "换货", "換貨", "complaint"]),
         ("delivery", ["交期", "交付", "推迟", "推遲", "延迟", "延遲", "发货", "發貨", "delivery delay"]),
         ("qualification", ["资质", "資質", "申报", "申報", "认定", "認定", "受理"]),
@@ -12,29 +12,29 @@ public enum Category {
         ("contract", ["合同", "合约", "合約", "條款", "条款", "contract"]),
         ("request", ["需求", "功能", "feature request"]),
     ]
-    public static let fallback = "general"
+    public static let fallback: CaseCategory = .general
 
     /// The lists in force: the defaults with the configuration's extra words added (a category
     /// the configuration names that is not built in comes after the built-in ones).
-    public static func lists(for org: Organization) -> [(name: String, keywords: [String])] {
+    public static func lists(for org: Organization) -> [(name: CaseCategory, keywords: [String])] {
         var lists = defaults
         for (i, entry) in lists.enumerated() {
-            if let extra = org.categoryKeywords[entry.name] { lists[i].keywords += extra }
+            if let extra = org.categoryKeywords[entry.name.rawValue] { lists[i].keywords += extra }
         }
-        for name in org.categoryKeywords.keys.sorted() where !defaults.contains(where: { $0.name == name }) {
-            lists.append((name, org.categoryKeywords[name] ?? []))
+        for name in org.categoryKeywords.keys.sorted() where !defaults.contains(where: { $0.name.rawValue == name }) {
+            lists.append((CaseCategory(rawValue: name), org.categoryKeywords[name] ?? []))
         }
         return lists
     }
 
-    public static func of(subject: String?, text: String, organization: Organization) -> String {
+    public static func of(subject: String?, text: String, organization: Organization) -> CaseCategory {
         let lists = lists(for: organization)
         if let s = subject?.lowercased(), let hit = firstMatch(s, lists) { return hit }
         if let hit = firstMatch(text.lowercased(), lists) { return hit }
         return fallback
     }
 
-    static func firstMatch(_ haystack: String, _ lists: [(name: String, keywords: [String])]) -> String? {
+    static func firstMatch(_ haystack: String, _ lists: [(name: CaseCategory, keywords: [String])]) -> CaseCategory? {
         for list in lists where list.keywords.contains(where: { haystack.contains($0.lowercased()) }) {
             return list.name
         }

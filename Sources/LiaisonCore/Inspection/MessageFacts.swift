@@ -32,7 +32,7 @@ public struct MessageFacts: Sendable, Codable, Equatable {
     public var senderTrusted: Bool
     public var threadSubject: String
     public var caseTag: String?
-    public var category: String
+    public var category: CaseCategory
     public var attachments: [Attachment]
     public var forwarded: Forwarded?
     public var bounce: Bounce?

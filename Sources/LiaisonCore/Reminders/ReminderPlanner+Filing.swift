@@ -21,8 +21,8 @@ extension ReminderPlanner {
         // Auto-replies and bounces are filed for the record and never trigger anything.
         guard m.kind == .correspondence || m.kind == .recap else { return plan }
         if m.openedCase {
-            if c.category == "complaint" { planComplaint(m, c, into: &plan.followUp) }
-            if c.category == "qualification", rules.filingCheck.enabled {
+            if c.category == .complaint { planComplaint(m, c, into: &plan.followUp) }
+            if c.category == .qualification, rules.filingCheck.enabled {
                 let to = addresses(rules.filingCheck.recipients, Parties(owner: c.owner, caseOwner: c.owner, author: nil))
                 if to.isEmpty {
                     plan.followUp.events.append(unaddressed(c.number, at: m.date, what: "weekly filing check"))

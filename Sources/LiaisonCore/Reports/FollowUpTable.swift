@@ -38,8 +38,8 @@ public struct FollowUpTable: Sendable, Equatable {
     public var items: [ItemRow]
 
     /// 沟通类型 for a category.
-    public static func typeName(_ category: String) -> String {
-        switch category {
+    public static func typeName(_ category: CaseCategory) -> String {
+        switch category.rawValue {
         case "complaint": return "客户投诉"
         case "delivery": return "交期协调"
         case "qualification": return "资质申报"
@@ -47,7 +47,7 @@ public struct FollowUpTable: Sendable, Equatable {
         case "contract": return "合同沟通"
         case "request": return "客户需求对接"
         case "general": return "一般沟通"
-        default: return category
+        default: return category.rawValue
         }
     }
 

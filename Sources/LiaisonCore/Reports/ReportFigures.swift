@@ -91,7 +91,7 @@ public struct ReportFigures: Sendable, Equatable, Codable {
                     responses.append(s)
                     if s <= 24 * 3600 { f.firstResponse.within24h += 1 }
                 }
-                if c.category == "complaint" {
+                if c.category == .complaint {
                     f.complaintSolution.total += 1
                     let solutions = c.recaps.compactMap(\.sentAt) + (c.isSettled ? [c.resolvedAt].compactMap { $0 } : [])
                     if let first = solutions.filter({ $0 >= arrived && $0 <= asOf }).min(),

@@ -6,7 +6,7 @@ import Foundation
 public struct ReportCase: Sendable, Equatable {
     public var number: String
     public var owner: String?
-    public var category: String
+    public var category: CaseCategory
     public var status: CaseStatus
     public var openedAt: Date
     public var resolvedAt: Date?
@@ -32,7 +32,7 @@ public struct ReportCase: Sendable, Equatable {
     /// Satisfaction follow-ups (回访) that went out, with the first reply filed after each.
     public var satisfaction: [SatisfactionFollowUp]
 
-    public init(number: String, owner: String?, category: String, status: CaseStatus, openedAt: Date, resolvedAt: Date? = nil,
+    public init(number: String, owner: String?, category: CaseCategory, status: CaseStatus, openedAt: Date, resolvedAt: Date? = nil,
                 organization: String? = nil, contacts: [String] = [], firstMessageAt: Date? = nil, firstSubject: String? = nil,
                 firstInboundAt: Date? = nil, firstResponseAt: Date? = nil, firstOutboundSender: String? = nil,
                 lastOutboundAt: Date? = nil, recaps: [ReportRecap] = [], satisfaction: [SatisfactionFollowUp] = []) {

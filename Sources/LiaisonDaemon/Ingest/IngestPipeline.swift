@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LiaisonCore
 import LiaisonMail
 import LiaisonStore
@@ -148,11 +149,15 @@ struct MessageFiling: FilingPlan {
     var accepting: HeldAcceptance?
     /// The rule that matched, for the result (set inside the transaction; the transaction runs
     /// on the calling thread before `file` returns).
-    let decided = Box<MatchRule?>(nil)
+    let decided = Decided()
 
-    final class Box<T>: @unchecked Sendable {
-        var value: T
-        init(_ value: T) { self.value = value }
+    /// Where the transaction leaves the rule it matched by (a reference: the plan is a value).
+    final class Decided: Sendable {
+        private let rule = Mutex<MatchRule?>(nil)
+        var value: MatchRule? {
+            get { rule.withLock { $0 } }
+            set { rule.withLock { $0 = newValue } }
+        }
     }
 
     func filing(_ view: any FilingView) throws -> Filing {

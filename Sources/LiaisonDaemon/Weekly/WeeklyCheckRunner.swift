@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonMail
 import LiaisonStore
 import Logging
+import Synchronization
 
 /// Runs the weekly check (issue 15 part 3) for the scheduler and for `liaison weekly-check`:
 /// keeps one check scheduled (a case-less `weekly-check` reminder), and when one is due reads the
@@ -15,17 +16,16 @@ import Logging
 /// and the next run composes the same mails again, with the same Message-IDs; a crash after it
 /// leaves the mails in the outbox. A service down past a check fires it once, late (flagged in
 /// the mails), and schedules the next one after now: weeks missed entirely are not caught up.
-public final class WeeklyCheckRunner: @unchecked Sendable {
+public final class WeeklyCheckRunner: Sendable {
     public let store: any WeeklyCheckQueue & ReportQueries
-    private let lock = NSLock()
-    private var composer: WeeklyCheckComposer
+    private let composer: Mutex<WeeklyCheckComposer>
     /// A check that fires more than this after its time is flagged late (as `ReminderEngine.lateAfter`).
-    public var lateAfter: TimeInterval = 60
+    public let lateAfter: TimeInterval = 60
     private let logger: Logger
 
     public init(store: any WeeklyCheckQueue & ReportQueries, composer: WeeklyCheckComposer, logger: Logger = Logger(label: "liaison.weekly")) {
         self.store = store
-        self.composer = composer
+        self.composer = Mutex(composer)
         self.logger = logger
     }
 
@@ -38,10 +38,10 @@ public final class WeeklyCheckRunner: @unchecked Sendable {
                                    renderXLSX: renderXLSX)
     }
 
-    public var current: WeeklyCheckComposer { lock.withLock { composer } }
+    public var current: WeeklyCheckComposer { composer.withLock { $0 } }
 
     /// Takes a new configuration's composer (SIGHUP).
-    public func reload(_ next: WeeklyCheckComposer) { lock.withLock { composer = next } }
+    public func reload(_ next: WeeklyCheckComposer) { composer.withLock { $0 = next } }
 
     /// Schedules the next check when none is pending and the rule is on.
     public func ensureScheduled(now: Date) throws {
@@ -91,12 +91,11 @@ public final class WeeklyCheckRunner: @unchecked Sendable {
 }
 
 /// The scheduler's hook to the weekly check (`SchedulerComponent.attachWeekly`), swappable.
-public final class WeeklyCheckHook: @unchecked Sendable {
-    private let lock = NSLock()
-    private var runner: WeeklyCheckRunner?
+public final class WeeklyCheckHook: Sendable {
+    private let runner = Mutex<WeeklyCheckRunner?>(nil)
     public init() {}
-    public func attach(_ r: WeeklyCheckRunner?) { lock.withLock { runner = r } }
-    public var attached: WeeklyCheckRunner? { lock.withLock { runner } }
+    public func attach(_ r: WeeklyCheckRunner?) { runner.withLock { $0 = r } }
+    public var attached: WeeklyCheckRunner? { runner.withLock { $0 } }
     /// True when mails were queued.
     public func fireDue(now: Date) throws -> Bool { (try attached?.fireDue(now: now) ?? 0) > 0 }
 }

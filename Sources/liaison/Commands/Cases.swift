@@ -56,7 +56,7 @@ struct Cases: AsyncParsableCommand {
                 print("no cases")
             } else {
                 let rows = cases.map { c in
-                    [c.number, c.status.rawValue, c.category, c.owner ?? "-",
+                    [c.number, c.status.rawValue, c.category.rawValue, c.owner ?? "-",
                      c.counterparty.organization ?? (c.isInternal ? "(internal)" : "-"), dates.string(from: c.openedAt)]
                 }
                 print(TextTable.render(header: ["NUMBER", "STATUS", "CATEGORY", "OWNER", "COUNTERPARTY", "OPENED"], rows: rows))
@@ -152,7 +152,7 @@ enum CaseJSON {
 
         init(_ c: Case, dates: ISO8601DateFormatter) {
             number = c.number
-            category = c.category
+            category = c.category.rawValue
             status = c.status.rawValue
             owner = c.owner
             counterparty = c.counterparty

@@ -20,7 +20,7 @@ enum FactsReport {
             ("Sender trusted", f.senderTrusted ? "yes" : "no"),
             ("Thread subject", f.threadSubject),
             ("Case tag", f.caseTag ?? ""),
-            ("Category", f.category),
+            ("Category", f.category.rawValue),
         ]
         for a in f.attachments {
             rows.append(("Attachment", "\(a.filename ?? "(unnamed)") (\(a.contentType), \(a.size) bytes)"))
