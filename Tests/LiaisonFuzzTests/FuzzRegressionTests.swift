@@ -48,5 +48,8 @@ struct FuzzRegressionTests {
         target.run(stream)   // traps when the framings differ
         #expect(FuzzTargets.allowance(bytes: 100 * 1024) == .microseconds(102_400))
         #expect(FuzzTargets.allowance(bytes: 10) == .milliseconds(100))
+        #expect(FuzzTargets.allowance(bytes: 65_536, microsecondsPerByte: 25) == .microseconds(1_638_400))
+        #expect(FuzzTargets.named("recap")?.microsecondsPerByte == 25)
+        #expect(FuzzTargets.all.filter { $0.name != "recap" }.allSatisfy { $0.microsecondsPerByte == 1 })
     }
 }

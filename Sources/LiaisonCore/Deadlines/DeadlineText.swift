@@ -71,12 +71,18 @@ struct DeadlineText {
 
     /// An English word (or words) at `i`, not inside a longer word of letters.
     func englishWord(_ word: String, at i: Int) -> Int? {
+        // A word that begins with an ASCII letter can only start where one is: refused here
+        // without walking its characters (most positions of a Chinese text are not letters).
+        if let b = word.utf8.first, DeadlineText.isASCIILetter(b), !isLetter(i) { return nil }
         guard !isLetter(i - 1), let e = literal(word, at: i), !isLetter(e) else { return nil }
         return e
     }
 
+    static func isASCIILetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+
     /// The longest of `words` as an English word at `i`.
     func englishWords(_ words: [String], at i: Int) -> (word: String, end: Int)? {
+        if !isLetter(i), words.allSatisfy({ $0.utf8.first.map(DeadlineText.isASCIILetter) ?? false }) { return nil }
         var best: (String, Int)?
         for w in words {
             if let e = englishWord(w, at: i), e > (best?.1 ?? i) { best = (w, e) }
