@@ -15,44 +15,19 @@ import LiaisonTransportFakes
 // measured on the clock, and neither a jump forward nor a jump back of two hours moves a wait,
 // fires anything twice, or loses anything.
 
-private let jumpOrg = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
-                                   trackingAddress: "track@corp.example", authservID: "mx.corp.example",
-                                   timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00",
-                                   staff: ["王芳": "wang.fang@corp.example", "张伟": "zhang.wei@corp.example"])
-
-private func instant(_ s: String) -> Date {
-    guard let d = ISO8601DateFormatter().date(from: s) else { fatalError("bad instant \(s)") }
-    return d
-}
-
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-private func corpusMessage(_ prefix: String) throws -> [UInt8] {
-    let dir = ProcessInfo.processInfo.environment["LIAISON_CORPUS"].map { URL(fileURLWithPath: $0) }
-        ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus")
-    let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path)
-        .first { $0.hasPrefix(prefix + "-") && $0.hasSuffix(".eml") })
-    return Array(try #require(FileManager.default.contents(atPath: dir.appendingPathComponent(name).path)))
-}
+private let jumpOrg = FlowFixtures.organization
+private func instant(_ s: String) -> Date { FlowFixtures.instant(s) }
 
 /// A store with the corpus's complaint (01) filed at 2026-11-16 09:13 (+08:00): its first-response
 /// reminder is due 2026-11-17 09:13, its solution reminder 2026-11-18 09:13.
 private struct JumpFlow {
-    let dir: URL
-    let store: SQLiteStore
-    let engine: ReminderEngine
+    let flow: CorpusFlow
+    var store: SQLiteStore { flow.store }
+    var engine: ReminderEngine { flow.engine }
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-jump-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
-        let templates = try MailTemplates(directory: repositoryRoot.appendingPathComponent("Templates").path)
-        let renderer = NoticeRenderer(templates: templates, config: TemplateConfig(), organization: jumpOrg,
-                                      from: Address(name: "Liaison 沟通跟踪", address: "track@corp.example"))
-        engine = ReminderEngine(planner: ReminderPlanner(organization: jumpOrg, rules: .defaults), renderer: renderer, store: store)
-        let pipeline = IngestPipeline(organization: jumpOrg, store: store, followUps: engine)
-        _ = try pipeline.ingest(try corpusMessage("01"), now: instant("2026-11-16T09:13:00+08:00"))
+        flow = try CorpusFlow("jump")
+        _ = try flow.pipeline.ingest(try FlowFixtures.corpusMessage("01"), now: instant("2026-11-16T09:13:00+08:00"))
     }
 
     func reminders(_ kind: ReminderKind, _ status: ReminderStatus) throws -> Int {
@@ -63,7 +38,7 @@ private struct JumpFlow {
         try store.outbox(status: nil).filter { $0.mail.purpose == .notice(purpose) }.count
     }
 
-    func cleanup() { try? FileManager.default.removeItem(at: dir) }
+    func cleanup() { flow.cleanup() }
 }
 
 private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

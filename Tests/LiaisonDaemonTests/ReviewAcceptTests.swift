@@ -10,23 +10,8 @@ import Testing
 // `liaison review accept` files the held message through the one filing path with the case the
 // operator names: the same follow-ups as on arrival (issue 13).
 
-private let reviewOrg = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
-                                     trackingAddress: "track@corp.example", authservID: "mx.corp.example",
-                                     timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00",
-                                     staff: ["王芳": "wang.fang@corp.example", "张伟": "zhang.wei@corp.example"])
-
-private func at(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
-
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-private func corpusMessage(_ prefix: String) throws -> [UInt8] {
-    let dir = ProcessInfo.processInfo.environment["LIAISON_CORPUS"].map { URL(fileURLWithPath: $0) }
-        ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus")
-    let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path)
-        .first { $0.hasPrefix(prefix + "-") && $0.hasSuffix(".eml") })
-    return Array(try #require(FileManager.default.contents(atPath: dir.appendingPathComponent(name).path)))
-}
+private func at(_ s: String) -> Date { FlowFixtures.instant(s) }
+private func corpusMessage(_ prefix: String) throws -> [UInt8] { try FlowFixtures.corpusMessage(prefix) }
 
 /// `raw` with the header fields starting with each key replaced by the value (nil: removed).
 private func edited(_ raw: [UInt8], _ changes: [String: String?]) -> [UInt8] {
@@ -43,21 +28,12 @@ private func edited(_ raw: [UInt8], _ changes: [String: String?]) -> [UInt8] {
 }
 
 private struct ReviewFlow {
-    let dir: URL
-    let store: SQLiteStore
-    let engine: ReminderEngine
-    let pipeline: IngestPipeline
+    let flow: CorpusFlow
+    var store: SQLiteStore { flow.store }
+    var engine: ReminderEngine { flow.engine }
+    var pipeline: IngestPipeline { flow.pipeline }
 
-    init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-review-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
-        let templates = try MailTemplates(directory: repositoryRoot.appendingPathComponent("Templates").path)
-        let renderer = NoticeRenderer(templates: templates, config: TemplateConfig(), organization: reviewOrg,
-                                      from: Address(name: "Liaison", address: "track@corp.example"))
-        engine = ReminderEngine(planner: ReminderPlanner(organization: reviewOrg, rules: .defaults), renderer: renderer, store: store)
-        pipeline = IngestPipeline(organization: reviewOrg, store: store, followUps: engine)
-    }
+    init() throws { flow = try CorpusFlow("review") }
 
     /// Accepts held message `id` on `number` at `now`, as the command does.
     func accept(_ id: Int64, on number: String, now: Date) throws -> IngestResult {
@@ -66,7 +42,7 @@ private struct ReviewFlow {
                                  accepting: HeldAcceptance(heldID: id, caseNumber: number, heldAt: held.heldAt))
     }
 
-    func cleanup() { try? FileManager.default.removeItem(at: dir) }
+    func cleanup() { flow.cleanup() }
 }
 
 @Suite struct ReviewAcceptTests {

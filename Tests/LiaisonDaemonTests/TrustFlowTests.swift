@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonMail
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 @testable import LiaisonDaemon
 
 // Issue 12 parts 1–3 through the whole filing path (IngestPipeline → SQLiteStore → planner →
@@ -10,26 +11,10 @@ import Testing
 // ../shared/hostile (copied to Tests/Fixtures/trust), and variants of the corpus messages with
 // the headers an attacker or our MX would add.
 
-private let trustFlowOrg = try! Organization(name: "示例科技有限公司", internalDomains: ["corp.example"],
-                               trackingAddress: "track@corp.example", authservID: "mx.corp.example",
-                               timeZone: "Asia/Shanghai", workdayStart: "09:00", workdayEnd: "18:00",
-                               staff: ["王芳": "wang.fang@corp.example", "张伟": "zhang.wei@corp.example"])
-
-private func instant(_ s: String) -> Date {
-    guard let d = ISO8601DateFormatter().date(from: s) else { fatalError("bad instant \(s)") }
-    return d
-}
-
-private let trustRepository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-private func trustCorpus(_ prefix: String) throws -> [UInt8] {
-    let dir = ProcessInfo.processInfo.environment["LIAISON_CORPUS"].map { URL(fileURLWithPath: $0) }
-        ?? trustRepository.deletingLastPathComponent().appendingPathComponent("shared/corpus")
-    let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path)
-        .first { $0.hasPrefix(prefix + "-") && $0.hasSuffix(".eml") })
-    return Array(try #require(FileManager.default.contents(atPath: dir.appendingPathComponent(name).path)))
-}
+private let trustFlowOrg = FlowFixtures.organization
+private func instant(_ s: String) -> Date { FlowFixtures.instant(s) }
+private let trustRepository = CorpusLocation.packageRoot
+private func trustCorpus(_ prefix: String) throws -> [UInt8] { try FlowFixtures.corpusMessage(prefix) }
 
 private func trustHostile(_ name: String) throws -> [UInt8] {
     Array(try #require(FileManager.default.contents(atPath: trustRepository.appendingPathComponent("Tests/Fixtures/trust/\(name)").path)))
