@@ -50,6 +50,7 @@ extension LiaisonConfig {
         "rules": nil,
         "outbox": nil,
         "containment": LiaisonConfig.containmentKeys,
+        "retention": LiaisonConfig.retentionKeys,
     ]
 
     /// Checks the whole file as `liaison serve` needs it: every required section present and
@@ -99,6 +100,7 @@ extension LiaisonConfig {
         check { _ = try reminderRules() }
         check { _ = try weeklyCheckRule(); _ = try managers() }
         check { _ = try containmentLimits() }
+        check { _ = try retentionPolicy() }
         check { _ = try rateCaps() }
         check { _ = try templateConfig() }
         for part in checks { check { try part(self) } }

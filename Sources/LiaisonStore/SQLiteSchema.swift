@@ -226,6 +226,18 @@ enum SQLiteSchema {
                 CREATE INDEX outbox_unrendered ON outbox(id) WHERE rendered = 0 AND status = 'pending';
                 """)
         }
+        m.registerMigration("v5-confidential: bodies removed, store secrets") { db in
+            // Retention and a person's erasure (issue 18) empty `raw` (the message's bytes, so its
+            // text and attachments) and record when; subject, addresses, dates and the rows stay.
+            // `store_secrets`: the pseudonym key (random, made on first use).
+            try db.execute(sql: """
+                CREATE TABLE store_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+                ALTER TABLE cases ADD COLUMN bodies_removed_at REAL;
+                ALTER TABLE correspondence ADD COLUMN body_removed_at REAL;
+                ALTER TABLE held ADD COLUMN body_removed_at REAL;
+                ALTER TABLE outbox ADD COLUMN body_removed_at REAL;
+                """)
+        }
         return m
     }
 }

@@ -117,8 +117,35 @@ struct BenchReport: AsyncParsableCommand {
         print("bench: report over \(messages) messages: \(reportTimes.map(fmt).joined(separator: ", ")) (goal < 2 s); \(summary)")
         print("bench: export --format xlsx over \(messages) messages: \(exportTimes.map(fmt).joined(separator: ", ")) (goal < 2 s)")
         print("bench: export --format csv over \(messages) messages: \(csvTimes.map(fmt).joined(separator: ", ")) (goal < 2 s); last run: \(sizes)")
+        try Self.benchBackup(store, path: path, fmt: fmt)
         if db == nil {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
+    }
+
+    /// `liaison backup` of this store (issue 18): the online backup from one read snapshot, then
+    /// its verification, beside a plain copy of the checkpointed file (the peer: what `cp` costs,
+    /// which is no consistent backup while the service writes).
+    static func benchBackup(_ store: SQLiteStore, path: String, fmt: (Duration) -> String) throws {
+        let clock = ContinuousClock()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-bench-backup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try store.checkpointWAL()
+        let size = { (p: String) in ((try? FileManager.default.attributesOfItem(atPath: p)[.size]) as? NSNumber)?.intValue ?? 0 }
+        let t0 = clock.now
+        try FileManager.default.copyItem(atPath: path, toPath: dir.appendingPathComponent("copy.db").path)
+        let copy = clock.now - t0
+        let t1 = clock.now
+        let check = try store.backup(to: dir.appendingPathComponent("backup.db").path)
+        let backup = clock.now - t1
+        let t2 = clock.now
+        _ = try SQLiteStore.verify(path: dir.appendingPathComponent("backup.db").path)
+        let verify = clock.now - t2
+        let ratio = (Double(backup.components.seconds) + Double(backup.components.attoseconds) / 1e18)
+            / max(1e-9, Double(copy.components.seconds) + Double(copy.components.attoseconds) / 1e18)
+        print("bench: backup of \(check.messages) messages / \(check.cases) cases: \(fmt(backup)) (with its verify; verify alone \(fmt(verify))), "
+              + "\(size(dir.appendingPathComponent("backup.db").path) / 1_048_576) MiB from a \(size(path) / 1_048_576) MiB store; "
+              + "plain copy (cp) \(fmt(copy)): ratio \(String(format: "%.2f", ratio))")
     }
 }

@@ -19,5 +19,10 @@ struct Liaison: AsyncParsableCommand {
             Export.self,
             ReportCommand.self,
             WeeklyCheckCommand.self,
+            Backup.self,
+            Restore.self,
+            Verify.self,
+            RetentionCommand.self,
+            PersonCommand.self,
         ])
 }

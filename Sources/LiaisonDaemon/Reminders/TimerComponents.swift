@@ -21,6 +21,8 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
     private let organization: Organization
     /// The weekly check (`attachWeekly`): composed outside `fireDue`'s transactions.
     public let weekly = WeeklyCheckHook()
+    /// `[retention]` (`attachRetention`): applied once a day, after the reminders and the weekly check.
+    public let retention = RetentionHook()
 
     /// `afterFiring`: called when reminders fired (poke the outbox).
     public init(engine: ReminderEngine, organization: Organization, now: Now = .system,
@@ -30,10 +32,13 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
         self.organization = organization
         self.afterFiring = afterFiring
         let store = engine.store
-        let weekly = self.weekly
+        let weekly = self.weekly, retention = self.retention
         timer = StoreTimer(name: "scheduler", now: now, clock: clock, safetyInterval: safetyInterval, logger: logger,
                            next: { try store.nextReminderTime() },
-                           work: { now in try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring) })
+                           work: { now in
+                               try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring)
+                               try retention.runIfDue(now: now)
+                           })
     }
 
     /// The digest scheduled, due reminders fired, then the weekly check (after them: a failing
@@ -52,6 +57,9 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
     /// Runs the weekly check on this scheduler (serve).
     public func attachWeekly(_ runner: WeeklyCheckRunner) { weekly.attach(runner) }
 
+    /// Applies `[retention]` daily on this scheduler (serve).
+    public func attachRetention(_ runner: RetentionRunner) { retention.attach(runner) }
+
     public func run() async throws {
         let timer = self.timer
         // Returns after a firing in progress committed.
@@ -60,9 +68,10 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
 
     /// Fires what is due at `now` (`--once`), on the timer's lane.
     public func runOnce(now: Date) async throws {
-        let (engine, weekly, afterFiring) = (self.engine, self.weekly, self.afterFiring)
+        let (engine, weekly, afterFiring, retention) = (self.engine, self.weekly, self.afterFiring, self.retention)
         try await lane.run {
             try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring)
+            try retention.runIfDue(now: now)
         }
     }
 
@@ -88,12 +97,15 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
         let caps = try config.rateCaps()
         let engine = self.engine
         let weeklyRunner = weekly.attached
+        let retentionRunner = retention.attached
+        let retentionPolicy = try config.retentionPolicy()
         let weeklyComposer = try weeklyRunner.map { r in
             try WeeklyCheckRunner.composer(config: config, organization: org, renderXLSX: r.current.renderXLSX)
         }
         return {
             engine.reload(planner: planner, renderer: renderer); engine.noticeCaps = caps
             if let weeklyRunner, let weeklyComposer { weeklyRunner.reload(weeklyComposer) }
+            retentionRunner?.reload(retentionPolicy)
             self.timer.poke()
         }
     }

@@ -87,6 +87,10 @@ struct Serve: AsyncParsableCommand {
                                            afterFiring: { outbox.poke() })
         scheduler.attachWeekly(WeeklyCheckRunner(store: store, composer: try WeeklyCheckRunner.composer(
             config: config, organization: org, renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }), logger: Logger(label: "liaison.weekly")))
+        if let retentionStore = store as? any RetentionStore {
+            scheduler.attachRetention(RetentionRunner(store: retentionStore, policy: try config.retentionPolicy(), timeZone: org.timeZone,
+                                                      logger: Logger(label: "liaison.retention")))
+        }
         // The poller logs each fault once when it starts and once when it clears; the transport's
         // own per-attempt error lines would repeat it every retry, so they show only when debugging.
         let imapLogger: Logger = {
