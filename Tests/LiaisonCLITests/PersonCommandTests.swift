@@ -76,11 +76,12 @@ struct PersonCommandTests {
         #expect((index["messages"] as? [Any])?.count == expected.count)
     }
 
+    /// The Message-ID fields of the header, read as bytes (line by line up to the blank line).
     static func messageIDs(of data: Data) throws -> [String] {
-        let text = String(decoding: data, as: UTF8.self)
-        return text.components(separatedBy: "\n").prefix { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { $0.last == 0x0D ? $0.dropLast() : $0 }
+        return lines.prefix { !$0.isEmpty }.map { String(decoding: $0, as: UTF8.self) }
             .filter { $0.lowercased().hasPrefix("message-id:") }
-            .map { String($0.dropFirst("message-id:".count)).trimmingCharacters(in: .whitespacesAndNewlines) }
+            .map { String($0.dropFirst("message-id:".count)).trimmingCharacters(in: .whitespaces) }
     }
 
     @Test func erasureLeavesNoTraceAndKeepsTheCaseAndFigures() async throws {

@@ -40,13 +40,21 @@ public final class RetentionRunner: Sendable {
     @discardableResult
     public func runIfDue(now: Date) throws -> RetentionReport? {
         let day = clock.local(now).day
-        let policy: RetentionPolicy? = state.withLock { s in
+        // The day is claimed before the run (a second caller the same day does nothing) and
+        // given back if the run fails, so the next check tries again.
+        let claimed: (policy: RetentionPolicy, previous: LocalDate?)? = state.withLock { s in
             guard !s.policy.keepsEverything, s.lastDay != day else { return nil }
-            return s.policy
+            defer { s.lastDay = day }
+            return (s.policy, s.lastDay)
         }
-        guard let policy else { return nil }
-        let report = try store.applyRetention(policy, clock: clock, now: now, dryRun: false)
-        state.withLock { $0.lastDay = day }
+        guard let claimed else { return nil }
+        let report: RetentionReport
+        do {
+            report = try store.applyRetention(claimed.policy, clock: clock, now: now, dryRun: false)
+        } catch {
+            state.withLock { s in if s.lastDay == day { s.lastDay = claimed.previous } }
+            throw error
+        }
         if !report.isEmpty {
             let bodies = report.cases.filter { $0.action == .bodies }, erased = report.cases.filter { $0.action == .erase }
             logger.info("retention applied", metadata: [
