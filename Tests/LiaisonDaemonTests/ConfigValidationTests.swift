@@ -62,6 +62,18 @@ struct ConfigValidationTests {
         #expect(byKey["staff"] != nil, "the real [staff] is now missing")
     }
 
+    @Test("[retention] is a known section; a bad period, a typo'd key or cases shorter than bodies name the key")
+    func retention() throws {
+        let good = try Self.report(Self.complete + "\n[retention]\nbodies = \"24 months\"\ncases = \"5年\"\n")
+        #expect(good.isValid && good.issues.isEmpty, "\(good.issues)")
+        let bad = try Self.report(Self.complete + "\n[retention]\nbodies = \"24 monts\"\n")
+        #expect(bad.errors.map(\.key) == ["retention.bodies"])
+        let typo = try Self.report(Self.complete + "\n[retention]\nbody = \"24 months\"\n")
+        #expect(typo.warnings.map(\.key) == ["retention.body"])
+        let short = try Self.report(Self.complete + "\n[retention]\nbodies = \"2 years\"\ncases = \"6 months\"\n")
+        #expect(short.errors.map(\.key) == ["retention.cases"])
+    }
+
     @Test("bad values name the key: password in the file, missing secret, bad URL, no smtp.from")
     func badValues() throws {
         let withPassword = Self.complete.replacingOccurrences(of: "password_env = \"TEST_IMAP_PASSWORD\"", with: "password = \"hunter2\"")
