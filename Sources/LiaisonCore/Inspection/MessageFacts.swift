@@ -48,6 +48,10 @@ public struct MessageFacts: Sendable, Codable, Equatable {
     public var objection: Bool?
     /// The numbered items an objection names (第③点 → 3); empty when none or not an objection.
     public var objectedItems: [Int]
+    /// What a trusted staff sender's own words ask Liaison to do (`StaffInstructionReader`: `#`
+    /// commands, "第1项已完成", a reply "已完成" to a reminder), read here under the reading budget;
+    /// nil for anyone else's mail, for auto-replies and bounces, and for recaps. Applied only
+    /// when the message is filed on a case (`ReminderPlanner.planInstructions`). Not encoded.
     /// What the parser tolerated or bounded, e.g. "partLimit: more than 2000 body parts…".
     public var issues: [String]
     public var text: String

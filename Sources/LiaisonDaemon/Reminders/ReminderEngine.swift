@@ -184,6 +184,17 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
         }
     }
 
+    /// A lifecycle change (`ReminderPlanner.planChange`) in one transaction: the CLI's
+    /// `liaison items` / `cases reopen|assign`. A refusal writes nothing and is returned.
+    public func change(_ change: CaseChange, caseNumber: String, by: String?, at: Date) throws -> ChangeOutcome {
+        var outcome = ChangeOutcome()
+        try store.update(now: at) { view in
+            outcome = try parts.0.planChange(change, caseNumber: caseNumber, by: by, at: at, view: view)
+            return realize(outcome.plan, now: at)
+        }
+        return outcome
+    }
+
     // MARK: - Outbox failures
 
     /// The notice to the case owner when an outbox mail fails for good (for `OutboxSender`).
