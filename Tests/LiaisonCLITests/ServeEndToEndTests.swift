@@ -365,7 +365,8 @@ struct ServeEndToEndTests {
         let numbers = Set(caseOf.values)
         let ours = got.filter { m in numbers.contains { (m.messageID ?? "").hasPrefix("<liaison.\($0).") } }
         for r in fired {
-            let prefix = "<liaison.\(r["case"] as? String ?? "?").r\(r["id"] as? Int ?? -1)."
+            // `<liaison.CASE.KIND.rID.…>`: the case first, then the notice's kind, then the reminder.
+            let prefix = "<liaison.\(r["case"] as? String ?? "?").\(r["kind"] as? String ?? "?").r\(r["id"] as? Int ?? -1)."
             let copies = ours.filter { ($0.messageID ?? "").hasPrefix(prefix) }
             #expect(copies.count == 1, "\(prefix)… arrived \(copies.count) times")
             #expect(copies.first?.header("Auto-Submitted") == "auto-generated")

@@ -152,7 +152,8 @@ extension TemplateTests {
             #expect(m.from == [F.from])
             #expect(m.to.map(\.address) == notice.recipients)
             #expect(m.to.first?.name == "王芳")
-            #expect(m.header["Auto-Submitted"] == "auto-generated")
+            // A confirmation answers a staff member's mail (RFC 3834: auto-replied); the rest are generated.
+            #expect(m.header["Auto-Submitted"] == (kind == .confirmation ? "auto-replied" : "auto-generated"))
             #expect(KindClassifier.isAutoReply(m))
             #expect(m.messageID == mail.messageID)
             #expect(m.date?.date == F.now)
@@ -187,7 +188,7 @@ extension TemplateTests {
                 #expect(m.references == [F.parentID])
                 #expect(text.contains(F.caseNumber))
                 let shown: Date? = switch kind {
-                case .deliveryFailed: nil
+                case .deliveryFailed, .confirmation: nil
                 case .recapWindow: F.windowCloses
                 case .recapDisputed: F.objectionAt
                 default: notice.about
