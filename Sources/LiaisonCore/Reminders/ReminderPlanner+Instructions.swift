@@ -1,5 +1,11 @@
 import Foundation
 
+/// An instruction with its item and owner resolved against the case: the change, or why not.
+enum ResolvedInstruction {
+    case change(CaseChange)
+    case refused(StaffRefusal.Reason)
+}
+
 extension ReminderPlanner {
     /// What a trusted staff message's instructions (`StaffInstructionReader`) entail on the case it
     /// was filed on (semantics.md "Staff acting by mail"): each instruction through `planChange`,
@@ -33,10 +39,10 @@ extension ReminderPlanner {
             }
             let change: CaseChange
             switch Self.caseChange(r.instruction, repliedTo: replied, staff: organization.staff) {
-            case .failure(let reason):
+            case .refused(let reason):
                 refuse(words, en: reason.english, zh: reason.chinese)
                 continue
-            case .success(let c):
+            case .change(let c):
                 change = c
             }
             let outcome = try planChange(change, caseNumber: number, by: sender, at: m.date, view: view)
@@ -55,7 +61,7 @@ extension ReminderPlanner {
 
     /// The change an instruction asks for, with its item and owner resolved; or why it cannot be.
     static func caseChange(_ i: StaffInstruction, repliedTo: Notice?, staff: [String: String])
-        -> Result<CaseChange, StaffRefusal.Reason> {
+        -> ResolvedInstruction {
         func item(_ ref: ItemReference) -> (Int, Int64?)? {
             switch ref {
             case .number(let n): return (n, nil)
@@ -64,21 +70,21 @@ extension ReminderPlanner {
         }
         switch i {
         case .itemDone(let ref):
-            guard let (n, recap) = item(ref) else { return .failure(.noItem) }
-            return .success(.itemDone(item: n, recapID: recap))
+            guard let (n, recap) = item(ref) else { return .refused(.noItem) }
+            return .change(.itemDone(item: n, recapID: recap))
         case .itemCancelled(let ref):
-            guard let (n, recap) = item(ref) else { return .failure(.noItem) }
-            return .success(.itemCancelled(item: n, recapID: recap))
+            guard let (n, recap) = item(ref) else { return .refused(.noItem) }
+            return .change(.itemCancelled(item: n, recapID: recap))
         case .itemRescheduled(let ref, let due):
-            guard let (n, recap) = item(ref) else { return .failure(.noItem) }
-            return .success(.itemRescheduled(item: n, recapID: recap, due: due.instant))
-        case .resolveCase: return .success(.resolve)
-        case .reopenCase: return .success(.reopen)
-        case .muteCase(let until): return .success(.mute(until: until.instant))
-        case .assignCase(.address(let a)): return .success(.assign(owner: a))
+            guard let (n, recap) = item(ref) else { return .refused(.noItem) }
+            return .change(.itemRescheduled(item: n, recapID: recap, due: due.instant))
+        case .resolveCase: return .change(.resolve)
+        case .reopenCase: return .change(.reopen)
+        case .muteCase(let until): return .change(.mute(until: until.instant))
+        case .assignCase(.address(let a)): return .change(.assign(owner: a))
         case .assignCase(.name(let written)):
-            guard let address = staffAddress(written, staff: staff) else { return .failure(.unreadableOwner(written)) }
-            return .success(.assign(owner: address))
+            guard let address = staffAddress(written, staff: staff) else { return .refused(.unreadableOwner(written)) }
+            return .change(.assign(owner: address))
         }
     }
 
