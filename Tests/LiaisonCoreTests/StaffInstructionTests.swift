@@ -323,4 +323,22 @@ struct StaffReplyTests {
     func unseen(_ c: StaffCase) {
         #expect(read(c.text) == c.expected)
     }
+
+    // A second set, written after the first passed, in shapes neither set used before.
+    @Test("unseen phrasings, second set", arguments: [
+        StaffCase("货已经发了", ["done replied"]),
+        StaffCase("第一项：已办理完成。", ["done 1"]),
+        StaffCase("This has been taken care of.", ["done replied"]),
+        StaffCase("We've completed item 2 and item 5.", ["done 2", "done 5"]),
+        StaffCase("第2点的交期调整到12月3日", ["moved 2 2026-12-03T23:59:59"]),
+        StaffCase("The due date for item 1 has been moved to Nov 27.", ["moved 1 2026-11-27T23:59:59"]),
+        StaffCase("第3項尚未完成，預計下週完成。", []),
+        StaffCase("Item 2 still isn't finished.", []),
+        StaffCase("Did you ship it?", []),
+        StaffCase("完成没有？", []),
+        StaffCase("已发现问题，正在处理", []),
+    ])
+    func unseenSecond(_ c: StaffCase) {
+        #expect(read(c.text) == c.expected)
+    }
 }

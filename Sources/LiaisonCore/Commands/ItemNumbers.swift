@@ -123,7 +123,10 @@ enum ItemNumbers {
                 while let m = ActionItemReader.circledValue(at(c, k) ?? " ") { out.append(m); k += 1 }
                 end = k
             } else if let (n, e) = number(c, j) {
-                if bare, beginsDate(c, at: e) { break }
+                if bare, beginsDate(c, at: e) {
+                    if first { return nil }   // `#延期 12月10日`: the date, no item
+                    break
+                }
                 var value = [n]
                 var k = e
                 // A range: 1-3, 一至三, 1 to 3.

@@ -16,6 +16,9 @@ struct StaffReplyReading {
                               "寄送", "处理", "處理", "办好", "辦好", "做完", "做好", "弄好", "解决", "解決", "落实", "落實",
                               "提交", "交付", "送达", "送達", "搞定", "办理", "辦理", "完工", "交货", "交貨", "回复", "回覆",
                               "答复", "答覆", "寄了", "付款", "安装", "安裝", "更换", "更換", "整改"]
+    /// One-character verbs (货已经发了, 已寄。): done only with 已 right before them and 了 or the
+    /// clause's end right after (已发现 is "found", not "sent").
+    static let doneShortCN: Set<Character> = ["发", "發", "寄", "交", "付"]
     /// Verbs that say it alone, at the end of a clause (第1项完成。, 搞定).
     static let doneAloneCN: Set<String> = ["完成", "办结", "辦結", "搞定", "完工"]
     /// What may stand between 已 and the verb (已经, 已全部, 均已 is 已 itself).
@@ -170,6 +173,10 @@ struct StaffReplyReading {
                 if Self.doneAfter.contains(where: { ItemNumbers.matches(c, end, $0) }) { return i }
                 if Self.doneAloneCN.contains(v), Self.onlyPunctuation(c, from: end) { return i }
             }
+            if Self.doneShortCN.contains(c[i]), Self.yiBefore(c, i, near: true),
+               ItemNumbers.at(c, i + 1) == "了" || Self.onlyPunctuation(c, from: i + 1) {
+                return i
+            }
             i += 1
         }
         guard let at = Self.findWords(c, Self.doneEN) else { return nil }
@@ -182,11 +189,13 @@ struct StaffReplyReading {
     }
 
     /// 已 (with 经, 全部, 都 … between) right before `i`.
-    static func yiBefore(_ c: [Character], _ i: Int) -> Bool {
+    /// `near`: only right before (已发, 已经发), not a few characters before.
+    static func yiBefore(_ c: [Character], _ i: Int, near: Bool = false) -> Bool {
         if ItemNumbers.at(c, i - 1) == "已" { return true }
         for w in afterYi where i - w.count - 1 >= 0 && ItemNumbers.matches(c, i - w.count, w) && c[i - w.count - 1] == "已" {
             return true
         }
+        if near { return false }
         // 已于11月18日发出, 已按要求处理: 已 a few characters before, with nothing negating between.
         var j = i - 1
         while j >= 0, i - j <= 12, !"，,;；".contains(c[j]) {
