@@ -30,6 +30,29 @@ extension SQLiteStore {
         for m in f.mails { try enqueue(db, m, caseID: try m.caseNumber.map(id), now: now) }
         for n in f.notices { try enqueueNotice(db, n, caseID: try n.notice.caseNumber.map(id), now: now) }
         for s in f.statusChanges { try updateStatus(db, caseNumber: s.caseNumber, status: s.status, at: now) }
+        for i in f.itemStates { try setItemState(db, i) }
+        for a in f.caseAttributes { try setCaseAttribute(db, a) }
+    }
+
+    /// An item's status, due (its first due kept in `first_due`), done time and author.
+    static func setItemState(_ db: Database, _ i: ItemStateChange) throws {
+        try db.cachedStatement(sql: """
+            UPDATE action_items SET status = ?, first_due = COALESCE(first_due, due), due = ?, done_at = ?, done_by = ?
+            WHERE recap_id = ? AND number = ?
+            """).execute(arguments: [i.status.rawValue, i.due?.timeIntervalSince1970, i.doneAt?.timeIntervalSince1970, i.doneBy,
+                             i.recapID, i.number])
+        if db.changesCount == 0 { throw StoreError(.notFound, "no item \(i.number) on recap \(i.recapID)") }
+    }
+
+    static func setCaseAttribute(_ db: Database, _ a: CaseAttributeChange) throws {
+        switch a.attribute {
+        case .owner(let owner):
+            try db.cachedStatement(sql: "UPDATE cases SET owner = ? WHERE number = ?").execute(arguments: [owner, a.caseNumber])
+        case .mutedUntil(let until):
+            try db.cachedStatement(sql: "UPDATE cases SET muted_until = ? WHERE number = ?")
+                .execute(arguments: [until.timeIntervalSince1970, a.caseNumber])
+        }
+        if db.changesCount == 0 { throw StoreError(.notFound, "no case \(a.caseNumber)") }
     }
 
     /// The id of the case numbered `number`; `StoreError` when there is none.
@@ -81,6 +104,14 @@ extension SQLiteStore {
         if let prefix = c.keyPrefix, !prefix.isEmpty {
             sql += " AND substr(key, 1, length(?)) = ?"
             args += [prefix, prefix]
+        }
+        if let item = c.item {
+            sql += " AND recap_id = ? AND item_number = ?"
+            args += [item.recapID, item.number]
+        }
+        if !c.ids.isEmpty {
+            sql += " AND id IN (\(Array(repeating: "?", count: c.ids.count).joined(separator: ",")))"
+            args += c.ids
         }
         try db.execute(sql: sql, arguments: StatementArguments(args))
     }
@@ -161,7 +192,8 @@ extension SQLiteStore {
             let items = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM action_items WHERE recap_id = ? ORDER BY seq"),
                                          arguments: [id]).map { i in
                 ActionItemRecord(number: i["number"], owner: i["owner"], department: i["department"], ownerAddress: i["owner_address"],
-                                 task: i["task"], due: date(i["due"]), dueNote: i["due_note"])
+                                 task: i["task"], due: date(i["due"]), dueNote: i["due_note"],
+                                 status: ItemStatus(rawValue: i["status"]) ?? .open, doneAt: date(i["done_at"]), doneBy: i["done_by"])
             }
             let stateAt = date(r["state_at"])
             let state: RecapState
@@ -186,8 +218,11 @@ extension SQLiteStore {
             let mail = OutgoingMail(caseNumber: r["case_number"], messageID: r["message_id"], envelopeFrom: r["envelope_from"],
                                     recipients: strings(r["recipients"]), raw: [UInt8](r["raw"] as Data), purpose: MailPurpose(rawValue: r["purpose"]),
                                     reminderID: r["reminder_id"])
+            // The notice it renders (what it is about: case, item), when it is one.
+            let notice = (r["notice"] as String?).flatMap { try? JSONDecoder().decode(Notice.self, from: Data($0.utf8)) }
             return OutboxEntry(id: r["id"], mail: mail, status: status, attempts: r["attempts"], nextAttemptAt: instant(r["next_attempt_at"]),
-                               lastError: r["last_error"], createdAt: instant(r["created_at"]), sentAt: date(r["sent_at"]))
+                               lastError: r["last_error"], createdAt: instant(r["created_at"]), sentAt: date(r["sent_at"]),
+                               notice: notice)
         }
     }
 

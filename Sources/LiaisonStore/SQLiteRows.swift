@@ -16,7 +16,8 @@ extension SQLiteStore {
                     counterparty: Counterparty(organization: r["organization"], contacts: contacts),
                     owner: r["owner"], category: CaseCategory(rawValue: r["category"]), status: CaseStatus(rawValue: r["status"]) ?? .open,
                     openedAt: Date(timeIntervalSince1970: r["opened_at"]),
-                    resolvedAt: (r["resolved_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
+                    resolvedAt: (r["resolved_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+                    mutedUntil: (r["muted_until"] as Double?).map { Date(timeIntervalSince1970: $0) })
     }
 
     /// Cases, newest first, optionally of one status and/or owner.

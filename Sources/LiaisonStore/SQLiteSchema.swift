@@ -226,7 +226,18 @@ enum SQLiteSchema {
                 CREATE INDEX outbox_unrendered ON outbox(id) WHERE rendered = 0 AND status = 'pending';
                 """)
         }
-        m.registerMigration("v5-confidential: bodies removed, store secrets") { db in
+        m.registerMigration("v5-items: item and case lifecycle") { db in
+            // An action item is open, done (done_at, done_by), cancelled or rescheduled (`due` is
+            // then the new one; the first stays in `first_due`). A case may be muted until a time.
+            try db.execute(sql: """
+                ALTER TABLE action_items ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+                ALTER TABLE action_items ADD COLUMN done_at REAL;
+                ALTER TABLE action_items ADD COLUMN done_by TEXT;
+                ALTER TABLE action_items ADD COLUMN first_due REAL;
+                ALTER TABLE cases ADD COLUMN muted_until REAL;
+                """)
+        }
+        m.registerMigration("v6-confidential: bodies removed, store secrets") { db in
             // Retention and a person's erasure (issue 18) empty `raw` (the message's bytes, so its
             // text and attachments) and record when; subject, addresses, dates and the rows stay.
             // `store_secrets`: the pseudonym key (random, made on first use).

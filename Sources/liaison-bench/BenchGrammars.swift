@@ -176,6 +176,10 @@ struct BenchGrammars: AsyncParsableCommand {
                                        head: "会议纪要\n如有异议请于今日内回复。\n")) },
                 read: { RecapReader.read(text: $0.string, sentAt: sentAt, resolver: resolver, staff: ["王芳": "w@corp.example"])?
                             .actionItems.count ?? 0 }),
+        Grammar(name: "staff-instr", shape: "commands, then done/moved/negated sentences",
+                make: { .text(repeated("第1项已完成，第2项延期至12月10日，第3项还没完成吗？item 4 done, not yet sent.\n", $0,
+                                       head: "#完成 1,3\n#延期 2 下周三\n#转交 王芳\n")) },
+                read: { StaffInstructionReader(resolver: resolver).read($0.string, sentAt: sentAt).instructions.count }),
         Grammar(name: "deadlines", shape: "deadline phrases in a long text",
                 make: { .text(repeated("请于明天下午5点前回复，截止11月20日。", $0)) },
                 read: { resolver.find(in: $0.string, sentAt: sentAt).count }),

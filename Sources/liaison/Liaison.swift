@@ -11,6 +11,7 @@ struct Liaison: AsyncParsableCommand {
             Inspect.self,
             Ingest.self,
             Cases.self,
+            Items.self,
             Review.self,
             RecapCommand.self,
             Reminders.self,

@@ -71,7 +71,7 @@ struct RecapCommandTests {
                                                              "windowNote", "nextContact", "actionItems"])
         #expect(recaps.first?["stateAt"] is NSNull)
         #expect(recaps.first?["nextContact"] is NSNull)
-        #expect(recapItems.map { Set($0.keys) } == Array(repeating: ["number", "owner", "department", "ownerAddress", "task", "due", "dueNote"], count: 2))
+        #expect(recapItems.map { Set($0.keys) } == Array(repeating: ["number", "owner", "department", "ownerAddress", "task", "due", "dueNote", "status", "doneAt", "doneBy"], count: 2))
         #expect(recapItems.last?["department"] is NSNull)
         let mail = try #require(shown["correspondence"] as? [[String: Any]])
         #expect(mail.map { $0["kind"] as? String } == ["correspondence", "recap"])

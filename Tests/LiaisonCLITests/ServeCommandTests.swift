@@ -114,7 +114,7 @@ struct ServeCommandTests {
         // Postfix accepted it before the command exited; let it hand the mail to Dovecot.
         try Rig.mailrig(["drain", "60"])
         let mails = try E2E.mails(config: owner, from: from, scratch: ws.dir)
-        let wanted = "<liaison.\(caseNumber).r\(id)."
+        let wanted = "<liaison.\(caseNumber).complaint-response.r\(id)."
         #expect(mails.filter { ($0.messageID ?? "").hasPrefix(wanted) }.count == 1,
                 "\(mails.compactMap(\.messageID)) (wanted \(wanted)…)")
     }

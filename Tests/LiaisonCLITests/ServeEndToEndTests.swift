@@ -305,14 +305,14 @@ struct ServeEndToEndTests {
         // The reminder mails reach wang.fang once the retry is due (sent by the new process).
         let firedNow = try E2E.reminders(config: config, status: "fired")
         var got: [E2E.Mail] = []
-        let wanted = firedNow.compactMap { r -> String? in
+        let wanted = firedNow.compactMap { r -> (prefix: String, reminder: String)? in
             guard let c = r["case"] as? String, let id = r["id"] as? Int else { return nil }
-            return "<liaison.\(c).r\(id)."
+            return ("<liaison.\(c).", ".r\(id).")
         }
         try E2E.waitUntil("the reminder mails in wang.fang's mailbox", timeout: 90, every: 0.5,
                           detail: { "got \(got.compactMap(\.messageID)); \(serve.logTail)" }) {
             got = try E2E.mails(config: wangFang, from: firstUID, scratch: ws.dir)
-            return wanted.allSatisfy { w in got.contains { ($0.messageID ?? "").hasPrefix(w) } }
+            return wanted.allSatisfy { w in got.contains { ($0.messageID ?? "").hasPrefix(w.prefix) && ($0.messageID ?? "").contains(w.reminder) } }
         }
         // Let Postfix hand on anything else queued (a duplicate would arrive now), then read again.
         try Rig.mailrig(["drain", "60"])
@@ -365,7 +365,8 @@ struct ServeEndToEndTests {
         let numbers = Set(caseOf.values)
         let ours = got.filter { m in numbers.contains { (m.messageID ?? "").hasPrefix("<liaison.\($0).") } }
         for r in fired {
-            let prefix = "<liaison.\(r["case"] as? String ?? "?").r\(r["id"] as? Int ?? -1)."
+            // `<liaison.CASE.KIND.rID.…>`: the case first, then the notice's kind, then the reminder.
+            let prefix = "<liaison.\(r["case"] as? String ?? "?").\(r["kind"] as? String ?? "?").r\(r["id"] as? Int ?? -1)."
             let copies = ours.filter { ($0.messageID ?? "").hasPrefix(prefix) }
             #expect(copies.count == 1, "\(prefix)… arrived \(copies.count) times")
             #expect(copies.first?.header("Auto-Submitted") == "auto-generated")

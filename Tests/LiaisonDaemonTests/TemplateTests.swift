@@ -152,7 +152,8 @@ extension TemplateTests {
             #expect(m.from == [F.from])
             #expect(m.to.map(\.address) == notice.recipients)
             #expect(m.to.first?.name == "王芳")
-            #expect(m.header["Auto-Submitted"] == "auto-generated")
+            // A confirmation answers a staff member's mail (RFC 3834: auto-replied); the rest are generated.
+            #expect(m.header["Auto-Submitted"] == (kind == .confirmation ? "auto-replied" : "auto-generated"))
             #expect(KindClassifier.isAutoReply(m))
             #expect(m.messageID == mail.messageID)
             #expect(m.date?.date == F.now)
@@ -181,12 +182,13 @@ extension TemplateTests {
                 #expect(subject.hasPrefix("[EC20261116-001] "))
                 #expect(CaseTag.find(in: subject) == F.caseNumber)
                 #expect(CaseMatcher.caseNumber(inLiaisonMessageID: mail.messageID) == F.caseNumber)
-                #expect(mail.messageID.hasPrefix("<liaison.EC20261116-001.r42."))
+                #expect(mail.messageID.hasPrefix("<liaison.EC20261116-001.\(kind.rawValue)."), "names the notice's kind")
+                #expect(mail.messageID.contains(".r42."))
                 #expect(m.inReplyTo == [F.parentID])
                 #expect(m.references == [F.parentID])
                 #expect(text.contains(F.caseNumber))
                 let shown: Date? = switch kind {
-                case .deliveryFailed: nil
+                case .deliveryFailed, .confirmation: nil
                 case .recapWindow: F.windowCloses
                 case .recapDisputed: F.objectionAt
                 default: notice.about

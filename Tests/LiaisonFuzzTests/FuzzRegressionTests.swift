@@ -50,6 +50,7 @@ struct FuzzRegressionTests {
         #expect(FuzzTargets.allowance(bytes: 10) == .milliseconds(100))
         #expect(FuzzTargets.allowance(bytes: 65_536, microsecondsPerByte: 25) == .microseconds(1_638_400))
         #expect(FuzzTargets.named("recap")?.microsecondsPerByte == 25)
-        #expect(FuzzTargets.all.filter { $0.name != "recap" }.allSatisfy { $0.microsecondsPerByte == 1 })
+        #expect(FuzzTargets.named("staff-instructions")?.microsecondsPerByte == 10)
+        #expect(FuzzTargets.all.filter { !["recap", "staff-instructions"].contains($0.name) }.allSatisfy { $0.microsecondsPerByte == 1 })
     }
 }

@@ -30,9 +30,12 @@ public struct Case: Sendable, Codable, Equatable {
     public var status: CaseStatus
     public var openedAt: Date
     public var resolvedAt: Date?
+    /// Its reminders are silent until then (`#静默`); nil: not muted.
+    public var mutedUntil: Date?
 
     public init(number: String, isInternal: Bool, counterparty: Counterparty, owner: String?, category: CaseCategory,
-                status: CaseStatus = .open, openedAt: Date, resolvedAt: Date? = nil) {
+                status: CaseStatus = .open, openedAt: Date, resolvedAt: Date? = nil, mutedUntil: Date? = nil) {
+        self.mutedUntil = mutedUntil
         self.number = number
         self.isInternal = isInternal
         self.counterparty = counterparty

@@ -73,6 +73,28 @@ public struct DeadlineResolver: Sendable {
         return considered[0].resolution
     }
 
+    /// Resolves how long something lasts from the message (a mute: `#静默 3天`, `#mute 2 weeks`):
+    /// a bare duration (3天, 两周, 48小时, 3 days, for a week; no 内/within needed) counted as the
+    /// deadline rules count it (N天 → 23:59:59 of the Nth calendar day after the message's day,
+    /// N小时 → the Date plus N hours), or else any deadline expression (至12月10日, until Friday)
+    /// read by `resolve`.
+    public func resolveSpan(_ expression: String, sentAt: Date) -> DeadlineResolution {
+        let t = DeadlineText(expression)
+        var i = t.skipSpaces(0)
+        if let (_, e) = t.englishWords(["for"], at: i) ?? t.longest(["直到", "至", "到"], at: i) { i = t.skipSpaces(e) }
+        if let d = t.duration(at: i, bare: true) {
+            var end = t.skipSpaces(d.end)
+            while let c = t[end], ".。!！".contains(c) { end = t.skipSpaces(end + 1) }
+            if end == t.count {
+                switch d.spec {
+                case .success(let spec): return resolveMeaning(.duration(spec), sentAt: sentAt)
+                case .failure(let e): return .unreadable(e.reason)
+                }
+            }
+        }
+        return resolve(expression, sentAt: sentAt)
+    }
+
     /// Every deadline expression in `text`, left to right, each with its range and resolution
     /// (an expression recognised but impossible, such as 2月30日, comes back `.unreadable`).
     public func find(in text: String, sentAt: Date) -> [DeadlineMatch] {

@@ -32,12 +32,13 @@ extension DeadlineText {
 
     /// Reads a duration limit at `i`: `(N|半)[个][半](小时|分钟|工作日|天|周…)(内|之内|以内)`, or
     /// `(within|in) [the next] N (hours|working days|business days|days|weeks…)`, `within half an hour`.
-    /// Chinese needs 内/之内/以内: a bare "3天" or "3天后" is not a limit.
-    func duration(at i: Int) -> DurationRead? {
-        chineseDuration(at: i) ?? englishDuration(at: i)
+    /// Chinese needs 内/之内/以内: a bare "3天" or "3天后" is not a limit. With `bare` (a span,
+    /// `DeadlineResolver.resolveSpan`), neither 内 nor "within" is needed: 3天, 3 days.
+    func duration(at i: Int, bare: Bool = false) -> DurationRead? {
+        chineseDuration(at: i, bare: bare) ?? englishDuration(at: i, bare: bare)
     }
 
-    private func chineseDuration(at i: Int) -> DurationRead? {
+    private func chineseDuration(at i: Int, bare: Bool) -> DurationRead? {
         guard self[i - 1] != "第" else { return nil }
         var j = i
         var count = 0
@@ -56,13 +57,21 @@ extension DeadlineText {
         guard let (word, e) = longest(DeadlineText.chineseUnits.map(\.0), at: j) else { return nil }
         if word == "h", isLetter(e) { return nil }
         let unit = DeadlineText.chineseUnits.first { $0.0 == word }!.1
-        guard let suffix = longest(["内", "之内", "以内"], at: e) else { return nil }
+        guard let suffix = longest(["内", "之内", "以内"], at: e) else {
+            return bare ? make(count: count, half: half, unit: unit, end: e) : nil
+        }
         return make(count: count, half: half, unit: unit, end: suffix.end)
     }
 
-    private func englishDuration(at i: Int) -> DurationRead? {
-        guard let (_, e0) = englishWords(["within", "in", "within the next", "in the next"], at: i) else { return nil }
-        var j = skipSpaces(e0)
+    private func englishDuration(at i: Int, bare: Bool) -> DurationRead? {
+        var j: Int
+        if let (_, e0) = englishWords(["within", "in", "within the next", "in the next"], at: i) {
+            j = skipSpaces(e0)
+        } else if bare {
+            j = i
+        } else {
+            return nil
+        }
         if let e = englishWord("half an hour", at: j) ?? englishWord("half hour", at: j) {
             return make(count: 0, half: true, unit: .hour, end: e)
         }

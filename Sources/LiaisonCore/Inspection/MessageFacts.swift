@@ -48,6 +48,11 @@ public struct MessageFacts: Sendable, Codable, Equatable {
     public var objection: Bool?
     /// The numbered items an objection names (第③点 → 3); empty when none or not an objection.
     public var objectedItems: [Int]
+    /// What a trusted staff sender's own words ask Liaison to do (`StaffInstructionReader`: `#`
+    /// commands, "第1项已完成", a reply "已完成" to a reminder), read here under the reading budget;
+    /// nil for anyone else's mail, for auto-replies and bounces, and for recaps. Applied only
+    /// when the message is filed on a case (`ReminderPlanner.planInstructions`). Not encoded.
+    public var instructions: StaffInstructions? = nil
     /// What the parser tolerated or bounded, e.g. "partLimit: more than 2000 body parts…".
     public var issues: [String]
     public var text: String
@@ -106,6 +111,11 @@ public struct MessageFacts: Sendable, Codable, Equatable {
             let assertion = reply ? ObjectionReader.read(readable) : nil
             objection = assertion?.objects ?? false
             objectedItems = assertion?.objects == true ? assertion!.items : []
+        }
+        // Only a trusted staff sender's correspondence carries instructions (semantics.md "Who
+        // may do what"); an outsider's words, an auto-reply or a bounce never do.
+        if kind == .correspondence, senderTrusted, let sender = from?.address, org.isInternal(sender) {
+            instructions = StaffInstructionReader(resolver: resolver).read(readable, sentAt: m.date?.date)
         }
     }
 

@@ -24,6 +24,42 @@ public struct RecapStateChange: Sendable, Equatable {
     public init(recapID: Int64, state: RecapState) { self.recapID = recapID; self.state = state }
 }
 
+/// An action item's new state, to store (the matching `CaseEvent` is written by the planner).
+public struct ItemStateChange: Sendable, Equatable {
+    /// The recap that carries the item, and its number there.
+    public var recapID: Int64
+    public var number: Int
+    public var status: ItemStatus
+    /// The item's due after the change (a rescheduled item's new one).
+    public var due: Date?
+    public var doneAt: Date?
+    public var doneBy: String?
+    public init(recapID: Int64, number: Int, status: ItemStatus, due: Date?, doneAt: Date? = nil, doneBy: String? = nil) {
+        self.recapID = recapID
+        self.number = number
+        self.status = status
+        self.due = due
+        self.doneAt = doneAt
+        self.doneBy = doneBy?.lowercased()
+    }
+}
+
+/// A case's owner or mute, to store.
+public struct CaseAttributeChange: Sendable, Equatable {
+    public enum Attribute: Sendable, Equatable {
+        /// A new owner (lowercased address).
+        case owner(String)
+        /// Reminders silent until then.
+        case mutedUntil(Date)
+    }
+    public var caseNumber: String
+    public var attribute: Attribute
+    public init(caseNumber: String, _ attribute: Attribute) {
+        self.caseNumber = caseNumber
+        if case .owner(let o) = attribute { self.attribute = .owner(o.lowercased()) } else { self.attribute = attribute }
+    }
+}
+
 /// What the store writes, in the transaction that files a message or fires a reminder, besides
 /// the message or the reminder's own status.
 public struct FollowUp: Sendable, Equatable {
@@ -40,10 +76,17 @@ public struct FollowUp: Sendable, Equatable {
     public var notices: [PlannedNotice]
     /// A case's new status (e.g. resolved by hand).
     public var statusChanges: [(caseNumber: String, status: CaseStatus)]
+    /// Action items done, cancelled or rescheduled.
+    public var itemStates: [ItemStateChange]
+    /// Cases handed to another owner, or muted.
+    public var caseAttributes: [CaseAttributeChange]
 
     public init(recap: NewRecap? = nil, recapStates: [RecapStateChange] = [], reminders: [NewReminder] = [],
                 cancellations: [ReminderCancellation] = [], events: [CaseEvent] = [], mails: [OutgoingMail] = [],
-                notices: [PlannedNotice] = [], statusChanges: [(caseNumber: String, status: CaseStatus)] = []) {
+                notices: [PlannedNotice] = [], statusChanges: [(caseNumber: String, status: CaseStatus)] = [],
+                itemStates: [ItemStateChange] = [], caseAttributes: [CaseAttributeChange] = []) {
+        self.itemStates = itemStates
+        self.caseAttributes = caseAttributes
         self.notices = notices
         self.recap = recap
         self.recapStates = recapStates
@@ -59,6 +102,21 @@ public struct FollowUp: Sendable, Equatable {
             && a.cancellations == b.cancellations && a.events == b.events && a.mails == b.mails && a.notices == b.notices
             && a.statusChanges.map(\.caseNumber) == b.statusChanges.map(\.caseNumber)
             && a.statusChanges.map(\.status) == b.statusChanges.map(\.status)
+            && a.itemStates == b.itemStates && a.caseAttributes == b.caseAttributes
+    }
+
+    /// Appends `other`'s parts (a second instruction's plan after the first's).
+    public mutating func append(_ other: FollowUp) {
+        if recap == nil { recap = other.recap }
+        recapStates += other.recapStates
+        reminders += other.reminders
+        cancellations += other.cancellations
+        events += other.events
+        mails += other.mails
+        notices += other.notices
+        statusChanges += other.statusChanges
+        itemStates += other.itemStates
+        caseAttributes += other.caseAttributes
     }
 
     public var isEmpty: Bool { self == FollowUp() }
@@ -92,11 +150,16 @@ public struct Notice: Sendable, Equatable, Codable {
     public var reminderID: Int64?
     /// The Message-ID to thread on (In-Reply-To), e.g. the recap or the case's first message.
     public var inReplyTo: String?
+    /// For a confirmation: what the staff mail changed, and what it asked that could not be done (with why).
+    public var changes: [NoticeLine]?
+    public var refusals: [NoticeLine]?
 
     public init(kind: ReminderKind, recipients: [String], caseNumber: String? = nil, caseSubject: String? = nil,
                 counterparty: String? = nil, caseOwner: String? = nil, about: Date? = nil, item: ActionItemRecord? = nil,
                 recap: RecapRecord? = nil, late: Bool = false, digest: [DigestLine] = [], detail: String? = nil,
-                reminderID: Int64? = nil, inReplyTo: String? = nil) {
+                reminderID: Int64? = nil, inReplyTo: String? = nil, changes: [NoticeLine]? = nil, refusals: [NoticeLine]? = nil) {
+        self.changes = changes
+        self.refusals = refusals
         self.kind = kind
         self.recipients = recipients.map { $0.lowercased() }
         self.caseNumber = caseNumber
@@ -114,6 +177,16 @@ public struct Notice: Sendable, Equatable, Codable {
     }
 }
 
+/// A line of a notice in English and in Chinese (the template's locale picks one).
+public struct NoticeLine: Sendable, Equatable, Codable {
+    public var en: String
+    public var zh: String
+    public init(en: String, zh: String) {
+        self.en = en
+        self.zh = zh
+    }
+}
+
 /// One case in an owner's daily digest.
 public struct DigestLine: Sendable, Equatable, Codable {
     public var caseNumber: String
@@ -121,11 +194,24 @@ public struct DigestLine: Sendable, Equatable, Codable {
     public var status: CaseStatus
     /// Open action items of the case owned by the digest's recipient, due soonest first.
     public var items: [ActionItemRecord]
-    public init(caseNumber: String, subject: String, status: CaseStatus, items: [ActionItemRecord]) {
+    /// Its items done on the digest's day (of the recipient's, as `items`), by number.
+    public var doneToday: [ActionItemRecord]
+    public init(caseNumber: String, subject: String, status: CaseStatus, items: [ActionItemRecord], doneToday: [ActionItemRecord] = []) {
         self.caseNumber = caseNumber
         self.subject = subject
         self.status = status
         self.items = items
+        self.doneToday = doneToday
+    }
+
+    private enum CodingKeys: String, CodingKey { case caseNumber, subject, status, items, doneToday }
+
+    /// Digests recorded before `doneToday` read with none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(caseNumber: try c.decode(String.self, forKey: .caseNumber), subject: try c.decode(String.self, forKey: .subject),
+                  status: try c.decode(CaseStatus.self, forKey: .status), items: try c.decode([ActionItemRecord].self, forKey: .items),
+                  doneToday: try c.decodeIfPresent([ActionItemRecord].self, forKey: .doneToday) ?? [])
     }
 }
 

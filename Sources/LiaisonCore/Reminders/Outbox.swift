@@ -75,9 +75,12 @@ public struct OutboxEntry: Sendable, Equatable {
     public var lastError: String?
     public var createdAt: Date
     public var sentAt: Date?
+    /// The notice it was rendered from (its case and item), for a notice row; nil for other mail.
+    public var notice: Notice?
 
     public init(id: Int64, mail: OutgoingMail, status: OutboxStatus, attempts: Int, nextAttemptAt: Date,
-                lastError: String?, createdAt: Date, sentAt: Date?) {
+                lastError: String?, createdAt: Date, sentAt: Date?, notice: Notice? = nil) {
+        self.notice = notice
         self.id = id
         self.mail = mail
         self.status = status

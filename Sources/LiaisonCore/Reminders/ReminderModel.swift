@@ -35,6 +35,9 @@ public enum ReminderKind: String, Sendable, Codable, CaseIterable {
     /// Messages that would open cases were held past a rate cap: one summary per recipient and
     /// hour, to the would-be owner or `[limits] notify` (never stored as a reminder).
     case rateLimited = "rate-limited"
+    /// What a trusted staff member's mail changed (or could not change), to that sender only,
+    /// threaded on their mail (never stored as a reminder).
+    case confirmation = "confirmation"
 }
 
 /// A reminder's life: `pending` until it fires or is cancelled.
@@ -123,12 +126,39 @@ public struct ReminderCancellation: Sendable, Equatable {
     public var kinds: [ReminderKind]
     public var keyPrefix: String?
     public var reason: String
-    public init(caseNumber: String, kinds: [ReminderKind], keyPrefix: String? = nil, reason: String) {
+    /// When set: only the reminders of this item (its recap and number).
+    public var item: (recapID: Int64, number: Int)?
+    /// When not empty: only these reminders.
+    public var ids: [Int64]
+    public init(caseNumber: String, kinds: [ReminderKind], keyPrefix: String? = nil, reason: String,
+                item: (recapID: Int64, number: Int)? = nil, ids: [Int64] = []) {
         self.caseNumber = caseNumber
         self.kinds = kinds
         self.keyPrefix = keyPrefix
         self.reason = reason
+        self.item = item
+        self.ids = ids
     }
+
+    public static func == (a: ReminderCancellation, b: ReminderCancellation) -> Bool {
+        a.caseNumber == b.caseNumber && a.kinds == b.kinds && a.keyPrefix == b.keyPrefix && a.reason == b.reason
+            && a.item?.recapID == b.item?.recapID && a.item?.number == b.item?.number && a.ids == b.ids
+    }
+}
+
+/// Where an action item stands (semantics.md "Staff acting by mail"). Stored by its name.
+public enum ItemStatus: String, Sendable, Codable, CaseIterable {
+    /// Still to do, at its first due.
+    case open
+    /// Done (`doneAt`, `doneBy`): its reminders are cancelled.
+    case done
+    /// No longer to do: its reminders are cancelled.
+    case cancelled
+    /// Still to do, at a new `due`; its reminders re-planned.
+    case rescheduled
+
+    /// Open or rescheduled: still to do.
+    public var isPending: Bool { self == .open || self == .rescheduled }
 }
 
 /// One action item as stored with its recap (semantics.md "Action items").
@@ -139,11 +169,17 @@ public struct ActionItemRecord: Sendable, Equatable, Codable {
     /// The owner's address from the staff directory, lowercased; nil when the name is not in it.
     public var ownerAddress: String?
     public var task: String
+    /// The current due (a rescheduled item's new one).
     public var due: Date?
     /// Why `due` is nil although a deadline was written (never guessed).
     public var dueNote: String?
+    public var status: ItemStatus
+    /// When it was done (or cancelled), and by whom (an address, or `cli`).
+    public var doneAt: Date?
+    public var doneBy: String?
 
-    public init(number: Int, owner: String?, department: String?, ownerAddress: String?, task: String, due: Date?, dueNote: String?) {
+    public init(number: Int, owner: String?, department: String?, ownerAddress: String?, task: String, due: Date?, dueNote: String?,
+                status: ItemStatus = .open, doneAt: Date? = nil, doneBy: String? = nil) {
         self.number = number
         self.owner = owner
         self.department = department
@@ -151,6 +187,22 @@ public struct ActionItemRecord: Sendable, Equatable, Codable {
         self.task = task
         self.due = due
         self.dueNote = dueNote
+        self.status = status
+        self.doneAt = doneAt
+        self.doneBy = doneBy
+    }
+
+    private enum CodingKeys: String, CodingKey { case number, owner, department, ownerAddress, task, due, dueNote, status, doneAt, doneBy }
+
+    /// Notices recorded before items had a status read as open.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(number: try c.decode(Int.self, forKey: .number), owner: try c.decodeIfPresent(String.self, forKey: .owner),
+                  department: try c.decodeIfPresent(String.self, forKey: .department),
+                  ownerAddress: try c.decodeIfPresent(String.self, forKey: .ownerAddress), task: try c.decode(String.self, forKey: .task),
+                  due: try c.decodeIfPresent(Date.self, forKey: .due), dueNote: try c.decodeIfPresent(String.self, forKey: .dueNote),
+                  status: try c.decodeIfPresent(ItemStatus.self, forKey: .status) ?? .open,
+                  doneAt: try c.decodeIfPresent(Date.self, forKey: .doneAt), doneBy: try c.decodeIfPresent(String.self, forKey: .doneBy))
     }
 
     /// The stored form of a read item.
@@ -227,6 +279,15 @@ public struct CaseEventKind: RawRepresentable, Sendable, Hashable, Codable, Cust
     public static let statusChanged = CaseEventKind(rawValue: "status-changed")
     /// A notice could not be rendered into a mail (recorded instead of sending it).
     public static let noticeFailed = CaseEventKind(rawValue: "notice-failed")
+    /// Lifecycle changes (`ReminderPlanner.planChange`): by mail from trusted staff or by the CLI.
+    public static let itemDone = CaseEventKind(rawValue: "item-done")
+    public static let itemCancelled = CaseEventKind(rawValue: "item-cancelled")
+    public static let itemRescheduled = CaseEventKind(rawValue: "item-rescheduled")
+    public static let caseReopened = CaseEventKind(rawValue: "case-reopened")
+    public static let caseAssigned = CaseEventKind(rawValue: "case-assigned")
+    public static let caseMuted = CaseEventKind(rawValue: "case-muted")
+    /// A staff instruction that could not be applied (the reason; nothing changed).
+    public static let instructionRefused = CaseEventKind(rawValue: "instruction-refused")
 }
 
 /// Something that happened to a case, recorded with its instant: a recap filed, confirmed or

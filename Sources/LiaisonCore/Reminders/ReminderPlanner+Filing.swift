@@ -109,35 +109,8 @@ extension ReminderPlanner {
                 let fallback = c.owner ?? recap.author ?? "nobody"
                 notes.append("item \(item.number): \(who); its reminders go to \(fallback)")
             }
-            let p = Parties(owner: item.ownerAddress, caseOwner: c.owner, author: recap.author)
-            func add(_ kind: ReminderKind, _ fire: Date, _ key: String, _ roles: [ReminderRecipient]) {
-                let to = addresses(roles, p)
-                guard !to.isEmpty else {
-                    f.events.append(unaddressed(c.number, at: filed, what: "\(kind.rawValue) of item \(item.number)"))
-                    return
-                }
-                f.reminders.append(NewReminder(caseNumber: c.number, kind: kind, fireAt: fire, about: due, recipients: to,
-                                               key: key, recapID: recapID, itemNumber: item.number, detail: item.task))
-            }
-            let rule = rules.itemDue
-            if rule.enabled {
-                var morning: Date?
-                if rule.morning {
-                    let t = instant(day(due))
-                    if t > filed, t < due {
-                        morning = t
-                        add(.itemDue, t, "item-due:\(recapID):\(item.number):morning", rule.recipients)
-                    }
-                }
-                if let before = rule.before, before > 0 {
-                    let t = due.addingTimeInterval(-before)
-                    if t > filed, t != morning { add(.itemDue, t, "item-due:\(recapID):\(item.number):before", rule.recipients) }
-                }
-            }
-            if rules.itemOverdue.enabled {
-                let t = due.addingTimeInterval(rules.itemOverdue.offset)
-                if t >= filed { add(.itemOverdue, t, "item-overdue:\(recapID):\(item.number)", rules.itemOverdue.recipients) }
-            }
+            planItemReminders(item, due: due, recapID: recapID, caseNumber: c.number, caseOwner: c.owner, author: recap.author,
+                              after: filed, into: &f)
         }
 
         // Next contact.
@@ -173,6 +146,42 @@ extension ReminderPlanner {
         if !notes.isEmpty { detail += "; " + notes.joined(separator: "; ") }
         f.events.insert(CaseEvent(caseNumber: c.number, at: filed, kind: CaseEvent.Kind.recapFiled, detail: detail), at: firstEvent)
         f.events.append(contentsOf: unreadable)
+    }
+
+    /// An item's due and overdue reminders after `filed` (its recap filed, its due moved, its
+    /// case reopened). `keySuffix` keeps a re-planned reminder's key apart from the first one's
+    /// (a key once used, even cancelled, is never scheduled again).
+    func planItemReminders(_ item: ActionItemRecord, due: Date, recapID: Int64, caseNumber: String, caseOwner: String?,
+                           author: String?, after filed: Date, keySuffix: String = "", into f: inout FollowUp) {
+        let p = Parties(owner: item.ownerAddress, caseOwner: caseOwner, author: author)
+        func add(_ kind: ReminderKind, _ fire: Date, _ key: String, _ roles: [ReminderRecipient]) {
+            let to = addresses(roles, p)
+            guard !to.isEmpty else {
+                f.events.append(unaddressed(caseNumber, at: filed, what: "\(kind.rawValue) of item \(item.number)"))
+                return
+            }
+            f.reminders.append(NewReminder(caseNumber: caseNumber, kind: kind, fireAt: fire, about: due, recipients: to,
+                                           key: key + keySuffix, recapID: recapID, itemNumber: item.number, detail: item.task))
+        }
+        let rule = rules.itemDue
+        if rule.enabled {
+            var morning: Date?
+            if rule.morning {
+                let t = instant(day(due))
+                if t > filed, t < due {
+                    morning = t
+                    add(.itemDue, t, "item-due:\(recapID):\(item.number):morning", rule.recipients)
+                }
+            }
+            if let before = rule.before, before > 0 {
+                let t = due.addingTimeInterval(-before)
+                if t > filed, t != morning { add(.itemDue, t, "item-due:\(recapID):\(item.number):before", rule.recipients) }
+            }
+        }
+        if rules.itemOverdue.enabled {
+            let t = due.addingTimeInterval(rules.itemOverdue.offset)
+            if t >= filed { add(.itemOverdue, t, "item-overdue:\(recapID):\(item.number)", rules.itemOverdue.recipients) }
+        }
     }
 
     /// A reply that objects: which recap it answers (the one its References name, else the latest

@@ -41,7 +41,11 @@ extension ReminderPlanner {
                                                        recipients: r.recipients))
         }
         guard !r.recipients.isEmpty else { return plan }
+        // Muted (#静默): what it settles is settled, nothing is said.
+        if let until = c.mutedUntil, now < until { return plan }
         let item = record.flatMap { rec in r.itemNumber.flatMap { n in rec.recap.items.first { $0.number == n } } }
+        // An item done or cancelled meanwhile (its reminders are cancelled with it; a stray one says nothing).
+        if let item, !item.status.isPending, r.kind == .itemDue || r.kind == .itemOverdue { return plan }
         var notice = Notice(kind: r.kind, recipients: r.recipients, caseNumber: number, caseSubject: thread?.subject,
                             counterparty: counterpartyName(c), caseOwner: c.owner, about: r.about, item: item,
                             recap: record, late: r.late, detail: r.detail, reminderID: r.id,
@@ -72,19 +76,30 @@ extension ReminderPlanner {
         var all: [DigestLine] = []
         for c in open {
             let subject = try view.caseThread(c.number)?.subject ?? ""
-            let items = try view.recaps(caseNumber: c.number).flatMap(\.recap.items)
+            let every = try view.recaps(caseNumber: c.number).flatMap(\.recap.items)
+            let items = every.filter(\.status.isPending)
+            // Done on the digest's day (每日同步: what was done today).
+            let today = day(r.fireAt)
+            let done = every.filter { $0.status == .done && $0.doneAt.map { day($0) == today } == true }
             var owners: [String] = c.owner.map { [$0.lowercased()] } ?? []
             var byOwner: [String: [ActionItemRecord]] = [:]
+            var doneBy: [String: [ActionItemRecord]] = [:]
             for item in items {
                 guard let o = (item.ownerAddress ?? c.owner)?.lowercased() else { continue }
                 byOwner[o, default: []].append(item)
                 if !owners.contains(o) { owners.append(o) }
             }
+            for item in done {
+                guard let o = (item.ownerAddress ?? c.owner)?.lowercased() else { continue }
+                doneBy[o, default: []].append(item)
+                if !owners.contains(o) { owners.append(o) }
+            }
             for o in owners {
                 perOwner[o, default: []].append(DigestLine(caseNumber: c.number, subject: subject, status: c.status,
-                                                           items: Self.soonestFirst(byOwner[o] ?? [])))
+                                                           items: Self.soonestFirst(byOwner[o] ?? []), doneToday: doneBy[o] ?? []))
             }
-            all.append(DigestLine(caseNumber: c.number, subject: subject, status: c.status, items: Self.soonestFirst(items)))
+            all.append(DigestLine(caseNumber: c.number, subject: subject, status: c.status, items: Self.soonestFirst(items),
+                                  doneToday: done))
         }
         let perOwnerRoles = rule.recipients.contains(.owner) || rule.recipients.contains(.caseOwner)
         if perOwnerRoles {

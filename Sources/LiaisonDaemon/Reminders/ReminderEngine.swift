@@ -85,6 +85,18 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
                                  correspondenceID: context.correspondenceID, direction: direction, date: date ?? now)
         var plan = try planner.planFiling(filed, view: context.view)
         let ledger = context.view
+        // A trusted staff member's instructions (read with the facts): the notice it replies to
+        // is looked up in Liaison's own outbox inside this transaction (a forged ID finds none).
+        if let read = facts.instructions, !read.isEmpty, facts.kind == .correspondence, facts.senderTrusted,
+           direction == .outbound, let sender = filed.sender, planner.organization.isInternal(sender) {
+            var repliedTo: Notice?
+            for id in filed.references where repliedTo == nil {
+                repliedTo = try context.view.outboxEntry(messageID: id)?.notice
+            }
+            let p = try planner.planInstructions(read, message: filed, repliedTo: repliedTo, view: context.view)
+            plan.followUp.append(p.followUp)
+            plan.notices += p.notices
+        }
         if facts.kind == .bounce, let b = facts.bounce {
             // Only a bounce of a mail Liaison attempted, for a recipient it was sent to, tells
             // the owner, and only once per mail (`BounceMatch`); anything else is an event.
@@ -182,6 +194,17 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
         try store.update(now: at) { view in
             realize(try parts.0.planResolution(caseNumber: caseNumber, at: at, view: view), now: at)
         }
+    }
+
+    /// A lifecycle change (`ReminderPlanner.planChange`) in one transaction: the CLI's
+    /// `liaison items` / `cases reopen|assign`. A refusal writes nothing and is returned.
+    public func change(_ change: CaseChange, caseNumber: String, by: String?, at: Date) throws -> ChangeOutcome {
+        var outcome = ChangeOutcome()
+        try store.update(now: at) { view in
+            outcome = try parts.0.planChange(change, caseNumber: caseNumber, by: by, at: at, view: view)
+            return realize(outcome.plan, now: at)
+        }
+        return outcome
     }
 
     // MARK: - Outbox failures

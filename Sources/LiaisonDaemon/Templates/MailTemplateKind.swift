@@ -17,6 +17,7 @@ public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
     case deliveryFailed = "delivery-failed"
     case objectionIgnored = "objection-ignored"
     case rateLimited = "rate-limited"
+    case confirmation = "confirmation"
     case callRecap = "call-recap"
 
     /// The template of a reminder's notice.
@@ -44,5 +45,7 @@ public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
         "stateAt", "objectedItems", "hasObjectedItems", "subject", "status", "statusWord", "name", "address",
         // weekly-check lines
         "reason",
+        // digest lines; confirmation
+        "doneToday", "changes", "refusals", "hasChanges", "hasRefusals", "text",
     ]
 }

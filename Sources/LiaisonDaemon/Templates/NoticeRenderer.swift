@@ -52,7 +52,8 @@ public struct NoticeRenderer: Sendable {
         var rng = SystemRandomNumberGenerator()
         return "<" + LiaisonMessageID.make(caseNumber: notice.caseNumber,
                                            tag: notice.caseNumber == nil && notice.kind == .digest ? "digest" : nil,
-                                           reminderID: notice.reminderID, domain: from.domain ?? "localhost", using: &rng) + ">"
+                                           reminderID: notice.reminderID, kind: notice.kind, item: notice.item?.number,
+                                           domain: from.domain ?? "localhost", using: &rng) + ">"
     }
 
     /// The notice as a mail, drawing the Message-ID's unique part (unless `messageID`, with or
@@ -77,12 +78,15 @@ public struct NoticeRenderer: Sendable {
         builder.messageID = messageID.flatMap(LiaisonMessageID.bare)
             ?? LiaisonMessageID.make(caseNumber: notice.caseNumber,
                                      tag: notice.caseNumber == nil && notice.kind == .digest ? "digest" : nil,
-                                     reminderID: notice.reminderID, domain: domain, using: &rng)
+                                     reminderID: notice.reminderID, kind: notice.kind, item: notice.item?.number,
+                                     domain: domain, using: &rng)
         if let parent = notice.inReplyTo.flatMap(LiaisonMessageID.bare) {
             builder.inReplyTo = parent
             builder.references = [parent]
         }
-        builder.extraHeaders = [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All")]
+        // A confirmation answers a person's mail (RFC 3834 §5: auto-replied); the rest are generated.
+        builder.extraHeaders = [("Auto-Submitted", notice.kind == .confirmation ? "auto-replied" : "auto-generated"),
+                                ("X-Auto-Response-Suppress", "All")]
         builder.textBody = rendered.text
         builder.htmlBody = rendered.html
         let built: BuiltMessage
@@ -115,6 +119,12 @@ public struct NoticeRenderer: Sendable {
             "detail": n.detail.templateValue,
         ]
         if let item = n.item { v["item"] = .record(itemValues(item, words: words)) }
+        let changes = n.changes ?? [], refusals = n.refusals ?? []
+        func line(_ l: NoticeLine) -> [String: TemplateValue] { ["text": .text(words.locale == .en ? l.en : l.zh)] }
+        v["changes"] = .list(changes.map(line))
+        v["refusals"] = .list(refusals.map(line))
+        v["hasChanges"] = .flag(!changes.isEmpty)
+        v["hasRefusals"] = .flag(!refusals.isEmpty)
         if let recap = n.recap { v["recap"] = .record(recapValues(recap, words: words)) }
         if !n.digest.isEmpty {
             v["lines"] = .list(n.digest.map { line in
@@ -124,6 +134,7 @@ public struct NoticeRenderer: Sendable {
                     "status": .text(line.status.rawValue),
                     "statusWord": .text(words.caseStatus(line.status)),
                     "items": .list(line.items.map { itemValues($0, words: words) }),
+                    "doneToday": .list(line.doneToday.map { itemValues($0, words: words) }),
                 ]
             })
             v["caseCount"] = .text(String(n.digest.count))
@@ -184,12 +195,17 @@ public struct NoticeRenderer: Sendable {
 public enum LiaisonMessageID {
     /// Without angle brackets: `liaison.EC20261116-001.r42.<16 hex>@domain` (the `rN.` part only
     /// with a reminder id), or `liaison.<tag or notice>.<16 hex>@domain` without a case.
+    /// A notice about an item names its kind and item after the case, for people reading it:
+    /// `liaison.EC20261116-001.item-due.item1.r42.<16 hex>@domain`. Which item a reply refers to
+    /// is decided by the outbox row of the ID (`Notice.item`), never by parsing it.
     public static func make<R: RandomNumberGenerator>(caseNumber: String?, tag: String? = nil, reminderID: Int64?,
+                                                      kind: ReminderKind? = nil, item: Int? = nil,
                                                       domain: String, using rng: inout R) -> String {
         var hex = ""
         for _ in 0..<8 { hex += String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }
         let head = caseNumber ?? tag ?? "notice"
-        return "liaison.\(head).\(reminderID.map { "r\($0)." } ?? "")\(hex)@\(domain)"
+        let about = caseNumber == nil ? "" : (kind.map { "\($0.rawValue)." } ?? "") + (item.map { "item\($0)." } ?? "")
+        return "liaison.\(head).\(about)\(reminderID.map { "r\($0)." } ?? "")\(hex)@\(domain)"
     }
 
     /// A stored Message-ID without its angle brackets, or nil when it is not printable ASCII

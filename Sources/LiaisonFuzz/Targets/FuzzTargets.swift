@@ -53,6 +53,10 @@ public enum FuzzTargets {
         FuzzTarget(name: "recap", summary: "recap, action item, deadline and objection reading", microsecondsPerByte: 25,
                    run: runRecap),
         FuzzTarget(name: "imap", summary: "IMAP response framer, fed in pieces", run: runIMAP),
+        // Two readings per input (with and without a message date), each of the top 16 KiB only:
+        // quote stripping, the command lines, then every clause's markers and the deadline scanner.
+        FuzzTarget(name: "staff-instructions", summary: "staff commands (#完成 2) and natural replies (第1项已完成)",
+                   microsecondsPerByte: 10, run: runStaffInstructions),
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
@@ -209,6 +213,38 @@ public enum FuzzTargets {
         require(stripped.utf8.count <= t.utf8.count, "recap: quote stripping grew the text")
         for m in resolver.find(in: t, sentAt: sentAt) { _ = m }
         _ = resolver.resolve(t, sentAt: sentAt)
+    }
+
+    // MARK: - Staff instructions
+
+    static let staffReader = StaffInstructionReader(resolver: resolver)
+
+    static func runStaffInstructions(_ input: [UInt8]) {
+        let t = text(input)
+        for at in [sentAt, nil] as [Date?] {
+            let read = staffReader.read(t, sentAt: at)
+            require(read == staffReader.read(t, sentAt: at), "staff-instructions: reading twice gave different results")
+            require(read.instructions.count <= 2 * StaffInstructionReader.maxCommands * 99 + bound(min(t.utf8.count, StaffInstructionReader.maxBytes)),
+                    "staff-instructions: \(read.instructions.count) instructions from \(input.count) bytes")
+            require(read.refused.count <= StaffInstructionReader.maxCommands + 1, "staff-instructions: \(read.refused.count) refusals")
+            for r in read.instructions {
+                if case .number(let n)? = r.instruction.item { require((1...99).contains(n), "staff-instructions: item \(n)") }
+                switch r.origin {
+                case .command(let line): require(line.hasPrefix("#"), "staff-instructions: command line \(line.debugDescription)")
+                case .natural(let sentence): require(!sentence.isEmpty, "staff-instructions: empty sentence")
+                }
+                switch r.instruction {
+                case .itemRescheduled(_, let due), .muteCase(let due):
+                    if let at { require(due.instant > at, "staff-instructions: a new date not after the message: \(due)") }
+                case .assignCase(.address(let a)):
+                    require(MailAddressCheck.isPlain(a) && a == a.lowercased(), "staff-instructions: owner address \(a.debugDescription)")
+                case .assignCase(.name(let n)):
+                    require(!n.isEmpty && n.count <= 40 && !n.contains(where: \.isNewline), "staff-instructions: owner name \(n.debugDescription)")
+                default: break
+                }
+            }
+            for r in read.refused { require(r.line.hasPrefix("#") && !r.reason.code.isEmpty, "staff-instructions: refusal \(r)") }
+        }
     }
 
     // MARK: - IMAP framer

@@ -7,7 +7,26 @@ import LiaisonStore
 struct Cases: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List cases and show one with its correspondence.",
-        subcommands: [List.self, Show.self, Resolve.self])
+        subcommands: [List.self, Show.self, Resolve.self, Reopen.self, Assign.self])
+
+    struct Reopen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reopen a resolved case: its satisfaction follow-up is cancelled and its open items' reminders planned again.")
+        @Argument(help: "The case number.") var number: String
+        @OptionGroup var options: LifecycleOptions
+
+        func run() async throws { try options.apply(.reopen, caseNumber: number) }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand a case to another owner (a staff address): its pending reminders to the old owner go to the new one.")
+        @Argument(help: "The case number.") var number: String
+        @Argument(help: "The new owner's address.") var owner: String
+        @OptionGroup var options: LifecycleOptions
+
+        func run() async throws { try options.apply(.assign(owner: owner), caseNumber: number) }
+    }
 
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -112,6 +131,10 @@ struct Cases: AsyncParsableCommand {
                     [String(i.number), i.owner ?? "-", i.task, i.due.map { dates.string(from: $0) } ?? (i.dueNote.map { "— \($0)" } ?? "-")]
                 }
                 if !items.isEmpty { print(TextTable.render(header: ["  #", "OWNER", "TASK", "DUE"], rows: items.map { ["  " + $0[0]] + $0.dropFirst() })) }
+                for i in r.recap.items where i.status != .open {
+                    print(TerminalSafe.escape("  item \(i.number): \(i.status.rawValue)" + (i.doneAt.map { " at \(dates.string(from: $0))" } ?? "")
+                          + (i.doneBy.map { " by \($0)" } ?? "")))
+                }
             }
             if !events.isEmpty {
                 print("")
@@ -192,8 +215,12 @@ enum CaseJSON {
             var task: String
             var due: String?
             var dueNote: String?
+            /// open, done, cancelled or rescheduled.
+            var status: String
+            var doneAt: String?
+            var doneBy: String?
 
-            enum CodingKeys: String, CodingKey { case number, owner, department, ownerAddress, task, due, dueNote }
+            enum CodingKeys: String, CodingKey { case number, owner, department, ownerAddress, task, due, dueNote, status, doneAt, doneBy }
             /// Every key, `null` when absent.
             func encode(to encoder: Encoder) throws {
                 var k = encoder.container(keyedBy: CodingKeys.self)
@@ -204,6 +231,9 @@ enum CaseJSON {
                 try k.encode(task, forKey: .task)
                 try k.encode(due, forKey: .due)
                 try k.encode(dueNote, forKey: .dueNote)
+                try k.encode(status, forKey: .status)
+                try k.encode(doneAt, forKey: .doneAt)
+                try k.encode(doneBy, forKey: .doneBy)
             }
         }
         var messageID: String?
@@ -230,7 +260,8 @@ enum CaseJSON {
             nextContact = r.recap.nextContact.map { dates.string(from: $0) }
             actionItems = r.recap.items.map {
                 ItemEntry(number: $0.number, owner: $0.owner, department: $0.department, ownerAddress: $0.ownerAddress,
-                          task: $0.task, due: $0.due.map { dates.string(from: $0) }, dueNote: $0.dueNote)
+                          task: $0.task, due: $0.due.map { dates.string(from: $0) }, dueNote: $0.dueNote, status: $0.status.rawValue,
+                          doneAt: $0.doneAt.map { dates.string(from: $0) }, doneBy: $0.doneBy)
             }
         }
 
