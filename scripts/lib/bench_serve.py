@@ -291,6 +291,9 @@ def report(idle_path: str, latency_paths: list[str]) -> None:
         cpu = (f"{ours['cpu_s'] / peer['cpu_s']:.2f}x the CPU time" if peer["cpu_s"] >= tick else
                f"at least {ours['cpu_s'] / tick:.0f}x the CPU time (fetchmail used less than one {tick * 1000:.0f} ms clock tick)")
         print(f"  liaison (IDLE) vs fetchmail (IDLE): {ours['rss_peak_kb'] / max(peer['rss_peak_kb'], 1):.2f}x the RSS, {cpu}")
+        if ours.get("pss_kb") and peer.get("pss_kb"):
+            print(f"  liaison (IDLE) vs fetchmail (IDLE): Pss {ours['pss_kb'] / 1024:.1f} MB vs {peer['pss_kb'] / 1024:.1f} MB = "
+                  f"{ours['pss_kb'] / peer['pss_kb']:.2f}x (liaison's Pss is low here: the three serves share the binary's pages)")
     for name in ("liaison-poll30", "liaison-poll5"):
         if ours and name in procs:
             print(f"  {name} vs liaison-idle: {procs[name]['cpu_s'] / max(ours['cpu_s'], 0.01):.2f}x the CPU time")

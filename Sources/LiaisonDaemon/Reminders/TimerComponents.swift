@@ -80,13 +80,10 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
 
     public func status() -> ComponentStatus {
         let next = timer.armedFor
-        let zone = organization.timeZone
         var summary: [String] = []
         if let next {
-            let f = DateFormatter()
-            f.timeZone = zone
-            f.dateFormat = "MM-dd HH:mm:ss"
-            summary.append("next check \(f.string(from: next))")
+            // Read on every watchdog tick: arithmetic, never a DateFormatter (ICU) at idle.
+            summary.append("next check \(WallClock(timeZone: organization.timeZone).monthDayTime(next))")
         }
         return ComponentStatus(summary: summary, fault: timer.currentError.map { "scheduler: \($0)" })
     }

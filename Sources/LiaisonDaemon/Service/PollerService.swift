@@ -436,8 +436,7 @@ public final class PollerService: DaemonComponent, Sendable {
         let (at, total, zone, held) = state.withLock { ($0.lastPassAt, $0.totalFiled, $0.setup.settings.timeZone, $0.unprocessable) }
         var summary: [String] = []
         if let at {
-            let t = WallClock(timeZone: zone).local(at).secondsIntoDay
-            summary.append(String(format: "polled %02d:%02d:%02d", t / 3600, t / 60 % 60, t % 60))
+            summary.append("polled \(WallClock(timeZone: zone).timeOfDay(at))")
         } else {
             summary.append("not polled yet")
         }
