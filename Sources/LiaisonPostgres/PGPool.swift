@@ -120,7 +120,7 @@ final class PGPool: Sendable {
 
     private func release(_ session: PGSession) {
         if session.broken || session.connection.isClosed {
-            _ = session.connection.close()
+            _ = session.connection.close() as EventLoopFuture<Void>
         } else {
             idle.withLock { $0.append(session.connection) }
         }
@@ -205,7 +205,8 @@ final class PGSession {
     func row(_ sql: String, _ args: [PGArg] = []) throws -> PGRow? { try run(sql, args).rows.first }
 
     /// The first column of the first row, nil when there is no row or it is NULL.
-    func value<T: PostgresDecodable>(_ sql: String, _ args: [PGArg] = [], as: T.Type = T.self) throws -> T? {
+    func value<T: PostgresDecodable>(_ sql: String, _ args: [PGArg] = [], as: T.Type = T.self) throws -> T?
+    where T._DecodableType == T {
         guard let r = try row(sql, args) else { return nil }
         let v: T? = try r[0]
         return v

@@ -70,13 +70,20 @@ extension PostgresStore {
         try s.execute(sql, args)
     }
 
+    /// Adds a pending reminder unless its (case, key) exists, whatever that one's status. The
+    /// check before the insert keeps ids dense (a conflicting insert would use up a sequence
+    /// value, SQLite's does not, and `reminders list` shows ids); the unique indexes decide
+    /// under concurrency.
     static func insertReminder(_ s: PGSession, _ r: NewReminder, caseID caseRow: Int64?) throws {
         try s.execute("""
             INSERT INTO reminders (case_id, kind, fire_at, about, recipients, key, recap_id, item_number, detail, status, late)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', FALSE)
+            SELECT ?::bigint, ?::text, ?::double precision, ?::double precision, ?::text, ?::text, ?::bigint, ?::integer, ?::text,
+                   'pending', FALSE
+            WHERE NOT EXISTS (SELECT 1 FROM reminders WHERE case_id IS NOT DISTINCT FROM ?::bigint AND key = ?::text)
             ON CONFLICT DO NOTHING
             """, [caseRow, r.kind.rawValue, r.fireAt.timeIntervalSince1970, r.about?.timeIntervalSince1970,
-                  StoreColumns.json(r.recipients), r.key, r.recapID, r.itemNumber.map { Int32(clamping: $0) }, r.detail])
+                  StoreColumns.json(r.recipients), r.key, r.recapID, r.itemNumber.map { Int32(clamping: $0) }, r.detail,
+                  caseRow, r.key])
     }
 
     static func insertEvent(_ s: PGSession, _ e: CaseEvent, caseID caseRow: Int64) throws {
@@ -88,10 +95,12 @@ extension PostgresStore {
         try s.execute("""
             INSERT INTO outbox (case_id, message_id, envelope_from, recipients, raw, purpose, reminder_id, status, attempts,
                                 next_attempt_at, last_error, created_at, sent_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, NULL)
+            SELECT ?::bigint, ?::text, ?::text, ?::text, ?::bytea, ?::text, ?::bigint, 'pending', 0, ?::double precision, NULL,
+                   ?::double precision, NULL
+            WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE message_id = ?::text)
             ON CONFLICT (message_id) DO NOTHING
             """, [caseRow, m.messageID, m.envelopeFrom, StoreColumns.json(m.recipients), Data(m.raw), m.purpose.rawValue,
-                  m.reminderID, now.timeIntervalSince1970, now.timeIntervalSince1970])
+                  m.reminderID, now.timeIntervalSince1970, now.timeIntervalSince1970, m.messageID])
     }
 
     static func enqueueNotice(_ s: PGSession, _ n: PlannedNotice, caseID caseRow: Int64?, now: Date) throws {
@@ -106,10 +115,13 @@ extension PostgresStore {
         try s.execute("""
             INSERT INTO outbox (case_id, message_id, envelope_from, recipients, raw, purpose, reminder_id, status, attempts,
                                 next_attempt_at, last_error, created_at, sent_at, notice, rendered)
-            VALUES (?, ?, '', ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, NULL, ?, FALSE)
+            SELECT ?::bigint, ?::text, '', ?::text, ?::bytea, ?::text, ?::bigint, 'pending', 0, ?::double precision, NULL,
+                   ?::double precision, NULL, ?::text, FALSE
+            WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE message_id = ?::text)
             ON CONFLICT (message_id) DO NOTHING
             """, [caseRow, n.messageID, StoreColumns.json(n.notice.recipients), Data(), n.notice.kind.rawValue,
-                  n.notice.reminderID, now.timeIntervalSince1970, now.timeIntervalSince1970, String(decoding: data, as: UTF8.self)])
+                  n.notice.reminderID, now.timeIntervalSince1970, now.timeIntervalSince1970, String(decoding: data, as: UTF8.self),
+                  n.messageID])
     }
 
     // MARK: reading

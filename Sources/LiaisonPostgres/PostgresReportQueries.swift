@@ -43,28 +43,33 @@ extension PostgresStore {
             var cases: [ReportCase] = []
             var index: [Int64: Int] = [:]
             for r in try s.rows(sql, args) {
-                index[try r[0]] = cases.count
+                let id: Int64 = try r[0]
+                index[id] = cases.count
+                let firstSubject: String? = try details ? r[12] : nil
+                let firstSender: String? = try details ? r[13] : nil
+                let lastOut: Double? = try lastOutbound ? r[lastColumn] : nil
                 cases.append(ReportCase(
                     number: try r[1], owner: try r[2], category: CaseCategory(rawValue: try r[3]),
                     status: CaseStatus(rawValue: try r[4]) ?? .open,
                     openedAt: Self.instant(try r[5]), resolvedAt: Self.date(try r[6]), organization: try r[7],
-                    firstMessageAt: Self.date(try r[8]), firstSubject: details ? try r[12] : nil,
+                    firstMessageAt: Self.date(try r[8]), firstSubject: firstSubject,
                     firstInboundAt: Self.date(try r[9]), firstResponseAt: Self.date(try r[11]),
-                    firstOutboundSender: details ? try r[13] : nil,
-                    lastOutboundAt: lastOutbound ? Self.date(try r[lastColumn]) : nil))
+                    firstOutboundSender: firstSender, lastOutboundAt: Self.date(lastOut)))
             }
             guard !cases.isEmpty else { return [] }
 
             var recapOf: [Int64: (caseIndex: Int, recapIndex: Int)] = [:]
             for r in try s.rows("SELECT id, case_id, author, sent_at, state, next_contact FROM recaps ORDER BY sent_at IS NULL, sent_at, id") {
-                guard let i = index[try r["case_id"]] else { continue }
-                recapOf[try r["id"]] = (i, cases[i].recaps.count)
+                let caseID: Int64 = try r["case_id"], id: Int64 = try r["id"]
+                guard let i = index[caseID] else { continue }
+                recapOf[id] = (i, cases[i].recaps.count)
                 cases[i].recaps.append(ReportRecap(sentAt: Self.date(try r["sent_at"]), author: try r["author"], state: try r["state"],
                                                    nextContact: Self.date(try r["next_contact"])))
             }
             if !recapOf.isEmpty {
                 for r in try s.rows("SELECT recap_id, number, owner, task, due FROM action_items ORDER BY recap_id, seq") {
-                    guard let at = recapOf[try r["recap_id"]] else { continue }
+                    let recapID: Int64 = try r["recap_id"]
+                    guard let at = recapOf[recapID] else { continue }
                     cases[at.caseIndex].recaps[at.recapIndex].items.append(
                         ReportItem(number: try r["number"], owner: try r["owner"], task: try r["task"], due: Self.date(try r["due"])))
                 }
@@ -84,7 +89,8 @@ extension PostgresStore {
 
             if details {
                 for r in try s.rows("SELECT case_id, address FROM case_addresses WHERE role = 'contact' ORDER BY case_id, seq") {
-                    if let i = index[try r["case_id"]] { cases[i].contacts.append(try r["address"]) }
+                    let caseID: Int64 = try r["case_id"]
+                    if let i = index[caseID] { cases[i].contacts.append(try r["address"]) }
                 }
             }
             return cases

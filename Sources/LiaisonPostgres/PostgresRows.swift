@@ -41,7 +41,7 @@ extension PostgresStore {
             WHERE c.thread_subject = ? AND c.date >= ?
               AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
             GROUP BY c.case_id ORDER BY MAX(c.date) DESC
-            """, [subject, since.timeIntervalSince1970] + addresses.map { $0.lowercased() }).map { try $0["case_id"] as Int64 }
+            """, [subject, since.timeIntervalSince1970] + addresses.map { $0.lowercased() as PGArg }).map { try $0["case_id"] as Int64 }
         return try ids.compactMap { try fetchCase(s, where: "id = ?", [$0]) }
     }
 

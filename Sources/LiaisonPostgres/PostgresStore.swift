@@ -125,8 +125,9 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
             guard let r = try s.row("SELECT reason, detail FROM held WHERE id = ? AND status = 'pending' FOR UPDATE", [heldID]) else {
                 throw StoreError(.notFound, "no held message \(heldID) awaiting review")
             }
-            if try r["reason"] as String == HoldReason.unprocessable.rawValue {
-                throw StoreError(.refused, "held message \(heldID) is unprocessable (\(try r["detail"] as String? ?? "it could not be read")): it was never read, so it cannot be filed on a case; reject it")
+            let reason: String = try r["reason"], detail: String? = try r["detail"]
+            if reason == HoldReason.unprocessable.rawValue {
+                throw StoreError(.refused, "held message \(heldID) is unprocessable (\(detail ?? "it could not be read")): it was never read, so it cannot be filed on a case; reject it")
             }
             try s.execute("UPDATE held SET status = 'accepted' WHERE id = ?", [heldID])
         }

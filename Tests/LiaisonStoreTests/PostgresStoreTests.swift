@@ -34,8 +34,9 @@ struct PostgresStoreTests {
     @Test("migrations are recorded once, also when two instances start at once")
     func migrationsOnceUnderConcurrentStarts() throws {
         try PGStores.withFreshStore("PostgreSQL concurrent migrations") { first in
-            var location = first.location
-            location.maxConnections = 2
+            var settings = first.location
+            settings.maxConnections = 2
+            let location = settings
             let stores = Mutex<[PostgresStore]>([])
             let errors = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 4) { _ in
@@ -47,7 +48,7 @@ struct PostgresStoreTests {
             let names = try first.pool.withSession { s in
                 try s.rows("SELECT name FROM schema_migrations ORDER BY name").map { try $0["name"] as String }
             }
-            #expect(names == PostgresSchema.migrations.map(\.name).sorted())
+            #expect(names == PostgresSchema.migrations.map { $0.name }.sorted())
             stores.withLock { $0.forEach { $0.close() } }
         }
     }
@@ -148,8 +149,8 @@ struct PostgresStoreTests {
     }
 }
 
-/// The backends a backend-neutral suite runs on (`@Test(arguments: StoreBackend.allCases)`).
-enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+/// The backends a backend-neutral suite runs on (`@Test(arguments: TestBackend.allCases)`).
+enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, postgres
 
     var testDescription: String { rawValue }

@@ -58,7 +58,7 @@ struct ReminderStoreTests {
 
     // MARK: file with a follow-up
 
-    @Test(arguments: StoreBackend.allCases) func filingWritesTheFollowUpInTheSameTransaction(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func filingWritesTheFollowUpInTheSameTransaction(_ backend: TestBackend) throws {
         try backend.withStore { s in
             var calls = 0
             let cp = MailboxCheckpoint(mailbox: "INBOX", uidValidity: 3, lastUID: 12)
@@ -103,7 +103,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func aThrowingFollowUpWritesNothingCheckpointIncluded(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func aThrowingFollowUpWritesNothingCheckpointIncluded(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let cp = MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: 5)
             #expect(throws: Boom.self) {
@@ -131,7 +131,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func heldAndDuplicateMessagesDoNotCallTheFollowUp(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func heldAndDuplicateMessagesDoNotCallTheFollowUp(_ backend: TestBackend) throws {
         try backend.withStore { s in
             var calls = 0
             let follow: (FiledContext) throws -> FollowUp = { ctx throws in
@@ -157,7 +157,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func aRecapIsStoredOnlyWithItsMessage(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func aRecapIsStoredOnlyWithItsMessage(_ backend: TestBackend) throws {
         try backend.withStore { s in
             _ = try Self.openCase(s)
             #expect(throws: StoreError.self) { try s.update(now: Self.day) { _ in FollowUp(recap: Self.newRecap("<r@x>")) } }
@@ -167,7 +167,7 @@ struct ReminderStoreTests {
 
     // MARK: reminders
 
-    @Test(arguments: StoreBackend.allCases) func reAddingAReminderIsANoOpPerCaseAndAmongCaselessOnes(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func reAddingAReminderIsANoOpPerCaseAndAmongCaselessOnes(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (a, _) = try Self.openCase(s, "<a@x>", body: "a")
             let (b, _) = try Self.openCase(s, "<b@x>", body: "b")
@@ -200,7 +200,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func cancellationsMatchCaseKindAndKeyPrefix(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func cancellationsMatchCaseKindAndKeyPrefix(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (a, _) = try Self.openCase(s, "<a@x>", body: "a")
             let (b, _) = try Self.openCase(s, "<b@x>", body: "b")
@@ -245,7 +245,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func cancelReminderByID(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func cancelReminderByID(_ backend: TestBackend) throws {
         try backend.withStore { s in
             try s.update(now: Self.day) { _ in FollowUp(reminders: [Self.reminder(nil, .digest, at: Self.at(60), key: "d")]) }
             let r = try #require(try s.reminders(caseNumber: nil, status: .pending, dueBefore: nil).first)
@@ -260,7 +260,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func fireDueFiresDueOnesInOrderFlagsLateAndSkipsCancelled(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func fireDueFiresDueOnesInOrderFlagsLateAndSkipsCancelled(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (n, _) = try Self.openCase(s)
             let now = Self.at(10_000)
@@ -296,7 +296,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func fireDueHonoursLimitRollsBackAThrowAndRechecksPending(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func fireDueHonoursLimitRollsBackAThrowAndRechecksPending(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (n, _) = try Self.openCase(s)
             try s.update(now: Self.day) { _ in
@@ -320,7 +320,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func remindersFilterByCaseStatusAndDueBefore(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func remindersFilterByCaseStatusAndDueBefore(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (a, _) = try Self.openCase(s, "<a@x>", body: "a")
             let (b, _) = try Self.openCase(s, "<b@x>", body: "b")
@@ -339,7 +339,7 @@ struct ReminderStoreTests {
 
     // MARK: recaps, events, statuses, the view
 
-    @Test(arguments: StoreBackend.allCases) func recapStatesRoundTrip(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func recapStatesRoundTrip(_ backend: TestBackend) throws {
         try backend.withStore { s in
             var ids: [Int64] = []
             for (i, mid) in ["<r1@x>", "<r2@x>"].enumerated() {
@@ -379,7 +379,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func eventsComeInTimeOrderThenWritingOrder(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func eventsComeInTimeOrderThenWritingOrder(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (a, _) = try Self.openCase(s, "<a@x>", body: "a")
             let (b, _) = try Self.openCase(s, "<b@x>", body: "b")
@@ -399,7 +399,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func statusChangesAndTheViewOfCases(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func statusChangesAndTheViewOfCases(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (a, _) = try Self.openCase(s, "<a@x>", body: "a")
             _ = try s.openCase(C.newCase(owner: "li@corp.example", at: Self.at(60)))
@@ -425,7 +425,7 @@ struct ReminderStoreTests {
 
     // MARK: outbox
 
-    @Test(arguments: StoreBackend.allCases) func theSameMessageIDIsQueuedOnce(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func theSameMessageIDIsQueuedOnce(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (n, _) = try Self.openCase(s)
             let m = Self.mail("<liaison.\(n).1@corp.example>", caseNumber: n)
@@ -438,7 +438,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func outboxRetryThenSent(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func outboxRetryThenSent(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (n, _) = try Self.openCase(s)
             let m = Self.mail("<liaison.\(n).1@corp.example>", caseNumber: n)
@@ -483,7 +483,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func dueOutboxIsOldestFirstAndLimited(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func dueOutboxIsOldestFirstAndLimited(_ backend: TestBackend) throws {
         try backend.withStore { s in
             try s.update(now: Self.day) { _ in FollowUp(mails: [Self.mail("<1@x>", caseNumber: nil), Self.mail("<2@x>", caseNumber: nil)]) }
             try s.update(now: Self.at(10)) { _ in FollowUp(mails: [Self.mail("<3@x>", caseNumber: nil)]) }
@@ -493,7 +493,7 @@ struct ReminderStoreTests {
         }
     }
 
-    @Test(arguments: StoreBackend.allCases) func aPermanentFailureIsRecordedOnTheCaseWithItsFollowUp(_ backend: StoreBackend) throws {
+    @Test(arguments: TestBackend.allCases) func aPermanentFailureIsRecordedOnTheCaseWithItsFollowUp(_ backend: TestBackend) throws {
         try backend.withStore { s in
             let (n, _) = try Self.openCase(s)
             let m = Self.mail("<liaison.\(n).1@corp.example>", caseNumber: n)

@@ -36,7 +36,7 @@ public enum PGTestServer {
     public static func createDatabase(for what: String) throws -> String? {
         guard var c = try serverURL(for: what) else { return nil }
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try admin(c) { try $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger).wait() }
+        try admin(c) { _ = try $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger).wait() }
         c.path = "/" + name
         return c.string
     }
@@ -48,7 +48,7 @@ public enum PGTestServer {
         guard name.hasPrefix("t_") else { return }
         var server = c
         server.path = "/postgres"
-        _ = try? admin(server) { try $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger).wait() }
+        _ = try? admin(server) { _ = try $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger).wait() }
     }
 
     static let logger: Logger = {
