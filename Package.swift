@@ -19,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The PostgreSQL backend (LiaisonPostgres); swift-nio and swift-nio-ssl come with it and
+        // are named for the TLS set-up (NIOSSL) and the event loops.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System C libraries from Debian, with typed shims for what Swift cannot call directly.
@@ -40,6 +45,20 @@ let package = Package(
         .target(
             name: "LiaisonStore",
             dependencies: ["LiaisonCore", "LiaisonMail", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The PostgreSQL backend (issue 17): every store role over postgres-nio, for several instances
+        // over one database. A target of its own, so LiaisonStore and what sits on it alone stay SQLite-only.
+        .target(
+            name: "LiaisonPostgres",
+            dependencies: [
+                "LiaisonStore", "LiaisonCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The one factory (`Stores.open`): a store location to an open store, whichever backend.
+        .target(name: "LiaisonStores", dependencies: ["LiaisonStore", "LiaisonPostgres"]),
         // The follow-up table as XLSX through libxlsxwriter (`liaison export`).
         .target(name: "LiaisonXLSX", dependencies: ["CXLSXWriter", "LiaisonCore"]),
         // IMAP and SMTP over libcurl.
@@ -58,7 +77,7 @@ let package = Package(
         .target(
             name: "LiaisonDaemon",
             dependencies: [
-                "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport", "LiaisonConfiguration",
+                "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonStores", "LiaisonTransport", "LiaisonConfiguration",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,12 +116,20 @@ let package = Package(
         // scripted loopback servers, the notify socket, configuration writers, process memory.
         // A regular target that only test targets depend on.
         .target(
-            name: "LiaisonTestSupport", dependencies: ["LiaisonTransport", "LiaisonCore", "LiaisonConfiguration"],
+            name: "LiaisonTestSupport",
+            dependencies: [
+                "LiaisonTransport", "LiaisonCore", "LiaisonConfiguration",
+                // PostgreSQL test databases (PGTestServer).
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/LiaisonTestSupport"),
 
         .testTarget(name: "LiaisonMailTests", dependencies: ["LiaisonMail", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonMail", "LiaisonConfiguration"]),
-        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonMail"]),
+        .testTarget(
+            name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonPostgres", "LiaisonCore", "LiaisonMail", "LiaisonTestSupport"]),
         .testTarget(
             name: "LiaisonTransportTests",
             dependencies: ["LiaisonTransport", "LiaisonTransportFakes", "LiaisonMail", "LiaisonTestSupport"]),

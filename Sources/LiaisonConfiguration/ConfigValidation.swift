@@ -42,7 +42,7 @@ extension LiaisonConfig {
                  "connect_timeout", "transfer_timeout", "command_timeout", "max_response_bytes"],
         "smtp": ["url", "username", "password_file", "password_env", "from", "ca_file", "allow_insecure_loopback",
                  "connect_timeout", "response_timeout", "send_timeout"],
-        "store": ["url", "case_number_pattern"],
+        "store": LiaisonConfig.storeKeys,
         "staff": nil,
         "categories": nil,
         "templates": nil,
@@ -95,7 +95,7 @@ extension LiaisonConfig {
                 throw ConfigError(key: "store", problem: "the [store] section is missing",
                                   fix: "add [store] url = \"sqlite:/var/lib/liaison/liaison.db\"")
             }
-            _ = try store()
+            _ = try store(environment: environment)
         }
         check { _ = try reminderRules() }
         check { _ = try weeklyCheckRule(); _ = try managers() }

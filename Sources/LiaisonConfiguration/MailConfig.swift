@@ -108,10 +108,7 @@ private struct MailSection {
     func key(_ k: String) -> String { "\(name).\(k)" }
 
     func string(_ k: String) throws -> String? {
-        guard let v = table[k] else { return nil }
-        guard let s = v.string else { throw ConfigError(key: key(k), problem: "must be a string", fix: "quote the value") }
-        guard !s.isEmpty else { throw ConfigError(key: key(k), problem: "is empty", fix: "give a value or remove the key") }
-        return s
+        try SecretSource(table: table, section: name, environment: environment).string(k)
     }
 
     func requiredString(_ k: String) throws -> String {
@@ -166,6 +163,28 @@ private struct MailSection {
             throw ConfigError(key: key("ca_file"), problem: "\(path) cannot be read", fix: "give a readable PEM file of the CA, or remove the key to use the system's CAs")
         }
         return path
+    }
+
+    /// password_file, else password_env, else `$CREDENTIALS_DIRECTORY/<credentialName>`; nil when none is set.
+    func password(credentialName: String) throws -> String? {
+        try SecretSource(table: table, section: name, environment: environment).password(credentialName: credentialName)
+    }
+}
+
+/// A section's password (`[imap]`, `[smtp]`, `[store]`): never from the configuration file, but
+/// from `password_file` (mode 0600), `password_env`, or systemd's `$CREDENTIALS_DIRECTORY`.
+struct SecretSource {
+    let table: TOMLTable
+    let section: String
+    let environment: [String: String]
+
+    func key(_ k: String) -> String { "\(section).\(k)" }
+
+    func string(_ k: String) throws -> String? {
+        guard let v = table[k] else { return nil }
+        guard let s = v.string else { throw ConfigError(key: key(k), problem: "must be a string", fix: "quote the value") }
+        guard !s.isEmpty else { throw ConfigError(key: key(k), problem: "is empty", fix: "give a value or remove the key") }
+        return s
     }
 
     /// password_file, else password_env, else `$CREDENTIALS_DIRECTORY/<credentialName>`; nil when none is set.

@@ -198,16 +198,17 @@ struct IngestCorpusTests {
         #expect(none.isEmpty)
     }
 
-    @Test func postgresIsRefusedClearly() async throws {
+    @Test func postgresWithoutTLSToAnotherHostIsRefusedNamingTheKey() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let cfg = dir.appendingPathComponent("liaison.toml").path
         let org = try String(contentsOfFile: CorpusLocation.configPath, encoding: .utf8)
-        try (org + "\n[store]\nurl = \"postgres://liaison@db/liaison\"\n").write(toFile: cfg, atomically: true, encoding: .utf8)
+        try (org + "\n[store]\nurl = \"postgres://liaison@db.corp.example/liaison\"\nsslmode = \"disable\"\n")
+            .write(toFile: cfg, atomically: true, encoding: .utf8)
         let r = try await CLI.run(["cases", "list", "--config", cfg])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("store.url"), "\(r.stderr)")
-        #expect(r.stderr.contains("PostgreSQL is not supported yet"), "\(r.stderr)")
+        #expect(r.stderr.contains("store.sslmode"), "\(r.stderr)")
+        #expect(r.stderr.contains("not a loopback address"), "\(r.stderr)")
     }
 }
 
@@ -310,10 +311,6 @@ struct StoreConfigTests {
     }
 
     @Test func others() throws {
-        #expect(throws: ConfigError(key: "store.url", problem: "PostgreSQL is not supported yet",
-                                    fix: "use url = \"sqlite:/var/lib/liaison/liaison.db\" until the PostgreSQL backend ships")) {
-            try StoreConfig.parse(url: "postgres://liaison@db/liaison")
-        }
         #expect(throws: ConfigError.self) { try StoreConfig.parse(url: "mysql://x") }
         #expect(throws: ConfigError.self) { try StoreConfig.parse(url: "sqlite:") }
     }
@@ -329,5 +326,63 @@ struct StoreConfigTests {
         #expect(throws: ConfigError.self) {
             try LiaisonConfig(toml: base + "\n[store]\nurl = \"sqlite:/a\"\ncase_number_pattern = \"EC-{yyyy}\"\n").store()
         }
+    }
+
+    /// The `[store]` section with `extra` lines, read with `environment`; the error's key, or nil.
+    static func pgStore(_ extra: String, env: [String: String] = [:]) throws -> (StoreConfig?, String?) {
+        let base = try String(contentsOfFile: CorpusLocation.configPath, encoding: .utf8)
+        do {
+            return (try LiaisonConfig(toml: base + "\n[store]\n" + extra + "\n").store(environment: env), nil)
+        } catch let e as ConfigError {
+            return (nil, e.key)
+        }
+    }
+
+    @Test func postgres() throws {
+        let (s, _) = try Self.pgStore("url = \"postgres://liaison@db.corp.example:6543/cases\"\npassword_env = \"PGPW\"", env: ["PGPW": "hunter2"])
+        let cfg = try #require(s)
+        #expect(cfg.backend == .postgres(PostgresStoreSettings(host: "db.corp.example", port: 6543, user: "liaison", database: "cases",
+                                                              password: "hunter2", sslMode: .verifyFull)))
+        #expect(cfg.sqlitePath == nil)
+        #expect(cfg.displayName == "postgres://liaison@db.corp.example:6543/cases")
+        if case .postgres(let p) = cfg.backend { #expect(!"\(p)".contains("hunter2"), "a secret never appears in a description") }
+
+        // A password file of mode 0600; one readable by others is refused.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-pgpw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let pw = dir.appendingPathComponent("pw").path
+        FileManager.default.createFile(atPath: pw, contents: Data("s3cret\n".utf8), attributes: [.posixPermissions: 0o600])
+        let (f, _) = try Self.pgStore("url = \"postgresql://u@127.0.0.1/d\"\nsslmode = \"disable\"\npassword_file = \"\(pw)\"")
+        guard case .postgres(let p)? = f?.backend else { Issue.record("\(String(describing: f))"); return }
+        #expect(p.password == "s3cret" && p.sslMode == .disable && p.port == 5432 && p.maxConnections == 8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: pw)
+        #expect(try Self.pgStore("url = \"postgres://u@127.0.0.1/d\"\npassword_file = \"\(pw)\"").1 == "store.password_file")
+
+        // Systemd's credential when neither key is set; no password at all is allowed (trust, peer, certificates).
+        let creds = dir.appendingPathComponent("creds")
+        try FileManager.default.createDirectory(at: creds, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: creds.appendingPathComponent("store-password").path, contents: Data("fromsystemd".utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        let (c, _) = try Self.pgStore("url = \"postgres://u@db.example/d\"", env: ["CREDENTIALS_DIRECTORY": creds.path])
+        guard case .postgres(let cp)? = c?.backend else { Issue.record("\(String(describing: c))"); return }
+        #expect(cp.password == "fromsystemd")
+        guard case .postgres(let none)? = try Self.pgStore("url = \"postgres://u@db.example/d\"\nsslmode = \"require\"\nmax_connections = 3").0?.backend else {
+            Issue.record("no password"); return
+        }
+        #expect(none.password == nil && none.sslMode == .require && none.maxConnections == 3)
+
+        // Each refusal names its key.
+        #expect(try Self.pgStore("url = \"postgres://u:pw@db.example/d\"").1 == "store.url")
+        #expect(try Self.pgStore("url = \"postgres://db.example/d\"").1 == "store.url")
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/\"").1 == "store.url")
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d?sslmode=disable\"").1 == "store.url")
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\npassword = \"x\"").1 == "store.password")
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\nsslmode = \"disable\"").1 == "store.sslmode")
+        #expect(try Self.pgStore("url = \"postgres://u@[::1]/d\"\nsslmode = \"disable\"").1 == nil)
+        #expect(try Self.pgStore("url = \"postgres://u@localhost/d\"\nsslmode = \"disable\"").1 == nil)
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\nsslmode = \"prefer\"").1 == "store.sslmode")
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\nmax_connections = 0").1 == "store.max_connections")
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\npassword_env = \"NOPE\"").1 == "store.password_env")
+        #expect(try Self.pgStore("url = \"sqlite:/a.db\"\nsslmode = \"require\"").1 == "store.sslmode")
     }
 }

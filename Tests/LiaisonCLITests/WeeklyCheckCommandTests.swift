@@ -56,7 +56,7 @@ struct WeeklyCheckCommandTests {
     static func runner(_ config: String) throws -> WeeklyCheckRunner {
         let cfg = try LiaisonConfig.load(path: config)
         let org = try cfg.organization()
-        let store = try SQLiteStore(path: try cfg.store().sqlitePath)
+        let store = try SQLiteStore(path: try #require(try cfg.store().sqlitePath))
         return WeeklyCheckRunner(store: store, composer: try WeeklyCheckRunner.composer(
             config: cfg, organization: org, renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }))
     }

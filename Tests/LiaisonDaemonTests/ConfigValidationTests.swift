@@ -94,6 +94,18 @@ struct ConfigValidationTests {
 
         let r5 = try Self.report(Self.complete.replacingOccurrences(of: "sqlite:/var/lib/liaison/liaison.db", with: "mysql://x"))
         #expect(r5.errors.map(\.key) == ["store.url"])
+
+        // PostgreSQL: check-config reads the password through the same environment and names the TLS key.
+        func pg(_ extra: String) -> String {
+            Self.complete.replacingOccurrences(of: "url = \"sqlite:/var/lib/liaison/liaison.db\"",
+                                               with: "url = \"postgres://liaison@db.corp.example/liaison\"\n" + extra)
+        }
+        #expect(try Self.report(pg("password_env = \"TEST_PG_PASSWORD\"")).errors.map(\.key) == ["store.password_env"])
+        let r6 = try Self.report(pg("password_env = \"TEST_PG_PASSWORD\""), env: Self.env.merging(["TEST_PG_PASSWORD": "pw"]) { a, _ in a })
+        #expect(r6.issues.isEmpty, "\(r6.issues)")
+        let r7 = try Self.report(pg("sslmode = \"disable\""))
+        #expect(r7.errors.map(\.key) == ["store.sslmode"])
+        #expect(r7.warnings.allSatisfy { !$0.key.hasPrefix("store") })
     }
 
     @Test func nearestName() {

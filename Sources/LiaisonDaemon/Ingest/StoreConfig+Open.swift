@@ -1,9 +1,23 @@
 import Foundation
 import LiaisonStore
+import LiaisonStores
 
 extension StoreConfig {
     /// Where `[store] url` (or `--db`) puts the store.
-    public var location: StoreLocation { .sqlite(path: sqlitePath) }
+    public var location: StoreLocation {
+        switch backend {
+        case .sqlite(let path): return .sqlite(path: path)
+        case .postgres(let p):
+            let tls: PostgresLocation.TLSMode
+            switch p.sslMode {
+            case .disable: tls = .disable
+            case .require: tls = .require
+            case .verifyFull: tls = .verifyFull
+            }
+            return .postgres(PostgresLocation(host: p.host, port: p.port, user: p.user, database: p.database, password: p.password,
+                                              tls: tls, maxConnections: p.maxConnections))
+        }
+    }
 
     /// Opens the store this configuration names, through the one factory (`Stores.open`).
     public func open() throws -> any LiaisonStore { try Stores.open(location) }

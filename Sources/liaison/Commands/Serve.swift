@@ -36,7 +36,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let storeConfig = try config.store()
-        let storePath = storeConfig.sqlitePath
+        let storePath = storeConfig.displayName
         let store: any LiaisonStore
         do {
             store = try storeConfig.open()
@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
             components: components, logger: Logger(label: "liaison.daemon"),
             loadConfig: {
                 let next = try Self.loadValidated(path: path, logger: logger)
-                if let p = try? next.store().sqlitePath, p != storePath {
+                if let p = try? next.store().displayName, p != storePath {
                     logger.warning("store.url changed: takes effect at the next restart", metadata: ["running": "\(storePath)"])
                 }
                 return next

@@ -1,0 +1,237 @@
+import Foundation
+import LiaisonStore
+
+/// The PostgreSQL schema as a list of migrations, recorded by name in `schema_migrations`.
+/// Applied at start in ONE transaction under a transaction-level advisory lock, so two
+/// instances starting at once apply each migration once (the second waits, then sees them
+/// applied). Append, never edit, migrations. The tables are those of the SQLite schema
+/// (`SQLiteSchema`, same names and meaning); times are seconds since 1970 (`double precision`).
+enum PostgresSchema {
+    /// The advisory lock key of schema changes (any constant; "liaison" in ASCII).
+    static let migrationLock: Int64 = 0x6C69_6169_736F_6E00
+
+    static let migrations: [(name: String, statements: [String])] = [
+        ("pg1: the SQLite schema up to v4-notices", [
+            """
+            CREATE TABLE cases (
+                id BIGSERIAL PRIMARY KEY,
+                number TEXT NOT NULL UNIQUE,
+                internal BOOLEAN NOT NULL,
+                organization TEXT,
+                owner TEXT,
+                category TEXT NOT NULL,
+                status TEXT NOT NULL,
+                opened_at DOUBLE PRECISION NOT NULL,
+                resolved_at DOUBLE PRECISION
+            )
+            """,
+            "CREATE INDEX cases_status_owner ON cases(status, owner)",
+            """
+            CREATE TABLE case_addresses (
+                address TEXT NOT NULL,
+                case_id BIGINT NOT NULL REFERENCES cases(id),
+                role TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                PRIMARY KEY (address, case_id, role)
+            )
+            """,
+            "CREATE INDEX case_addresses_case ON case_addresses(case_id, role, seq)",
+            // Numbering: the counter row is updated inside the transaction that opens the case, so
+            // two instances opening cases at once wait on that row and never take the same number.
+            "CREATE TABLE case_counters (template TEXT PRIMARY KEY, last BIGINT NOT NULL)",
+            """
+            CREATE TABLE correspondence (
+                id BIGSERIAL PRIMARY KEY,
+                case_id BIGINT NOT NULL REFERENCES cases(id),
+                message_id TEXT,
+                content_hash TEXT NOT NULL,
+                direction TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                date DOUBLE PRECISION,
+                subject TEXT,
+                thread_subject TEXT NOT NULL,
+                sender TEXT,
+                raw BYTEA NOT NULL,
+                filed_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX correspondence_message_id ON correspondence(message_id) WHERE message_id IS NOT NULL",
+            // Filing is idempotent across instances by this index, not by a check before the insert.
+            "CREATE UNIQUE INDEX correspondence_hash ON correspondence(content_hash)",
+            "CREATE INDEX correspondence_thread ON correspondence(thread_subject, date)",
+            "CREATE INDEX correspondence_case ON correspondence(case_id, date, id)",
+            "CREATE INDEX correspondence_case_flow ON correspondence(case_id, direction, kind, date, sender, thread_subject)",
+            "CREATE TABLE message_ids (message_id TEXT PRIMARY KEY, case_id BIGINT NOT NULL REFERENCES cases(id))",
+            """
+            CREATE TABLE message_references (
+                correspondence_id BIGINT NOT NULL REFERENCES correspondence(id),
+                referenced_id TEXT NOT NULL,
+                PRIMARY KEY (correspondence_id, referenced_id)
+            )
+            """,
+            """
+            CREATE TABLE held (
+                id BIGSERIAL PRIMARY KEY,
+                status TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                detail TEXT,
+                message_id TEXT,
+                content_hash TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                direction TEXT NOT NULL,
+                date DOUBLE PRECISION,
+                subject TEXT,
+                thread_subject TEXT NOT NULL,
+                sender TEXT,
+                refs TEXT NOT NULL,
+                aliases TEXT NOT NULL,
+                addresses TEXT NOT NULL,
+                contacts TEXT NOT NULL,
+                raw BYTEA NOT NULL,
+                held_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX held_message_id ON held(message_id)",
+            // One pending hold per content: two instances holding the same message hold it once.
+            "CREATE UNIQUE INDEX held_pending_hash ON held(content_hash) WHERE status = 'pending'",
+            "CREATE INDEX held_status ON held(status, id)",
+            "CREATE TABLE checkpoints (mailbox TEXT PRIMARY KEY, uid_validity BIGINT NOT NULL, last_uid BIGINT NOT NULL)",
+            """
+            CREATE TABLE recaps (
+                id BIGINT PRIMARY KEY REFERENCES correspondence(id),
+                case_id BIGINT NOT NULL REFERENCES cases(id),
+                message_id TEXT,
+                author TEXT,
+                counterparty TEXT NOT NULL,
+                sent_at DOUBLE PRECISION,
+                window_closes DOUBLE PRECISION,
+                window_note TEXT,
+                next_contact DOUBLE PRECISION,
+                next_contact_note TEXT,
+                state TEXT NOT NULL,
+                state_at DOUBLE PRECISION,
+                objected_items TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX recaps_case ON recaps(case_id, sent_at, id)",
+            """
+            CREATE TABLE action_items (
+                recap_id BIGINT NOT NULL REFERENCES recaps(id),
+                seq INTEGER NOT NULL,
+                number INTEGER NOT NULL,
+                owner TEXT,
+                department TEXT,
+                owner_address TEXT,
+                task TEXT NOT NULL,
+                due DOUBLE PRECISION,
+                due_note TEXT,
+                PRIMARY KEY (recap_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE case_events (
+                id BIGSERIAL PRIMARY KEY,
+                case_id BIGINT NOT NULL REFERENCES cases(id),
+                at DOUBLE PRECISION NOT NULL,
+                kind TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX case_events_case ON case_events(case_id, at, id)",
+            """
+            CREATE TABLE reminders (
+                id BIGSERIAL PRIMARY KEY,
+                case_id BIGINT REFERENCES cases(id),
+                kind TEXT NOT NULL,
+                fire_at DOUBLE PRECISION NOT NULL,
+                about DOUBLE PRECISION,
+                recipients TEXT NOT NULL,
+                key TEXT NOT NULL,
+                recap_id BIGINT,
+                item_number INTEGER,
+                detail TEXT,
+                status TEXT NOT NULL,
+                done_at DOUBLE PRECISION,
+                late BOOLEAN NOT NULL DEFAULT FALSE,
+                cancel_reason TEXT
+            )
+            """,
+            "CREATE UNIQUE INDEX reminders_case_key ON reminders(case_id, key) WHERE case_id IS NOT NULL",
+            "CREATE UNIQUE INDEX reminders_free_key ON reminders(key) WHERE case_id IS NULL",
+            "CREATE INDEX reminders_pending ON reminders(fire_at, id) WHERE status = 'pending'",
+            """
+            CREATE TABLE outbox (
+                id BIGSERIAL PRIMARY KEY,
+                case_id BIGINT REFERENCES cases(id),
+                message_id TEXT NOT NULL UNIQUE,
+                envelope_from TEXT NOT NULL,
+                recipients TEXT NOT NULL,
+                raw BYTEA NOT NULL,
+                purpose TEXT NOT NULL,
+                reminder_id BIGINT,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at DOUBLE PRECISION NOT NULL,
+                last_error TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                sent_at DOUBLE PRECISION,
+                notice TEXT,
+                rendered BOOLEAN NOT NULL DEFAULT TRUE
+            )
+            """,
+            "CREATE INDEX outbox_pending ON outbox(next_attempt_at, id) WHERE status = 'pending'",
+            "CREATE INDEX outbox_status ON outbox(status, id)",
+            "CREATE INDEX outbox_unrendered ON outbox(id) WHERE NOT rendered AND status = 'pending'",
+            """
+            CREATE TABLE processing (
+                source TEXT NOT NULL,
+                item TEXT NOT NULL,
+                run TEXT,
+                crashes INTEGER NOT NULL DEFAULT 0,
+                failures INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                started_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (source, item)
+            )
+            """,
+            """
+            CREATE TABLE rate_events (
+                id BIGSERIAL PRIMARY KEY,
+                scope TEXT NOT NULL,
+                key TEXT NOT NULL,
+                at DOUBLE PRECISION NOT NULL,
+                ref BIGINT
+            )
+            """,
+            "CREATE INDEX rate_events_key ON rate_events(scope, key, at)",
+            "CREATE INDEX rate_events_ref ON rate_events(ref) WHERE ref IS NOT NULL",
+        ]),
+        // SQLite's v5-items: an item's status (open/done/cancelled/rescheduled), when and by whom it
+        // was done, its first due (`due` is the current one); a case's mute.
+        ("pg2: item and case lifecycle (SQLite v5-items)", [
+            "ALTER TABLE action_items ADD COLUMN status TEXT NOT NULL DEFAULT 'open'",
+            "ALTER TABLE action_items ADD COLUMN done_at DOUBLE PRECISION",
+            "ALTER TABLE action_items ADD COLUMN done_by TEXT",
+            "ALTER TABLE action_items ADD COLUMN first_due DOUBLE PRECISION",
+            "ALTER TABLE cases ADD COLUMN muted_until DOUBLE PRECISION",
+        ]),
+    ]
+
+    /// Applies the migrations not yet recorded, all in one transaction under the advisory lock.
+    static func migrate(_ s: PGSession, now: Date) throws {
+        try s.execute("BEGIN")
+        do {
+            try s.execute("SELECT pg_advisory_xact_lock(?)", [migrationLock])
+            try s.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)")
+            let applied = Set(try s.rows("SELECT name FROM schema_migrations").map { try $0["name"] as String })
+            for m in migrations where !applied.contains(m.name) {
+                for statement in m.statements { try s.execute(statement) }
+                try s.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", [m.name, now.timeIntervalSince1970])
+            }
+            try s.execute("COMMIT")
+        } catch {
+            try? s.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

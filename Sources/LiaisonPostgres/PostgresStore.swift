@@ -1,0 +1,259 @@
+import Foundation
+import LiaisonCore
+import LiaisonStore
+
+/// The PostgreSQL backend (postgres-nio): every role of `LiaisonStore`, the same behaviour as
+/// `SQLiteStore` (the conformance suite runs on both), for several instances over one database.
+///
+/// - Every write is one transaction on one connection checked out of a bounded pool
+///   (`PGPool`); the role protocols are synchronous and called from Dispatch queues, so each
+///   statement blocks on postgres-nio's futures, never on Swift's cooperative pool.
+/// - Filing is idempotent across instances by unique indexes (content hash; one pending hold per
+///   content): an insert that meets a row another instance committed meanwhile finds nothing to
+///   insert, the transaction is rolled back and the filing run again, where it is a duplicate.
+/// - Due reminders are fired with `FOR UPDATE SKIP LOCKED`: two instances never fire one twice.
+/// - Case numbers come from a counter row updated inside the opening transaction.
+public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, ReminderQueue, OutboxStore, ContainmentStore,
+    ReportQueries, WeeklyCheckQueue
+{
+    let pool: PGPool
+    public let location: PostgresLocation
+
+    /// Connects and applies the migrations this database has not seen (safe when several
+    /// instances start at once). Production code opens stores through `Stores.open`.
+    public init(_ location: PostgresLocation, now: Date = Date()) throws {
+        self.location = location
+        pool = try PGPool(location)
+        try pool.withSession { try PostgresSchema.migrate($0, now: now) }
+    }
+
+    deinit { pool.shutdown() }
+
+    /// Closes the idle connections now (they are also closed when the store goes away).
+    public func close() { pool.shutdown() }
+
+    // MARK: transactions
+
+    /// One write transaction (READ COMMITTED; the rows a decision depends on are locked or
+    /// protected by unique indexes).
+    func transaction<T>(_ body: (PGSession) throws -> T) throws -> T {
+        try pool.withSession { s in
+            try s.execute("BEGIN")
+            do {
+                let result = try body(s)
+                try s.execute("COMMIT")
+                return result
+            } catch {
+                if !s.broken { _ = try? s.execute("ROLLBACK") }
+                throw error
+            }
+        }
+    }
+
+    /// One read: a consistent snapshot (REPEATABLE READ, read only).
+    func snapshot<T>(_ body: (PGSession) throws -> T) throws -> T {
+        try pool.withSession { s in
+            try s.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            do {
+                let result = try body(s)
+                try s.execute("COMMIT")
+                return result
+            } catch {
+                if !s.broken { _ = try? s.execute("ROLLBACK") }
+                throw error
+            }
+        }
+    }
+
+    /// Another instance committed the same message while this transaction was deciding: roll
+    /// back and file again (the next attempt sees it and reports a duplicate).
+    struct LostRace: Error {}
+
+    // MARK: lookups (CaseLookup)
+
+    public func caseWithNumber(_ number: String) throws -> Case? {
+        try snapshot { s in try Self.fetchCase(s, where: "number = ?", [number]) }
+    }
+
+    public func caseForMessageID(_ messageID: String) throws -> Case? {
+        try snapshot { s in try Self.caseForMessageID(s, messageID) }
+    }
+
+    public func casesForThread(subject: String, addresses: [String], since: Date) throws -> [Case] {
+        try snapshot { s in try Self.casesForThread(s, subject: subject, addresses: addresses, since: since) }
+    }
+
+    // MARK: filing
+
+    /// The one filing operation (see `FilingStore.file`).
+    public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try transaction { s in try Self.file(s, plan, now: now) }
+            } catch is LostRace where attempt < 3 {
+                continue
+            } catch is LostRace {
+                throw StoreError(.busy, "the same message kept being filed by another instance meanwhile")
+            }
+        }
+    }
+
+    static func file(_ s: PGSession, _ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
+        let view = PostgresCaseView(s: s)
+        let filing = try plan.filing(view)
+        let outcome = try fileOne(s, filing, now: now)
+        if case .held(let heldID, .rateLimited) = outcome, let recipient = try summaryRecipient(s, heldID: heldID) {
+            let detail: String? = try s.value("SELECT detail FROM held WHERE id = ?", [heldID])
+            try write(s, try plan.summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient, view: view)), now: now, filed: nil)
+            return outcome
+        }
+        guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
+        let caseID = try Self.caseID(s, number)
+        guard let filedCase = try fetchCase(s, where: "id = ?", [caseID]) else { throw StoreError(.notFound, "no case \(number)") }
+        let context = FiledContext(filedCase: filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
+        try write(s, try plan.followUp(context), now: now, filed: (caseID, correspondenceID))
+        return outcome
+    }
+
+    static func fileOne(_ s: PGSession, _ filing: Filing, now: Date) throws -> FilingOutcome {
+        let m = filing.message
+        let outcome: FilingOutcome
+        if let heldID = filing.accepting {
+            // Locked: two reviewers accepting the same message at once do it once.
+            guard let r = try s.row("SELECT reason, detail FROM held WHERE id = ? AND status = 'pending' FOR UPDATE", [heldID]) else {
+                throw StoreError(.notFound, "no held message \(heldID) awaiting review")
+            }
+            let reason: String = try r["reason"], detail: String? = try r["detail"]
+            if reason == HoldReason.unprocessable.rawValue {
+                throw StoreError(.refused, "held message \(heldID) is unprocessable (\(detail ?? "it could not be read")): it was never read, so it cannot be filed on a case; reject it")
+            }
+            try s.execute("UPDATE held SET status = 'accepted' WHERE id = ?", [heldID])
+        }
+        if let existing = try findFiled(s, m) {
+            outcome = .duplicate(existing)
+        } else {
+            switch filing.decision {
+            case .hold(let reason, let detail):
+                if let heldID = try findPendingHeld(s, m) {
+                    outcome = .duplicate(.held(heldID: heldID))
+                } else {
+                    outcome = .held(heldID: try insertHeld(s, m, reason: reason, detail: detail, at: now), reason: reason)
+                }
+            case .existing(let number, _):
+                guard let caseID: Int64 = try s.value("SELECT id FROM cases WHERE number = ?", [number]) else {
+                    throw StoreError(.notFound, "no case \(number)")
+                }
+                let cid = try insertCorrespondence(s, m, caseID: caseID, at: now)
+                outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: false)
+            case .open(let new):
+                if let gate = filing.rateGate, case .hold(let hit, let summarise) = try rateDecision(s, gate) {
+                    if let heldID = try findPendingHeld(s, m) {
+                        outcome = .duplicate(.held(heldID: heldID))
+                    } else {
+                        let heldID = try insertHeld(s, m, reason: .rateLimited, detail: hit.detail, at: now)
+                        if summarise {
+                            try recordEvent(s, scope: RateLimit.Ledger.summary, key: gate.summaryRecipient, at: gate.at, ref: heldID)
+                        }
+                        outcome = .held(heldID: heldID, reason: .rateLimited)
+                    }
+                } else {
+                    let (caseID, number) = try insertCase(s, new, number: nil)
+                    let cid = try insertCorrespondence(s, m, caseID: caseID, at: now)
+                    outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: true)
+                }
+            }
+            if case .filed = outcome, let heldID = try findPendingHeld(s, m) {
+                try s.execute("UPDATE held SET status = 'filed' WHERE id = ?", [heldID])
+            }
+        }
+        if let cp = filing.checkpoint { try advance(s, cp) }
+        if let marker = filing.marker { try clearMarker(s, marker) }
+        return outcome
+    }
+
+    /// Files many messages with known decisions in one transaction (bulk imports for benchmarks).
+    public func file(batch: [Filing], now: Date) throws -> [FilingOutcome] {
+        try transaction { s in try batch.map { try Self.fileOne(s, $0, now: now) } }
+    }
+
+    /// Opens a case without a message (tests, benchmarks). Not part of any role protocol.
+    public func openCase(_ newCase: NewCase) throws -> Case {
+        try transaction { s in
+            let (id, _) = try Self.insertCase(s, newCase, number: nil)
+            return try Self.fetchCase(s, where: "id = ?", [id])!
+        }
+    }
+
+    /// Opens a case with a given number; fails if the number is taken (tests). Not part of any role protocol.
+    public func openCase(_ newCase: NewCase, number: String) throws -> Case {
+        try transaction { s in
+            if try s.value("SELECT id FROM cases WHERE number = ?", [number], as: Int64.self) != nil {
+                throw StoreError(.refused, "case \(number) exists already")
+            }
+            let (id, _) = try Self.insertCase(s, newCase, number: number)
+            return try Self.fetchCase(s, where: "id = ?", [id])!
+        }
+    }
+
+    /// Sets a case's status (tests; production resolves through `CaseUpdates.update`).
+    public func setStatus(caseNumber: String, status: CaseStatus, at: Date) throws {
+        try transaction { s in try Self.updateStatus(s, caseNumber: caseNumber, status: status, at: at) }
+    }
+
+    // MARK: queries
+
+    public func cases(status: CaseStatus?, owner: String?) throws -> [Case] {
+        try snapshot { s in try Self.fetchCases(s, status: status, owner: owner) }
+    }
+
+    public func correspondence(caseNumber: String) throws -> [Correspondence] {
+        try snapshot { s in
+            try s.rows("""
+                SELECT c.*, cases.number AS case_number FROM correspondence c JOIN cases ON cases.id = c.case_id
+                WHERE cases.number = ? ORDER BY c.date IS NULL, c.date, c.id
+                """, [caseNumber]).map { r in
+                Correspondence(id: try r["id"], caseNumber: try r["case_number"], messageID: try r["message_id"],
+                               direction: Direction(rawValue: try r["direction"]) ?? .inbound,
+                               kind: MessageKind(rawValue: try r["kind"]) ?? .correspondence,
+                               date: Self.date(try r["date"]),
+                               subject: try r["subject"], threadSubject: try r["thread_subject"], sender: try r["sender"],
+                               contentHash: try r["content_hash"], raw: [UInt8](try r["raw"] as Data))
+            }
+        }
+    }
+
+    public func heldMessages() throws -> [HeldMessage] {
+        try snapshot { s in try s.rows("SELECT * FROM held WHERE status = 'pending' ORDER BY id").map(Self.makeHeld) }
+    }
+
+    public func heldMessage(id: Int64) throws -> HeldMessage? {
+        try snapshot { s in try s.row("SELECT * FROM held WHERE id = ? AND status = 'pending'", [id]).map(Self.makeHeld) }
+    }
+
+    public func reject(heldID: Int64) throws {
+        try transaction { s in
+            if try s.execute("UPDATE held SET status = 'rejected' WHERE id = ? AND status = 'pending'", [heldID]) == 0 {
+                throw StoreError(.notFound, "no held message \(heldID) awaiting review")
+            }
+        }
+    }
+
+    public func checkpoint(mailbox: String) throws -> MailboxCheckpoint? {
+        try snapshot { s in
+            try s.row("SELECT * FROM checkpoints WHERE mailbox = ?", [mailbox]).map {
+                MailboxCheckpoint(mailbox: try $0["mailbox"], uidValidity: UInt32(truncatingIfNeeded: try $0["uid_validity"] as Int64),
+                                  lastUID: UInt32(truncatingIfNeeded: try $0["last_uid"] as Int64))
+            }
+        }
+    }
+
+    public func counts() throws -> (correspondence: Int, cases: Int, held: Int) {
+        try snapshot { s in
+            (try s.value("SELECT COUNT(*) FROM correspondence", as: Int.self) ?? 0,
+             try s.value("SELECT COUNT(*) FROM cases", as: Int.self) ?? 0,
+             try s.value("SELECT COUNT(*) FROM held WHERE status = 'pending'", as: Int.self) ?? 0)
+        }
+    }
+}
