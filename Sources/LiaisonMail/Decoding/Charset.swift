@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Text decoded from bytes in a declared (or guessed) charset.
 public struct DecodedText: Sendable, Equatable {
@@ -283,7 +284,9 @@ public enum Charset {
 
 // MARK: - iconv
 
-/// A glibc iconv conversion to UTF-8, opened and closed per call (no shared state: Sendable-clean).
+/// A glibc iconv conversion to UTF-8. Converters are kept for reuse (`IconvPool`): opening one
+/// per call cost more than the conversion of a short part, because closing the last converter
+/// of a charset unloads its gconv module (GB18030.so), which the next open loads again.
 private enum IconvDecoder {
     /// iconv_open's failure value, `(iconv_t)-1`.
     private static func isInvalid(_ cd: iconv_t?) -> Bool { cd == nil || Int(bitPattern: cd) == -1 }
@@ -299,9 +302,8 @@ private enum IconvDecoder {
     /// Every invalid byte becomes U+FFFD and conversion resumes at the next byte; a truncated
     /// trailing sequence becomes one U+FFFD.
     static func decode(_ input: UnsafeBufferPointer<UInt8>, from charset: String) -> DecodedText? {
-        let cd = iconv_open("UTF-8", charset)
-        if isInvalid(cd) { return nil }
-        defer { iconv_close(cd) }
+        guard let cd = IconvPool.shared.take(charset) else { return nil }
+        defer { IconvPool.shared.giveBack(cd, charset) }
         guard let base = input.baseAddress, input.count > 0 else {
             return DecodedText(text: "", charsetUsed: charset, replacements: 0)
         }
@@ -360,5 +362,35 @@ private enum IconvDecoder {
         _ = iconv(cd, nil, nil, &outPtr, &outLeft)
         drain(outPtr)
         return DecodedText(text: String(decoding: output, as: UTF8.self), charsetUsed: charset, replacements: replacements)
+    }
+}
+
+/// Open iconv converters to UTF-8 by charset, each used by one caller at a time: `take` hands one
+/// out (opening a new one when none is free), `giveBack` resets its shift state and keeps it, up
+/// to `keep` per charset (the rest are closed). Converters are held as bit patterns, so the pool
+/// is plain `Sendable` data behind a `Mutex`.
+private final class IconvPool: Sendable {
+    static let shared = IconvPool()
+    private let free = Mutex<[String: [Int]]>([:])
+    private let keep = 8
+
+    /// A converter from `charset` to UTF-8, or nil when iconv does not know the charset.
+    func take(_ charset: String) -> iconv_t? {
+        let pooled = free.withLock { table -> Int? in table[charset]?.popLast() }
+        if let pooled { return iconv_t(bitPattern: pooled) }
+        let cd = iconv_open("UTF-8", charset)
+        if cd == nil || Int(bitPattern: cd) == -1 { return nil }
+        return cd
+    }
+
+    func giveBack(_ cd: iconv_t, _ charset: String) {
+        _ = iconv(cd, nil, nil, nil, nil)   // the initial shift state again
+        let bits = Int(bitPattern: cd)
+        let kept = free.withLock { table -> Bool in
+            guard table[charset, default: []].count < keep else { return false }
+            table[charset, default: []].append(bits)
+            return true
+        }
+        if !kept { iconv_close(cd) }
     }
 }

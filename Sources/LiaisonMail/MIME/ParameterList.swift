@@ -65,7 +65,7 @@ enum ParameterList {
             if let parts = sections[name] {
                 result[name] = assemble(parts.sorted { $0.index < $1.index })
             } else if let v = plain[name] {
-                result[name] = v.contains("=?") ? EncodedWords.decode(v) : v
+                result[name] = Bytes.containsEncodedWordStart(v) ? EncodedWords.decode(v) : v
             }
         }
         return (token, result)
@@ -156,6 +156,10 @@ extension ContentType {
     static func parse(_ value: String?, fallback: ContentType) -> ContentType {
         guard let value else { return fallback }
         let (token, params) = ParameterList.parse(value)
+        if let (type, subtype) = asciiTypes(token) {
+            guard let type, let subtype else { return ContentType(type: fallback.type, subtype: fallback.subtype, parameters: params) }
+            return ContentType(type: type, subtype: subtype, parameters: params)
+        }
         // Strip a comment inside the token, e.g. "text/plain (plain text)".
         let clean = token.split(separator: "(").first.map(String.init)?.trimmingSpaces ?? ""
         let pieces = clean.split(separator: "/", maxSplits: 1)
@@ -172,6 +176,34 @@ extension ContentType {
             return ContentType(type: fallback.type, subtype: fallback.subtype, parameters: params)
         }
         return ContentType(type: type, subtype: subtype, parameters: params)
+    }
+
+    /// `parse`'s reading of an ASCII token on its bytes (the common case: no `Character` work),
+    /// with the same results: `(type, subtype)`, `(nil, nil)` for the fallback's type; nil when
+    /// the token is not ASCII (then `parse` reads it by characters).
+    private static func asciiTypes(_ token: String) -> (String?, String?)? {
+        let u = token.utf8
+        guard u.allSatisfy({ $0 < 0x80 }) else { return nil }
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        func trimmed(_ s: Substring.UTF8View) -> String {
+            var s = s
+            while let f = s.first, isBlank(f) { s.removeFirst() }
+            while let l = s.last, isBlank(l) { s.removeLast() }
+            return String(Substring(s))
+        }
+        // The text before the first "(" (a comment), as `split(separator: "(").first`: the
+        // first non-empty piece, so "(c)text/plain" reads "text/plain".
+        let pieces = token.utf8.split(separator: 0x28, omittingEmptySubsequences: true)
+        let clean = pieces.first.map { trimmed(Substring($0).utf8) } ?? ""
+        // As `split(separator: "/", maxSplits: 1)`: leading slashes make no piece.
+        let start = clean.utf8.firstIndex { $0 != 0x2F } ?? clean.utf8.endIndex
+        guard let slash = clean.utf8[start...].firstIndex(of: 0x2F) else {
+            return clean == "text" ? ("text", "plain") : (nil, nil)
+        }
+        let type = trimmed(clean[start..<slash].utf8)
+        let subtype = trimmed(clean[clean.utf8.index(after: slash)...].utf8)
+        guard !type.isEmpty, !subtype.isEmpty else { return (nil, nil) }
+        return (type, subtype)
     }
 
     static let textPlain = ContentType(type: "text", subtype: "plain", parameters: [:])

@@ -66,6 +66,7 @@ public enum MessageParser {
 /// and comments. Returned with angle brackets.
 public enum MessageIDs {
     public static func parse(_ value: String) -> [String] {
+        if let ids = asciiIDs(value) { return ids }
         var ids: [String] = []
         var current: [Character] = []
         var inside = false
@@ -89,6 +90,38 @@ public enum MessageIDs {
             for token in value.split(whereSeparator: { $0.isWhitespace || $0 == "," })
             where token.contains("@") && !token.contains(where: { "()<>".contains($0) }) {
                 ids.append("<\(token)>")
+            }
+        }
+        return ids
+    }
+
+    /// `parse` on the bytes of an ASCII value (the common case), with the same results; nil when
+    /// the value is not ASCII.
+    static func asciiIDs(_ value: String) -> [String]? {
+        let u = value.utf8
+        guard u.allSatisfy({ $0 < 0x80 }) else { return nil }
+        // Character.isWhitespace among ASCII: tab, LF, VT, FF, CR, space.
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+        var ids: [String] = []
+        var current: [UInt8] = []
+        var inside = false
+        for b in u {
+            if b == 0x3C { inside = true; current.removeAll(keepingCapacity: true); continue }
+            if b == 0x3E {
+                if inside, !current.isEmpty {
+                    var id: [UInt8] = [0x3C]
+                    for c in current where !isSpace(c) { id.append(c) }
+                    if id.count > 1 { id.append(0x3E); ids.append(String(decoding: id, as: UTF8.self)) }
+                }
+                inside = false
+                continue
+            }
+            if inside { current.append(b) }
+        }
+        if ids.isEmpty {
+            for token in u.split(whereSeparator: { isSpace($0) || $0 == 0x2C })
+            where token.contains(0x40) && !token.contains(where: { $0 == 0x28 || $0 == 0x29 || $0 == 0x3C || $0 == 0x3E }) {
+                ids.append("<" + String(decoding: token, as: UTF8.self) + ">")
             }
         }
         return ids

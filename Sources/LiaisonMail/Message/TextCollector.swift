@@ -4,7 +4,9 @@
 struct TextCollector {
     let limit: Int
     private(set) var pieces: [String] = []
+    /// Characters gathered (separators included) once `counted`; before, their UTF-8 bytes (an upper bound).
     private(set) var count = 0
+    private var counted = false
     private(set) var truncated = false
 
     init(limit: Int) { self.limit = limit }
@@ -38,19 +40,33 @@ struct TextCollector {
     private mutating func add(_ text: String) {
         guard !text.isEmpty else { return }
         let joint = pieces.isEmpty ? 0 : Self.separator.count
+        // A string has at most as many characters as UTF-8 bytes: while the bytes fit, the
+        // characters do, and no character (grapheme) needs counting — the common case.
+        if !counted {
+            let bytes = text.utf8.count
+            if count + joint + bytes <= limit {
+                pieces.append(text)
+                count += joint + bytes
+                return
+            }
+            // Near the limit: count characters exactly from here on.
+            count = pieces.reduce(0) { $0 + $1.count } + max(0, pieces.count - 1) * Self.separator.count
+            counted = true
+        }
         let room = limit - count - joint
         guard room > 0 else {
             truncated = true
             return
         }
-        if text.count > room {
+        let length = text.count
+        if length > room {
             pieces.append(String(text.prefix(room)))
             truncated = true
             count = limit
             return
         }
         pieces.append(text)
-        count += joint + text.count
+        count += joint + length
     }
 
     /// The alternative to read: one holding text/plain, else one holding HTML, else the last.
@@ -84,16 +100,36 @@ struct TextCollector {
     }
 
     /// LF line ends, no trailing white space on lines, no leading/trailing blank lines.
+    /// On the UTF-8 bytes: CR LF, CR and LF end a line; spaces and tabs before a line end go.
+    /// (The same as on characters: a line break is always a character of its own, and a space or
+    /// tab a combining mark follows is not at a line's end.)
     static func normalise(_ s: String) -> String {
-        var lines: [Substring] = []
-        for line in s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            var l = line
-            while let last = l.last, last == " " || last == "\t" { l.removeLast() }
-            lines.append(l)
+        var s = s
+        return s.withUTF8 { u -> String in
+            let n = u.count
+            var out = [UInt8]()
+            out.reserveCapacity(n)
+            var pendingBreaks = 0        // line breaks not yet written (dropped if nothing follows)
+            var wroteLine = false        // a non-empty line was written: leading blank lines are over
+            var i = 0
+            while i < n {
+                // One line: [i, end), then its break.
+                var end = i
+                while end < n, u[end] != 0x0A, u[end] != 0x0D { end += 1 }
+                var last = end
+                while last > i, u[last - 1] == 0x20 || u[last - 1] == 0x09 { last -= 1 }
+                if last > i {
+                    if wroteLine { for _ in 0..<pendingBreaks { out.append(0x0A) } }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<last]))
+                    wroteLine = true
+                    pendingBreaks = 0
+                }
+                guard end < n else { break }
+                pendingBreaks += 1
+                i = u[end] == 0x0D && end + 1 < n && u[end + 1] == 0x0A ? end + 2 : end + 1
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        while let f = lines.first, f.isEmpty { lines.removeFirst() }
-        while let l = lines.last, l.isEmpty { lines.removeLast() }
-        return lines.joined(separator: "\n")
     }
 }
 

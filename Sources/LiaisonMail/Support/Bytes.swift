@@ -46,6 +46,17 @@ enum Bytes {
         return Charset.decode(bytes, label: nil).text
     }
 
+    /// True when `s` holds "=?", where an RFC 2047 encoded word could start (on the bytes:
+    /// no Foundation string search).
+    static func containsEncodedWordStart(_ s: String) -> Bool {
+        var previous: UInt8 = 0
+        for b in s.utf8 {
+            if b == 0x3F && previous == 0x3D { return true }
+            previous = b
+        }
+        return false
+    }
+
     /// ASCII-lowercased copy.
     static func lowercasedASCII(_ s: String) -> String {
         var needs = false
