@@ -81,9 +81,11 @@ struct BackupCommandTests {
                 continue
             }
             let file = (dir as NSString).appendingPathComponent("backup-\(taken.count).db")
+            // Whether the writer was still running when this backup STARTED (it may end during it).
+            let running = ingest.isRunning
             let r = try await CLI.run(["backup", "--db", db, "--out", file])
             #expect(r.status == 0, "\(r.stderr)")
-            taken.append((file, before, ingest.isRunning))
+            taken.append((file, before, running))
             if !ingest.isRunning { break }
         }
         try await offPool { ingest.waitUntilExit() }

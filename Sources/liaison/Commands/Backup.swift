@@ -64,9 +64,15 @@ struct Restore: AsyncParsableCommand {
             target = db
         } else {
             guard let path = ConfigLoading.path(config) else { throw ValidationError("pass --db PATH or --config FILE with [store] url") }
-            do { target = try LiaisonConfig.load(path: path).store(overridePath: db).sqlitePath } catch let e as ConfigError {
+            let store: StoreConfig
+            do { store = try LiaisonConfig.load(path: path).store(overridePath: db) } catch let e as ConfigError {
                 throw ValidationError(e.description)
             }
+            // PostgreSQL is restored with pg_restore from a pg_dump (README "Backups").
+            guard let sqlitePath = store.sqlitePath else {
+                throw ValidationError("liaison restore restores a SQLite store; \(store.displayName) is PostgreSQL: use pg_restore")
+            }
+            target = sqlitePath
         }
         do {
             let check = try SQLiteStore.restore(from: file, to: target, force: force)
