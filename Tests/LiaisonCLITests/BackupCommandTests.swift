@@ -73,21 +73,43 @@ struct BackupCommandTests {
         ingest.standardError = FileHandle.nullDevice
         try ingest.run()
 
-        var taken: [(file: String, before: Set<String>, whileRunning: Bool)] = []
-        while taken.count < 3 {
-            let before = try Self.messageIDs(db)
-            if before.count < 50 * (taken.count + 1) && ingest.isRunning {
-                try await Task.sleep(for: .milliseconds(200))
-                continue
+        // The watching and the backups run on a thread of their own (`offPool`), not on Swift's
+        // cooperative pool: in the parallel test run a pool thread can wait seconds for its turn,
+        // long enough for the writer to finish before the first backup.
+        struct Taken: Sendable { var file: String; var before: Set<String>; var whileRunning: Bool; var status: Int32; var stderr: String }
+        let binary = CLI.binary
+        let taken: [Taken] = try await offPool {
+            let probe = try SQLiteStore(path: db)
+            var taken: [Taken] = []
+            var committedAtLastBackup = 0
+            while taken.count < 3 {
+                let counts = try probe.counts()
+                let committed = counts.correspondence + counts.held
+                if (committed == 0 || (!taken.isEmpty && committed < committedAtLastBackup + 100)) && ingest.isRunning {
+                    Thread.sleep(forTimeInterval: 0.01)
+                    continue
+                }
+                committedAtLastBackup = committed
+                // Whether the writer was still running when this backup STARTED (it may end during it),
+                // and what was committed before it started: all of that must be in the backup.
+                let running = ingest.isRunning
+                let before = try Self.messageIDs(db)
+                let file = (dir as NSString).appendingPathComponent("backup-\(taken.count).db")
+                let backup = Process()
+                backup.executableURL = binary
+                backup.arguments = ["backup", "--db", db, "--out", file]
+                let err = Pipe()
+                backup.standardOutput = FileHandle.nullDevice
+                backup.standardError = err
+                try backup.run()
+                let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                backup.waitUntilExit()
+                taken.append(Taken(file: file, before: before, whileRunning: running, status: backup.terminationStatus, stderr: errText))
+                if !ingest.isRunning { break }
             }
-            let file = (dir as NSString).appendingPathComponent("backup-\(taken.count).db")
-            // Whether the writer was still running when this backup STARTED (it may end during it).
-            let running = ingest.isRunning
-            let r = try await CLI.run(["backup", "--db", db, "--out", file])
-            #expect(r.status == 0, "\(r.stderr)")
-            taken.append((file, before, running))
-            if !ingest.isRunning { break }
+            return taken
         }
+        for t in taken { #expect(t.status == 0, "\(t.stderr)") }
         try await offPool { ingest.waitUntilExit() }
         #expect(ingest.terminationStatus == 0)
         #expect(taken.contains { $0.whileRunning }, "no backup was taken while the writer ran")
