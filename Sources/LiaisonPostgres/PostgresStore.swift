@@ -37,23 +37,19 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     /// One write transaction (READ COMMITTED; the rows a decision depends on are locked or
     /// protected by unique indexes).
     func transaction<T>(_ body: (PGSession) throws -> T) throws -> T {
-        try pool.withSession { s in
-            try s.execute("BEGIN")
-            do {
-                let result = try body(s)
-                try s.execute("COMMIT")
-                return result
-            } catch {
-                if !s.broken { _ = try? s.execute("ROLLBACK") }
-                throw error
-            }
-        }
+        try within("BEGIN", body)
     }
 
     /// One read: a consistent snapshot (REPEATABLE READ, read only).
     func snapshot<T>(_ body: (PGSession) throws -> T) throws -> T {
+        try within("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    /// `body` between `begin` and COMMIT on one pooled connection; rolled back when it throws
+    /// (unless the connection broke, which ends the transaction anyway).
+    private func within<T>(_ begin: String, _ body: (PGSession) throws -> T) throws -> T {
         try pool.withSession { s in
-            try s.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try s.execute(begin)
             do {
                 let result = try body(s)
                 try s.execute("COMMIT")
