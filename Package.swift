@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // AES-256-GCM for bodies sealed at rest (issue 18; LiaisonStore/Sealing). Already in the
+        // graph through postgres-nio; named here because LiaisonStore uses it directly.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System C libraries from Debian, with typed shims for what Swift cannot call directly.
@@ -45,7 +48,10 @@ let package = Package(
         // Cases, correspondence, reminders, outbox behind one protocol; SQLite (GRDB) by default.
         .target(
             name: "LiaisonStore",
-            dependencies: ["LiaisonCore", "LiaisonMail", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "LiaisonCore", "LiaisonMail", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The PostgreSQL backend (issue 17): every store role over postgres-nio, for several instances
         // over one database. A target of its own, so LiaisonStore and what sits on it alone stay SQLite-only.
         .target(
@@ -129,6 +135,8 @@ let package = Package(
             name: "LiaisonTestSupport",
             dependencies: [
                 "LiaisonTransport", "LiaisonCore", "LiaisonConfiguration",
+                // The test store factory (`TestStores`, LIAISON_TEST_SEAL).
+                "LiaisonStore",
                 // PostgreSQL test databases (PGTestServer).
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -10,14 +10,23 @@ import TOMLKit
 public struct StoreConfig: Sendable, Equatable {
     public var backend: StoreBackend
     public var numbering: CaseNumbering
+    /// The store key (encryption at rest: `[store] key_file` or the credential `store-key`); nil: off.
+    public var key: StoreKeyMaterial?
 
-    public init(backend: StoreBackend, numbering: CaseNumbering = CaseNumbering()) {
+    public init(backend: StoreBackend, numbering: CaseNumbering = CaseNumbering(), key: StoreKeyMaterial? = nil) {
         self.backend = backend
         self.numbering = numbering
+        self.key = key
     }
 
-    public init(sqlitePath: String, numbering: CaseNumbering = CaseNumbering()) {
-        self.init(backend: .sqlite(path: sqlitePath), numbering: numbering)
+    public init(sqlitePath: String, numbering: CaseNumbering = CaseNumbering(), key: StoreKeyMaterial? = nil) {
+        self.init(backend: .sqlite(path: sqlitePath), numbering: numbering, key: key)
+    }
+
+    /// A SQLite store given by `--db` without a configuration: its key can only come from the
+    /// systemd credential `store-key` (`$CREDENTIALS_DIRECTORY/store-key`).
+    public static func sqlite(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StoreConfig {
+        StoreConfig(sqlitePath: path, key: try StoreKeyMaterial.read(table: nil, environment: environment))
     }
 
     /// The SQLite database file; nil for PostgreSQL.
@@ -120,7 +129,8 @@ public struct PostgresStoreSettings: Sendable, Equatable, CustomStringConvertibl
 
 extension LiaisonConfig {
     /// The keys of `[store]` (`ConfigValidation.knownKeys`).
-    static let storeKeys: Set<String> = ["url", "case_number_pattern", "password_file", "password_env", "sslmode", "max_connections"]
+    static let storeKeys: Set<String> = ["url", "case_number_pattern", "password_file", "password_env", "sslmode", "max_connections",
+                                         "key_file"]
 
     /// The `[store]` section; `overridePath` (the `--db` flag) replaces its url.
     public func store(overridePath: String? = nil) throws -> StoreConfig {
@@ -140,7 +150,8 @@ extension LiaisonConfig {
             pattern = p
         }
         let numbering = CaseNumbering(pattern: pattern)
-        if let overridePath { return StoreConfig(sqlitePath: overridePath, numbering: numbering) }
+        let key = try StoreKeyMaterial.read(table: table, environment: environment, configPath: path)
+        if let overridePath { return StoreConfig(sqlitePath: overridePath, numbering: numbering, key: key) }
         guard let r, let table else {
             throw ConfigError(key: "store.url", problem: "is missing", fix: "add [store] url = \"sqlite:/var/lib/liaison/liaison.db\", or pass --db PATH")
         }
@@ -153,7 +164,13 @@ extension LiaisonConfig {
             for k in ["password_file", "password_env", "sslmode", "max_connections"] where table[k] != nil {
                 throw ConfigError(key: "store.\(k)", problem: "applies to a PostgreSQL store only", fix: "remove it, or use a postgres:// url")
             }
-            return StoreConfig(sqlitePath: try StoreConfig.parse(url: url), numbering: numbering)
+            return StoreConfig(sqlitePath: try StoreConfig.parse(url: url), numbering: numbering, key: key)
+        }
+        if let key {
+            // Sealing lives in the SQLite store's row code; PostgresStore has its own and does not seal.
+            throw ConfigError(key: "store.key_file",
+                              problem: "encryption at rest (\(key.source)) is built for the SQLite store only; this store is PostgreSQL",
+                              fix: "remove key_file (and the credential store-key) and encrypt the PostgreSQL server's storage instead (an encrypted volume)")
         }
         let parts = try PostgresStoreSettings.parse(url: url)
         var mode = PostgresStoreSettings.SSLMode.verifyFull

@@ -35,13 +35,22 @@ extension SQLiteStore {
             unlink(partial)
             throw error
         }
-        return try Self.verify(path: path)
+        let sealer = sealState.sealer
+        return try Self.verify(path: path) { _ in sealer }
     }
 
     /// Checks a store or backup file without changing it: SQLite's `integrity_check`, the applied
     /// migrations against this build's, the row counts. A file that is no SQLite database, or
     /// holds no Liaison schema, is a fault, not an exception.
-    public static func verify(path: String) throws -> StoreVerification {
+    ///
+    /// A sealed file (encryption at rest) stays sealed; with `key` every body is opened (each
+    /// one's authentication checked, so a wrong key or an altered body is a fault); without it
+    /// the bodies are not checked and `sealing` says so.
+    public static func verify(path: String, key: StoreKey? = nil) throws -> StoreVerification {
+        try verify(path: path) { record in try key.map { try record.unwrap(with: $0, store: path) } }
+    }
+
+    static func verify(path: String, sealer: (SealedDataKey) throws -> BodySealer?) throws -> StoreVerification {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError(.notFound, "no file \(path)") }
         do {
             // Not read-only: a live store in WAL mode needs its -shm; nothing here writes.
@@ -62,10 +71,26 @@ extension SQLiteStore {
                 for table in ["cases", "correspondence", "held", "reminders", "outbox"] where version != nil {
                     if try !db.tableExists(table) { faults.append("table \(table) is missing") }
                 }
-                return StoreVerification(integrity: integrity, schemaVersion: version, unknownMigrations: unknown,
-                                         pendingMigrations: pending, cases: try count("cases"), messages: try count("correspondence"),
-                                         held: try count("held"), reminders: try count("reminders"), outbox: try count("outbox"),
-                                         faults: faults)
+                var sealing: String?
+                if let record = try sealedDataKey(db) {
+                    do {
+                        if let opener = try sealer(record) {
+                            let n = try openEveryBody(db, opener)
+                            sealing = "sealed under key \(record.kekFingerprint); \(n) body(ies) opened and authenticated"
+                        } else {
+                            sealing = "sealed under key \(record.kekFingerprint); bodies not checked (no key given)"
+                        }
+                    } catch let e as StoreError {
+                        sealing = "sealed under key \(record.kekFingerprint)"
+                        faults.append(e.description)
+                    }
+                }
+                var result = StoreVerification(integrity: integrity, schemaVersion: version, unknownMigrations: unknown,
+                                               pendingMigrations: pending, cases: try count("cases"), messages: try count("correspondence"),
+                                               held: try count("held"), reminders: try count("reminders"), outbox: try count("outbox"),
+                                               faults: faults)
+                result.sealing = sealing
+                return result
             }
         } catch let e as DatabaseError {
             let mapped = Self.mapped(e)
@@ -81,10 +106,13 @@ extension SQLiteStore {
     /// renamed over it (the old file's -wal and -shm removed first), then opened once so that
     /// migrations this build has run. The service must be stopped while a store is restored.
     @discardableResult
-    public static func restore(from backup: String, to path: String, force: Bool) throws -> StoreVerification {
-        let check = try verify(path: backup)
+    public static func restore(from backup: String, to path: String, force: Bool, key: StoreKey? = nil) throws -> StoreVerification {
+        let check = try verify(path: backup, key: key)
         guard check.isSound else {
             throw StoreError(.refused, "\(backup) is not a valid backup: \(check.faults.joined(separator: "; "))")
+        }
+        if check.sealing != nil && key == nil {
+            throw StoreError(.refused, "\(backup) is encrypted at rest (\(check.sealing ?? "")): configure its key ([store] key_file or the credential store-key) to restore it")
         }
         if FileManager.default.fileExists(atPath: path), !force {
             let target = try verify(path: path)
@@ -116,8 +144,9 @@ extension SQLiteStore {
             throw error
         }
         // Opening runs this build's migrations on the restored copy (an older backup is upgraded).
-        _ = try SQLiteStore(path: path)
-        return try verify(path: path)
+        // A clear backup is restored clear (with a key configured, `liaison keys enable` seals it).
+        _ = try SQLiteStore(path: path, key: check.sealing == nil ? nil : key)
+        return try verify(path: path, key: check.sealing == nil ? nil : key)
     }
 
     /// Creates `path` 0600, never over an existing file or through a symlink.

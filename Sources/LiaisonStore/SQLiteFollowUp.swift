@@ -133,12 +133,14 @@ extension SQLiteStore {
 
     /// Queues a mail for its first attempt at `now`, unless its Message-ID is queued already.
     static func enqueue(_ db: Database, _ m: OutgoingMail, caseID caseRow: Int64?, now: Date) throws {
+        let id = try nextID(db, "outbox")
         try db.cachedStatement(sql: """
-            INSERT INTO outbox (case_id, message_id, envelope_from, recipients, raw, purpose, reminder_id, status, attempts,
+            INSERT INTO outbox (id, case_id, message_id, envelope_from, recipients, raw, purpose, reminder_id, status, attempts,
                                 next_attempt_at, last_error, created_at, sent_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, NULL)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, ?, NULL)
             ON CONFLICT(message_id) DO NOTHING
-            """).execute(arguments: [caseRow, m.messageID, m.envelopeFrom, json(m.recipients), Data(m.raw), m.purpose.rawValue,
+            """).execute(arguments: [id, caseRow, m.messageID, m.envelopeFrom, json(m.recipients),
+                             try sealed(db, m.raw, "outbox", "raw", row: id), m.purpose.rawValue,
                              m.reminderID, now.timeIntervalSince1970, now.timeIntervalSince1970])
     }
 
@@ -216,7 +218,7 @@ extension SQLiteStore {
                 throw StoreError(.corrupt, "outbox row \(r["id"] as Int64) has an unknown status")
             }
             let mail = OutgoingMail(caseNumber: r["case_number"], messageID: r["message_id"], envelopeFrom: r["envelope_from"],
-                                    recipients: strings(r["recipients"]), raw: [UInt8](r["raw"] as Data), purpose: MailPurpose(rawValue: r["purpose"]),
+                                    recipients: strings(r["recipients"]), raw: try opened(db, r["raw"], "outbox", "raw", row: r["id"]), purpose: MailPurpose(rawValue: r["purpose"]),
                                     reminderID: r["reminder_id"])
             // The notice it renders (what it is about: case, item), when it is one.
             let notice = (r["notice"] as String?).flatMap { try? JSONDecoder().decode(Notice.self, from: Data($0.utf8)) }

@@ -15,12 +15,14 @@ extension SQLiteStore: PersonDataStore {
                 """)
             while let r = try filed.next() {
                 try body(StoredMessage(ref: .init(source: .filed, id: r["id"]), caseNumber: r["number"], date: date(r, "date"),
-                                       subject: r["subject"], sender: (r["sender"] as String?)?.lowercased(), raw: [UInt8](r["raw"] as Data)))
+                                       subject: r["subject"], sender: (r["sender"] as String?)?.lowercased(),
+                                       raw: try Self.opened(db, r["raw"], "correspondence", "raw", row: r["id"])))
             }
             let held = try Row.fetchCursor(db, sql: "SELECT id, date, subject, sender, raw FROM held ORDER BY id")
             while let r = try held.next() {
                 try body(StoredMessage(ref: .init(source: .held, id: r["id"]), caseNumber: nil, date: date(r, "date"),
-                                       subject: r["subject"], sender: (r["sender"] as String?)?.lowercased(), raw: [UInt8](r["raw"] as Data)))
+                                       subject: r["subject"], sender: (r["sender"] as String?)?.lowercased(),
+                                       raw: try Self.opened(db, r["raw"], "held", "raw", row: r["id"])))
             }
             let outbox = try Row.fetchCursor(db, sql: """
                 SELECT o.id, cases.number, o.created_at, o.envelope_from, o.recipients, o.raw FROM outbox o
@@ -30,7 +32,8 @@ extension SQLiteStore: PersonDataStore {
                 let recipients = (try? JSONDecoder().decode([String].self, from: Data((r["recipients"] as String).utf8))) ?? []
                 try body(StoredMessage(ref: .init(source: .outbox, id: r["id"]), caseNumber: r["number"], date: date(r, "created_at"),
                                        subject: nil, sender: (r["envelope_from"] as String).lowercased(),
-                                       recipients: recipients.map { $0.lowercased() }, raw: [UInt8](r["raw"] as Data)))
+                                       recipients: recipients.map { $0.lowercased() },
+                                       raw: try Self.opened(db, r["raw"], "outbox", "raw", row: r["id"])))
             }
         }
     }

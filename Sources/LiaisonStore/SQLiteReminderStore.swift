@@ -136,7 +136,8 @@ extension SQLiteStore {
         try transaction { db in
             try db.cachedStatement(sql: """
                 UPDATE outbox SET raw = ?, envelope_from = ?, recipients = ?, rendered = 1 WHERE id = ? AND rendered = 0
-                """).execute(arguments: [Data(mail.raw), mail.envelopeFrom, Self.json(mail.recipients), id])
+                """).execute(arguments: [try Self.sealed(db, mail.raw, "outbox", "raw", row: id), mail.envelopeFrom,
+                                         Self.json(mail.recipients), id])
         }
     }
 

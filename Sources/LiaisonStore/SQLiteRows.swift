@@ -40,15 +40,15 @@ extension SQLiteStore {
         if db.changesCount == 0 { throw StoreError(.notFound, "no case \(caseNumber)") }
     }
 
-    static func makeHeld(_ r: Row) -> HeldMessage {
+    static func makeHeld(_ db: Database, _ r: Row) throws -> HeldMessage {
         HeldMessage(id: r["id"], reason: HoldReason(rawValue: r["reason"]) ?? .noStaffRecipient, detail: r["detail"],
                     messageID: r["message_id"], subject: r["subject"], sender: r["sender"],
                     date: (r["date"] as Double?).map { Date(timeIntervalSince1970: $0) },
-                    contentHash: r["content_hash"], raw: [UInt8](r["raw"] as Data),
+                    contentHash: r["content_hash"], raw: try opened(db, r["raw"], "held", "raw", row: r["id"]),
                     heldAt: (r["held_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
     }
 
-    static func incoming(fromHeld r: Row) -> IncomingMessage {
+    static func incoming(_ db: Database, fromHeld r: Row) throws -> IncomingMessage {
         func list(_ s: String) -> [String] { s.split(separator: " ").map(String.init) }
         return IncomingMessage(messageID: r["message_id"], date: (r["date"] as Double?).map { Date(timeIntervalSince1970: $0) },
                                subject: r["subject"], threadSubject: r["thread_subject"], sender: r["sender"],
@@ -56,7 +56,7 @@ extension SQLiteStore {
                                direction: Direction(rawValue: r["direction"]) ?? .inbound,
                                references: list(r["refs"]), alsoKnownAs: list(r["aliases"]), addresses: list(r["addresses"]),
                                contacts: list(r["contacts"]),
-                               raw: [UInt8](r["raw"] as Data), contentHash: r["content_hash"])
+                               raw: try opened(db, r["raw"], "held", "raw", row: r["id"]), contentHash: r["content_hash"])
     }
 
     /// An earlier filing of the same message (see `LiaisonStore` on identity).
@@ -81,16 +81,17 @@ extension SQLiteStore {
     }
 
     static func insertHeld(_ db: Database, _ m: IncomingMessage, reason: HoldReason, detail: String?, at: Date) throws -> Int64 {
+        let id = try nextID(db, "held")
         try db.cachedStatement(sql: """
-            INSERT INTO held (status, reason, detail, message_id, content_hash, kind, direction, date, subject, thread_subject,
+            INSERT INTO held (id, status, reason, detail, message_id, content_hash, kind, direction, date, subject, thread_subject,
                               sender, refs, aliases, addresses, contacts, raw, held_at)
-            VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [reason.rawValue, detail, m.messageID, m.contentHash, m.kind.rawValue, m.direction.rawValue,
+            VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, reason.rawValue, detail, m.messageID, m.contentHash, m.kind.rawValue, m.direction.rawValue,
                              m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender,
                              m.references.joined(separator: " "), m.alsoKnownAs.joined(separator: " "),
-                             m.addresses.joined(separator: " "), m.contacts.joined(separator: " "), Data(m.raw),
-                             at.timeIntervalSince1970])
-        return db.lastInsertedRowID
+                             m.addresses.joined(separator: " "), m.contacts.joined(separator: " "),
+                             try sealed(db, m.raw, "held", "raw", row: id), at.timeIntervalSince1970])
+        return id
     }
 
     /// Inserts a case, numbering it from its template unless `number` is given.
@@ -128,13 +129,13 @@ extension SQLiteStore {
     }
 
     static func insertCorrespondence(_ db: Database, _ m: IncomingMessage, caseID: Int64, at: Date) throws -> Int64 {
+        let id = try nextID(db, "correspondence")
         try db.cachedStatement(sql: """
-            INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, sender, raw, filed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [caseID, m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
-                             m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw),
-                             at.timeIntervalSince1970])
-        let id = db.lastInsertedRowID
+            INSERT INTO correspondence (id, case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, sender, raw, filed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, caseID, m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
+                             m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender,
+                             try sealed(db, m.raw, "correspondence", "raw", row: id), at.timeIntervalSince1970])
         for mid in ([m.messageID].compactMap { $0 } + m.alsoKnownAs) {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_ids (message_id, case_id) VALUES (?, ?)").execute(arguments: [mid, caseID])
         }

@@ -13,10 +13,20 @@ import Glibc
 public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQueue, OutboxStore, ContainmentStore {
     let pool: DatabasePool
     public let path: String
+    /// The data key while encryption at rest is on (`SQLiteSealing.swift`); nil: bodies in clear.
+    let sealState: SealState
 
     /// Opens (creating if needed) the database at `path` and upgrades its schema in place.
     /// Production code opens the store a configuration names through `Stores.open`.
-    public init(path: String) throws {
+    /// `key`: the store key (encryption at rest). A sealed store without its key, or with another
+    /// key, is refused here, as is a key for a store that holds bodies in clear (`liaison keys
+    /// enable` seals those); a key for a store without bodies turns encryption on.
+    public convenience init(path: String, key: StoreKey? = nil) throws {
+        try self.init(path: path, key: key, sealing: true)
+    }
+
+    /// `sealing` false: no key check at all (only `enableSealing`, which checks itself).
+    init(path: String, key: StoreKey?, sealing: Bool) throws {
         self.path = path
         try Self.prepareFile(path)
         var config = Configuration()
@@ -27,7 +37,10 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
         // messages are fetched and filed again: still exactly once, never half-filed.
         // 8 KiB pages: typical 2–3 KiB mails pack three to a page instead of one per 4 KiB
         // page, and each commit writes half the WAL of 16 KiB pages (takes effect only when the file is created).
+        let seal = SealState()
+        sealState = seal
         config.prepareDatabase { db in
+            Self.registerSealing(db, seal)
             try db.execute(sql: "PRAGMA page_size = 8192")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Checkpoint the WAL into the file every 64 MiB rather than every 16 MiB: fewer,
@@ -40,6 +53,7 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
         } catch let e as DatabaseError {
             throw Self.mapped(e)
         }
+        if sealing { try startSealing(key: key) }
     }
 
     // MARK: transactions, with GRDB's errors mapped to `StoreError`
@@ -242,20 +256,21 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
                                kind: MessageKind(rawValue: r["kind"]) ?? .correspondence,
                                date: (r["date"] as Double?).map { Date(timeIntervalSince1970: $0) },
                                subject: r["subject"], threadSubject: r["thread_subject"], sender: r["sender"],
-                               contentHash: r["content_hash"], raw: [UInt8](r["raw"] as Data))
+                               contentHash: r["content_hash"],
+                               raw: try Self.opened(db, r["raw"], "correspondence", "raw", row: r["id"]))
             }
         }
     }
 
     public func heldMessages() throws -> [HeldMessage] {
         try snapshot { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM held WHERE status = 'pending' ORDER BY id").map(Self.makeHeld)
+            try Row.fetchAll(db, sql: "SELECT * FROM held WHERE status = 'pending' ORDER BY id").map { try Self.makeHeld(db, $0) }
         }
     }
 
     public func heldMessage(id: Int64) throws -> HeldMessage? {
         try snapshot { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM held WHERE id = ? AND status = 'pending'"), arguments: [id]).map(Self.makeHeld)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM held WHERE id = ? AND status = 'pending'"), arguments: [id]).map { try Self.makeHeld(db, $0) }
         }
     }
 

@@ -15,10 +15,15 @@ public enum StoreLocation: Sendable, Equatable {
 /// operations that are not part of any role protocol: batch filing, cases with given numbers,
 /// WAL checkpoints). It sits above both backends (LiaisonStore → SQLite, LiaisonPostgres).
 public enum Stores {
-    public static func open(_ location: StoreLocation) throws -> any LiaisonStore {
+    /// `key`: encryption at rest (SQLite only; a key with PostgreSQL is refused).
+    public static func open(_ location: StoreLocation, key: StoreKey? = nil) throws -> any LiaisonStore {
         switch location {
-        case .sqlite(let path): return try SQLiteStore(path: path)
-        case .postgres(let pg): return try PostgresStore(pg)
+        case .sqlite(let path): return try SQLiteStore(path: path, key: key)
+        case .postgres(let pg):
+            if let key {
+                throw StoreError(.refused, "encryption at rest (\(key.source)) is built for the SQLite store only; postgres://\(pg.host)/\(pg.database) is PostgreSQL")
+            }
+            return try PostgresStore(pg)
         }
     }
 }

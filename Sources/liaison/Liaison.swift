@@ -7,6 +7,7 @@ struct Liaison: AsyncParsableCommand {
         abstract: "Files a company's external correspondence on cases, tracks recaps and reminds.",
         subcommands: [
             Serve.self,
+            Keys.self,
             CheckConfig.self,
             Inspect.self,
             Ingest.self,

@@ -49,7 +49,7 @@ struct BackupCommandTests {
 
     /// Every Message-ID the store holds, filed or held, as one snapshot of the API sees it.
     static func messageIDs(_ path: String) throws -> Set<String> {
-        let store = try SQLiteStore(path: path)
+        let store = try TestStores.sqlite(path: path)
         var ids: Set<String> = []
         for c in try store.cases(status: nil, owner: nil) {
             for m in try store.correspondence(caseNumber: c.number) { if let id = m.messageID { ids.insert(id) } }
@@ -64,7 +64,7 @@ struct BackupCommandTests {
         let mailDir = (dir as NSString).appendingPathComponent("mail")
         try FileManager.default.createDirectory(atPath: mailDir, withIntermediateDirectories: true)
         let mails = try Self.generated(1_000, threads: 10, in: mailDir)
-        _ = try SQLiteStore(path: db)   // created before the writer starts, so the backups below can open it
+        _ = try TestStores.sqlite(path: db)   // created before the writer starts, so the backups below can open it
 
         let ingest = Process()
         ingest.executableURL = CLI.binary
@@ -79,7 +79,7 @@ struct BackupCommandTests {
         struct Taken: Sendable { var file: String; var before: Set<String>; var whileRunning: Bool; var status: Int32; var stderr: String }
         let binary = CLI.binary
         let taken: [Taken] = try await offPool {
-            let probe = try SQLiteStore(path: db)
+            let probe = try TestStores.sqlite(path: db)
             var taken: [Taken] = []
             var committedAtLastBackup = 0
             while taken.count < 3 {
@@ -160,7 +160,7 @@ struct BackupCommandTests {
 
         // An empty (new) store is restored without --force.
         let fresh = (dir as NSString).appendingPathComponent("fresh.db")
-        _ = try SQLiteStore(path: fresh)
+        _ = try TestStores.sqlite(path: fresh)
         #expect(try await CLI.run(["restore", backup, "--db", fresh]).status == 0)
         #expect(try Self.messageIDs(fresh) == small.ids)
     }
@@ -205,7 +205,7 @@ struct BackupCommandTests {
     @Test func backupIntoADirectoryKeepsTheNewest() async throws {
         let dir = try Self.freshDir()
         let db = (dir as NSString).appendingPathComponent("liaison.db")
-        _ = try SQLiteStore(path: db)
+        _ = try TestStores.sqlite(path: db)
         let out = (dir as NSString).appendingPathComponent("backups")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for old in ["liaison-20250101-000000.db", "liaison-20250102-000000.db", "liaison-20250103-000000.db"] {

@@ -133,7 +133,7 @@ struct IngestCorpusTests {
         var r = try await CLI.run(["ingest", "--config", CorpusLocation.configPath, "--db", db, f09])
         #expect(r.stdout.contains("held #1: unknown case tag"), "\(r.stdout)")
         // The agency filing was opened before Liaison ran: create that case.
-        let store = try SQLiteStore(path: db)
+        let store = try TestStores.sqlite(path: db)
         _ = try store.openCase(NewCase(numberTemplate: "EC20261110-{seq:3}", isInternal: false,
                                        counterparty: Counterparty(organization: "gxq.gov.example", contacts: ["zwfw@gxq.gov.example"]),
                                        owner: "qual@corp.example", category: "qualification", openedAt: Date(timeIntervalSince1970: 1_794_000_000)),
@@ -274,7 +274,7 @@ struct IngestCrashTests {
             }
             guard killed else { break }
             kills += 1
-            let store = try SQLiteStore(path: db)
+            let store = try TestStores.sqlite(path: db)
             let cp = try store.checkpoint(mailbox: "INBOX")?.lastUID ?? 0
             let n = try store.counts()
             #expect(Int(cp) == n.correspondence + n.held, "after kill \(kills): checkpoint \(cp), on file \(n)")
@@ -283,7 +283,7 @@ struct IngestCrashTests {
         #expect(kills >= 3, "the import finished before it could be killed often enough (\(progress))")
         let final = try await InspectCommandTests.run(args)
         #expect(final.status == 0, "\(final.stderr)")
-        let store = try SQLiteStore(path: db)
+        let store = try TestStores.sqlite(path: db)
         #expect(try store.checkpoint(mailbox: "INBOX") == MailboxCheckpoint(mailbox: "INBOX", uidValidity: 42, lastUID: 1_000))
         let n = try store.counts()
         #expect(n.correspondence == 1_000 && n.held == 0, "\(n)")

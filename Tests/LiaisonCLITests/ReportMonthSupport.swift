@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonCore
 import LiaisonStore
+import LiaisonTestSupport
 
 /// A generated month (November 2026, Asia/Shanghai) of cases whose figures are known by hand —
 /// see the comments on each case and `ReportCommandTests.generatedMonth`.
@@ -31,7 +32,7 @@ enum ReportMonth {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("liaison.db").path
-        let store = try SQLiteStore(path: path)
+        let store = try TestStores.sqlite(path: path)
         var serial = 0
 
         func open(_ number: String, owner: String, category: CaseCategory, org: String, contact: String, at: String) throws {

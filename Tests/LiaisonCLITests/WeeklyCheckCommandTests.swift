@@ -5,6 +5,7 @@ import LiaisonMail
 import LiaisonStore
 import LiaisonXLSX
 import Testing
+import LiaisonTestSupport
 
 /// The weekly check (issue 15 part 3) over the generated month (ReportMonth): the check of Monday
 /// 2026-11-30 reports Nov 23–29. Known answers:
@@ -56,7 +57,7 @@ struct WeeklyCheckCommandTests {
     static func runner(_ config: String) throws -> WeeklyCheckRunner {
         let cfg = try LiaisonConfig.load(path: config)
         let org = try cfg.organization()
-        let store = try SQLiteStore(path: try #require(try cfg.store().sqlitePath))
+        let store = try TestStores.sqlite(path: try #require(try cfg.store().sqlitePath))
         return WeeklyCheckRunner(store: store, composer: try WeeklyCheckRunner.composer(
             config: cfg, organization: org, renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }))
     }
@@ -182,7 +183,7 @@ struct WeeklyCheckCommandTests {
     @Test func exactlyOncePerWeekAcrossRestartsAndLateOnceAfterDowntime() throws {
         let (config, db, dir) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try SQLiteStore(path: db)
+        let store = try TestStores.sqlite(path: db)
         func weeklyRows() throws -> [OutboxEntry] { try store.outbox(status: nil).filter { $0.mail.purpose == .notice(.weeklyCheck) } }
         func checks() throws -> [Reminder] { try store.reminders(caseNumber: nil, status: nil, dueBefore: nil).filter { $0.kind == .weeklyCheck } }
 
@@ -242,7 +243,7 @@ struct WeeklyCheckCommandTests {
         let (config, db, dir) = try Self.setUp(weekly: "weekly_check = \"off\"")
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try Self.runner(config).fireDue(now: ReportMonth.at("2026-11-30 10:00")) == 0)
-        let store = try SQLiteStore(path: db)
+        let store = try TestStores.sqlite(path: db)
         #expect(try store.reminders(caseNumber: nil, status: nil, dueBefore: nil).filter { $0.kind == .weeklyCheck }.isEmpty)
     }
 

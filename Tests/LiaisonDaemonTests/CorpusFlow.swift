@@ -40,7 +40,7 @@ struct CorpusFlow {
     init(_ label: String, organization: Organization = FlowFixtures.organization) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
+        store = try TestStores.sqlite(path: dir.appendingPathComponent("liaison.db").path)
         let templates = try MailTemplates(directory: CorpusLocation.packageRoot.appendingPathComponent("Templates").path)
         let renderer = NoticeRenderer(templates: templates, config: TemplateConfig(), organization: organization,
                                       from: Address(name: "Liaison 沟通跟踪", address: "track@corp.example"))

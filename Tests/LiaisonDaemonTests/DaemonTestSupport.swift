@@ -8,6 +8,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import LiaisonTestSupport
 #endif
 
 /// Log lines captured through `JournalLogHandler` (plain form), for asserting what is printed.
@@ -29,7 +30,7 @@ final class LogCapture: @unchecked Sendable {
 func temporaryStore() throws -> SQLiteStore {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-daemon-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
+    return try TestStores.sqlite(path: dir.appendingPathComponent("liaison.db").path)
 }
 
 /// An IDLE stand-in: `waitForChange` blocks until `fire()`, `interrupt()` or the timeout.

@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonMail
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 @testable import LiaisonDaemon
 
 // Issue 12, parts 4–5, through the real filing path: IngestPipeline → SQLiteStore (the rate
@@ -28,7 +29,7 @@ struct FloodFlow {
     init(caps: RateCaps? = RateCaps()) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-floods-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
+        store = try TestStores.sqlite(path: dir.appendingPathComponent("liaison.db").path)
         let templates = try MailTemplates(directory: packageRoot.appendingPathComponent("Templates").path)
         let renderer = NoticeRenderer(templates: templates, config: TemplateConfig(), organization: floodOrg,
                                       from: Address(name: "Liaison", address: "track@corp.example"))

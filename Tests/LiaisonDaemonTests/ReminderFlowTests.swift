@@ -5,6 +5,7 @@ import LiaisonStore
 import LiaisonTransport
 import LiaisonTransportFakes
 import Testing
+import LiaisonTestSupport
 @testable import LiaisonDaemon
 
 // The corpus's complaint thread through the whole reminder path on a fake clock: IngestPipeline
@@ -43,7 +44,7 @@ private struct Flow {
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-flow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
+        store = try TestStores.sqlite(path: dir.appendingPathComponent("liaison.db").path)
         let templates = try MailTemplates(directory: repository.appendingPathComponent("Templates").path)
         let renderer = NoticeRenderer(templates: templates, config: TemplateConfig(), organization: flowOrg,
                                       from: Address(name: "Liaison 沟通跟踪", address: "track@corp.example"))

@@ -54,7 +54,7 @@ private struct TrustFlow {
     init(organization: Organization = trustFlowOrg) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-trust-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
+        store = try TestStores.sqlite(path: dir.appendingPathComponent("liaison.db").path)
         let templates = try MailTemplates(directory: trustRepository.appendingPathComponent("Templates").path)
         let renderer = NoticeRenderer(templates: templates, config: TemplateConfig(), organization: organization,
                                       from: Address(name: "Liaison 沟通跟踪", address: "track@corp.example"))

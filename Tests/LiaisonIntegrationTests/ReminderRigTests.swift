@@ -30,7 +30,7 @@ extension RigTests {
             init(retry: RetryPolicy) throws {
                 dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-rig-reminders-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                store = try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
+                store = try TestStores.sqlite(path: dir.appendingPathComponent("liaison.db").path)
                 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 let templates = try MailTemplates(directory: root.appendingPathComponent("Templates").path)
                 let renderer = NoticeRenderer(templates: templates, config: TemplateConfig(), organization: ReminderRigTests.org,

@@ -159,7 +159,7 @@ enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// dropped after; skipped loudly without a server, see `PGTestServer`).
     func withStore(_ body: (any LiaisonStore & StoreFixtures) throws -> Void, function: String = #function) throws {
         switch self {
-        case .sqlite: try body(try SQLiteStore(path: try temporaryDatabasePath()))
+        case .sqlite: try body(try TestStores.sqlite(path: try temporaryDatabasePath()))
         case .postgres: try PGStores.withFreshStore("\(function) on PostgreSQL") { try body($0) }
         }
     }

@@ -4,6 +4,7 @@ import LiaisonCore
 @testable import LiaisonPostgres
 @testable import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// `ReminderStore` on both backends (the SQLite-only checks at the end): follow-ups written with filings, reminders, recaps, events, outbox.
 @Suite("Reminder store (SQLite and PostgreSQL)")
@@ -541,7 +542,7 @@ struct ReminderStoreTests {
                 try db.execute(sql: "INSERT INTO cases (number, internal, category, status, opened_at) VALUES ('EC20261116-001', 0, 'complaint', 'open', 0)")
             }
         }
-        let s = try SQLiteStore(path: path)
+        let s = try TestStores.sqlite(path: path)
         #expect(try s.pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db).count } == SQLiteSchema.migrator.migrations.count)
         try s.update(now: Self.day) { _ in FollowUp(reminders: [Self.reminder("EC20261116-001", at: Self.day, key: "k")]) }
         #expect(try s.nextReminderTime() == Self.day)
@@ -572,7 +573,7 @@ struct ReminderStoreTests {
                     """)
             }
         }
-        let s = try SQLiteStore(path: path)
+        let s = try SQLiteStore(path: path)   // clear on purpose: rows written before v4, in clear
         #expect(try s.pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) }.contains("v4-notices: notices rendered after the commit"))
         #expect(try s.dueOutbox(now: Self.day, limit: 10).map(\.mail.messageID) == ["<old@x>"])
         #expect(try s.dueOutbox(now: Self.day, limit: 10).first?.mail.purpose == .notice(.digest))
@@ -592,7 +593,7 @@ struct ReminderStoreTests {
     /// (after reopening the file) and 1,000 due among them to fire.
     @Test func oneHundredThousandPendingReminders() throws {
         let path = try temporaryDatabasePath()
-        let s = try SQLiteStore(path: path)
+        let s = try TestStores.sqlite(path: path)
         let (n, _) = try Self.openCase(s)
         let count = 100_000
         // Every 100th reminder (1,000 of them) is due at `now`; the rest later, in scrambled order.
@@ -610,7 +611,7 @@ struct ReminderStoreTests {
         let clock = ContinuousClock()
         let insert = try clock.measure { try s.update(now: Self.day) { _ in FollowUp(reminders: news) } }
         news = []
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try TestStores.sqlite(path: path)
         var next: Date?
         let rearm = try clock.measure { next = try reopened.nextReminderTime() }
         #expect(next == minimum)

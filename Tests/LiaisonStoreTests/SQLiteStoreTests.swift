@@ -3,6 +3,7 @@ import GRDB
 import LiaisonCore
 @testable import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// A fresh database file in a fresh temporary directory.
 func temporaryDatabasePath() throws -> String {
@@ -15,12 +16,12 @@ func temporaryDatabasePath() throws -> String {
 struct SQLiteStoreTests {
     @Test("conformance", arguments: StoreConformance.allCases)
     func conformance(_ check: StoreConformance) throws {
-        try check.run(try SQLiteStore(path: try temporaryDatabasePath()))
+        try check.run(try TestStores.sqlite(path: try temporaryDatabasePath()))
     }
 
     @Test func fileIsCreated0600AndWAL() throws {
         let path = try temporaryDatabasePath()
-        let store = try SQLiteStore(path: path)
+        let store = try TestStores.sqlite(path: path)
         _ = try store.openCase(StoreConformance.newCase())
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         #expect(mode & 0o777 == 0o600)
@@ -37,7 +38,7 @@ struct SQLiteStoreTests {
     @Test func refusesAWorldReadableFile() throws {
         let path = try temporaryDatabasePath()
         FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644])
-        #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+        #expect(throws: StoreError.self) { try TestStores.sqlite(path: path) }
     }
 
     @Test("GRDB's errors come out as the store's own typed errors")
@@ -55,17 +56,17 @@ struct SQLiteStoreTests {
         // A file that is not a database, opened for real: `corrupt`, not GRDB's error.
         let path = try temporaryDatabasePath()
         #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x41, count: 8_192), attributes: [.posixPermissions: 0o600]))
-        #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
-        do { _ = try SQLiteStore(path: path) } catch let e as StoreError { #expect(e.kind == .corrupt, "\(e)") }
+        #expect(throws: StoreError.self) { try TestStores.sqlite(path: path) }
+        do { _ = try TestStores.sqlite(path: path) } catch let e as StoreError { #expect(e.kind == .corrupt, "\(e)") }
     }
 
     @Test func reopensAndUpgradesInPlace() throws {
         let path = try temporaryDatabasePath()
         do {
-            let s = try SQLiteStore(path: path)
+            let s = try TestStores.sqlite(path: path)
             _ = try s.file(Filing(message: StoreConformance.message("<a@x>"), decision: .open(StoreConformance.newCase())))
         }
-        let again = try SQLiteStore(path: path)
+        let again = try TestStores.sqlite(path: path)
         #expect(try again.caseForMessageID("<a@x>")?.number == "EC20261116-001")
         let applied = try again.pool.read { db in try SQLiteSchema.migrator.appliedIdentifiers(db) }
         #expect(applied.count == SQLiteSchema.migrator.migrations.count)
@@ -75,6 +76,6 @@ struct SQLiteStoreTests {
         // A database from before any migration (an empty file) is brought up to date.
         let empty = try temporaryDatabasePath()
         FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o600])
-        #expect(try SQLiteStore(path: empty).counts() == (0, 0, 0))
+        #expect(try TestStores.sqlite(path: empty).counts() == (0, 0, 0))
     }
 }

@@ -20,5 +20,10 @@ extension StoreConfig {
     }
 
     /// Opens the store this configuration names, through the one factory (`Stores.open`).
-    public func open() throws -> any LiaisonStore { try Stores.open(location) }
+    public func open() throws -> any LiaisonStore { try Stores.open(location, key: try storeKey()) }
+
+    /// The store key of `[store] key_file` (or the credential `store-key`), nil when none is configured.
+    public func storeKey() throws -> StoreKey? {
+        try key.map { try StoreKey(bytes: $0.bytes, source: $0.source) }
+    }
 }

@@ -20,6 +20,9 @@ public struct StoreVerification: Sendable, Equatable, Codable {
     public var reminders: Int
     public var outbox: Int
     public var faults: [String]
+    /// Encryption at rest: nil for a clear store; else under which key, and whether the bodies
+    /// were opened (`verify` with the key) or not checked (without it).
+    public var sealing: String?
 
     public init(integrity: [String], schemaVersion: String?, unknownMigrations: [String], pendingMigrations: [String],
                 cases: Int, messages: Int, held: Int, reminders: Int, outbox: Int, faults: [String]) {

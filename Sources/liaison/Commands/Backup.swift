@@ -60,8 +60,10 @@ struct Restore: AsyncParsableCommand {
 
     func run() async throws {
         let target: String
+        var key: StoreKey?
         if let db, ConfigLoading.path(config) == nil {
             target = db
+            key = try KeyCommands.key(try KeyCommands.store(config: nil, db: db).0)
         } else {
             guard let path = ConfigLoading.path(config) else { throw ValidationError("pass --db PATH or --config FILE with [store] url") }
             let store: StoreConfig
@@ -73,9 +75,10 @@ struct Restore: AsyncParsableCommand {
                 throw ValidationError("liaison restore restores a SQLite store; \(store.displayName) is PostgreSQL: use pg_restore")
             }
             target = sqlitePath
+            key = try KeyCommands.key(store)
         }
         do {
-            let check = try SQLiteStore.restore(from: file, to: target, force: force)
+            let check = try SQLiteStore.restore(from: file, to: target, force: force, key: key)
             print("\(target) restored from \(file); " + VerifyOutput.counts(check))
         } catch let e as StoreError {
             throw ValidationError(e.description)
@@ -89,10 +92,25 @@ struct Verify: AsyncParsableCommand {
         abstract: "Check a store or backup file: integrity, schema version, counts (exit 1 on any fault).")
     @Argument(help: "The database or backup file.") var file: String
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "A liaison.toml whose store key opens an encrypted file's bodies (default: $LIAISON_CONFIG).") var config: String?
+    @Option(help: "The key file of an encrypted file (e.g. a backup made before a key rotation); overrides --config.") var keyFile: String?
 
     func run() async throws {
         let check: StoreVerification
-        do { check = try SQLiteStore.verify(path: file) } catch let e as StoreError { throw ValidationError(e.description) }
+        var key: StoreKey?
+        do {
+            if let keyFile {
+                let material = try StoreKeyMaterial.load(path: keyFile, key: "--key-file")
+                key = try StoreKey(bytes: material.bytes, source: material.source)
+            } else if let path = ConfigLoading.path(config) {
+                key = try LiaisonConfig.load(path: path).store().storeKey()
+            } else {
+                key = try StoreConfig.sqlite(path: file).storeKey()
+            }
+        } catch let e as ConfigError {
+            throw ValidationError(e.description)
+        }
+        do { check = try SQLiteStore.verify(path: file, key: key) } catch let e as StoreError { throw ValidationError(e.description) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -101,6 +119,7 @@ struct Verify: AsyncParsableCommand {
             print("\(file): integrity \(check.integrity == ["ok"] ? "ok" : "FAILED"), schema \(check.schemaVersion ?? "none")"
                   + (check.pendingMigrations.isEmpty ? "" : " (\(check.pendingMigrations.count) migration(s) to apply on open)"))
             print(VerifyOutput.counts(check))
+            print("encryption at rest: " + (check.sealing ?? "off"))
             VerifyOutput.printFaults(check)
         }
         if !check.isSound { throw ExitCode.failure }

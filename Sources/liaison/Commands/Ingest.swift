@@ -123,7 +123,7 @@ enum StoreOpening {
                     throw ValidationError("this command needs --config FILE (or LIAISON_CONFIG) for the organisation")
                 }
                 guard let db else { throw ValidationError("pass --db PATH or --config FILE with [store] url") }
-                return Opened(store: try StoreConfig(sqlitePath: db).open(), organization: neutral, numbering: CaseNumbering())
+                return Opened(store: try StoreConfig.sqlite(path: db).open(), organization: neutral, numbering: CaseNumbering())
             }
             let config = try LiaisonConfig.load(path: path)
             let org = try config.organization()
