@@ -166,12 +166,6 @@ extension LiaisonConfig {
             }
             return StoreConfig(sqlitePath: try StoreConfig.parse(url: url), numbering: numbering, key: key)
         }
-        if let key {
-            // Sealing lives in the SQLite store's row code; PostgresStore has its own and does not seal.
-            throw ConfigError(key: "store.key_file",
-                              problem: "encryption at rest (\(key.source)) is built for the SQLite store only; this store is PostgreSQL",
-                              fix: "remove key_file (and the credential store-key) and encrypt the PostgreSQL server's storage instead (an encrypted volume)")
-        }
         let parts = try PostgresStoreSettings.parse(url: url)
         var mode = PostgresStoreSettings.SSLMode.verifyFull
         if let m = try r.optionalString("sslmode") {
@@ -196,6 +190,12 @@ extension LiaisonConfig {
         }
         settings.password = try SecretSource(table: table, section: "store", environment: environment)
             .password(credentialName: "store-password")
+        if let key {
+            // Sealing lives in the SQLite store's row code; PostgresStore has its own and does not seal.
+            throw ConfigError(key: "store.key_file",
+                              problem: "encryption at rest (\(key.source)) is built for the SQLite store only; this store is PostgreSQL",
+                              fix: "remove key_file (and the credential store-key) and encrypt the PostgreSQL server's storage instead (an encrypted volume)")
+        }
         return StoreConfig(backend: .postgres(settings), numbering: numbering)
     }
 }

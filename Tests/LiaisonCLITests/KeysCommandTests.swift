@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonDaemon
 import Testing
 import LiaisonTestSupport
 
@@ -143,7 +144,7 @@ struct KeysCommandTests {
         for file in IngestCorpusTests.files {
             let raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
             let runs = Self.bodyRuns(raw)
-            #expect(runs.count >= 3, "\(file): too few distinctive runs to test")
+            #expect(!runs.isEmpty, "\(file): no distinctive run to test (a short body is one base64 line)")
             for run in runs {
                 let needle = Data(run)
                 // The search works: the clear store holds every run of every body.
@@ -165,7 +166,7 @@ struct KeysCommandTests {
                 if phrase.unicodeScalars.first.map({ $0.value >= 0x4E00 }) == true { chinese += 1 }
             }
         }
-        #expect(checked >= 12 * 3 && phrasesChecked >= 50 && chinese >= 20, "\(checked) runs, \(phrasesChecked) phrases (\(chinese) Chinese)")
+        #expect(checked >= 40 && phrasesChecked >= 40 && chinese >= 20, "\(checked) runs, \(phrasesChecked) phrases (\(chinese) Chinese)")
         print("at rest: \(checked) body runs and \(phrasesChecked) text phrases (\(chinese) Chinese) searched; clear store \(clear.count) bytes, sealed \(sealed.count)")
 
         // Everything else behaves as without it: the same messages on the same cases.
@@ -267,6 +268,24 @@ struct KeysCommandTests {
         #expect(shown.count == 1 && shown[0].contains("correspondence.raw of row 1"), "\(shown)")
         let verify = try await Self.run(["verify", db, "--key-file", key])
         #expect(verify.status != 0 && verify.stderr.contains("row 1"), "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func aKeyWithAPostgreSQLStoreIsRefusedAtLoad() throws {
+        let dir = try Self.freshDir()
+        let key = try Self.writeKey(dir, "store.key", seed: 61)
+        let toml = ConfigText.organization() + "\n[store]\nurl = \"postgres://liaison@127.0.0.1:5432/liaison\"\nsslmode = \"disable\"\n"
+        do {
+            _ = try LiaisonConfig(toml: toml + "key_file = \"\(key)\"\n").store(environment: [:])
+            Issue.record("a key accepted for PostgreSQL")
+        } catch let e as ConfigError {
+            #expect(e.key == "store.key_file" && e.description.contains("SQLite store only"), "\(e)")
+        }
+        // The same store without a key loads; the key of a SQLite store is read (never printed).
+        #expect(try LiaisonConfig(toml: toml).store(environment: [:]).key == nil)
+        let sqlite = try LiaisonConfig(toml: ConfigText.organization() + "\n[store]\nurl = \"sqlite:/x.db\"\nkey_file = \"\(key)\"\n")
+            .store(environment: [:])
+        let hex = try String(contentsOfFile: key, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(sqlite.key?.bytes.count == 32 && !"\(sqlite)".contains(hex) && !"\(sqlite.key!)".contains(hex.prefix(16)))
     }
 
     @Test func rotateThenRestartWithTheNewKeyWorksAndTheOldOneFails() async throws {
