@@ -135,7 +135,7 @@ extension SQLiteStore {
     /// seals a store without bodies from now on and refuses one with bodies in clear (they are
     /// sealed by `enableSealing`, `liaison keys enable`).
     func startSealing(key: StoreKey?) throws {
-        let (record, bodies) = try snapshot { db in (try Self.sealedDataKey(db), try Self.bodyCount(db)) }
+        let record = try snapshot { db in try Self.sealedDataKey(db) }
         switch (record, key) {
         case (nil, nil):
             return
@@ -147,6 +147,8 @@ extension SQLiteStore {
         case (let record?, let key?):
             sealState.set(try record.unwrap(with: key, store: path))
         case (nil, let key?):
+            // Counted only here (a scan of the three tables): never on a clear or sealed store's ordinary open.
+            let bodies = try snapshot { db in try Self.bodyCount(db) }
             guard bodies == 0 else {
                 throw StoreError(.refused, """
                     a store key is configured but the store \(path) holds \(bodies) message body(ies) in clear: stop the service \

@@ -44,6 +44,12 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("liaison serve: cannot open the store \(storePath): \(error)\n".utf8))
             throw ExitCode(1)
         }
+        // Whether the bodies are encrypted at rest, and under which key (its fingerprint, never the key).
+        if let key = storeConfig.key, let k = try? StoreKey(bytes: key.bytes, source: key.source) {
+            logger.info("store encrypted at rest", metadata: ["key": "\(k.fingerprint)"])
+        } else if storeConfig.sqlitePath != nil {
+            logger.info("store not encrypted at rest (no [store] key_file or credential store-key)")
+        }
         let components = try Self.components(config: config, store: store, now: now)
         let daemon = Daemon(
             components: components, logger: Logger(label: "liaison.daemon"),
