@@ -42,6 +42,9 @@ extension SQLiteStore {
             guard let sealer = state.sealer else { return Data(value) }
             return Data(try reported { try sealer.seal(value, table: table, column: column, row: row) })
         })
+        db.add(function: DatabaseFunction("liaison_sealing", argumentCount: 0, pure: false) { _ in
+            state.sealer == nil ? 0 : 1
+        })
         db.add(function: DatabaseFunction("liaison_open", argumentCount: 4, pure: false) { v in
             let (value, table, column, row) = try sealArguments(v)
             guard let sealer = state.sealer else { return Data(value) }
@@ -89,8 +92,20 @@ extension SQLiteStore {
     private static func sealCall(_ db: Database, _ function: String, _ value: Data, _ table: String, _ column: String,
                                  _ row: Int64) throws -> Data {
         do {
-            return try Data.fetchOne(db.cachedStatement(sql: "SELECT \(function)(?, ?, ?, ?)"), arguments: [value, table, column, row])
-                ?? Data()
+            // With the sealing state and whether the store has a data key: a process that opened the
+            // store in clear before `liaison keys enable` sealed it must neither write clear bodies
+            // into it nor hand ciphertext on as mail.
+            let r = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT \(function)(?, ?, ?, ?), liaison_sealing(), EXISTS (SELECT 1 FROM store_secrets WHERE name = 'seal.data-key')
+                """), arguments: [value, table, column, row])
+            guard let r else { return Data() }
+            if (r[1] as Int64) == 0 && (r[2] as Bool) {
+                throw StoreError(.unavailable, """
+                    the store was encrypted at rest (liaison keys enable) while this process had it open without its key: \
+                    restart it with the key configured
+                    """)
+            }
+            return (r[0] as Data?) ?? Data()
         } catch let e as DatabaseError where e.resultCode == .SQLITE_AUTH || e.resultCode == .SQLITE_FORMAT {
             throw StoreError(e.resultCode == .SQLITE_AUTH ? .refused : .corrupt, e.message ?? "\(table).\(column) of row \(row) does not open")
         }

@@ -318,6 +318,8 @@ extension ReminderFlowTests {
             if timer.currentError?.contains("database is locked") == true { sawFault = true }
             try await LoopClock().sleep(for: .milliseconds(10))
         }
+        // The timer logs "fault cleared" after the work returned: wait for the line, not only the work.
+        for _ in 0..<200 where logs.count("fault cleared") == 0 { try await LoopClock().sleep(for: .milliseconds(10)) }
         #expect(ran.value == 1)
         #expect(sawFault || logs.count("fault started") == 1)
         #expect(logs.count("fault started") == 1)

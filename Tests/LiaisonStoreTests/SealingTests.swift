@@ -109,6 +109,25 @@ struct SealingTests {
         #expect(throws: StoreError.self) { try SQLiteStore.enableSealing(path: path, key: Self.key(3)) { _, _ in } }
     }
 
+    @Test func aProcessThatOpenedTheStoreInClearStopsWhenEnableSealsIt() throws {
+        let path = try temporaryDatabasePath()
+        let running = try SQLiteStore(path: path)
+        let (number, _) = try Self.fill(running)
+        try SQLiteStore.enableSealing(path: path, key: Self.key(11)) { _, _ in }
+        // Neither ciphertext handed on as mail nor a clear body written into the sealed store.
+        do {
+            _ = try running.correspondence(caseNumber: number)
+            Issue.record("ciphertext read as a body")
+        } catch let e as StoreError {
+            #expect(e.kind == .unavailable && e.description.contains("restart it with the key"), "\(e)")
+        }
+        #expect(throws: StoreError.self) {
+            try running.file(Filing(message: StoreConformance.message("<late@x>", body: "late body"),
+                                    decision: .existing(caseNumber: number, rule: .reference)), now: Self.day)
+        }
+        #expect(try SQLiteStore.verify(path: path, key: Self.key(11)).isSound)
+    }
+
     @Test func aTamperedOrSwappedCiphertextIsAnErrorNamingTheRow() throws {
         let path = try temporaryDatabasePath()
         let store = try SQLiteStore(path: path, key: Self.key(4))
