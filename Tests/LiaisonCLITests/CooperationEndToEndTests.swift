@@ -122,12 +122,15 @@ struct CooperationEndToEndTests {
         var serves: [E2E.Serve] = []
         var all: [E2E.Serve] = []
         defer { all.forEach { $0.ensureStopped() } }
-        func start(_ name: String) throws -> E2E.Serve {
-            let s = try E2E.Serve(config: config, now: clock.nowArgument(), logPath: ws.path("\(name).log"))
+        func start(_ name: String, notify: NotifySocket? = nil) throws -> E2E.Serve {
+            let s = try E2E.Serve(config: config, now: clock.nowArgument(), logPath: ws.path("\(name).log"), notifySocket: notify?.address)
             all.append(s)
             return s
         }
-        for i in 0..<3 { serves.append(try start("serve-\(i)")) }
+        // The first three report to systemd's socket (a socket each): STATUS says who stands by.
+        // Closed after that check: a socket nobody reads fills up, and sd_notify's send then blocks.
+        var sockets: [NotifySocket]? = try (0..<3).map { _ in try NotifySocket() }
+        for i in 0..<3 { serves.append(try start("serve-\(i)", notify: sockets![i])) }
         for s in serves { try s.waitReady() }
         func logs() -> String { all.map(\.logTail).joined(separator: "\n") }
         func stored() throws -> Int {
@@ -165,7 +168,14 @@ struct CooperationEndToEndTests {
         let first = try leader()
         for (i, s) in serves.enumerated() where i != first {
             #expect(s.log.contains("standby: another instance polls this mailbox"), "\(s.logTail)")
+            let status = sockets![i].receiveBlocking(for: 5) { $0.contains { $0.hasPrefix("STATUS=standby") } }
+            #expect(status.contains { $0.hasPrefix("STATUS=standby") }, "instance \(i): \(status.suffix(3))")
         }
+        // The leader (mid-way through its first pass: "not polled yet") never stood by.
+        let leaderStatus = sockets![first].receiveBlocking(for: 2)
+        #expect(leaderStatus.contains { $0.hasPrefix("STATUS=") } && !leaderStatus.contains { $0.hasPrefix("STATUS=standby") },
+                "the leader: \(leaderStatus.suffix(3))")
+        sockets = nil
         try kill(first, restartAs: "serve-\(first)-b")
         try deliverRound(1)
         try deliverRound(2)

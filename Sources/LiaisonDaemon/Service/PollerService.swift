@@ -526,7 +526,7 @@ public final class PollerService: DaemonComponent, Sendable {
     public func status() -> ComponentStatus {
         let (at, total, zone, held) = state.withLock { ($0.lastPassAt, $0.totalFiled, $0.setup.settings.timeZone, $0.unprocessable) }
         var summary: [String] = []
-        if leadership != nil, state.withLock({ $0.leading }) != true {
+        if leadership != nil, state.withLock({ $0.leading }) == false {
             summary.append("standby")
         }
         if let at {
