@@ -248,5 +248,10 @@ struct CooperationEndToEndTests {
         print("CooperationEndToEndTests: leadership moved in \(moves.map { String(format: "%.2f s", $0) }.joined(separator: ", ")); "
               + "\(filed.count) messages, \(reminders.count) reminder mails; \(Int(Date().timeIntervalSince(started))) s in all")
         for s in serves { #expect(s.stop(SIGTERM, timeout: 30) == 0, "\(s.logTail)") }
+        // The mail (24 MB) goes; the logs and configuration stay for a look after a failure.
+        try? FileManager.default.removeItem(at: gen)
+        for path in (try? FileManager.default.contentsOfDirectory(atPath: ws.dir.path)) ?? [] where path.hasSuffix(".eml") {
+            try? FileManager.default.removeItem(atPath: ws.path(path))
+        }
     }
 }
