@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport", "LiaisonXLSX",
+                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonStores", "LiaisonTransport", "LiaisonXLSX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 // `liaison recap --items FILE` reads YAML (and JSON, a subset of it).
@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "liaison-bench",
             dependencies: [
-                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport", "LiaisonXLSX",
+                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonStores", "LiaisonTransport", "LiaisonXLSX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

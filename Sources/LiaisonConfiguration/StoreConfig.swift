@@ -83,6 +83,10 @@ public struct PostgresStoreSettings: Sendable, Equatable, CustomStringConvertibl
     public var sslMode: SSLMode
     /// At most this many connections (`[store] max_connections`, default 8).
     public var maxConnections: Int
+    /// How long an instance's claim on an outbox row lasts unrenewed (`[store] outbox_lease`,
+    /// default 2 min): a crashed sender's rows are sent by another instance after it. Longer
+    /// than one SMTP send can take.
+    public var outboxLease: TimeInterval = 120
 
     public init(host: String, port: Int, user: String, database: String, password: String?, sslMode: SSLMode,
                 maxConnections: Int = 8) {
@@ -130,7 +134,7 @@ public struct PostgresStoreSettings: Sendable, Equatable, CustomStringConvertibl
 extension LiaisonConfig {
     /// The keys of `[store]` (`ConfigValidation.knownKeys`).
     static let storeKeys: Set<String> = ["url", "case_number_pattern", "password_file", "password_env", "sslmode", "max_connections",
-                                         "key_file"]
+                                         "key_file", "outbox_lease"]
 
     /// The `[store]` section; `overridePath` (the `--db` flag) replaces its url.
     public func store(overridePath: String? = nil) throws -> StoreConfig {
@@ -161,7 +165,7 @@ extension LiaisonConfig {
         }
         let url = try r.string("url")
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-            for k in ["password_file", "password_env", "sslmode", "max_connections"] where table[k] != nil {
+            for k in ["password_file", "password_env", "sslmode", "max_connections", "outbox_lease"] where table[k] != nil {
                 throw ConfigError(key: "store.\(k)", problem: "applies to a PostgreSQL store only", fix: "remove it, or use a postgres:// url")
             }
             return StoreConfig(sqlitePath: try StoreConfig.parse(url: url), numbering: numbering, key: key)
@@ -187,6 +191,13 @@ extension LiaisonConfig {
                 throw ConfigError(key: "store.max_connections", problem: "is not a number from 1 to 100", fix: "write e.g. max_connections = 8")
             }
             settings.maxConnections = v
+        }
+        if let v = table["outbox_lease"] {
+            guard let text = v.string, let d = MailConfigDuration.seconds(text), (10...3600).contains(d) else {
+                throw ConfigError(key: "store.outbox_lease", problem: "is not a duration from 10 s to 1 h",
+                                  fix: "write e.g. outbox_lease = \"2m\" (longer than one SMTP send can take)")
+            }
+            settings.outboxLease = d
         }
         settings.password = try SecretSource(table: table, section: "store", environment: environment)
             .password(credentialName: "store-password")

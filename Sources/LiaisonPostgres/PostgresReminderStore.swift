@@ -82,10 +82,16 @@ extension PostgresStore {
 
     // MARK: outbox
 
+    /// The earliest attempt of a pending row no live claim holds (`pg5-leases`): a row another
+    /// instance is sending is its business; when its lease runs out unsent, the sender's
+    /// `StoreTimer` finds it within its safety interval.
     public func nextOutboxAttempt() throws -> Date? {
         try snapshot { s in
-            try s.value("SELECT next_attempt_at FROM outbox WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1", as: Double.self)
-                .map(Self.instant)
+            try s.value("""
+                SELECT next_attempt_at FROM outbox
+                WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < \(Self.serverNow))
+                ORDER BY next_attempt_at LIMIT 1
+                """, as: Double.self).map(Self.instant)
         }
     }
 

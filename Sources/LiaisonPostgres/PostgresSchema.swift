@@ -215,6 +215,13 @@ enum PostgresSchema {
             "ALTER TABLE action_items ADD COLUMN first_due DOUBLE PRECISION",
             "ALTER TABLE cases ADD COLUMN muted_until DOUBLE PRECISION",
         ]),
+        // Several senders (issue 17): an outbox row is sent by the instance that holds its claim
+        // (`claimed_by`, an instance name) until `lease_until` (seconds since 1970 on the
+        // database server's clock, so the instances' own clocks do not matter).
+        ("pg5-leases", [
+            "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE outbox ADD COLUMN lease_until DOUBLE PRECISION",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, all in one transaction under the advisory lock.

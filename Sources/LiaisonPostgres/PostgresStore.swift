@@ -245,6 +245,11 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         }
     }
 
+    /// The database's size on disk (`pg_database_size`), for benchmarks.
+    public func databaseBytes() throws -> Int {
+        try snapshot { s in try s.value("SELECT pg_database_size(current_database())", as: Int.self) ?? 0 }
+    }
+
     public func counts() throws -> (correspondence: Int, cases: Int, held: Int) {
         try snapshot { s in
             (try s.value("SELECT COUNT(*) FROM correspondence", as: Int.self) ?? 0,

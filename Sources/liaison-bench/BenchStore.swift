@@ -3,6 +3,15 @@ import Foundation
 import LiaisonCore
 import LiaisonMail
 import LiaisonStore
+import LiaisonStores
+
+/// What the benchmark needs of a store: SQLite or PostgreSQL.
+protocol BenchStoreBackend: FilingStore, CaseLookup {
+    func file(batch: [Filing], now: Date) throws -> [FilingOutcome]
+    func counts() throws -> (correspondence: Int, cases: Int, held: Int)
+}
+extension SQLiteStore: BenchStoreBackend {}
+extension PostgresStore: BenchStoreBackend {}
 
 /// The scale benchmark of issue 4: with N filed messages on N/10 cases in SQLite (default
 /// 1,000,000 / 100,000), matching (`CaseMatcher.decide` against the store) and filing (one
@@ -12,9 +21,11 @@ import LiaisonStore
 /// (`liaison-bench bench-store`.)
 struct BenchStore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-store", abstract: "Benchmark matching and filing at scale (SQLite).")
+        commandName: "bench-store", abstract: "Benchmark matching and filing at scale (SQLite, or PostgreSQL with --postgres).")
     @Option(help: "Messages on file before measuring (cases = messages / 10).") var messages = 1_000_000
     @Option(help: "The database file (default: a new temporary file); an existing one is topped up.") var db: String?
+    @Option(help: "A PostgreSQL database instead (postgres://USER@HOST:PORT/DB, topped up like --db; TLS off for a loopback host, else verify-full; password from $LIAISON_BENCH_PG_PASSWORD).")
+    var postgres: String?
 
     static let org = Organization(name: "示例", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
                                   authservID: "mx.corp.example")
@@ -38,7 +49,16 @@ struct BenchStore: AsyncParsableCommand {
         let total = messages
         let caseCount = max(1, total / 10)
         let path = db ?? FileManager.default.temporaryDirectory.appendingPathComponent("liaison-bench-\(UUID().uuidString).db").path
-        let store = try SQLiteStore(path: path)
+        let store: any BenchStoreBackend
+        if let postgres {
+            guard var location = try PostgresLocation.parse(url: postgres) else { throw ValidationError("--postgres: not a postgres:// URL") }
+            location.tls = location.isLoopback ? .disable : .verifyFull
+            location.password = ProcessInfo.processInfo.environment["LIAISON_BENCH_PG_PASSWORD"]
+            store = try PostgresStore(location)
+            print("bench: PostgreSQL \(postgres)")
+        } else {
+            store = try SQLiteStore(path: path)
+        }
         let existing = try store.counts().correspondence
         // Raw size of a reused database is estimated from the first message's size.
         var rawBytes = existing * Self.raw(0, caseIndex: 0, subject: "询价 #0", from: "buyer0@client0.example", inReplyTo: nil).count
@@ -115,14 +135,19 @@ struct BenchStore: AsyncParsableCommand {
         timings.sort()
         let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
         let median = ms(timings[timings.count / 2]), p99 = ms(timings[timings.count * 99 / 100])
-        try store.checkpointWAL()
         var dbBytes = 0
-        for suffix in ["", "-wal"] {
-            dbBytes += (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int) ?? 0
+        if let pg = store as? PostgresStore {
+            dbBytes = try pg.databaseBytes()
+        } else if let sqlite = store as? SQLiteStore {
+            try sqlite.checkpointWAL()
+            for suffix in ["", "-wal"] {
+                dbBytes += (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int) ?? 0
+            }
         }
         print("bench: \(total) messages, \(caseCount) cases; match+file one more: median \(String(format: "%.3f", median)) ms, p99 \(String(format: "%.3f", p99)) ms; rules \(rules)")
         print("bench: database \(dbBytes / 1_048_576) MiB for \(rawBytes / 1_048_576) MiB of raw mail (\(String(format: "%.2f", Double(dbBytes) / Double(max(rawBytes, 1))))×)")
-        if db == nil {
+        if postgres != nil {
+        } else if db == nil {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         } else {
             print("bench: database file \(path)")

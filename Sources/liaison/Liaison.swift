@@ -23,6 +23,7 @@ struct Liaison: AsyncParsableCommand {
             WeeklyCheckCommand.self,
             Backup.self,
             Restore.self,
+            Migrate.self,
             Verify.self,
             RetentionCommand.self,
             PersonCommand.self,

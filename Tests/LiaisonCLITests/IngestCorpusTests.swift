@@ -384,5 +384,16 @@ struct StoreConfigTests {
         #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\nmax_connections = 0").1 == "store.max_connections")
         #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\npassword_env = \"NOPE\"").1 == "store.password_env")
         #expect(try Self.pgStore("url = \"sqlite:/a.db\"\nsslmode = \"require\"").1 == "store.sslmode")
+
+        // The outbox lease of several instances: 2 min by default, 10 s to 1 h, PostgreSQL only.
+        #expect(none.outboxLease == 120)
+        guard case .postgres(let leased)? = try Self.pgStore("url = \"postgres://u@db.example/d\"\noutbox_lease = \"90s\"").0?.backend else {
+            Issue.record("outbox_lease"); return
+        }
+        #expect(leased.outboxLease == 90)
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\noutbox_lease = \"5s\"").1 == "store.outbox_lease")
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\noutbox_lease = \"2h\"").1 == "store.outbox_lease")
+        #expect(try Self.pgStore("url = \"postgres://u@db.example/d\"\noutbox_lease = 60").1 == "store.outbox_lease")
+        #expect(try Self.pgStore("url = \"sqlite:/a.db\"\noutbox_lease = \"2m\"").1 == "store.outbox_lease")
     }
 }

@@ -107,7 +107,8 @@ enum E2E {
         let process = Process()
         let logPath: String
 
-        init(config: String, now: String, logPath: String) throws {
+        /// `notifySocket`: systemd's notification socket for the child (STATUS= lines), none by default.
+        init(config: String, now: String, logPath: String, notifySocket: String? = nil) throws {
             self.logPath = logPath
             FileManager.default.createFile(atPath: logPath, contents: nil)
             process.executableURL = CLI.binary
@@ -116,6 +117,7 @@ enum E2E {
             environment.removeValue(forKey: "LIAISON_CONFIG")
             environment.removeValue(forKey: "NOTIFY_SOCKET")
             environment.removeValue(forKey: "WATCHDOG_USEC")
+            if let notifySocket { environment["NOTIFY_SOCKET"] = notifySocket }
             process.environment = environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -51,6 +51,21 @@ public enum PGTestServer {
         _ = try? admin(server) { _ = try $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger).wait() }
     }
 
+    /// Runs `sql` on the database of `url` (no parameters; test statements only) and returns each
+    /// row's columns as text (nil: NULL); each column should be cast to text by the statement.
+    public static func query(_ url: String, _ sql: String) throws -> [[String?]] {
+        guard let c = URLComponents(string: url), c.host != nil, c.user != nil else {
+            throw Missing(description: "not a postgres://USER@HOST:PORT/DB URL: \(url)")
+        }
+        let config = PostgresConnection.Configuration(host: c.host!, port: c.port ?? 5432, username: c.user!, password: c.password,
+                                                      database: String(c.path.dropFirst()), tls: .disable)
+        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: config, id: 0,
+                                                        logger: logger).wait()
+        defer { try? connection.close().wait() }
+        let rows = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+        return try rows.map { row in try row.map { try $0.decode(String?.self) } }
+    }
+
     static let logger: Logger = {
         var l = Logger(label: "liaison.tests.postgres")
         l.logLevel = .critical

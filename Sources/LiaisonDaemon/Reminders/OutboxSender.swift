@@ -15,6 +15,12 @@ import Logging
 /// At-least-once: a crash between the server's acceptance and `outboxSent` sends that one mail
 /// again on restart (with the same Message-ID, so the recipient's client can tell). Nothing else
 /// is ever sent twice, and nothing is dropped.
+///
+/// With a `claim` (several instances over PostgreSQL, issue 17) rows are claimed under a lease
+/// (`OutboxLeasing`): only claimed rows are sent, each claim is renewed just before the mail
+/// goes out (a row another instance took over is skipped), and the outcome is recorded only by
+/// the claim's holder. A crashed sender's rows wait for their lease to run out, then another
+/// instance sends them (at-least-once, as above).
 public final class OutboxSender: @unchecked Sendable {
     private let store: any OutboxStore & CaseUpdates
     private let sender: any MailSending
@@ -23,6 +29,8 @@ public final class OutboxSender: @unchecked Sendable {
     private let logger: Logger
     private let failureNotice: @Sendable (OutboxEntry, String, Date) -> FollowUp
     private let renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)?
+    /// This instance's claim on the rows it sends (nil: one instance, no leases).
+    public let claim: OutboxClaim?
     private let lock = NSLock()
     private var random = SystemRandomNumberGenerator()
 
@@ -32,8 +40,9 @@ public final class OutboxSender: @unchecked Sendable {
     public init(store: any OutboxStore & CaseUpdates, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
                 now: Now = .system, logger: Logger = Logger(label: "liaison.outbox"),
                 failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() },
-                renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)? = nil) {
+                renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)? = nil, claim: OutboxClaim? = nil) {
         self.renderNotice = renderNotice
+        self.claim = claim
         self.store = store
         self.sender = sender
         self.policy = policy
@@ -47,6 +56,8 @@ public final class OutboxSender: @unchecked Sendable {
         public var sent = 0
         public var retrying = 0
         public var failed = 0
+        /// Rows whose claim another instance had taken over before they were sent (not sent here).
+        public var leftToOthers = 0
     }
 
     /// What one rendering step did.
@@ -98,7 +109,8 @@ public final class OutboxSender: @unchecked Sendable {
         while true {
             // Each round renders first: a failure notice recorded by the last round is sent in this drain too.
             try renderNotices()
-            let due = try store.dueOutbox(now: now, limit: 50).filter { !seen.contains($0.id) }
+            // Claimed ten at a time: a claim's lease runs from here, so a batch must be sent within it.
+            let due = try store.claimDueOutbox(now: now, limit: claim == nil ? 50 : 10, claim: claim).filter { !seen.contains($0.id) }
             if due.isEmpty { break }
             for entry in due {
                 seen.insert(entry.id)
@@ -112,8 +124,8 @@ public final class OutboxSender: @unchecked Sendable {
     /// nothing else; returns the row as it then stands (nil: no such row).
     @discardableResult
     public func send(messageID: String) throws -> OutboxEntry? {
-        guard let entry = try store.outboxEntry(messageID: messageID) else { return nil }
-        if entry.status == .pending {
+        guard try store.outboxEntry(messageID: messageID) != nil else { return nil }
+        if let entry = try store.claimOutboxEntry(messageID: messageID, claim: claim) {
             var summary = Summary()
             try send(entry, summary: &summary)
         }
@@ -125,13 +137,22 @@ public final class OutboxSender: @unchecked Sendable {
 
     private func send(_ entry: OutboxEntry, summary: inout Summary) throws {
         let m = entry.mail
+        guard try store.renewOutboxClaim(id: entry.id, claim: claim) else {
+            summary.leftToOthers += 1
+            logger.notice("mail left to another instance (its claim on the row ran out and was taken over)",
+                          metadata: ["outbox": "\(entry.id)", "case": "\(m.caseNumber ?? "-")"])
+            return
+        }
         let result = sender.send(envelopeFrom: m.envelopeFrom, recipients: m.recipients, message: m.raw)
         let at = now()
         let meta: Logger.Metadata = ["outbox": "\(entry.id)", "purpose": "\(m.purpose)", "case": "\(m.caseNumber ?? "-")",
                                      "attempt": "\(entry.attempts + 1)"]
         switch result {
         case .accepted(let recipients):
-            try store.outboxSent(id: entry.id, at: at)
+            if !(try store.outboxSent(id: entry.id, at: at, claim: claim)) {
+                logger.warning("mail sent, but another instance had taken the row over meanwhile: it may be sent twice",
+                               metadata: meta)
+            }
             summary.sent += 1
             let refused = recipients.filter { $0.outcome != .accepted }
             logger.info("mail sent", metadata: meta.merging(["refused": "\(refused.count)"]) { $1 })
@@ -146,7 +167,7 @@ public final class OutboxSender: @unchecked Sendable {
         case .transient(let reason, _):
             let unit = Double(lock.withLock { random.next() } >> 11) / Double(1 << 53)
             if let retry = policy.retryAt(now: at, createdAt: entry.createdAt, attempts: entry.attempts + 1, unit: unit) {
-                try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: retry, followUp: FollowUp())
+                _ = try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: retry, followUp: FollowUp(), claim: claim)
                 summary.retrying += 1
                 logger.warning("mail deferred", metadata: meta.merging(["retry_at": "\(retry)", "reason": "\(reason)"]) { $1 })
             } else {
@@ -161,7 +182,10 @@ public final class OutboxSender: @unchecked Sendable {
 
     private func fail(_ entry: OutboxEntry, reason: String, at: Date, meta: Logger.Metadata) throws {
         let notice = entry.mail.purpose == .notice(.deliveryFailed) ? FollowUp() : failureNotice(entry, reason, at)
-        try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: nil, followUp: notice)
+        guard try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: nil, followUp: notice, claim: claim) else {
+            logger.warning("mail failed, but another instance had taken the row over meanwhile: left to it", metadata: meta)
+            return
+        }
         logger.error("mail failed permanently", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
     }
 }

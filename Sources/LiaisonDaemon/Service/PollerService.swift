@@ -28,6 +28,12 @@ import Synchronization
 /// past its time budget, or failed to file `max_filing_attempts` times is held for review as
 /// `unprocessable` and the pass moves on; store faults are retried forever.
 /// On graceful shutdown (SIGTERM) the message being filed is finished, then `run()` returns.
+///
+/// Several instances over one PostgreSQL store (issue 17): with a `MailboxLeadership`, a pass
+/// runs only while this instance leads the mailbox. Before each pass the leadership is taken or
+/// confirmed; an instance that cannot take it is on standby (STATUS "standby") and tries again
+/// every `standbyRetry` (2 s). Leadership lost (its connection dropped) stops the pass before the
+/// next message, at once. "became leader" and "leadership lost" are logged with the mailbox.
 /// Filings are stamped with the injected `Now`; waits (between passes, back-off) are measured on
 /// a Swift `Clock` (monotonic in production; a manual clock in tests steps the loop).
 public final class PollerService: DaemonComponent, Sendable {
@@ -115,6 +121,8 @@ public final class PollerService: DaemonComponent, Sendable {
     /// Everything that changes while the poller runs, behind one lock.
     private struct State {
         var setup: Setup
+        /// With a leadership: whether this instance leads the mailbox (nil: not tried yet).
+        var leading: Bool?
         var pendingSetup: Setup?
         var stopRequested = false
         var idleUnsupportedLogged = false
@@ -131,6 +139,10 @@ public final class PollerService: DaemonComponent, Sendable {
     private let reader: ReadingWorker
     private let rebuild: SetupBuilder?
     private let afterFiling: (@Sendable () -> Void)?
+    /// Who polls the mailbox when several instances share the store (nil: this one, always).
+    private let leadership: (any MailboxLeadership)?
+    /// How often a standby instance tries to take the leadership.
+    private let standbyRetry: Duration
     private let logger: Logger
     private let now: Now
     private let clock: any Clock<Duration>
@@ -146,7 +158,10 @@ public final class PollerService: DaemonComponent, Sendable {
     /// exit with `ContainedIngest.stuckReaderExitCode`, so that systemd restarts the service).
     public init(setup: Setup, rebuild: SetupBuilder? = nil, logger: Logger = Logger(label: "liaison.poller"),
                 now: Now = .system, clock: any Clock<Duration> = LoopClock(), afterFiling: (@Sendable () -> Void)? = nil,
-                onStuckReading: (@Sendable (String) -> Void)? = nil) {
+                onStuckReading: (@Sendable (String) -> Void)? = nil,
+                leadership: (any MailboxLeadership)? = nil, standbyRetry: Duration = .seconds(2)) {
+        self.leadership = leadership
+        self.standbyRetry = standbyRetry
         self.reader = ReadingWorker(onStuck: onStuckReading ?? ContainedIngest.exitStuck(logger: logger))
         self.afterFiling = afterFiling
         self.state = Mutex(State(setup: setup))
@@ -156,6 +171,7 @@ public final class PollerService: DaemonComponent, Sendable {
         self.clock = clock
         self.progress = ProgressMonitor(initial: setup.settings.stallLimit)
         self.faults = FaultTracker(component: "poller", logger: logger, now: now)
+        leadership?.onLoss { [weak self] in self?.leadershipLost() }
     }
 
     /// The checkpoint name for an `[imap]` mailbox: user and URL, so two mailboxes never share one.
@@ -199,10 +215,18 @@ public final class PollerService: DaemonComponent, Sendable {
         while !shouldStop {
             current = currentSetup()
             do {
+                if let leadership, !(try await lead(leadership, setup: current)) {
+                    faults.succeeded()
+                    progress.expect(within: standbyRetry + current.settings.stallLimit)
+                    _ = await wakeup.wait(for: standbyRetry, on: clock)
+                    continue
+                }
                 _ = try await pass(setup: current)
                 faults.succeeded()
             } catch is StopRequested {
                 break
+            } catch is LeadershipLost {
+                continue
             } catch let failure as PassFailure {
                 let attempt = faults.failed(failure.kind, reason: failure.reason)
                 let delay = current.settings.backoff.delay(attempt: attempt)
@@ -219,8 +243,58 @@ public final class PollerService: DaemonComponent, Sendable {
             if shouldStop { break }
             await waitBetweenPasses(current)
         }
+        if let leadership {
+            _ = try? await lane.run { leadership.release() }
+        }
         logger.info("poller stopped", metadata: ["passes": "\(counters.passes)", "filed": "\(counters.filed)"])
     }
+
+    // MARK: leadership
+
+    /// Takes or confirms the leadership of the mailbox (on the lane); logs a change of role.
+    /// Throws `PassFailure` (store) when the database cannot be reached.
+    private func lead(_ leadership: any MailboxLeadership, setup: Setup) async throws -> Bool {
+        let key = setup.settings.mailboxKey
+        let held: Bool
+        do {
+            held = try await lane.run { try leadership.acquire(mailbox: key) }
+        } catch {
+            noteRole(false, mailbox: key)
+            throw PassFailure(kind: .store, reason: "mailbox leadership: " + Self.reason(error))
+        }
+        noteRole(held, mailbox: key)
+        return held
+    }
+
+    private func noteRole(_ leading: Bool, mailbox: String) {
+        let was = state.withLock { s -> Bool? in
+            defer { s.leading = leading }
+            return s.leading
+        }
+        if leading, was != true {
+            logger.notice("became leader: polling this mailbox", metadata: ["mailbox": "\(mailbox)"])
+        } else if !leading, was == true {
+            logger.warning("leadership lost: polling stopped", metadata: ["mailbox": "\(mailbox)"])
+        } else if !leading, was == nil {
+            logger.notice("standby: another instance polls this mailbox", metadata: ["mailbox": "\(mailbox)"])
+        }
+    }
+
+    /// The leadership's connection dropped (any thread): stop polling at once.
+    private func leadershipLost() {
+        let (was, watcher, key) = state.withLock { s -> (Bool?, (any MailboxWatching)?, String) in
+            defer { s.leading = false }
+            return (s.leading, s.setup.watcher, s.setup.settings.mailboxKey)
+        }
+        if was == true {
+            logger.warning("leadership lost: polling stopped", metadata: ["mailbox": "\(key)"])
+        }
+        watcher?.interrupt()
+        wakeup.signal()
+    }
+
+    /// Whether this instance may poll now: no leadership (one instance), or leadership held.
+    private var mayPoll: Bool { leadership?.isHeld ?? true }
 
     /// Applies a reload that was committed, between passes.
     private func currentSetup() -> Setup {
@@ -315,6 +389,7 @@ public final class PollerService: DaemonComponent, Sendable {
             try mailbox.fetch(uids: uids, each: { uid, bytes in
                 // Finish the message in hand, start no new one once shutdown was asked for.
                 if self.stopRequested { throw StopRequested() }
+                if !self.mayPoll { throw LeadershipLost() }
                 self.progress.expect(within: setup.settings.stallLimit)
                 report.fetched += 1
                 let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
@@ -329,6 +404,7 @@ public final class PollerService: DaemonComponent, Sendable {
             }, tooLarge: { uid, size in
                 // Larger than the reader may fetch: held unread, the mailbox behind it goes on.
                 if self.stopRequested { throw StopRequested() }
+                if !self.mayPoll { throw LeadershipLost() }
                 let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
                 let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
                 let result: IngestResult
@@ -343,6 +419,8 @@ public final class PollerService: DaemonComponent, Sendable {
         } catch let e as PassFailure {
             throw e
         } catch let e as StopRequested {
+            throw e
+        } catch let e as LeadershipLost {
             throw e
         } catch let e as MailboxError {
             if case .uidValidityChanged = e { throw e }
@@ -426,7 +504,20 @@ public final class PollerService: DaemonComponent, Sendable {
 
     /// One pass, no retry: `liaison serve --once`.
     public func runOnce(now: Date) async throws {
-        let report = try await pass()
+        let report: PassReport
+        if let leadership {
+            // One pass if this instance can lead the mailbox now; a standby one leaves it to the leader.
+            guard try await lead(leadership, setup: currentSetup()) else { return }
+            do {
+                report = try await pass()
+            } catch {
+                _ = try? await lane.run { leadership.release() }
+                throw error
+            }
+            _ = try? await lane.run { leadership.release() }
+        } else {
+            report = try await pass()
+        }
         faults.succeeded()
         logger.info("once: pass done", metadata: ["fetched": "\(report.fetched)", "filed": "\(report.filed)",
                                                  "duplicates": "\(report.duplicates)", "held": "\(report.held)"])
@@ -435,6 +526,9 @@ public final class PollerService: DaemonComponent, Sendable {
     public func status() -> ComponentStatus {
         let (at, total, zone, held) = state.withLock { ($0.lastPassAt, $0.totalFiled, $0.setup.settings.timeZone, $0.unprocessable) }
         var summary: [String] = []
+        if leadership != nil, state.withLock({ $0.leading }) == false {
+            summary.append("standby")
+        }
         if let at {
             summary.append("polled \(WallClock(timeZone: zone).timeOfDay(at))")
         } else {
@@ -463,3 +557,6 @@ public final class PollerService: DaemonComponent, Sendable {
 
 /// Thrown inside a pass to stop before the next message (graceful shutdown).
 struct StopRequested: Error {}
+
+/// Thrown inside a pass when the mailbox's leadership was lost: stop before the next message.
+struct LeadershipLost: Error {}

@@ -50,7 +50,11 @@ struct Serve: AsyncParsableCommand {
         } else if storeConfig.sqlitePath != nil {
             logger.info("store not encrypted at rest (no [store] key_file or credential store-key)")
         }
-        let components = try Self.components(config: config, store: store, now: now)
+        let instance = Self.instanceName()
+        if store is any CooperativeStore {
+            logger.info("instance", metadata: ["name": "\(instance)", "store": "\(storePath)"])
+        }
+        let components = try Self.components(config: config, store: store, now: now, instance: instance)
         let daemon = Daemon(
             components: components, logger: Logger(label: "liaison.daemon"),
             loadConfig: {
@@ -79,15 +83,33 @@ struct Serve: AsyncParsableCommand {
     /// server offers it; polling every `imap.poll_interval` stays the safety net.
     /// Every part takes the same `now` (wall instants: filing, firing, sending) and measures its
     /// waits on the monotonic clock.
-    static func components(config: LiaisonConfig, store: any LiaisonStore, now: Now) throws -> [any DaemonComponent] {
+    ///
+    /// Over a store several instances share (PostgreSQL): the poller polls only while this
+    /// instance leads the mailbox (`MailboxLeadership`, standby otherwise), and the outbox sends
+    /// only the rows it claimed under `[store] outbox_lease` (`OutboxClaim`, named `instance`);
+    /// the scheduler runs on every instance (each reminder is fired in a transaction of its own
+    /// that locks its row). Over SQLite (one instance) neither applies.
+    static func components(config: LiaisonConfig, store: any LiaisonStore, now: Now,
+                           instance: String = Serve.instanceName()) throws -> [any DaemonComponent] {
         let org = try config.organization()
+        let leadership: (any MailboxLeadership)?
+        let claim: OutboxClaim?
+        if let shared = store as? any CooperativeStore {
+            leadership = try shared.mailboxLeadership(instance: instance)
+            var lease = OutboxClaim.defaultLease
+            if case .postgres(let p)? = try? config.store().backend { lease = p.outboxLease }
+            claim = OutboxClaim(holder: instance, lease: lease)
+        } else {
+            leadership = nil
+            claim = nil
+        }
         let engine = try ReminderAssembly.engine(config: config, organization: org, store: store,
                                                  logger: Logger(label: "liaison.reminders"))
         let outbox = try OutboxComponent(store: store, config: config, now: now, logger: Logger(label: "liaison.outbox")) { cfg in
             let smtp = try SMTPSender(settings: cfg.smtpSettings(), logger: Logger(label: "liaison.smtp"))
             return OutboxSender(store: store, sender: smtp, now: now, logger: Logger(label: "liaison.outbox"),
                                 failureNotice: { entry, reason, now in engine.deliveryFailure(entry, reason: reason, now: now) },
-                                renderNotice: { try engine.render($0) })
+                                renderNotice: { try engine.render($0) }, claim: claim)
         }
         let scheduler = SchedulerComponent(engine: engine, organization: org, now: now, logger: Logger(label: "liaison.scheduler"),
                                            afterFiring: { outbox.poke() })
@@ -114,8 +136,16 @@ struct Serve: AsyncParsableCommand {
             return setup
         }
         let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), now: now,
-                                   afterFiling: { scheduler.poke(); outbox.poke() })
+                                   afterFiling: { scheduler.poke(); outbox.poke() }, leadership: leadership)
         return [outbox, scheduler, poller]
+    }
+
+    /// This process's name among the instances sharing a store: host, process id and a random
+    /// part (a restarted process is another instance; its old claims run out).
+    static func instanceName() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return "\(host.prefix(40))/\(getpid())/\(random)"
     }
 
     /// Reads the file and runs `validate()`: warnings are logged, errors thrown as one message.
