@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The web console (LiaisonWeb): HTTP/1.1 server, TLS through NIOSSL.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System C libraries from Debian, with typed shims for what Swift cannot call directly.
@@ -86,10 +88,23 @@ let package = Package(
             // Test hooks (a reader that traps on a marked message, ContainedIngest.swift) exist
             // in debug builds only; a release build has none of their code.
             swiftSettings: [.define("LIAISON_TEST_HOOKS", .when(configuration: .debug))]),
+        // The web console (issue 19): sign-in by mail, case pages, actions, /healthz and /metrics.
+        // A target of its own so LiaisonDaemon stays HTTP-free; `liaison serve` adds it as a component.
+        .target(
+            name: "LiaisonWeb",
+            dependencies: [
+                "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonXLSX",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport", "LiaisonXLSX",
+                "LiaisonWeb", "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonTransport", "LiaisonXLSX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 // `liaison recap --items FILE` reads YAML (and JSON, a subset of it).
@@ -155,6 +170,8 @@ let package = Package(
             name: "LiaisonCLITests",
             dependencies: [
                 "liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonXLSX", "LiaisonTestSupport",
+                // The web console's suites (ConsoleTests in-process, ConsoleRigTests against `liaison serve`).
+                "LiaisonWeb",
             ]),
         // Against the real Dovecot/Postfix of scripts/mailrig; see README.
         .testTarget(

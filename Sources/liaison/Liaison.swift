@@ -25,5 +25,6 @@ struct Liaison: AsyncParsableCommand {
             Verify.self,
             RetentionCommand.self,
             PersonCommand.self,
+            ConsoleLinkCommand.self,
         ])
 }
