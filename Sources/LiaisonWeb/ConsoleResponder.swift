@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HTTPTypes
 import LiaisonCore
 import LiaisonDaemon
 import LiaisonMail
@@ -401,7 +403,10 @@ struct ConsoleResponder: HTTPResponder {
     /// POST under `/cases/{n}/…`: CSRF first, then the change through `ReminderEngine.change`
     /// (the mail commands' path), then 303 back to the case page with what happened.
     func action(_ request: Request, number: String, parts: [Substring], visit: Visit, site: WebConsole.Site, lang: PageLanguage) async throws -> Response {
-        guard let form = try await Self.form(request), Self.csrfOK(form, visit) else { return csrfFailed(site, lang, visit) }
+        guard let form = try await Self.form(request) else {
+            return page(site, lang, status: .contentTooLarge, visit: visit, message: WebWords.word("badRequest", lang))
+        }
+        guard Self.csrfOK(form, visit) else { return csrfFailed(site, lang, visit) }
         let recapID = form.text("recap").flatMap(Int64.init)
         let change: CaseChange
         switch parts.map(String.init) {
@@ -559,6 +564,8 @@ struct ConsoleResponder: HTTPResponder {
         do {
             let buffer = try await request.collectBody(upTo: ConsoleLimits.maxFormBytes)
             return WebForm(bytes: Array(buffer.readableBytesView))
+        } catch is NIOTooManyBytesError {
+            return nil
         } catch let e as HTTPError where e.status == .contentTooLarge {
             return nil
         }

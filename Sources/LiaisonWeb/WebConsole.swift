@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HTTPTypes
 import HummingbirdTLS
 import LiaisonCore
 import LiaisonDaemon

@@ -93,8 +93,9 @@ struct ConsoleTests {
         text += "\n\n[http]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://console.corp.example\"\n"
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         let cfg = try LiaisonConfig.load(path: config)
+        // (No [imap]/[smtp] here: only the console's own keys must be valid.)
         let report = cfg.validate()
-        #expect(report.isValid, "\(report.errors)")
+        #expect(report.issues.filter { $0.key.hasPrefix("http") }.isEmpty, "\(report.issues)")
         let org = try cfg.organization()
         let store = try SQLiteStore(path: dir.appendingPathComponent("liaison.db").path)
         let engine = try ReminderAssembly.engine(config: cfg, organization: org, store: store)
@@ -299,7 +300,7 @@ struct ConsoleTests {
         #expect(try r.store.caseWithNumber(Self.number)?.status == .open)
         // A body past the bound is refused.
         let big = try await r.post(done, [("csrf", csrf), ("pad", String(repeating: "x", count: 40_000))], cookie: session)
-        #expect(big.status == 403 || big.status == 413)
+        #expect(big.status == 413, "\(big)")
     }
 
     // MARK: - Hostile mail
