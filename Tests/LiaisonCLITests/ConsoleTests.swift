@@ -396,6 +396,62 @@ struct ConsoleTests {
     }
 }
 
+extension ConsoleTests {
+    /// SIGHUP's path: a new managers list takes effect at once, a new address restarts the
+    /// listener, a bad `[http]` is refused and changes nothing; a listener that cannot start is
+    /// the component's fault in STATUS (and the daemon goes on).
+    @Test func reloadAndAListenerThatCannotStartShowInStatus() async throws {
+        let r = try await Self.start(managers: ["boss@corp.example"])
+        defer { Task { await r.stop() } }
+        let other = try await r.signIn("li.na@corp.example")
+        #expect(try await r.get("/cases/\(Self.number)", cookie: other).status == 404)
+        let firstPort = try #require(r.console.consolePort)
+        var text = try String(contentsOfFile: r.config, encoding: .utf8)
+        text = text.replacingOccurrences(of: "managers = [\"boss@corp.example\"]", with: "managers = [\"li.na@corp.example\"]")
+        // Another free port: the listener moves.
+        let probe = try LoopbackListener(backlog: 1)
+        probe.start { _ in false }
+        let busyPort = Int(probe.port)
+        text = text.replacingOccurrences(of: "listen = \"127.0.0.1:0\"", with: "listen = \"127.0.0.1:\(busyPort)\"")
+        try text.write(toFile: r.config, atomically: true, encoding: .utf8)
+        // The port is taken (the probe still listens): the reload is accepted, the restart fails
+        // and says so in STATUS; once the port is free the retry (30 s) or the next reload binds it.
+        let commit = try #require(try r.console.prepareReload(try LiaisonConfig.load(path: r.config)))
+        commit()
+        var fault: String?
+        for _ in 0..<200 {
+            fault = r.console.status().fault
+            if fault != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(fault?.contains("cannot serve on 127.0.0.1:\(busyPort)") == true, "\(r.console.status())")
+        _ = try await offPool { probe.stop() }
+        // A bad [http] is refused; nothing changes.
+        let bad = text.replacingOccurrences(of: "listen = \"127.0.0.1:\(busyPort)\"", with: "listen = \"nowhere\"")
+        try bad.write(toFile: r.config, atomically: true, encoding: .utf8)
+        let badConfig = try LiaisonConfig.load(path: r.config)
+        #expect(throws: ConfigError.self) { _ = try r.console.prepareReload(badConfig) }
+        // Back to a free port: the console serves again, with the new managers.
+        try text.replacingOccurrences(of: "listen = \"127.0.0.1:\(busyPort)\"", with: "listen = \"127.0.0.1:0\"")
+            .write(toFile: r.config, atomically: true, encoding: .utf8)
+        let again = try #require(try r.console.prepareReload(try LiaisonConfig.load(path: r.config)))
+        again()
+        var port: Int?
+        for _ in 0..<600 {
+            port = r.console.consolePort
+            if port != nil && r.console.status().fault == nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let newPort = try #require(port)
+        #expect(r.console.status().fault == nil && r.console.status().summary.first?.hasPrefix("console ") == true)
+        _ = firstPort
+        let moved = Running(console: r.console, task: r.task, http: HTTPTestClient(port: newPort), store: r.store, clock: r.clock, dir: r.dir,
+                            config: r.config)
+        let page = try await moved.get("/cases/\(Self.number)", cookie: other)
+        #expect(page.status == 200, "li.na is a manager now")
+    }
+}
+
 enum WebTestTokens {
     /// A well-formed browser token nobody was given.
     static let other = String(repeating: "b", count: 43)
