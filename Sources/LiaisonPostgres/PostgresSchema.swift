@@ -249,6 +249,7 @@ enum PostgresSchema {
             """,
             "CREATE INDEX web_signin_events_address ON web_signin_events(address, at)",
             "CREATE INDEX web_signin_events_client ON web_signin_events(client, at)",
+            "CREATE INDEX cases_opened ON cases(opened_at, id)",
         ]),
     ]
 

@@ -279,6 +279,8 @@ enum SQLiteSchema {
                 );
                 CREATE INDEX web_signin_events_address ON web_signin_events(address, at);
                 CREATE INDEX web_signin_events_client ON web_signin_events(client, at);
+                -- The case list, newest first: read in this order and stopped at the page's size.
+                CREATE INDEX cases_opened ON cases(opened_at, id);
                 """)
         }
         return m

@@ -101,15 +101,10 @@ extension SQLiteStore: WebConsoleStore {
     }
 
     public func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow] {
-        var sql = """
-            SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
-              (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date, m.id LIMIT 1) AS subject,
-              (SELECT count(*) FROM recaps r JOIN action_items i ON i.recap_id = r.id
-                 WHERE r.case_id = c.id AND i.status IN ('open', 'rescheduled') AND i.due IS NOT NULL AND i.due < ?) AS overdue,
-              (SELECT count(*) FROM recaps r WHERE r.case_id = c.id AND r.state = 'disputed') AS disputed
-            FROM cases c WHERE 1 = 1
-            """
-        var args: [(any DatabaseValueConvertible)?] = [now.timeIntervalSince1970]
+        // The page's cases first (filters, newest first, in `cases_opened` order, stopped at the
+        // limit), then their subject, overdue items and disputed recaps: only for those rows.
+        var sql = "SELECT c.id FROM cases c WHERE 1 = 1"
+        var args: [(any DatabaseValueConvertible)?] = []
         if let v = visibleTo?.lowercased() { sql += " AND " + Self.visibleSQL; args += [v, v, v, v] }
         if let s = filter.status { sql += " AND c.status = ?"; args.append(s.rawValue) }
         if let o = filter.owner, !o.isEmpty { sql += " AND c.owner = ?"; args.append(o.lowercased()) }
@@ -133,10 +128,20 @@ extension SQLiteStore: WebConsoleStore {
             args += [like, lower, like, lower]
         }
         sql += " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?"
+        let page = """
+            SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
+              (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date, m.id LIMIT 1) AS subject,
+              (SELECT count(*) FROM recaps r JOIN action_items i ON i.recap_id = r.id
+                 WHERE r.case_id = c.id AND i.status IN ('open', 'rescheduled') AND i.due IS NOT NULL AND i.due < ?) AS overdue,
+              (SELECT count(*) FROM recaps r WHERE r.case_id = c.id AND r.state = 'disputed') AS disputed
+            FROM cases c WHERE c.id IN (\(sql))
+            ORDER BY c.opened_at DESC, c.id DESC
+            """
         args.append(max(1, min(filter.limit, 5_000)))
+        args.insert(now.timeIntervalSince1970, at: 0)
         return try snapshot { db in
             let contactsSQL = "SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq LIMIT 3"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
+            return try Row.fetchAll(db, sql: page, arguments: StatementArguments(args)).map { r in
                 let id: Int64 = r["id"]
                 return WebCaseRow(number: r["number"], subject: r["subject"], status: CaseStatus(rawValue: r["status"]) ?? .open,
                                   owner: r["owner"], category: CaseCategory(rawValue: r["category"]), organization: r["organization"],
