@@ -82,7 +82,7 @@ struct ConsoleTests {
 
     /// The corpus case after 01–03 (owner 张伟, item 1 王芳's), plus `extra` messages ingested,
     /// `managers`, and the console on 127.0.0.1:0.
-    static func start(extra: [String] = [], managers: [String] = ["boss@corp.example"]) async throws -> Running {
+    static func start(extra: [String] = [], managers: [String] = ["boss@corp.example"], metricsListen: Bool = false) async throws -> Running {
         let (config, dir) = try await ItemsCommandTests.setUp()
         for file in extra {
             let r = try await CLI.run(["ingest", "--quiet", "--config", config, file])
@@ -91,6 +91,7 @@ struct ConsoleTests {
         var text = try String(contentsOfFile: config, encoding: .utf8)
         text = text.replacingOccurrences(of: "[organization]\n", with: "[organization]\nmanagers = [\(managers.map { "\"\($0)\"" }.joined(separator: ", "))]\n")
         text += "\n\n[http]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://console.corp.example\"\n"
+            + (metricsListen ? "metrics_listen = \"127.0.0.1:0\"\n" : "")
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         let cfg = try LiaisonConfig.load(path: config)
         // (No [imap]/[smtp] here: only the console's own keys must be valid.)
@@ -449,6 +450,29 @@ extension ConsoleTests {
                             config: r.config)
         let page = try await moved.get("/cases/\(Self.number)", cookie: other)
         #expect(page.status == 200, "li.na is a manager now")
+    }
+}
+
+extension ConsoleTests {
+    /// `metrics_listen`: /metrics and /healthz there only; the console's listener has neither,
+    /// and the metrics listener serves nothing else.
+    @Test func metricsOnTheirOwnListener() async throws {
+        let r = try await Self.start(metricsListen: true)
+        defer { Task { await r.stop() } }
+        var port: Int?
+        for _ in 0..<600 {
+            port = r.console.metricsPort
+            if port != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let metrics = HTTPTestClient(port: try #require(port, "\(r.console.status())"))
+        let m = try await offPool { try metrics.request("GET", "/metrics") }
+        #expect(m.status == 200 && m.text.contains("liaison_cases 1"))
+        #expect(try await offPool { try metrics.request("GET", "/healthz") }.status == 200)
+        #expect(try await offPool { try metrics.request("GET", "/cases") }.status == 404)
+        #expect(try await offPool { try metrics.request("GET", "/signin") }.status == 404)
+        let onConsole = try await r.get("/metrics")
+        #expect(onConsole.status != 200 && !onConsole.text.contains("liaison_"))
     }
 }
 
