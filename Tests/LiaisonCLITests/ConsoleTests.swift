@@ -82,7 +82,8 @@ struct ConsoleTests {
 
     /// The corpus case after 01–03 (owner 张伟, item 1 王芳's), plus `extra` messages ingested,
     /// `managers`, and the console on 127.0.0.1:0.
-    static func start(extra: [String] = [], managers: [String] = ["boss@corp.example"], metricsListen: Bool = false) async throws -> Running {
+    static func start(extra: [String] = [], managers: [String] = ["boss@corp.example"], metricsListen: Bool = false,
+                      tls: (cert: String, key: String)? = nil) async throws -> Running {
         let (config, dir) = try await ItemsCommandTests.setUp()
         for file in extra {
             let r = try await CLI.run(["ingest", "--quiet", "--config", config, file])
@@ -92,6 +93,7 @@ struct ConsoleTests {
         text = text.replacingOccurrences(of: "[organization]\n", with: "[organization]\nmanagers = [\(managers.map { "\"\($0)\"" }.joined(separator: ", "))]\n")
         text += "\n\n[http]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://console.corp.example\"\n"
             + (metricsListen ? "metrics_listen = \"127.0.0.1:0\"\n" : "")
+            + (tls.map { "tls_cert_file = \"\($0.cert)\"\ntls_key_file = \"\($0.key)\"\n" } ?? "")
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         let cfg = try LiaisonConfig.load(path: config)
         // (No [imap]/[smtp] here: only the console's own keys must be valid.)
@@ -473,6 +475,39 @@ extension ConsoleTests {
         #expect(try await offPool { try metrics.request("GET", "/signin") }.status == 404)
         let onConsole = try await r.get("/metrics")
         #expect(onConsole.status != 200 && !onConsole.text.contains("liaison_"))
+    }
+}
+
+extension ConsoleTests {
+    /// With a certificate and key the console speaks TLS itself (checked by curl against that
+    /// certificate), and its cookies are `Secure`.
+    @Test func tlsAndSecureCookies() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let made = try await offPool {
+            try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            ], mergingStderr: true)
+        }
+        try #require(made.status == 0, "openssl: \(made.stdoutText)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+        let r = try await Self.start(tls: (cert, key))
+        defer { Task { await r.stop() } }
+        let port = r.http.port
+        let out = try await offPool {
+            try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [
+                "curl", "--silent", "--show-error", "--max-time", "30", "--cacert", cert, "-D", "-", "-o", "/dev/null",
+                "--data-urlencode", "address=zhang.wei@corp.example", "https://127.0.0.1:\(port)/signin",
+            ], mergingStderr: true)
+        }
+        #expect(out.status == 0, "curl: \(out.stdoutText)")
+        let cookie = out.stdoutText.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: liaison_signin=") }
+        #expect(cookie?.hasSuffix("; Secure") == true, "\(out.stdoutText)")
+        // Plain HTTP on the TLS port gets no page.
+        #expect((try? await r.get("/signin"))?.status != 200)
     }
 }
 
