@@ -288,7 +288,7 @@ struct ConsoleResponder: HTTPResponder {
         ctx["rows"] = rows.map { r -> [String: Any] in
             var row: [String: Any] = [
                 "number": r.number, "subject": r.subject ?? "", "counterparty": Self.counterparty(r.organization, r.contacts),
-                "owner": Self.person(r.owner, site), "category": r.category.rawValue, "status": WebWords.word(r.status.rawValue, lang),
+                "owner": Self.person(r.owner, site), "category": Self.category(r.category, lang), "status": WebWords.word(r.status.rawValue, lang),
                 "opened": Self.time(r.openedAt, clock),
             ]
             if r.overdueItems > 0 { row["overdue"] = r.overdueItems }
@@ -326,7 +326,7 @@ struct ConsoleResponder: HTTPResponder {
         ctx["isOpen"] = c.status == .open
         ctx["owner"] = Self.person(c.owner, site)
         ctx["counterparty"] = Self.counterparty(c.counterparty.organization, c.counterparty.contacts)
-        ctx["category"] = c.category.rawValue
+        ctx["category"] = Self.category(c.category, lang)
         ctx["opened"] = Self.time(c.openedAt, clock)
         if let flash = console.takeFlash(session: visit.sessionToken, caseNumber: number) {
             ctx["flash"] = flash.text(lang)
@@ -580,6 +580,11 @@ struct ConsoleResponder: HTTPResponder {
         guard let address else { return "-" }
         if let name = site.organization.staff.first(where: { $0.value.lowercased() == address.lowercased() })?.key { return "\(name) <\(address)>" }
         return address
+    }
+
+    /// 客户投诉 (complaint) in Chinese, the category's own name in English.
+    static func category(_ c: CaseCategory, _ lang: PageLanguage) -> String {
+        lang == .en ? c.rawValue : FollowUpTable.typeName(c)
     }
 
     static func counterparty(_ org: String?, _ contacts: [String]) -> String {
