@@ -28,6 +28,10 @@ let package = Package(
         // AES-256-GCM for bodies sealed at rest (issue 18; LiaisonStore/Sealing). Already in the
         // graph through postgres-nio; named here because LiaisonStore uses it directly.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The web console (LiaisonWeb): HTTP/1.1 server, TLS through NIOSSL.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // HTTPField names (comes with Hummingbird).
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // System C libraries from Debian, with typed shims for what Swift cannot call directly.
@@ -92,10 +96,25 @@ let package = Package(
             // Test hooks (a reader that traps on a marked message, ContainedIngest.swift) exist
             // in debug builds only; a release build has none of their code.
             swiftSettings: [.define("LIAISON_TEST_HOOKS", .when(configuration: .debug))]),
+        // The web console (issue 19): sign-in by mail, case pages, actions, /healthz and /metrics.
+        // A target of its own so LiaisonDaemon stays HTTP-free; `liaison serve` adds it as a component.
+        .target(
+            name: "LiaisonWeb",
+            dependencies: [
+                "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonXLSX",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonStores", "LiaisonTransport", "LiaisonXLSX",
+                "LiaisonWeb", "LiaisonDaemon", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonStores", "LiaisonTransport", "LiaisonXLSX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 // `liaison recap --items FILE` reads YAML (and JSON, a subset of it).
@@ -163,6 +182,8 @@ let package = Package(
             name: "LiaisonCLITests",
             dependencies: [
                 "liaison", "LiaisonDaemon", "LiaisonCore", "LiaisonStore", "LiaisonMail", "LiaisonXLSX", "LiaisonTestSupport",
+                // The web console's suites (ConsoleTests in-process, ConsoleRigTests against `liaison serve`).
+                "LiaisonWeb",
             ]),
         // Against the real Dovecot/Postfix of scripts/mailrig; see README.
         .testTarget(

@@ -51,6 +51,7 @@ extension LiaisonConfig {
         "outbox": nil,
         "containment": LiaisonConfig.containmentKeys,
         "retention": LiaisonConfig.retentionKeys,
+        "http": LiaisonConfig.httpKeys,
     ]
 
     /// Checks the whole file as `liaison serve` needs it: every required section present and
@@ -103,6 +104,7 @@ extension LiaisonConfig {
         check { _ = try retentionPolicy() }
         check { _ = try rateCaps() }
         check { _ = try templateConfig() }
+        check { _ = try httpSettings(environment: environment) }
         for part in checks { check { try part(self) } }
         issues += trustWarnings()
         if document["staff"] == nil {

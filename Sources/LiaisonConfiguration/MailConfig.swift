@@ -208,7 +208,7 @@ struct SecretSource {
         return nil
     }
 
-    private func readSecret(path: String, key: String) throws -> String {
+    func readSecret(path: String, key: String) throws -> String {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw ConfigError(key: key, problem: "\(path) does not exist or cannot be read", fix: "create it with mode 0600, owned by the service user")

@@ -215,6 +215,42 @@ enum PostgresSchema {
             "ALTER TABLE action_items ADD COLUMN first_due DOUBLE PRECISION",
             "ALTER TABLE cases ADD COLUMN muted_until DOUBLE PRECISION",
         ]),
+        // SQLite's v8-web: the web console's sign-in links, sessions and sign-in log (issue 19);
+        // tokens stored as their SHA-256 only.
+        ("pg4-web: console sign-in links, sessions, sign-in log (SQLite v8-web)", [
+            """
+            CREATE TABLE web_signin_links (
+                token_hash TEXT PRIMARY KEY,
+                address TEXT NOT NULL,
+                browser_hash TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL,
+                used_at DOUBLE PRECISION
+            )
+            """,
+            """
+            CREATE TABLE web_sessions (
+                token_hash TEXT PRIMARY KEY,
+                address TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL,
+                ended_at DOUBLE PRECISION
+            )
+            """,
+            """
+            CREATE TABLE web_signin_events (
+                id BIGSERIAL PRIMARY KEY,
+                at DOUBLE PRECISION NOT NULL,
+                address TEXT NOT NULL,
+                client TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX web_signin_events_address ON web_signin_events(address, at)",
+            "CREATE INDEX web_signin_events_client ON web_signin_events(client, at)",
+            "CREATE INDEX cases_opened ON cases(opened_at, id)",
+        ]),
         // Several senders (issue 17): an outbox row is sent by the instance that holds its claim
         // (`claimed_by`, an instance name) until `lease_until` (seconds since 1970 on the
         // database server's clock, so the instances' own clocks do not matter).

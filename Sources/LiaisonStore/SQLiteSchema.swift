@@ -249,6 +249,40 @@ enum SQLiteSchema {
                 ALTER TABLE outbox ADD COLUMN body_removed_at REAL;
                 """)
         }
+        m.registerMigration("v8-web: console sign-in links, sessions, sign-in log") { db in
+            try db.execute(sql: """
+                -- The web console (issue 19). Tokens are stored as their SHA-256 (hex), never as issued.
+                -- A one-time sign-in link, bound to the browser that asked for it (the hash of its cookie).
+                CREATE TABLE web_signin_links (
+                    token_hash TEXT PRIMARY KEY,
+                    address TEXT NOT NULL,
+                    browser_hash TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    used_at REAL
+                ) WITHOUT ROWID;
+                CREATE TABLE web_sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    address TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    ended_at REAL
+                ) WITHOUT ROWID;
+                -- Every sign-in attempt: the log, and what the rate limits count.
+                CREATE TABLE web_signin_events (
+                    id INTEGER PRIMARY KEY,
+                    at REAL NOT NULL,
+                    address TEXT NOT NULL,
+                    client TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX web_signin_events_address ON web_signin_events(address, at);
+                CREATE INDEX web_signin_events_client ON web_signin_events(client, at);
+                -- The case list, newest first: read in this order and stopped at the page's size.
+                CREATE INDEX cases_opened ON cases(opened_at, id);
+                """)
+        }
         return m
     }
 }

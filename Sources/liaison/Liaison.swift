@@ -27,5 +27,6 @@ struct Liaison: AsyncParsableCommand {
             Verify.self,
             RetentionCommand.self,
             PersonCommand.self,
+            ConsoleLinkCommand.self,
         ])
 }

@@ -413,7 +413,7 @@ extension TemplateTests {
                 for locale in MailLocale.allCases { #expect(t.effectiveLocale(kind, locale) == locale) }
             }
             for kind in ReminderKind.allCases { #expect(MailTemplateKind(kind).rawValue == kind.rawValue) }
-            #expect(MailTemplateKind.allCases.count == ReminderKind.allCases.count + 1)
+            #expect(MailTemplateKind.allCases.count == ReminderKind.allCases.count + 2)  // call-recap, sign-in
         }
 
         @Test func aBrokenTemplateNamesItsFileAndLine() throws {

@@ -1,7 +1,8 @@
 import LiaisonCore
 
 /// The mails Liaison writes, one template file per kind and locale: every `ReminderKind`, and
-/// `call-recap`, the recap staff send with `liaison recap`.
+/// `call-recap`, the recap staff send with `liaison recap`, and `sign-in`, the web console's
+/// one-time sign-in link (LiaisonWeb).
 public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
     case itemDue = "item-due"
     case itemOverdue = "item-overdue"
@@ -19,6 +20,7 @@ public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
     case rateLimited = "rate-limited"
     case confirmation = "confirmation"
     case callRecap = "call-recap"
+    case signIn = "sign-in"
 
     /// The template of a reminder's notice.
     public init(_ kind: ReminderKind) {
@@ -47,5 +49,7 @@ public enum MailTemplateKind: String, Sendable, CaseIterable, Hashable {
         "reason",
         // digest lines; confirmation
         "doneToday", "changes", "refusals", "hasChanges", "hasRefusals", "text",
+        // sign-in
+        "link", "validMinutes", "expiresAt",
     ]
 }

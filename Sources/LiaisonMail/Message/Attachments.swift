@@ -52,3 +52,25 @@ enum Attachments {
         return out
     }
 }
+
+extension Message {
+    /// The attachments of `attachments`, in the same order, each with its decoded bytes (the web
+    /// console's downloads). Those inside forwarded messages are not among them.
+    public func attachmentContents() -> [(attachment: Attachment, bytes: [UInt8])] {
+        var out: [(attachment: Attachment, bytes: [UInt8])] = []
+        func walk(_ p: MIMEPart) {
+            switch p.body {
+            case .leaf(let data):
+                if Attachments.role(of: p) == .attachment {
+                    out.append((Attachment(filename: p.filename, contentType: p.contentType.mimeType, size: data.count), data))
+                }
+            case .multipart(let parts, _, _):
+                parts.forEach(walk)
+            case .message:
+                break
+            }
+        }
+        walk(root)
+        return out
+    }
+}

@@ -5,6 +5,7 @@ import LiaisonDaemon
 import LiaisonStore
 import LiaisonXLSX
 import LiaisonTransport
+import LiaisonWeb
 import Logging
 
 /// `liaison serve`: the daemon (issue 7). Validates the configuration, opens the store from
@@ -54,7 +55,13 @@ struct Serve: AsyncParsableCommand {
         if store is any CooperativeStore {
             logger.info("instance", metadata: ["name": "\(instance)", "store": "\(storePath)"])
         }
-        let components = try Self.components(config: config, store: store, now: now, instance: instance)
+        let components: [any DaemonComponent]
+        do {
+            components = try Self.components(config: config, store: store, now: now, instance: instance)
+        } catch {
+            FileHandle.standardError.write(Data("liaison serve: \(error)\n".utf8))
+            throw ExitCode(error is ConfigError ? 78 : 1)
+        }
         let daemon = Daemon(
             components: components, logger: Logger(label: "liaison.daemon"),
             loadConfig: {
@@ -137,7 +144,27 @@ struct Serve: AsyncParsableCommand {
         }
         let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), now: now,
                                    afterFiling: { scheduler.poke(); outbox.poke() }, leadership: leadership)
-        return [outbox, scheduler, poller]
+        var list: [any DaemonComponent] = [outbox, scheduler, poller]
+        if let http = try config.httpSettings() {
+            list.append(try console(http, config: config, store: store, engine: engine, now: now, others: list,
+                                    afterChange: { scheduler.poke(); outbox.poke() }))
+        }
+        return list
+    }
+
+    /// The web console (issue 19), last in start order (first to stop: no action is taken while the
+    /// others wind down). `[http]` absent: no console. Its `/healthz` and `/metrics` come from `probe`:
+    /// here `ComponentsProbe` over the other components and the store; the daemon's own
+    /// instrumentation (`OperatorEndpoints`, LiaisonDaemon) is plugged in by passing it as `probe:`.
+    static func console(_ http: HTTPSettings, config: LiaisonConfig, store: any LiaisonStore, engine: ReminderEngine, now: Now,
+                        others: [any DaemonComponent], afterChange: @escaping @Sendable () -> Void) throws -> WebConsole {
+        guard let consoleStore = store as? any ConsoleStore else {
+            throw ConfigError(key: "http", problem: "this store has no web console tables", fix: "remove the [http] section, or use a sqlite: or postgres: store")
+        }
+        let probe = ComponentsProbe(components: { others }, store: store)
+        return try WebConsole(settings: http, config: config, store: consoleStore, engine: engine, now: now, probe: probe,
+                              renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }, afterChange: afterChange,
+                              logger: Logger(label: "liaison.console"))
     }
 
     /// This process's name among the instances sharing a store: host, process id and a random

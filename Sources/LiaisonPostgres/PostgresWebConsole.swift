@@ -1,0 +1,152 @@
+import Foundation
+import LiaisonCore
+import LiaisonStore
+
+/// The web console's tables (`pg4-web`) and queries on PostgreSQL: the same statements as
+/// `SQLiteWebConsole.swift` (`?` numbered by `PGSession`).
+extension PostgresStore: WebConsoleStore {
+    static let webKeep: TimeInterval = 86_400
+    static let webLogKeep: TimeInterval = 90 * 86_400
+
+    public func recordSignIn(_ e: SignInEvent) throws {
+        try transaction { s in
+            try s.execute("INSERT INTO web_signin_events (at, address, client, outcome, detail) VALUES (?, ?, ?, ?, ?)",
+                          [e.at.timeIntervalSince1970, e.address, e.client, e.outcome.rawValue, e.detail])
+        }
+    }
+
+    public func signInAttempts(address: String?, client: String?, since: Date) throws -> Int {
+        try snapshot { s in
+            var sql = "SELECT count(*) FROM web_signin_events WHERE at >= ? AND outcome IN ('link-sent', 'refused-outsider')"
+            var args: [PGArg] = [since.timeIntervalSince1970]
+            if let address { sql += " AND address = ?"; args.append(address.lowercased()) }
+            if let client { sql += " AND client = ?"; args.append(client) }
+            return Int(try s.value(sql, args, as: Int64.self) ?? 0)
+        }
+    }
+
+    public func createSignInLink(_ link: NewSignInLink, mail: OutgoingMail, now: Date) throws {
+        try transaction { s in
+            let t = now.timeIntervalSince1970
+            try s.execute("DELETE FROM web_signin_links WHERE expires_at < ?", [t - Self.webKeep])
+            try s.execute("DELETE FROM web_sessions WHERE expires_at < ?", [t - Self.webKeep])
+            try s.execute("DELETE FROM web_signin_events WHERE at < ?", [t - Self.webLogKeep])
+            try s.execute("""
+                INSERT INTO web_signin_links (token_hash, address, browser_hash, created_at, expires_at, used_at)
+                VALUES (?, ?, ?, ?, ?, NULL)
+                """, [link.tokenHash, link.address, link.browserHash, t, link.expiresAt.timeIntervalSince1970])
+            try Self.enqueue(s, mail, caseID: nil, now: now)
+        }
+    }
+
+    public func redeemSignInLink(tokenHash: String, browserHash: String, now: Date) throws -> LinkRedemption {
+        try transaction { s in
+            guard let row = try s.row("SELECT address, browser_hash, expires_at, used_at FROM web_signin_links WHERE token_hash = ? FOR UPDATE",
+                                      [tokenHash]) else { return .unknown }
+            let used: Double? = try row["used_at"]
+            if used != nil { return .used }
+            let expires: Double = try row["expires_at"]
+            if expires <= now.timeIntervalSince1970 { return .expired }
+            let bound: String = try row["browser_hash"]
+            guard bound == browserHash || bound == "unbound" else { return .otherBrowser }
+            let changed = try s.execute("UPDATE web_signin_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+                                        [now.timeIntervalSince1970, tokenHash])
+            guard changed == 1 else { return .used }
+            return .signedIn(address: try row["address"])
+        }
+    }
+
+    public func createSession(tokenHash: String, address: String, now: Date, expiresAt: Date) throws {
+        try transaction { s in
+            try s.execute("INSERT INTO web_sessions (token_hash, address, created_at, expires_at, ended_at) VALUES (?, ?, ?, ?, NULL)",
+                          [tokenHash, address.lowercased(), now.timeIntervalSince1970, expiresAt.timeIntervalSince1970])
+        }
+    }
+
+    public func session(tokenHash: String, now: Date) throws -> WebSession? {
+        try snapshot { s in
+            guard let r = try s.row("SELECT address, created_at, expires_at FROM web_sessions WHERE token_hash = ? AND ended_at IS NULL AND expires_at > ?",
+                                    [tokenHash, now.timeIntervalSince1970]) else { return nil }
+            let created: Double = try r["created_at"], expires: Double = try r["expires_at"]
+            return WebSession(address: try r["address"], createdAt: Date(timeIntervalSince1970: created), expiresAt: Date(timeIntervalSince1970: expires))
+        }
+    }
+
+    public func endSession(tokenHash: String, now: Date) throws {
+        try transaction { s in
+            try s.execute("UPDATE web_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL", [now.timeIntervalSince1970, tokenHash])
+        }
+    }
+
+    static let visibleSQL = """
+        (c.owner = ?
+         OR EXISTS (SELECT 1 FROM recaps r JOIN action_items i ON i.recap_id = r.id WHERE r.case_id = c.id AND lower(i.owner_address) = ?)
+         OR EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.sender = ?)
+         OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.address = ?))
+        """
+
+    public func canSee(caseNumber: String, address: String) throws -> Bool {
+        let a = address.lowercased()
+        return try snapshot { s in
+            try s.row("SELECT 1 FROM cases c WHERE c.number = ? AND \(Self.visibleSQL)", [caseNumber, a, a, a, a]) != nil
+        }
+    }
+
+    static func likeEscaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    public func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow] {
+        // The page's cases first (filters, newest first, in `cases_opened` order, stopped at the
+        // limit), then their subject, overdue items and disputed recaps: only for those rows.
+        var sql = "SELECT c.id FROM cases c WHERE 1 = 1"
+        var args: [PGArg] = []
+        if let v = visibleTo?.lowercased() { sql += " AND " + Self.visibleSQL; args += [v, v, v, v] }
+        if let st = filter.status { sql += " AND c.status = ?"; args.append(st.rawValue) }
+        if let o = filter.owner, !o.isEmpty { sql += " AND c.owner = ?"; args.append(o.lowercased()) }
+        if let k = filter.category, !k.isEmpty { sql += " AND c.category = ?"; args.append(k) }
+        if let p = filter.counterparty, !p.isEmpty {
+            let like = "%" + Self.likeEscaped(p.lowercased()) + "%"
+            sql += """
+                 AND (c.organization LIKE ? ESCAPE '\\'
+                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
+                """
+            args += [like, like]
+        }
+        if let q = filter.search, !q.isEmpty {
+            let like = "%" + Self.likeEscaped(q) + "%"
+            let lower = "%" + Self.likeEscaped(q.lowercased()) + "%"
+            sql += """
+                 AND (EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.subject LIKE ? ESCAPE '\\')
+                      OR c.organization LIKE ? ESCAPE '\\' OR c.number LIKE ? ESCAPE '\\'
+                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
+                """
+            args += [like, lower, like, lower]
+        }
+        sql += " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?"
+        let page = """
+            SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
+              (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date NULLS FIRST, m.id LIMIT 1) AS subject,
+              (SELECT count(*) FROM recaps r JOIN action_items i ON i.recap_id = r.id
+                 WHERE r.case_id = c.id AND i.status IN ('open', 'rescheduled') AND i.due IS NOT NULL AND i.due < ?) AS overdue,
+              (SELECT count(*) FROM recaps r WHERE r.case_id = c.id AND r.state = 'disputed') AS disputed
+            FROM cases c WHERE c.id IN (\(sql))
+            ORDER BY c.opened_at DESC, c.id DESC
+            """
+        args.append(Int64(max(1, min(filter.limit, 5_000))))
+        args.insert(now.timeIntervalSince1970, at: 0)
+        return try snapshot { s in
+            try s.rows(page, args).map { r in
+                let id: Int64 = try r["id"]
+                let contacts = try s.rows("SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq LIMIT 3", [id])
+                    .map { try $0["address"] as String }
+                let opened: Double = try r["opened_at"]
+                let overdue: Int64 = try r["overdue"], disputed: Int64 = try r["disputed"]
+                return WebCaseRow(number: try r["number"], subject: try r["subject"], status: CaseStatus(rawValue: try r["status"]) ?? .open,
+                                  owner: try r["owner"], category: CaseCategory(rawValue: try r["category"]), organization: try r["organization"],
+                                  contacts: contacts, openedAt: Date(timeIntervalSince1970: opened), overdueItems: Int(overdue),
+                                  disputedRecaps: Int(disputed))
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import LiaisonCore
+
+/// The web console's tables (`v8-web`) and queries on SQLite.
+extension SQLiteStore: WebConsoleStore {
+    /// Used links and ended or expired sessions are kept a day (for the log's sake), the sign-in
+    /// log 90 days.
+    static let webKeep: TimeInterval = 86_400
+    static let webLogKeep: TimeInterval = 90 * 86_400
+
+    public func recordSignIn(_ e: SignInEvent) throws {
+        try transaction { db in
+            try db.cachedStatement(sql: "INSERT INTO web_signin_events (at, address, client, outcome, detail) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [e.at.timeIntervalSince1970, e.address, e.client, e.outcome.rawValue, e.detail])
+        }
+    }
+
+    public func signInAttempts(address: String?, client: String?, since: Date) throws -> Int {
+        try snapshot { db in
+            var sql = "SELECT count(*) FROM web_signin_events WHERE at >= ? AND outcome IN ('link-sent', 'refused-outsider')"
+            var args: [(any DatabaseValueConvertible)?] = [since.timeIntervalSince1970]
+            if let address { sql += " AND address = ?"; args.append(address.lowercased()) }
+            if let client { sql += " AND client = ?"; args.append(client) }
+            return try Int.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0
+        }
+    }
+
+    public func createSignInLink(_ link: NewSignInLink, mail: OutgoingMail, now: Date) throws {
+        try transaction { db in
+            let t = now.timeIntervalSince1970
+            try db.execute(sql: "DELETE FROM web_signin_links WHERE expires_at < ?", arguments: [t - Self.webKeep])
+            try db.execute(sql: "DELETE FROM web_sessions WHERE expires_at < ?", arguments: [t - Self.webKeep])
+            try db.execute(sql: "DELETE FROM web_signin_events WHERE at < ?", arguments: [t - Self.webLogKeep])
+            try db.cachedStatement(sql: """
+                INSERT INTO web_signin_links (token_hash, address, browser_hash, created_at, expires_at, used_at)
+                VALUES (?, ?, ?, ?, ?, NULL)
+                """).execute(arguments: [link.tokenHash, link.address, link.browserHash, t, link.expiresAt.timeIntervalSince1970])
+            try Self.enqueue(db, mail, caseID: nil, now: now)
+        }
+    }
+
+    public func redeemSignInLink(tokenHash: String, browserHash: String, now: Date) throws -> LinkRedemption {
+        try transaction { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT address, browser_hash, expires_at, used_at FROM web_signin_links WHERE token_hash = ?",
+                                             arguments: [tokenHash]) else { return .unknown }
+            if (row["used_at"] as Double?) != nil { return .used }
+            if (row["expires_at"] as Double) <= now.timeIntervalSince1970 { return .expired }
+            // "unbound": issued by an operator (`liaison console-link`), any browser may use it.
+            let bound: String = row["browser_hash"]
+            guard bound == browserHash || bound == "unbound" else { return .otherBrowser }
+            try db.execute(sql: "UPDATE web_signin_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+                           arguments: [now.timeIntervalSince1970, tokenHash])
+            guard db.changesCount == 1 else { return .used }
+            return .signedIn(address: row["address"])
+        }
+    }
+
+    public func createSession(tokenHash: String, address: String, now: Date, expiresAt: Date) throws {
+        try transaction { db in
+            try db.execute(sql: "INSERT INTO web_sessions (token_hash, address, created_at, expires_at, ended_at) VALUES (?, ?, ?, ?, NULL)",
+                           arguments: [tokenHash, address.lowercased(), now.timeIntervalSince1970, expiresAt.timeIntervalSince1970])
+        }
+    }
+
+    public func session(tokenHash: String, now: Date) throws -> WebSession? {
+        try snapshot { db in
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT address, created_at, expires_at FROM web_sessions WHERE token_hash = ? AND ended_at IS NULL AND expires_at > ?
+                """), arguments: [tokenHash, now.timeIntervalSince1970]).map {
+                WebSession(address: $0["address"], createdAt: Self.instant($0["created_at"]), expiresAt: Self.instant($0["expires_at"]))
+            }
+        }
+    }
+
+    public func endSession(tokenHash: String, now: Date) throws {
+        try transaction { db in
+            try db.execute(sql: "UPDATE web_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+                           arguments: [now.timeIntervalSince1970, tokenHash])
+        }
+    }
+
+    /// The visibility rule as SQL over `cases c`, with the address as its four arguments.
+    static let visibleSQL = """
+        (c.owner = ?
+         OR EXISTS (SELECT 1 FROM recaps r JOIN action_items i ON i.recap_id = r.id WHERE r.case_id = c.id AND lower(i.owner_address) = ?)
+         OR EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.sender = ?)
+         OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.address = ?))
+        """
+
+    public func canSee(caseNumber: String, address: String) throws -> Bool {
+        let a = address.lowercased()
+        return try snapshot { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM cases c WHERE c.number = ? AND \(Self.visibleSQL)", arguments: [caseNumber, a, a, a, a]) ?? false
+        }
+    }
+
+    /// `%` and `_` written as themselves in a LIKE pattern (escape character `\`).
+    static func likeEscaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    public func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow] {
+        // The page's cases first (filters, newest first, in `cases_opened` order, stopped at the
+        // limit), then their subject, overdue items and disputed recaps: only for those rows.
+        var sql = "SELECT c.id FROM cases c WHERE 1 = 1"
+        var args: [(any DatabaseValueConvertible)?] = []
+        if let v = visibleTo?.lowercased() { sql += " AND " + Self.visibleSQL; args += [v, v, v, v] }
+        if let s = filter.status { sql += " AND c.status = ?"; args.append(s.rawValue) }
+        if let o = filter.owner, !o.isEmpty { sql += " AND c.owner = ?"; args.append(o.lowercased()) }
+        if let k = filter.category, !k.isEmpty { sql += " AND c.category = ?"; args.append(k) }
+        if let p = filter.counterparty, !p.isEmpty {
+            let like = "%" + Self.likeEscaped(p.lowercased()) + "%"
+            sql += """
+                 AND (c.organization LIKE ? ESCAPE '\\'
+                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
+                """
+            args += [like, like]
+        }
+        if let q = filter.search, !q.isEmpty {
+            let like = "%" + Self.likeEscaped(q) + "%"
+            let lower = "%" + Self.likeEscaped(q.lowercased()) + "%"
+            sql += """
+                 AND (EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.subject LIKE ? ESCAPE '\\')
+                      OR c.organization LIKE ? ESCAPE '\\' OR c.number LIKE ? ESCAPE '\\'
+                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
+                """
+            args += [like, lower, like, lower]
+        }
+        sql += " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?"
+        let page = """
+            SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
+              (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date, m.id LIMIT 1) AS subject,
+              (SELECT count(*) FROM recaps r JOIN action_items i ON i.recap_id = r.id
+                 WHERE r.case_id = c.id AND i.status IN ('open', 'rescheduled') AND i.due IS NOT NULL AND i.due < ?) AS overdue,
+              (SELECT count(*) FROM recaps r WHERE r.case_id = c.id AND r.state = 'disputed') AS disputed
+            FROM cases c WHERE c.id IN (\(sql))
+            ORDER BY c.opened_at DESC, c.id DESC
+            """
+        args.append(max(1, min(filter.limit, 5_000)))
+        args.insert(now.timeIntervalSince1970, at: 0)
+        return try snapshot { db in
+            let contactsSQL = "SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq LIMIT 3"
+            return try Row.fetchAll(db, sql: page, arguments: StatementArguments(args)).map { r in
+                let id: Int64 = r["id"]
+                return WebCaseRow(number: r["number"], subject: r["subject"], status: CaseStatus(rawValue: r["status"]) ?? .open,
+                                  owner: r["owner"], category: CaseCategory(rawValue: r["category"]), organization: r["organization"],
+                                  contacts: try String.fetchAll(db.cachedStatement(sql: contactsSQL), arguments: [id]),
+                                  openedAt: Self.instant(r["opened_at"]), overdueItems: r["overdue"], disputedRecaps: r["disputed"])
+            }
+        }
+    }
+}

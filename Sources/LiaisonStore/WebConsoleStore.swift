@@ -1,0 +1,147 @@
+import Foundation
+import LiaisonCore
+
+/// What the web console (issue 19, `LiaisonWeb`) keeps and reads: one-time sign-in links,
+/// sessions and the sign-in log (migration `v8-web`), and the case list and visibility rule of
+/// its pages. Tokens are never stored: only their SHA-256 (hex), so a copy of the store opens no
+/// session. SQLite implements it (`SQLiteWebConsole.swift`); PostgreSQL does not yet, and
+/// `liaison serve` refuses to start the console on it with that reason.
+public protocol WebConsoleStore: Sendable {
+    /// Records one sign-in attempt (`SignInEvent.Outcome`) for the log and the rate limits.
+    func recordSignIn(_ event: SignInEvent) throws
+    /// Attempts counted against the rate limits (every outcome but `rateLimited`) since `since`,
+    /// of one address (lowercased) or one client; both nil: all.
+    func signInAttempts(address: String?, client: String?, since: Date) throws -> Int
+    /// Stores a link (by its token's hash, bound to the browser's hash) and queues its mail, in
+    /// one transaction; old links, sessions and log rows are purged in it too.
+    func createSignInLink(_ link: NewSignInLink, mail: OutgoingMail, now: Date) throws
+    /// Uses a link once: the address when the link exists, is unused, unexpired and was asked
+    /// for by this browser (then it is marked used); else why not (nothing changes).
+    func redeemSignInLink(tokenHash: String, browserHash: String, now: Date) throws -> LinkRedemption
+    /// Starts a session.
+    func createSession(tokenHash: String, address: String, now: Date, expiresAt: Date) throws
+    /// The live session of a token hash (nil: none, ended or expired).
+    func session(tokenHash: String, now: Date) throws -> WebSession?
+    /// Ends a session (sign-out).
+    func endSession(tokenHash: String, now: Date) throws
+    /// Cases for the list page, newest first: those `visibleTo` may see (nil: all), filtered.
+    func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow]
+    /// True when `address` may see the case (owner, owner of one of its items, sender of one of
+    /// its messages, or one of its addresses); false also when there is no such case.
+    func canSee(caseNumber: String, address: String) throws -> Bool
+}
+
+/// One sign-in attempt, for the log (`web_signin_events`) and the rate limits.
+public struct SignInEvent: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        /// A link was mailed.
+        case linkSent = "link-sent"
+        /// The address is not one of the organisation's: no mail (the answer looked the same).
+        case refusedOutsider = "refused-outsider"
+        /// Past a rate limit: no mail.
+        case rateLimited = "rate-limited"
+        /// A link was used and a session started.
+        case signedIn = "signed-in"
+        /// A link that was used, expired, unknown or asked for in another browser.
+        case linkRefused = "link-refused"
+        case signedOut = "signed-out"
+    }
+    public var at: Date
+    public var address: String
+    public var client: String
+    public var outcome: Outcome
+    public var detail: String
+    public init(at: Date, address: String, client: String, outcome: Outcome, detail: String = "") {
+        self.at = at
+        self.address = address.lowercased()
+        self.client = client
+        self.outcome = outcome
+        self.detail = detail
+    }
+}
+
+/// A sign-in link to store: hashes only.
+public struct NewSignInLink: Sendable, Equatable {
+    public var tokenHash: String
+    public var address: String
+    public var browserHash: String
+    public var expiresAt: Date
+    public init(tokenHash: String, address: String, browserHash: String, expiresAt: Date) {
+        self.tokenHash = tokenHash
+        self.address = address.lowercased()
+        self.browserHash = browserHash
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What opening a sign-in link found.
+public enum LinkRedemption: Sendable, Equatable {
+    case signedIn(address: String)
+    case unknown
+    case used
+    case expired
+    /// Asked for in another browser (the link stays usable in the right one).
+    case otherBrowser
+}
+
+/// A live console session.
+public struct WebSession: Sendable, Equatable {
+    public var address: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public init(address: String, createdAt: Date, expiresAt: Date) {
+        self.address = address
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// The case list's filters; nil or empty: not filtered.
+public struct WebCaseFilter: Sendable, Equatable {
+    public var status: CaseStatus?
+    public var owner: String?
+    public var category: String?
+    /// Part of the counterparty's domain or a contact address.
+    public var counterparty: String?
+    /// Part of a message subject or of the counterparty.
+    public var search: String?
+    public var limit: Int
+    public init(status: CaseStatus? = nil, owner: String? = nil, category: String? = nil, counterparty: String? = nil,
+                search: String? = nil, limit: Int = 200) {
+        self.status = status
+        self.owner = owner
+        self.category = category
+        self.counterparty = counterparty
+        self.search = search
+        self.limit = limit
+    }
+}
+
+/// One row of the case list.
+public struct WebCaseRow: Sendable, Equatable {
+    public var number: String
+    public var subject: String?
+    public var status: CaseStatus
+    public var owner: String?
+    public var category: CaseCategory
+    public var organization: String?
+    public var contacts: [String]
+    public var openedAt: Date
+    /// Items still to do (open or rescheduled) whose due has passed.
+    public var overdueItems: Int
+    /// Recaps the counterparty disputed.
+    public var disputedRecaps: Int
+    public init(number: String, subject: String?, status: CaseStatus, owner: String?, category: CaseCategory, organization: String?,
+                contacts: [String], openedAt: Date, overdueItems: Int, disputedRecaps: Int) {
+        self.number = number
+        self.subject = subject
+        self.status = status
+        self.owner = owner
+        self.category = category
+        self.organization = organization
+        self.contacts = contacts
+        self.openedAt = openedAt
+        self.overdueItems = overdueItems
+        self.disputedRecaps = disputedRecaps
+    }
+}
