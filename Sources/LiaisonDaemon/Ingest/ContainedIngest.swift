@@ -57,6 +57,21 @@ public struct ContainedIngest: Sendable {
     /// (yet) held: a store fault, or a failure below `maxFilingAttempts`.
     public func ingest(_ raw: [UInt8], marker: ProcessingMarker, checkpoint: MailboxCheckpoint?, now: Date,
                        builtHere: Bool = false) throws -> IngestResult {
+        var times = IngestTimes()
+        return try ingest(raw, marker: marker, checkpoint: checkpoint, now: now, builtHere: builtHere, times: &times)
+    }
+
+    /// `ingest`, adding the time spent reading and in the store to `times` (the backlog
+    /// benchmark's split, logged per pass by the poller).
+    public func ingest(_ raw: [UInt8], marker: ProcessingMarker, checkpoint: MailboxCheckpoint?, now: Date,
+                       builtHere: Bool = false, times: inout IngestTimes) throws -> IngestResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var readTime = Duration.zero
+        defer {
+            times.read += readTime
+            times.store += clock.now - started - readTime
+        }
         let store = pipeline.store
         let hash = ContentHash.of(raw)
         if try store.unprocessableHeld(contentHash: hash) != nil {
@@ -75,10 +90,12 @@ public struct ContainedIngest: Sendable {
         }
         let pipeline = self.pipeline
         let trap = TestHooks.trapRequested
+        let readStarted = clock.now
         let outcome = worker.run(budget: limits.readingBudget, grace: limits.grace, label: "\(marker)") { () -> ReadMessage in
             if trap { TestHooks.trapIfMarked(raw) }
             return pipeline.read(raw, builtHere: builtHere)
         }
+        readTime = clock.now - readStarted
         let read: ReadMessage
         switch outcome {
         case .finished(let r):
@@ -177,4 +194,13 @@ enum TestHooks {
     static let trapRequested = false
     static func trapIfMarked(_ raw: [UInt8]) {}
     #endif
+}
+
+/// Where a message's time went inside `ContainedIngest.ingest`, summed over a pass: `read` is
+/// parsing and reading on the worker thread (hand-over included); `store` is everything else —
+/// the containment marks, matching and filing in the store's transactions.
+public struct IngestTimes: Sendable, Equatable {
+    public var read: Duration = .zero
+    public var store: Duration = .zero
+    public init() {}
 }
