@@ -23,17 +23,21 @@ public final class OutboxSender: @unchecked Sendable {
     private let logger: Logger
     private let failureNotice: @Sendable (OutboxEntry, String, Date) -> FollowUp
     private let renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)?
+    private let metrics: ServiceMetrics
     private let lock = NSLock()
     private var random = SystemRandomNumberGenerator()
 
     /// `failureNotice(entry, reason, now)`: what to write when a mail fails for good (e.g. a
     /// rendered delivery-failed notice to the case owner); never called for a mail that is
-    /// itself a delivery-failed notice, so failures cannot loop.
+    /// itself a delivery-failed notice, so failures cannot loop. `metrics`: each mail sent or
+    /// failed for good (an unrenderable notice included) counted after its row was written, each
+    /// failed SMTP attempt as an SMTP fault of its class.
     public init(store: any OutboxStore & CaseUpdates, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
-                now: Now = .system, logger: Logger = Logger(label: "liaison.outbox"),
+                now: Now = .system, logger: Logger = Logger(label: "liaison.outbox"), metrics: ServiceMetrics = .off,
                 failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() },
                 renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)? = nil) {
         self.renderNotice = renderNotice
+        self.metrics = metrics
         self.store = store
         self.sender = sender
         self.policy = policy
@@ -83,6 +87,7 @@ public final class OutboxSender: @unchecked Sendable {
                                                                    "case": "\(n.caseNumber ?? "-")", "reason": "\(error)"])
                     try store.noticeUnrenderable(id: notice.id, at: now(), error: "\(error)")
                     summary.unrenderable += 1
+                    metrics.mailFailed()
                 }
             }
         }
@@ -133,7 +138,9 @@ public final class OutboxSender: @unchecked Sendable {
         case .accepted(let recipients):
             try store.outboxSent(id: entry.id, at: at)
             summary.sent += 1
+            metrics.mailSent()
             let refused = recipients.filter { $0.outcome != .accepted }
+            if !refused.isEmpty { metrics.smtpFault(.recipientRefused) }
             logger.info("mail sent", metadata: meta.merging(["refused": "\(refused.count)"]) { $1 })
             if !refused.isEmpty, let n = m.caseNumber {
                 // Part of the recipients refused for good: the mail went, but the case says who missed it.
@@ -144,6 +151,7 @@ public final class OutboxSender: @unchecked Sendable {
                 }
             }
         case .transient(let reason, _):
+            metrics.smtpFault(.transient)
             let unit = Double(lock.withLock { random.next() } >> 11) / Double(1 << 53)
             if let retry = policy.retryAt(now: at, createdAt: entry.createdAt, attempts: entry.attempts + 1, unit: unit) {
                 try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: retry, followUp: FollowUp())
@@ -154,6 +162,7 @@ public final class OutboxSender: @unchecked Sendable {
                 summary.failed += 1
             }
         case .permanent(let reason, _):
+            metrics.smtpFault(.permanent)
             try fail(entry, reason: reason, at: at, meta: meta)
             summary.failed += 1
         }
@@ -162,6 +171,7 @@ public final class OutboxSender: @unchecked Sendable {
     private func fail(_ entry: OutboxEntry, reason: String, at: Date, meta: Logger.Metadata) throws {
         let notice = entry.mail.purpose == .notice(.deliveryFailed) ? FollowUp() : failureNotice(entry, reason, at)
         try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: nil, followUp: notice)
+        metrics.mailFailed()
         logger.error("mail failed permanently", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
     }
 }

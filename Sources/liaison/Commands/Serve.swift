@@ -44,7 +44,10 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("liaison serve: cannot open the store \(storePath): \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let components = try Self.components(config: config, store: store, now: now)
+        // The figures for /metrics and the health for /healthz (issue 19): swift-metrics is
+        // bootstrapped once, here, over a Prometheus registry the endpoints render.
+        let operations = OperatorEndpoints.bootstrap()
+        let components = try Self.components(config: config, store: store, now: now, metrics: operations.metrics)
         let daemon = Daemon(
             components: components, logger: Logger(label: "liaison.daemon"),
             loadConfig: {
@@ -53,7 +56,7 @@ struct Serve: AsyncParsableCommand {
                     logger.warning("store.url changed: takes effect at the next restart", metadata: ["running": "\(storePath)"])
                 }
                 return next
-            })
+            }, operations: operations)
         if once {
             do {
                 try await daemon.runOnce(now: now)
@@ -72,19 +75,21 @@ struct Serve: AsyncParsableCommand {
     /// the reminder engine's follow-ups, and which pokes both after filing). IDLE is used where the
     /// server offers it; polling every `imap.poll_interval` stays the safety net.
     /// Every part takes the same `now` (wall instants: filing, firing, sending) and measures its
-    /// waits on the monotonic clock.
-    static func components(config: LiaisonConfig, store: any LiaisonStore, now: Now) throws -> [any DaemonComponent] {
+    /// waits on the monotonic clock. Every part counts into `metrics` (`OperatorEndpoints`).
+    static func components(config: LiaisonConfig, store: any LiaisonStore, now: Now,
+                           metrics: ServiceMetrics = .off) throws -> [any DaemonComponent] {
         let org = try config.organization()
         let engine = try ReminderAssembly.engine(config: config, organization: org, store: store,
                                                  logger: Logger(label: "liaison.reminders"))
-        let outbox = try OutboxComponent(store: store, config: config, now: now, logger: Logger(label: "liaison.outbox")) { cfg in
+        let outbox = try OutboxComponent(store: store, config: config, now: now, logger: Logger(label: "liaison.outbox"),
+                                         metrics: metrics) { cfg in
             let smtp = try SMTPSender(settings: cfg.smtpSettings(), logger: Logger(label: "liaison.smtp"))
-            return OutboxSender(store: store, sender: smtp, now: now, logger: Logger(label: "liaison.outbox"),
+            return OutboxSender(store: store, sender: smtp, now: now, logger: Logger(label: "liaison.outbox"), metrics: metrics,
                                 failureNotice: { entry, reason, now in engine.deliveryFailure(entry, reason: reason, now: now) },
                                 renderNotice: { try engine.render($0) })
         }
         let scheduler = SchedulerComponent(engine: engine, organization: org, now: now, logger: Logger(label: "liaison.scheduler"),
-                                           afterFiring: { outbox.poke() })
+                                           metrics: metrics, afterFiring: { outbox.poke() })
         scheduler.attachWeekly(WeeklyCheckRunner(store: store, composer: try WeeklyCheckRunner.composer(
             config: config, organization: org, renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }), logger: Logger(label: "liaison.weekly")))
         if let retentionStore = store as? any RetentionStore {
@@ -105,6 +110,7 @@ struct Serve: AsyncParsableCommand {
             var setup = try PollerService.Setup.fromConfig(cfg, store: store, makeWatcher: { try IMAPIdleWatcher(settings: $0, logger: imapLogger) },
                                                            followUps: engine, logger: imapLogger)
             setup.pipeline.timeBasis = .arrival(clockOffset: offset)
+            setup.pipeline.metrics = metrics
             return setup
         }
         let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), now: now,
