@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // HTTPField names (comes with Hummingbird).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // Operators' figures (issue 19): the daemon counts through swift-metrics' API only;
+        // swift-prometheus keeps the registry that `OperatorEndpoints` renders as Prometheus text.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System C libraries from Debian, with typed shims for what Swift cannot call directly.
@@ -92,6 +96,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // Test hooks (a reader that traps on a marked message, ContainedIngest.swift) exist
             // in debug builds only; a release build has none of their code.

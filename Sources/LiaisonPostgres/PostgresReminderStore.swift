@@ -24,6 +24,10 @@ extension PostgresStore {
         }
     }
 
+    public func pendingReminderCount() throws -> Int {
+        try snapshot { s in try s.value("SELECT COUNT(*) FROM reminders WHERE status = 'pending'", as: Int.self) ?? 0 }
+    }
+
     /// As `SQLiteStore.fireDue`: the due ids read once, then each fired in its own transaction
     /// after locking its row (`SKIP LOCKED`: one another instance is firing is left to it) and
     /// checking it is still pending.

@@ -240,6 +240,9 @@ public protocol CaseUpdates: Sendable {
 public protocol ReminderQueue: Sendable {
     /// The earliest `fireAt` of a pending reminder (one indexed query: re-arming is cheap).
     func nextReminderTime() throws -> Date?
+    /// How many reminders are pending, of every kind (for `liaison_reminders_pending`; one
+    /// aggregate query over the pending index).
+    func pendingReminderCount() throws -> Int
     /// Fires the pending reminders due at `now` (fireAt ≤ now), earliest first, at most `limit`,
     /// each in its own transaction: calls `fire` with the reminder (its `late` already set when
     /// now − fireAt > `lateAfter`) and a view, writes the returned follow-up (outbox mails and

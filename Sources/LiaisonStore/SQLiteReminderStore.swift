@@ -36,6 +36,13 @@ extension SQLiteStore {
         }
     }
 
+    public func pendingReminderCount() throws -> Int {
+        try snapshot { db in
+            try Int.fetchOne(db.cachedStatement(
+                sql: "SELECT COUNT(*) FROM reminders INDEXED BY reminders_pending WHERE status = 'pending'")) ?? 0
+        }
+    }
+
     /// The due ids are read through the pending index (only due rows are read); each reminder is
     /// then fired in its own transaction, after checking it is still pending. It is marked fired
     /// before its follow-up is written, so a cancellation in the follow-up does not touch it; the

@@ -15,7 +15,71 @@ extension SQLiteStore {
     /// table shows (first subject, contacts, first outbound sender); `lastOutbound` the latest
     /// outbound message of each case (the weekly check's quiet cases).
     public func reportCases(from: Date, to: Date, owner: String?, details: Bool, lastOutbound: Bool) throws -> [ReportCase] {
+        var cases: [ReportCase] = []
+        try reportCases(from: from, to: to, owner: owner, details: details, lastOutbound: lastOutbound) { cases.append($0) }
+        return cases
+    }
+
+    /// The same cases, each handed to `each` complete as the main query's cursor reaches it, in
+    /// case-number order, all from one read transaction (`liaison export` writes each row while
+    /// the next is read). The small per-case lists (recaps and their items, satisfaction
+    /// follow-ups, contacts) are read first, only for the period's cases; then the one cursor
+    /// over the cases.
+    public func reportCases(from: Date, to: Date, owner: String?, details: Bool, lastOutbound: Bool,
+                            each: (ReportCase) throws -> Void) throws {
         try pool.read { db in
+            // The period's cases (the same condition as the main query), for the lists below.
+            var inPeriod = "SELECT id FROM cases WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)"
+            var periodArgs: [(any DatabaseValueConvertible)?] = [to.timeIntervalSince1970, from.timeIntervalSince1970]
+            if let owner { inPeriod += " AND owner = ?"; periodArgs.append(owner.lowercased()) }
+
+            // Recaps and their items, in sending order.
+            var recapsOf: [Int64: [ReportRecap]] = [:]
+            var recapAt: [Int64: (caseID: Int64, recapIndex: Int)] = [:]
+            let recaps = try Row.fetchCursor(db, sql: """
+                SELECT id, case_id, author, sent_at, state, next_contact FROM recaps WHERE case_id IN (\(inPeriod))
+                ORDER BY sent_at IS NULL, sent_at, id
+                """, arguments: StatementArguments(periodArgs))
+            while let r = try recaps.next() {
+                let caseID: Int64 = r["case_id"]
+                recapAt[r["id"]] = (caseID, recapsOf[caseID, default: []].count)
+                recapsOf[caseID, default: []].append(ReportRecap(sentAt: Self.date(r["sent_at"]), author: r["author"], state: r["state"],
+                                                                 nextContact: Self.date(r["next_contact"])))
+            }
+            if !recapAt.isEmpty {
+                let items = try Row.fetchCursor(db, sql: "SELECT recap_id, number, owner, task, due FROM action_items ORDER BY recap_id, seq")
+                while let r = try items.next() {
+                    guard let at = recapAt[r["recap_id"]] else { continue }
+                    recapsOf[at.caseID]![at.recapIndex].items.append(
+                        ReportItem(number: r["number"], owner: r["owner"], task: r["task"], due: Self.date(r["due"])))
+                }
+            }
+
+            // Satisfaction follow-ups that went out, and the first inbound message after each.
+            var satisfactionOf: [Int64: [SatisfactionFollowUp]] = [:]
+            let follow = try Row.fetchCursor(db, sql: """
+                SELECT r.case_id, r.done_at,
+                       (SELECT MIN(c.date) FROM correspondence c INDEXED BY correspondence_case_flow
+                          WHERE c.case_id = r.case_id AND c.direction = 'inbound'
+                          AND c.kind = 'correspondence' AND c.date >= r.done_at) AS replied
+                FROM reminders r WHERE r.kind = 'satisfaction' AND r.status = 'fired' AND r.done_at IS NOT NULL
+                  AND r.case_id IN (\(inPeriod))
+                ORDER BY r.done_at
+                """, arguments: StatementArguments(periodArgs))
+            while let r = try follow.next() {
+                guard let caseID = r["case_id"] as Int64? else { continue }
+                satisfactionOf[caseID, default: []].append(SatisfactionFollowUp(sentAt: Date(timeIntervalSince1970: r["done_at"]),
+                                                                                repliedAt: Self.date(r["replied"])))
+            }
+
+            var contactsOf: [Int64: [String]] = [:]
+            if details {
+                let contacts = try Row.fetchCursor(db, sql: """
+                    SELECT case_id, address FROM case_addresses WHERE role = 'contact' AND case_id IN (\(inPeriod)) ORDER BY case_id, seq
+                    """, arguments: StatementArguments(periodArgs))
+                while let r = try contacts.next() { contactsOf[r["case_id"], default: []].append(r["address"]) }
+            }
+
             // Every subquery reads the index correspondence_case_flow (case, direction, kind, date,
             // sender, subject), never a row of correspondence (a row read is a page of raw mail);
             // INDEXED BY because without statistics SQLite would pick correspondence_case and read
@@ -53,64 +117,20 @@ extension SQLiteStore {
             }
             sql += "\nFROM x ORDER BY x.number"
             let lastColumn = details ? 14 : 12
-            var cases: [ReportCase] = []
-            var index: [Int64: Int] = [:]
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
             // Columns by position (x.*, then first_out, then the details), not by name: 100,000 rows.
             while let r = try rows.next() {
-                index[r[0]] = cases.count
-                cases.append(ReportCase(
+                let id: Int64 = r[0]
+                try each(ReportCase(
                     number: r[1], owner: r[2], category: CaseCategory(rawValue: r[3]), status: CaseStatus(rawValue: r[4]) ?? .open,
                     openedAt: Date(timeIntervalSince1970: r[5]), resolvedAt: Self.date(r[6]), organization: r[7],
+                    contacts: contactsOf[id] ?? [],
                     firstMessageAt: Self.date(r[8]), firstSubject: details ? r[12] : nil,
                     firstInboundAt: Self.date(r[9]), firstResponseAt: Self.date(r[11]),
                     firstOutboundSender: details ? r[13] : nil,
-                    lastOutboundAt: lastOutbound ? Self.date(r[lastColumn]) : nil))
+                    lastOutboundAt: lastOutbound ? Self.date(r[lastColumn]) : nil,
+                    recaps: recapsOf[id] ?? [], satisfaction: satisfactionOf[id] ?? []))
             }
-            guard !cases.isEmpty else { return [] }
-
-            // Recaps and their items, in sending order.
-            var recapOf: [Int64: (caseIndex: Int, recapIndex: Int)] = [:]
-            let recaps = try Row.fetchCursor(db, sql: """
-                SELECT id, case_id, author, sent_at, state, next_contact FROM recaps ORDER BY sent_at IS NULL, sent_at, id
-                """)
-            while let r = try recaps.next() {
-                guard let i = index[r["case_id"]] else { continue }
-                recapOf[r["id"]] = (i, cases[i].recaps.count)
-                cases[i].recaps.append(ReportRecap(sentAt: Self.date(r["sent_at"]), author: r["author"], state: r["state"],
-                                                   nextContact: Self.date(r["next_contact"])))
-            }
-            if !recapOf.isEmpty {
-                let items = try Row.fetchCursor(db, sql: "SELECT recap_id, number, owner, task, due FROM action_items ORDER BY recap_id, seq")
-                while let r = try items.next() {
-                    guard let at = recapOf[r["recap_id"]] else { continue }
-                    cases[at.caseIndex].recaps[at.recapIndex].items.append(
-                        ReportItem(number: r["number"], owner: r["owner"], task: r["task"], due: Self.date(r["due"])))
-                }
-            }
-
-            // Satisfaction follow-ups that went out, and the first inbound message after each.
-            let follow = try Row.fetchCursor(db, sql: """
-                SELECT r.case_id, r.done_at,
-                       (SELECT MIN(c.date) FROM correspondence c INDEXED BY correspondence_case_flow
-                          WHERE c.case_id = r.case_id AND c.direction = 'inbound'
-                          AND c.kind = 'correspondence' AND c.date >= r.done_at) AS replied
-                FROM reminders r WHERE r.kind = 'satisfaction' AND r.status = 'fired' AND r.done_at IS NOT NULL
-                ORDER BY r.done_at
-                """)
-            while let r = try follow.next() {
-                guard let caseID = r["case_id"] as Int64?, let i = index[caseID] else { continue }
-                cases[i].satisfaction.append(SatisfactionFollowUp(sentAt: Date(timeIntervalSince1970: r["done_at"]),
-                                                                  repliedAt: Self.date(r["replied"])))
-            }
-
-            if details {
-                let contacts = try Row.fetchCursor(db, sql: "SELECT case_id, address FROM case_addresses WHERE role = 'contact' ORDER BY case_id, seq")
-                while let r = try contacts.next() {
-                    if let i = index[r["case_id"]] { cases[i].contacts.append(r["address"]) }
-                }
-            }
-            return cases
         }
     }
 }

@@ -5,9 +5,19 @@ import LiaisonCore
 public protocol ReportQueries: Sendable {
     /// `lastOutbound`: also each case's last outbound mail (`ReportCase.lastOutboundAt`, the weekly check's quiet cases).
     func reportCases(from: Date, to: Date, owner: String?, details: Bool, lastOutbound: Bool) throws -> [ReportCase]
+    /// The same cases handed to `each` one by one, in the same order, from the same one view; a
+    /// backend may stream them as it reads (SQLite does: `liaison export` writes while it reads).
+    func reportCases(from: Date, to: Date, owner: String?, details: Bool, lastOutbound: Bool,
+                     each: (ReportCase) throws -> Void) throws
 }
 
 extension ReportQueries {
+    /// Reads them all, then hands them over (a backend that does not stream).
+    public func reportCases(from: Date, to: Date, owner: String?, details: Bool, lastOutbound: Bool,
+                            each: (ReportCase) throws -> Void) throws {
+        for c in try reportCases(from: from, to: to, owner: owner, details: details, lastOutbound: lastOutbound) { try each(c) }
+    }
+
     public func reportCases(from: Date, to: Date, owner: String?, details: Bool) throws -> [ReportCase] {
         try reportCases(from: from, to: to, owner: owner, details: details, lastOutbound: false)
     }

@@ -23,18 +23,71 @@ public enum FollowUpXLSX {
     /// The workbook's bytes. libxlsxwriter writes to a file, so this works in a private (0700)
     /// temporary folder and removes it; the caller writes the bytes where they belong.
     public static func render(_ table: FollowUpTable, timeZone: TimeZone) throws -> [UInt8] {
+        try inTemporaryFolder { path, dir in
+            try write(path: path, tmpdir: dir, timeZone: timeZone) { rows in
+                for r in table.rows { try rows.add(r) }
+                return table.items
+            }
+        }
+    }
+
+    /// The same workbook, its rows produced while it is written: `produce` runs on a thread of
+    /// its own and hands each case's row and items to `emit` in table order (e.g. from
+    /// `ReportQueries.reportCases(…, each:)` through `FollowUpTable.RowMaker`); this thread
+    /// writes each row as it comes (at most `RowChannel.capacity` wait), then the items sheet.
+    /// The bytes are those `render(_:timeZone:)` gives for the same rows and items. What
+    /// `produce` throws is thrown here, after the workbook was abandoned.
+    public static func render(timeZone: TimeZone,
+                              produce: @escaping @Sendable (_ emit: (FollowUpTable.Row, [FollowUpTable.ItemRow]) throws -> Void) throws -> Void)
+        throws -> [UInt8] {
+        let channel = RowChannel()
+        let producer = Thread {
+            do {
+                try produce { row, items in try channel.put(row, items) }
+                channel.finish(nil)
+            } catch {
+                channel.finish(error)
+            }
+        }
+        producer.name = "liaison.export.read"
+        producer.start()
+        do {
+            return try inTemporaryFolder { path, dir in
+                try write(path: path, tmpdir: dir, timeZone: timeZone) { rows in
+                    var items: [FollowUpTable.ItemRow] = []
+                    while let batch = try channel.take() {
+                        for (row, rowItems) in batch {
+                            try rows.add(row)
+                            items += rowItems
+                        }
+                    }
+                    return items
+                }
+            }
+        } catch {
+            channel.cancel()   // the reader stops at its next row and the workbook is dropped
+            channel.waitFinished()
+            throw error
+        }
+    }
+
+    /// Runs `body(path, folder)` in a new private temporary folder, then returns the file's bytes.
+    static func inTemporaryFolder(_ body: (String, String) throws -> Void) throws -> [UInt8] {
         var template = Array((NSTemporaryDirectory() + "/liaison-xlsx-XXXXXX").utf8CString)
         guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else {
             throw WriteError(description: "cannot create a temporary folder: \(String(cString: strerror(errno)))")
         }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/follow-up.xlsx"
-        try write(table, path: path, tmpdir: dir, timeZone: timeZone)
+        try body(path, dir)
         guard let data = FileManager.default.contents(atPath: path) else { throw WriteError(description: "the workbook was not written") }
         return [UInt8](data)
     }
 
-    static func write(_ table: FollowUpTable, path: String, tmpdir: String, timeZone: TimeZone) throws {
+    /// Writes the workbook: the 跟进表 sheet's header, then the rows `rows` adds (in order), then
+    /// its widths, frozen header and filter; then the 待办事项 sheet of the items `rows` returned.
+    static func write(path: String, tmpdir: String, timeZone: TimeZone,
+                      rows: (inout SheetWriter) throws -> [FollowUpTable.ItemRow]) throws {
         let wb: UnsafeMutablePointer<lxw_workbook>? = tmpdir.withCString { tmp in
             // constant_memory: rows stream to a temporary file in order (inline strings, no shared
             // string table), so 100,000 rows cost neither much memory nor a tree of strings.
@@ -42,57 +95,14 @@ public enum FollowUpXLSX {
             return workbook_new_opt(path, &options)
         }
         guard let wb else { throw WriteError(description: "libxlsxwriter could not start a workbook") }
-        let header = workbook_add_format(wb)
-        format_set_bold(header)
-        format_set_bg_color(header, 0xDDEBF7)
-        format_set_border(header, UInt8(LXW_BORDER_THIN.rawValue))
-        format_set_align(header, UInt8(LXW_ALIGN_VERTICAL_CENTER.rawValue))
-        let text = workbook_add_format(wb)
-        format_set_text_wrap(text)
-        format_set_align(text, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
-        let date = workbook_add_format(wb)
-        format_set_num_format(date, "yyyy-mm-dd hh:mm")
-        format_set_align(date, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
-
-        func sheet(_ name: String, _ columns: [String], _ rows: [[Cell]]) throws {
-            guard let ws = workbook_add_worksheet(wb, name) else { throw WriteError(description: "cannot add sheet \(name)") }
-            var widths = columns.map { width($0) }
-            for (c, title) in columns.enumerated() { worksheet_write_string(ws, 0, lxw_col_t(c), title, header) }
-            for (r, row) in rows.enumerated() {
-                let rr = lxw_row_t(r + 1)
-                for (c, cell) in row.enumerated() {
-                    let cc = lxw_col_t(c)
-                    switch cell {
-                    case .text(let s):
-                        let clean = sanitized(s)
-                        if !clean.isEmpty { worksheet_write_string(ws, rr, cc, clean, text) }
-                        // Widths stop growing at 60: a cell already that wide is not measured.
-                        if widths[c] < 60 { widths[c] = max(widths[c], width(clean)) }
-                    case .number(let n):
-                        worksheet_write_number(ws, rr, cc, Double(n), nil)
-                    case .date(let d?):
-                        worksheet_write_number(ws, rr, cc, excelSerial(d, timeZone), date)
-                        widths[c] = max(widths[c], 16)
-                    case .date(nil):
-                        break
-                    }
-                }
-            }
-            for (c, w) in widths.enumerated() {
-                worksheet_set_column(ws, lxw_col_t(c), lxw_col_t(c), Double(min(w, 60) + 2), nil)
-            }
-            worksheet_freeze_panes(ws, 1, 0)
-            worksheet_autofilter(ws, 0, 0, lxw_row_t(rows.count), lxw_col_t(columns.count - 1))
-        }
-
+        let formats = Formats(wb)
         do {
-            try sheet("跟进表", FollowUpTable.columns, table.rows.map { r in
-                [.text(r.number), .date(r.date), .text(r.counterparty), .text(r.ourContact), .text(r.type), .text(r.need),
-                 .text(r.progress), .date(r.nextContact), .text(r.owner), .text(r.status)]
-            })
-            try sheet("待办事项", FollowUpTable.itemColumns, table.items.map { i in
-                [.text(i.caseNumber), .number(i.number), .text(i.owner), .text(i.task), .date(i.due), .text(i.status), .date(i.doneAt)]
-            })
+            var cases = try SheetWriter(wb, "跟进表", FollowUpTable.columns, formats: formats, timeZone: timeZone)
+            let items = try rows(&cases)
+            cases.finish()
+            var itemSheet = try SheetWriter(wb, "待办事项", FollowUpTable.itemColumns, formats: formats, timeZone: timeZone)
+            for i in items { itemSheet.write(cells(i)) }
+            itemSheet.finish()
         } catch {
             _ = workbook_close(wb)
             throw error
@@ -101,6 +111,87 @@ public enum FollowUpXLSX {
         guard rc == LXW_NO_ERROR else {
             throw WriteError(description: "libxlsxwriter: " + String(cString: lxw_strerror(rc)))
         }
+    }
+
+    /// The workbook's three cell formats.
+    struct Formats {
+        let header, text, date: UnsafeMutablePointer<lxw_format>?
+        init(_ wb: UnsafeMutablePointer<lxw_workbook>) {
+            header = workbook_add_format(wb)
+            format_set_bold(header)
+            format_set_bg_color(header, 0xDDEBF7)
+            format_set_border(header, UInt8(LXW_BORDER_THIN.rawValue))
+            format_set_align(header, UInt8(LXW_ALIGN_VERTICAL_CENTER.rawValue))
+            text = workbook_add_format(wb)
+            format_set_text_wrap(text)
+            format_set_align(text, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
+            date = workbook_add_format(wb)
+            format_set_num_format(date, "yyyy-mm-dd hh:mm")
+            format_set_align(date, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
+        }
+    }
+
+    /// One sheet written row by row (constant-memory mode wants rows in order): the header at
+    /// once, each row as it comes (column widths measured on the way), `finish` for the widths,
+    /// the frozen header row and the autofilter over what was written.
+    struct SheetWriter {
+        let ws: UnsafeMutablePointer<lxw_worksheet>
+        let formats: Formats
+        let timeZone: TimeZone
+        let columns: Int
+        var widths: [Int]
+        var written = 0
+
+        init(_ wb: UnsafeMutablePointer<lxw_workbook>, _ name: String, _ columns: [String], formats: Formats, timeZone: TimeZone) throws {
+            guard let ws = workbook_add_worksheet(wb, name) else { throw WriteError(description: "cannot add sheet \(name)") }
+            self.ws = ws
+            self.formats = formats
+            self.timeZone = timeZone
+            self.columns = columns.count
+            widths = columns.map { width($0) }
+            for (c, title) in columns.enumerated() { worksheet_write_string(ws, 0, lxw_col_t(c), title, formats.header) }
+        }
+
+        mutating func add(_ r: FollowUpTable.Row) throws { write(cells(r)) }
+
+        mutating func write(_ row: [Cell]) {
+            written += 1
+            let rr = lxw_row_t(written)
+            for (c, cell) in row.enumerated() {
+                let cc = lxw_col_t(c)
+                switch cell {
+                case .text(let s):
+                    let clean = sanitized(s)
+                    if !clean.isEmpty { worksheet_write_string(ws, rr, cc, clean, formats.text) }
+                    // Widths stop growing at 60: a cell already that wide is not measured.
+                    if widths[c] < 60 { widths[c] = max(widths[c], width(clean)) }
+                case .number(let n):
+                    worksheet_write_number(ws, rr, cc, Double(n), nil)
+                case .date(let d?):
+                    worksheet_write_number(ws, rr, cc, excelSerial(d, timeZone), formats.date)
+                    widths[c] = max(widths[c], 16)
+                case .date(nil):
+                    break
+                }
+            }
+        }
+
+        func finish() {
+            for (c, w) in widths.enumerated() {
+                worksheet_set_column(ws, lxw_col_t(c), lxw_col_t(c), Double(min(w, 60) + 2), nil)
+            }
+            worksheet_freeze_panes(ws, 1, 0)
+            worksheet_autofilter(ws, 0, 0, lxw_row_t(written), lxw_col_t(columns - 1))
+        }
+    }
+
+    static func cells(_ r: FollowUpTable.Row) -> [Cell] {
+        [.text(r.number), .date(r.date), .text(r.counterparty), .text(r.ourContact), .text(r.type), .text(r.need),
+         .text(r.progress), .date(r.nextContact), .text(r.owner), .text(r.status)]
+    }
+
+    static func cells(_ i: FollowUpTable.ItemRow) -> [Cell] {
+        [.text(i.caseNumber), .number(i.number), .text(i.owner), .text(i.task), .date(i.due), .text(i.status), .date(i.doneAt)]
     }
 
     enum Cell {

@@ -276,6 +276,8 @@ struct ReminderStoreTests {
             let cancelled = try #require(try s.reminders(caseNumber: n, status: nil, dueBefore: nil).first { $0.key == "cancelled" })
             #expect(try s.cancelReminder(id: cancelled.id, reason: "staff replied", at: Self.day))
             #expect(try s.nextReminderTime() == now.addingTimeInterval(-7_200))
+            // Five pending (the cancelled one is not), of both kinds (liaison_reminders_pending).
+            #expect(try s.pendingReminderCount() == 5)
 
             var seen: [String] = []
             let fired = try s.fireDue(now: now, limit: 10, lateAfter: 60) { r, view throws in
@@ -292,6 +294,7 @@ struct ReminderStoreTests {
             #expect(stored == fired)
             #expect(try s.outbox(status: .pending).map(\.mail.reminderID) == fired.map(\.id))
             #expect(try s.nextReminderTime() == now.addingTimeInterval(60))
+            #expect(try s.pendingReminderCount() == 1)
             #expect(try s.fireDue(now: now, limit: 10, lateAfter: 60) { _, _ in FollowUp() }.isEmpty)
             #expect(try s.reminders(caseNumber: n, status: .cancelled, dueBefore: nil).map(\.key) == ["cancelled"])
         }

@@ -70,10 +70,35 @@ public struct FollowUpTable: Sendable, Equatable {
     /// know (the `[staff]` directory inverted); `timeZone` writes the month/day of a due date in
     /// 解决方案/进展 (`11月19日17:00`; the time left out when it is 23:59:59, "by the end of the day").
     public static func make(_ cases: [ReportCase], names: [String: String], timeZone: TimeZone, asOf: Date) -> FollowUpTable {
+        var rows: [Row] = []
+        var items: [ItemRow] = []
+        let maker = RowMaker(names: names, timeZone: timeZone, asOf: asOf)
+        for c in cases {
+            let (row, caseItems) = maker.row(c)
+            rows.append(row)
+            items += caseItems
+        }
+        return FollowUpTable(rows: rows, items: items)
+    }
+
+    /// One case's row and its items, as `make` lays them out: for writers that write each row as
+    /// the store reads the next case (`FollowUpXLSX.render(timeZone:produce:)`).
+    public struct RowMaker: Sendable {
+        public var names: [String: String]
+        public var timeZone: TimeZone
+        public var asOf: Date
+
+        public init(names: [String: String], timeZone: TimeZone, asOf: Date) {
+            self.names = names
+            self.timeZone = timeZone
+            self.asOf = asOf
+        }
+
         func person(_ address: String?) -> String {
             guard let a = address?.lowercased(), !a.isEmpty else { return "" }
             return names[a] ?? a
         }
+
         // Local wall time by arithmetic (proleptic Gregorian, through CivilCalendar), not a
         // Calendar per item: the same fields, a fraction of the cost at 100,000 cases.
         func monthDay(_ d: Date) -> String {
@@ -86,11 +111,12 @@ public struct FollowUpTable: Sendable, Equatable {
             if hour == 23 && minute == 59 { return md }
             return md + (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
         }
-        var rows: [Row] = []
-        var items: [ItemRow] = []
-        for c in cases {
+
+        /// The row of `c` and the rows of its latest recap's items.
+        public func row(_ c: ReportCase) -> (Row, [ItemRow]) {
             let recap = c.latestRecap
             var progress: [String] = []
+            var items: [ItemRow] = []
             for item in recap?.items ?? [] {
                 let (p, doneAt) = ItemProgress.of(item, in: c, asOf: asOf)
                 let parts = [item.owner ?? "", item.due.map(monthDay) ?? "", statusName(p)].filter { !$0.isEmpty }
@@ -99,11 +125,11 @@ public struct FollowUpTable: Sendable, Equatable {
                                      due: item.due, status: statusName(p), doneAt: doneAt))
             }
             let party = [c.organization ?? "", c.contacts.joined(separator: ", ")].filter { !$0.isEmpty }.joined(separator: " / ")
-            rows.append(Row(number: c.number, date: c.firstMessageAt ?? c.openedAt, counterparty: party,
-                            ourContact: person(recap?.author ?? c.firstOutboundSender ?? c.owner),
-                            type: typeName(c.category), need: c.firstSubject ?? "", progress: progress.joined(separator: "\n"),
-                            nextContact: recap?.nextContact, owner: person(c.owner), status: c.isSettled ? "已办结" : "跟进中"))
+            let row = Row(number: c.number, date: c.firstMessageAt ?? c.openedAt, counterparty: party,
+                          ourContact: person(recap?.author ?? c.firstOutboundSender ?? c.owner),
+                          type: typeName(c.category), need: c.firstSubject ?? "", progress: progress.joined(separator: "\n"),
+                          nextContact: recap?.nextContact, owner: person(c.owner), status: c.isSettled ? "已办结" : "跟进中")
+            return (row, items)
         }
-        return FollowUpTable(rows: rows, items: items)
     }
 }

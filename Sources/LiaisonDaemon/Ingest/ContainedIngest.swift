@@ -140,16 +140,21 @@ public struct ContainedIngest: Sendable {
 
     private func hold(_ raw: [UInt8], hash: String, detail: String, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?,
                       now: Date, store: any IngestStore) throws -> IngestResult {
+        let result: IngestResult
         switch try store.holdUnprocessable(raw: raw, contentHash: hash, detail: detail, marker: marker, checkpoint: checkpoint,
                                            now: now) {
         case .held(let id, let reason):
             logger.warning("message held as unprocessable", metadata: ["message": "\(marker)", "held": "\(id)", "reason": "\(detail)"])
-            return .held(heldID: id, reason: reason)
+            result = .held(heldID: id, reason: reason)
         case .duplicate(let existing):
-            return .duplicate(existing)
+            result = .duplicate(existing)
         case .filed(let n, _, let opened):
-            return .filed(caseNumber: n, openedCase: opened, rule: nil)
+            result = .filed(caseNumber: n, openedCase: opened, rule: nil)
         }
+        // Counted as the filing path counts (held by reason); a hold files nothing, so the filed
+        // counter and the latency histogram (which move together) are left to `IngestPipeline.file`.
+        if case .filed = result {} else { pipeline.metrics.messageOutcome(result, elapsed: nil) }
+        return result
     }
 
     static func failedDetail(_ r: ProcessingRecord) -> String {

@@ -31,6 +31,8 @@ public struct ReadMessage: Sendable {
     /// `CaseMatcher.counterpartyAddresses` and the counterparty's contacts, worked out while reading.
     public var addresses: [String]
     public var contacts: [String]
+    /// How long reading took (monotonic): part of the filing latency `file` records.
+    public var readingTime: Duration = .zero
 }
 
 /// The operator's decision in `liaison review accept`: file held message `heldID` on `caseNumber`.
@@ -77,6 +79,10 @@ public struct IngestPipeline: Sendable {
     /// Told of each message's facts on the reading thread, as the reading ends (tests slow or
     /// count readings with it; it observes, it changes nothing).
     public var readObserver: (@Sendable (MessageFacts) -> Void)?
+    /// Where each outcome is counted (`liaison_messages_filed_total`, `…_held_total`,
+    /// `…_duplicate_total`, the latency of a filing in `liaison_filing_duration_seconds`).
+    /// `liaison serve` sets its own; other commands count nowhere.
+    public var metrics: ServiceMetrics = .off
 
     public init(organization: Organization, numbering: CaseNumbering = CaseNumbering(), store: any IngestStore,
                 followUps: (any FilingFollowUps)? = nil) {
@@ -101,21 +107,26 @@ public struct IngestPipeline: Sendable {
     /// Touches no store, clock or file, so `ContainedIngest` can run it on a worker thread
     /// under a time budget.
     public func read(_ raw: [UInt8], builtHere: Bool = false) -> ReadMessage {
+        let started = ContinuousClock.now
         let message = MessageParser.parse(raw)
         let facts = MessageFacts(message: message, organization: organization, assumeTrusted: builtHere)
         let input = MatchInput(facts: facts, date: message.date?.date)
-        let read = ReadMessage(raw: raw, message: message, facts: facts, input: input,
+        var read = ReadMessage(raw: raw, message: message, facts: facts, input: input,
                                addresses: matcher.counterpartyAddresses(input), contacts: matcher.counterparty(input).contacts)
+        read.readingTime = ContinuousClock.now - started
         readObserver?(facts)
         return read
     }
 
     /// The filing half of `ingest`: one call of the store's filing operation (see the type).
     /// `accepting`: the operator files this held message on a case (`liaison review accept`);
-    /// the matcher is not asked, everything else is as on arrival.
+    /// the matcher is not asked, everything else is as on arrival. Each outcome is counted in
+    /// `metrics` after the commit; a message filed on a case adds its reading and filing time
+    /// (to the commit) to the latency histogram.
     public func file(_ read: ReadMessage, checkpoint: MailboxCheckpoint? = nil, now: Date,
                      send: OutgoingMail? = nil, marker: ProcessingMarker? = nil,
                      accepting: HeldAcceptance? = nil) throws -> IngestResult {
+        let started = ContinuousClock.now
         let arrival: Arrival
         switch timeBasis {
         case .arrival(let offset):
@@ -125,12 +136,15 @@ public struct IngestPipeline: Sendable {
         let plan = MessageFiling(read: read, matcher: matcher, followUps: followUps, rateCaps: rateCaps, date: arrival.date,
                                  now: now, checkpoint: checkpoint, marker: marker, send: send, accepting: accepting)
         let outcome = try store.file(plan, now: now)
+        let result: IngestResult
         switch outcome {
         case .filed(let n, _, let opened):
-            return .filed(caseNumber: n, openedCase: opened, rule: plan.decided.value)
-        case .held(let id, let reason): return .held(heldID: id, reason: reason)
-        case .duplicate(let e): return .duplicate(e)
+            result = .filed(caseNumber: n, openedCase: opened, rule: plan.decided.value)
+        case .held(let id, let reason): result = .held(heldID: id, reason: reason)
+        case .duplicate(let e): result = .duplicate(e)
         }
+        metrics.messageOutcome(result, elapsed: read.readingTime + (ContinuousClock.now - started))
+        return result
     }
 }
 

@@ -31,18 +31,22 @@ public final class OutboxSender: @unchecked Sendable {
     private let renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)?
     /// This instance's claim on the rows it sends (nil: one instance, no leases).
     public let claim: OutboxClaim?
+    private let metrics: ServiceMetrics
     private let lock = NSLock()
     private var random = SystemRandomNumberGenerator()
 
     /// `failureNotice(entry, reason, now)`: what to write when a mail fails for good (e.g. a
     /// rendered delivery-failed notice to the case owner); never called for a mail that is
-    /// itself a delivery-failed notice, so failures cannot loop.
+    /// itself a delivery-failed notice, so failures cannot loop. `metrics`: each mail sent or
+    /// failed for good (an unrenderable notice included) counted after its row was written, each
+    /// failed SMTP attempt as an SMTP fault of its class.
     public init(store: any OutboxStore & CaseUpdates, sender: any MailSending, policy: RetryPolicy = RetryPolicy(),
-                now: Now = .system, logger: Logger = Logger(label: "liaison.outbox"),
+                now: Now = .system, logger: Logger = Logger(label: "liaison.outbox"), metrics: ServiceMetrics = .off,
                 failureNotice: @escaping @Sendable (OutboxEntry, String, Date) -> FollowUp = { _, _, _ in FollowUp() },
                 renderNotice: (@Sendable (PendingNotice) throws -> OutgoingMail)? = nil, claim: OutboxClaim? = nil) {
         self.renderNotice = renderNotice
         self.claim = claim
+        self.metrics = metrics
         self.store = store
         self.sender = sender
         self.policy = policy
@@ -94,6 +98,7 @@ public final class OutboxSender: @unchecked Sendable {
                                                                    "case": "\(n.caseNumber ?? "-")", "reason": "\(error)"])
                     try store.noticeUnrenderable(id: notice.id, at: now(), error: "\(error)")
                     summary.unrenderable += 1
+                    metrics.mailFailed()
                 }
             }
         }
@@ -154,7 +159,9 @@ public final class OutboxSender: @unchecked Sendable {
                                metadata: meta)
             }
             summary.sent += 1
+            metrics.mailSent()
             let refused = recipients.filter { $0.outcome != .accepted }
+            if !refused.isEmpty { metrics.smtpFault(.recipientRefused) }
             logger.info("mail sent", metadata: meta.merging(["refused": "\(refused.count)"]) { $1 })
             if !refused.isEmpty, let n = m.caseNumber {
                 // Part of the recipients refused for good: the mail went, but the case says who missed it.
@@ -165,6 +172,7 @@ public final class OutboxSender: @unchecked Sendable {
                 }
             }
         case .transient(let reason, _):
+            metrics.smtpFault(.transient)
             let unit = Double(lock.withLock { random.next() } >> 11) / Double(1 << 53)
             if let retry = policy.retryAt(now: at, createdAt: entry.createdAt, attempts: entry.attempts + 1, unit: unit) {
                 _ = try store.outboxFailed(id: entry.id, at: at, error: reason, retryAt: retry, followUp: FollowUp(), claim: claim)
@@ -175,6 +183,7 @@ public final class OutboxSender: @unchecked Sendable {
                 summary.failed += 1
             }
         case .permanent(let reason, _):
+            metrics.smtpFault(.permanent)
             try fail(entry, reason: reason, at: at, meta: meta)
             summary.failed += 1
         }
@@ -186,6 +195,7 @@ public final class OutboxSender: @unchecked Sendable {
             logger.warning("mail failed, but another instance had taken the row over meanwhile: left to it", metadata: meta)
             return
         }
+        metrics.mailFailed()
         logger.error("mail failed permanently", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
     }
 }

@@ -24,28 +24,40 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
     /// `[retention]` (`attachRetention`): applied once a day, after the reminders and the weekly check.
     public let retention = RetentionHook()
 
-    /// `afterFiring`: called when reminders fired (poke the outbox).
+    /// Where fired and late reminders are counted, and the pending ones gauged.
+    public let metrics: ServiceMetrics
+
+    /// `afterFiring`: called when reminders fired (poke the outbox). `metrics`: each reminder
+    /// fired counted (late ones, `engine.lateAfter` past their time, also as late); the pending
+    /// count read after every check, with the next due time.
     public init(engine: ReminderEngine, organization: Organization, now: Now = .system,
                 clock: any Clock<Duration> = LoopClock(), safetyInterval: Duration = .seconds(60), logger: Logger,
-                afterFiring: @escaping @Sendable () -> Void = {}) {
+                metrics: ServiceMetrics = .off, afterFiring: @escaping @Sendable () -> Void = {}) {
         self.engine = engine
         self.organization = organization
         self.afterFiring = afterFiring
+        self.metrics = metrics
         let store = engine.store
         let weekly = self.weekly, retention = self.retention
         timer = StoreTimer(name: "scheduler", now: now, clock: clock, safetyInterval: safetyInterval, logger: logger,
-                           next: { try store.nextReminderTime() },
+                           next: {
+                               metrics.remindersPending(try store.pendingReminderCount())
+                               return try store.nextReminderTime()
+                           },
                            work: { now in
-                               try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring)
+                               try Self.work(now: now, engine: engine, weekly: weekly, metrics: metrics, afterFiring: afterFiring)
                                try retention.runIfDue(now: now)
                            })
     }
 
     /// The digest scheduled, due reminders fired, then the weekly check (after them: a failing
     /// check does not hold the other reminders back); the outbox poked when mail was queued.
-    static func work(now: Date, engine: ReminderEngine, weekly: WeeklyCheckHook, afterFiring: @Sendable () -> Void) throws {
+    static func work(now: Date, engine: ReminderEngine, weekly: WeeklyCheckHook, metrics: ServiceMetrics,
+                     afterFiring: @Sendable () -> Void) throws {
         try engine.ensureDigest(now: now)
-        let fired = !(try engine.fireDue(now: now)).isEmpty
+        let firedReminders = try engine.fireDue(now: now)
+        for r in firedReminders { metrics.reminderFired(late: r.late) }
+        let fired = !firedReminders.isEmpty
         let weeklyQueued: Bool
         do { weeklyQueued = try weekly.fireDue(now: now) } catch {
             if fired { afterFiring() }
@@ -68,10 +80,11 @@ public final class SchedulerComponent: DaemonComponent, Sendable {
 
     /// Fires what is due at `now` (`--once`), on the timer's lane.
     public func runOnce(now: Date) async throws {
-        let (engine, weekly, afterFiring, retention) = (self.engine, self.weekly, self.afterFiring, self.retention)
+        let (engine, weekly, afterFiring, retention, metrics) = (self.engine, self.weekly, self.afterFiring, self.retention, self.metrics)
         try await lane.run {
-            try Self.work(now: now, engine: engine, weekly: weekly, afterFiring: afterFiring)
+            try Self.work(now: now, engine: engine, weekly: weekly, metrics: metrics, afterFiring: afterFiring)
             try retention.runIfDue(now: now)
+            metrics.remindersPending(try engine.store.pendingReminderCount())
         }
     }
 
@@ -125,17 +138,24 @@ public final class OutboxComponent: DaemonComponent, Sendable {
     public let timer: StoreTimer
     private let lane = BlockingLane(label: "liaison.once.outbox")
 
+    /// Where the pending rows are gauged (sent and failed mails are counted by the sender).
+    public let metrics: ServiceMetrics
+
     /// `makeSender` builds the sender from a configuration (at start and on reload); `now` and
-    /// `clock` as `StoreTimer`'s.
+    /// `clock` as `StoreTimer`'s. `metrics`: the pending rows counted after every check.
     public init(store: any ReminderStore, config: LiaisonConfig, now: Now = .system, clock: any Clock<Duration> = LoopClock(),
-                safetyInterval: Duration = .seconds(60), logger: Logger,
+                safetyInterval: Duration = .seconds(60), logger: Logger, metrics: ServiceMetrics = .off,
                 makeSender: @escaping @Sendable (LiaisonConfig) throws -> OutboxSender) throws {
         self.store = store
         self.makeSender = makeSender
+        self.metrics = metrics
         let slot = Slot(try makeSender(config))
         self.slot = slot
         timer = StoreTimer(name: "outbox", now: now, clock: clock, safetyInterval: safetyInterval, logger: logger,
-                           next: { try slot.current.nextAttempt() },
+                           next: {
+                               metrics.outboxPending(try store.outboxCounts()[.pending] ?? 0)
+                               return try slot.current.nextAttempt()
+                           },
                            work: { now in try slot.current.drain(now: now) })
     }
 
@@ -147,8 +167,11 @@ public final class OutboxComponent: DaemonComponent, Sendable {
 
     /// Sends what is due at `now` (`--once`), on a lane of its own.
     public func runOnce(now: Date) async throws {
-        let sender = slot.current
-        try await lane.run { _ = try sender.drain(now: now) }
+        let (sender, store, metrics) = (slot.current, self.store, self.metrics)
+        try await lane.run {
+            _ = try sender.drain(now: now)
+            metrics.outboxPending(try store.outboxCounts()[.pending] ?? 0)
+        }
     }
 
     public func poke() { timer.poke() }

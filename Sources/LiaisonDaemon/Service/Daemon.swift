@@ -21,6 +21,8 @@ public final class Daemon: Sendable {
 
     public let components: [any DaemonComponent]
     public let notifier: SystemdNotifier
+    /// `/metrics` and `/healthz` for the console (issue 19): the figures and these components' health.
+    public let operations: OperatorEndpoints
     private let logger: Logger
     private let loadConfig: ConfigLoader?
     private let statusInterval: Duration
@@ -33,12 +35,16 @@ public final class Daemon: Sendable {
     /// installs the handlers for SIGTERM/SIGINT (graceful stop) and SIGHUP (reload); tests turn it
     /// off and call `shutdown()` and `reload()` instead. STATUS is recomputed every
     /// `statusInterval` and sent when it changed. A component still busy `shutdownTimeout` after
-    /// SIGTERM is cancelled.
+    /// SIGTERM is cancelled. `operations` (nil: a registry of its own) is told of `components`:
+    /// its `health()` reports theirs.
     public init(components: [any DaemonComponent], notifier: SystemdNotifier = SystemdNotifier(),
                 logger: Logger = Logger(label: "liaison.daemon"), loadConfig: ConfigLoader? = nil,
                 statusInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(90),
-                handleSignals: Bool = true) {
+                handleSignals: Bool = true, operations: OperatorEndpoints? = nil) {
         self.components = components
+        let operations = operations ?? OperatorEndpoints()
+        operations.watch(components)
+        self.operations = operations
         self.notifier = notifier
         self.logger = logger
         self.loadConfig = loadConfig

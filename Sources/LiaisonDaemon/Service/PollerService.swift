@@ -112,6 +112,8 @@ public final class PollerService: DaemonComponent, Sendable {
     public struct PassFailure: Error, CustomStringConvertible, Sendable {
         public var kind: FaultKind
         public var reason: String
+        /// For a mailbox fault: its label in `liaison_imap_faults_total`.
+        public var imapKind: IMAPFaultKind?
         public var description: String { "\(kind): \(reason)" }
     }
 
@@ -328,12 +330,18 @@ public final class PollerService: DaemonComponent, Sendable {
                 let report = try await lane.run { [self] in try passBlocking(setup) }
                 finishPass(report, setup: setup)
                 return report
+            } catch let failure as PassFailure {
+                // Every failed attempt at the mailbox is one IMAP fault (retries included).
+                if let kind = failure.imapKind { setup.pipeline.metrics.imapFault(kind) }
+                throw failure
             } catch MailboxError.uidValidityChanged(let old, let new) {
                 logger.warning("mailbox UIDVALIDITY changed during a pass; starting it again",
                                metadata: ["old": "\(old)", "new": "\(new)"])
             }
         }
-        throw PassFailure(kind: .mailbox, reason: "UIDVALIDITY keeps changing")
+        let failure = PassFailure(kind: .mailbox, reason: "UIDVALIDITY keeps changing", imapKind: .uidvalidity)
+        setup.pipeline.metrics.imapFault(.uidvalidity)
+        throw failure
     }
 
     private func finishPass(_ report: PassReport, setup: Setup) {
@@ -344,6 +352,7 @@ public final class PollerService: DaemonComponent, Sendable {
             s.totalFiled += report.filed
             s.passes += 1
         }
+        setup.pipeline.metrics.polled(at: at)
         progress.expect(within: setup.settings.pollInterval + setup.settings.stallLimit)
         if report.filed > 0 { afterFiling?() }
         if report.fetched > 0 {
@@ -385,7 +394,7 @@ public final class PollerService: DaemonComponent, Sendable {
         do { stored = try pipeline.store.checkpoint(mailbox: key) } catch { throw Self.failure(error, uid: nil) }
         defer { refreshUnprocessable(pipeline.store) }
         let status: MailboxStatus
-        do { status = try mailbox.status() } catch { throw PassFailure(kind: .mailbox, reason: Self.reason(error)) }
+        do { status = try mailbox.status() } catch { throw Self.mailboxFailure(error) }
         report.uidValidity = status.uidValidity
         var start: UInt32 = 0
         if let stored {
@@ -400,8 +409,8 @@ public final class PollerService: DaemonComponent, Sendable {
         let uids: [UInt32]
         do { uids = try mailbox.uids(above: start) } catch let e as MailboxError {
             if case .uidValidityChanged = e { throw e }
-            throw PassFailure(kind: .mailbox, reason: Self.reason(e))
-        } catch { throw PassFailure(kind: .mailbox, reason: Self.reason(error)) }
+            throw Self.mailboxFailure(e)
+        } catch { throw Self.mailboxFailure(error) }
         guard !uids.isEmpty else { return }
         progress.expect(within: setup.settings.stallLimit)
         do {
@@ -411,6 +420,7 @@ public final class PollerService: DaemonComponent, Sendable {
                 if !self.mayPoll { throw LeadershipLost() }
                 self.progress.expect(within: setup.settings.stallLimit)
                 report.fetched += 1
+                pipeline.metrics.messageFetched()
                 let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
                 let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
                 let result: IngestResult
@@ -443,9 +453,9 @@ public final class PollerService: DaemonComponent, Sendable {
             throw e
         } catch let e as MailboxError {
             if case .uidValidityChanged = e { throw e }
-            throw PassFailure(kind: .mailbox, reason: Self.reason(e))
+            throw Self.mailboxFailure(e)
         } catch {
-            throw PassFailure(kind: .mailbox, reason: Self.reason(error))
+            throw Self.mailboxFailure(error)
         }
     }
 
@@ -485,6 +495,11 @@ public final class PollerService: DaemonComponent, Sendable {
         return PassFailure(kind: .message(uid: uid!), reason: reason(error))
     }
 
+    /// The mailbox failed (`error` from the IMAP reader): a mailbox fault, with its metric label.
+    static func mailboxFailure(_ error: Error) -> PassFailure {
+        PassFailure(kind: .mailbox, reason: reason(error), imapKind: .of(error))
+    }
+
     /// An error's description, first line only, at most 200 characters (GRDB adds the SQL).
     static func reason(_ error: Error) -> String {
         let text = "\(error)".split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "\(error)"
@@ -509,6 +524,7 @@ public final class PollerService: DaemonComponent, Sendable {
                 state.withLock { $0.idleUnsupportedLogged = true }
                 logger.notice("the IMAP server offers no IDLE; polling", metadata: ["poll_interval_s": "\(interval.components.seconds)"])
             } catch {
+                setup.pipeline.metrics.imapFault(.of(error))
                 if !state.withLock({ s in defer { s.idleFailing = true }; return s.idleFailing }) {
                     logger.warning("IDLE failed; polling until it works again", metadata: ["reason": "\(Self.reason(error))"])
                 }

@@ -4,6 +4,7 @@ import LiaisonCore
 import LiaisonDaemon
 import LiaisonStore
 import LiaisonXLSX
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -33,12 +34,43 @@ struct Export: AsyncParsableCommand {
         let tz = org.timeZone
         let period = try ReportPeriod(from: from, to: to, organization: org)
         let asOf = min(period.end, try now.map { try Instant.parse($0, option: "--now") } ?? Date())
-        let cases = try opened.store.reportCases(from: period.start, to: period.end, owner: owner, details: true)
         let names = Dictionary(org.staff.map { ($0.value.lowercased(), $0.key) }, uniquingKeysWith: { a, b in min(a, b) })
-        let table = FollowUpTable.make(cases, names: names, timeZone: tz, asOf: asOf)
-        let bytes = format == .xlsx ? try FollowUpXLSX.render(table, timeZone: tz) : FollowUpCSV.render(table, timeZone: tz)
+        let (bytes, rows, items) = try Self.render(store: opened.store, period: period, owner: owner, format: format,
+                                                   maker: FollowUpTable.RowMaker(names: names, timeZone: tz, asOf: asOf))
         // An export holds customer data: created 0600, never over a file or through a symlink.
         do { try PrivateFile.create(out, bytes) } catch let e as PrivateFile.Failure { throw ValidationError(e.description) }
-        print("\(out): \(table.rows.count) case(s), \(table.items.count) action item(s)")
+        print("\(out): \(rows) case(s), \(items) action item(s)")
     }
+
+    /// The file's bytes and how many rows and items it holds. XLSX: the store's cursor and the
+    /// workbook's writing overlap (each row written while the next case is read, issue 15); CSV:
+    /// the table first, then the text.
+    static func render(store: any LiaisonStore, period: ReportPeriod, owner: String?, format: Format,
+                       maker: FollowUpTable.RowMaker) throws -> (bytes: [UInt8], rows: Int, items: Int) {
+        switch format {
+        case .csv:
+            var cases: [ReportCase] = []
+            try store.reportCases(from: period.start, to: period.end, owner: owner, details: true, lastOutbound: false) { cases.append($0) }
+            let table = FollowUpTable.make(cases, names: maker.names, timeZone: maker.timeZone, asOf: maker.asOf)
+            return (FollowUpCSV.render(table, timeZone: maker.timeZone), table.rows.count, table.items.count)
+        case .xlsx:
+            let counted = RowCount()
+            let bytes = try FollowUpXLSX.render(timeZone: maker.timeZone) { emit in
+                try store.reportCases(from: period.start, to: period.end, owner: owner, details: true, lastOutbound: false) { c in
+                    let (row, items) = maker.row(c)
+                    counted.add(items: items.count)
+                    try emit(row, items)
+                }
+            }
+            let (rows, items) = counted.value
+            return (bytes, rows, items)
+        }
+    }
+}
+
+/// Rows and items counted on the export's reading thread.
+private final class RowCount: Sendable {
+    private let counts = Mutex((rows: 0, items: 0))
+    func add(items: Int) { counts.withLock { $0.rows += 1; $0.items += items } }
+    var value: (Int, Int) { counts.withLock { ($0.rows, $0.items) } }
 }

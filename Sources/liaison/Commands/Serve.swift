@@ -55,9 +55,12 @@ struct Serve: AsyncParsableCommand {
         if store is any CooperativeStore {
             logger.info("instance", metadata: ["name": "\(instance)", "store": "\(storePath)"])
         }
+        // The figures for /metrics and the health for /healthz (issue 19): swift-metrics is
+        // bootstrapped once, here, over a Prometheus registry the endpoints render.
+        let operations = OperatorEndpoints.bootstrap()
         let components: [any DaemonComponent]
         do {
-            components = try Self.components(config: config, store: store, now: now, instance: instance)
+            components = try Self.components(config: config, store: store, now: now, instance: instance, metrics: operations.metrics, operations: operations)
         } catch {
             FileHandle.standardError.write(Data("liaison serve: \(error)\n".utf8))
             throw ExitCode(error is ConfigError ? 78 : 1)
@@ -70,7 +73,7 @@ struct Serve: AsyncParsableCommand {
                     logger.warning("store.url changed: takes effect at the next restart", metadata: ["running": "\(storePath)"])
                 }
                 return next
-            })
+            }, operations: operations)
         if once {
             do {
                 try await daemon.runOnce(now: now)
@@ -89,7 +92,8 @@ struct Serve: AsyncParsableCommand {
     /// the reminder engine's follow-ups, and which pokes both after filing). IDLE is used where the
     /// server offers it; polling every `imap.poll_interval` stays the safety net.
     /// Every part takes the same `now` (wall instants: filing, firing, sending) and measures its
-    /// waits on the monotonic clock.
+    /// waits on the monotonic clock. Every part counts into `operations.metrics`; the console's
+    /// /metrics and /healthz are `operations`.
     ///
     /// Over a store several instances share (PostgreSQL): the poller polls only while this
     /// instance leads the mailbox (`MailboxLeadership`, standby otherwise), and the outbox sends
@@ -97,7 +101,8 @@ struct Serve: AsyncParsableCommand {
     /// the scheduler runs on every instance (each reminder is fired in a transaction of its own
     /// that locks its row). Over SQLite (one instance) neither applies.
     static func components(config: LiaisonConfig, store: any LiaisonStore, now: Now,
-                           instance: String = Serve.instanceName()) throws -> [any DaemonComponent] {
+                           instance: String = Serve.instanceName(), metrics: ServiceMetrics = .off,
+                           operations: OperatorEndpoints? = nil) throws -> [any DaemonComponent] {
         let org = try config.organization()
         let leadership: (any MailboxLeadership)?
         let claim: OutboxClaim?
@@ -112,14 +117,15 @@ struct Serve: AsyncParsableCommand {
         }
         let engine = try ReminderAssembly.engine(config: config, organization: org, store: store,
                                                  logger: Logger(label: "liaison.reminders"))
-        let outbox = try OutboxComponent(store: store, config: config, now: now, logger: Logger(label: "liaison.outbox")) { cfg in
+        let outbox = try OutboxComponent(store: store, config: config, now: now, logger: Logger(label: "liaison.outbox"),
+                                         metrics: metrics) { cfg in
             let smtp = try SMTPSender(settings: cfg.smtpSettings(), logger: Logger(label: "liaison.smtp"))
-            return OutboxSender(store: store, sender: smtp, now: now, logger: Logger(label: "liaison.outbox"),
+            return OutboxSender(store: store, sender: smtp, now: now, logger: Logger(label: "liaison.outbox"), metrics: metrics,
                                 failureNotice: { entry, reason, now in engine.deliveryFailure(entry, reason: reason, now: now) },
                                 renderNotice: { try engine.render($0) }, claim: claim)
         }
         let scheduler = SchedulerComponent(engine: engine, organization: org, now: now, logger: Logger(label: "liaison.scheduler"),
-                                           afterFiring: { outbox.poke() })
+                                           metrics: metrics, afterFiring: { outbox.poke() })
         scheduler.attachWeekly(WeeklyCheckRunner(store: store, composer: try WeeklyCheckRunner.composer(
             config: config, organization: org, renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }), logger: Logger(label: "liaison.weekly")))
         if let retentionStore = store as? any RetentionStore {
@@ -140,6 +146,7 @@ struct Serve: AsyncParsableCommand {
             var setup = try PollerService.Setup.fromConfig(cfg, store: store, makeWatcher: { try IMAPIdleWatcher(settings: $0, logger: imapLogger) },
                                                            followUps: engine, logger: imapLogger)
             setup.pipeline.timeBasis = .arrival(clockOffset: offset)
+            setup.pipeline.metrics = metrics
             return setup
         }
         let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), now: now,
@@ -147,21 +154,22 @@ struct Serve: AsyncParsableCommand {
         var list: [any DaemonComponent] = [outbox, scheduler, poller]
         if let http = try config.httpSettings() {
             list.append(try console(http, config: config, store: store, engine: engine, now: now, others: list,
-                                    afterChange: { scheduler.poke(); outbox.poke() }))
+                                    operations: operations, afterChange: { scheduler.poke(); outbox.poke() }))
         }
         return list
     }
 
     /// The web console (issue 19), last in start order (first to stop: no action is taken while the
-    /// others wind down). `[http]` absent: no console. Its `/healthz` and `/metrics` come from `probe`:
-    /// here `ComponentsProbe` over the other components and the store; the daemon's own
-    /// instrumentation (`OperatorEndpoints`, LiaisonDaemon) is plugged in by passing it as `probe:`.
+    /// others wind down). `[http]` absent: no console. Its `/healthz` and `/metrics` are
+    /// `operations` (the daemon's `OperatorEndpoints`; without one, endpoints watching `others`).
     static func console(_ http: HTTPSettings, config: LiaisonConfig, store: any LiaisonStore, engine: ReminderEngine, now: Now,
-                        others: [any DaemonComponent], afterChange: @escaping @Sendable () -> Void) throws -> WebConsole {
+                        others: [any DaemonComponent], operations: OperatorEndpoints?,
+                        afterChange: @escaping @Sendable () -> Void) throws -> WebConsole {
         guard let consoleStore = store as? any ConsoleStore else {
             throw ConfigError(key: "http", problem: "this store has no web console tables", fix: "remove the [http] section, or use a sqlite: or postgres: store")
         }
-        let probe = ComponentsProbe(components: { others }, store: store)
+        let probe: OperatorEndpoints
+        if let operations { probe = operations } else { probe = OperatorEndpoints(); probe.watch(others) }
         return try WebConsole(settings: http, config: config, store: consoleStore, engine: engine, now: now, probe: probe,
                               renderXLSX: { try FollowUpXLSX.render($0, timeZone: $1) }, afterChange: afterChange,
                               logger: Logger(label: "liaison.console"))
