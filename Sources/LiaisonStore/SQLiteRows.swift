@@ -70,13 +70,17 @@ extension SQLiteStore {
         return row.map { .filed(caseNumber: $0["number"], correspondenceID: $0["id"]) }
     }
 
+    /// `+status`: the lookups go by `held_hash`/`held_message_id`, never by `held_status` — without
+    /// ANALYZE statistics SQLite chose `held_status` (status = 'pending' is every held row), a scan
+    /// per message that made a backlog of held mail quadratic (4 ms a message at the start of a
+    /// 10,000-message drain, 33 ms at its end; scripts/bench-backlog, 2 Dec 2026).
     static func findPendingHeld(_ db: Database, _ m: IncomingMessage) throws -> Int64? {
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM held WHERE status = 'pending' AND content_hash = ?"), arguments: [m.contentHash]) {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM held WHERE +status = 'pending' AND content_hash = ?"), arguments: [m.contentHash]) {
             return id
         }
         guard let mid = m.messageID else { return nil }
         return try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT id FROM held WHERE status = 'pending' AND message_id = ? AND sender IS ? AND subject IS ? AND date IS ? LIMIT 1
+            SELECT id FROM held WHERE +status = 'pending' AND message_id = ? AND sender IS ? AND subject IS ? AND date IS ? LIMIT 1
             """), arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
     }
 
