@@ -133,7 +133,7 @@ extension SQLiteStore {
 
     public func unprocessableHeld(contentHash: String) throws -> Int64? {
         try snapshot { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM held WHERE +status = 'pending' AND content_hash = ? AND reason = ?"),
+            try Int64.fetchOne(db.cachedStatement(sql: SQLiteStore.unprocessableHeldSQL),
                                arguments: [contentHash, HoldReason.unprocessable.rawValue])
         }
     }

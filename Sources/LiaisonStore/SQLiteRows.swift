@@ -74,14 +74,18 @@ extension SQLiteStore {
     /// ANALYZE statistics SQLite chose `held_status` (status = 'pending' is every held row), a scan
     /// per message that made a backlog of held mail quadratic (4 ms a message at the start of a
     /// 10,000-message drain, 33 ms at its end; scripts/bench-backlog, 2 Dec 2026).
+    static let pendingHeldByHashSQL = "SELECT id FROM held WHERE +status = 'pending' AND content_hash = ?"
+    static let pendingHeldByMessageSQL =
+        "SELECT id FROM held WHERE +status = 'pending' AND message_id = ? AND sender IS ? AND subject IS ? AND date IS ? LIMIT 1"
+    static let unprocessableHeldSQL = "SELECT id FROM held WHERE +status = 'pending' AND content_hash = ? AND reason = ?"
+
     static func findPendingHeld(_ db: Database, _ m: IncomingMessage) throws -> Int64? {
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM held WHERE +status = 'pending' AND content_hash = ?"), arguments: [m.contentHash]) {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: pendingHeldByHashSQL), arguments: [m.contentHash]) {
             return id
         }
         guard let mid = m.messageID else { return nil }
-        return try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT id FROM held WHERE +status = 'pending' AND message_id = ? AND sender IS ? AND subject IS ? AND date IS ? LIMIT 1
-            """), arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
+        return try Int64.fetchOne(db.cachedStatement(sql: pendingHeldByMessageSQL),
+                                  arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
     }
 
     static func insertHeld(_ db: Database, _ m: IncomingMessage, reason: HoldReason, detail: String?, at: Date) throws -> Int64 {
