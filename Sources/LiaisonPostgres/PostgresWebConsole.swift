@@ -78,52 +78,20 @@ extension PostgresStore: WebConsoleStore {
         }
     }
 
-    static let visibleSQL = """
-        (c.owner = ?
-         OR EXISTS (SELECT 1 FROM recaps r JOIN action_items i ON i.recap_id = r.id WHERE r.case_id = c.id AND lower(i.owner_address) = ?)
-         OR EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.sender = ?)
-         OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.address = ?))
-        """
 
     public func canSee(caseNumber: String, address: String) throws -> Bool {
         let a = address.lowercased()
         return try snapshot { s in
-            try s.row("SELECT 1 FROM cases c WHERE c.number = ? AND \(Self.visibleSQL)", [caseNumber, a, a, a, a]) != nil
+            try s.row("SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)", [caseNumber, a, a, a, a]) != nil
         }
     }
 
-    static func likeEscaped(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-    }
 
     public func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow] {
         // The page's cases first (filters, newest first, in `cases_opened` order, stopped at the
         // limit), then their subject, overdue items and disputed recaps: only for those rows.
-        var sql = "SELECT c.id FROM cases c WHERE 1 = 1"
-        var args: [PGArg] = []
-        if let v = visibleTo?.lowercased() { sql += " AND " + Self.visibleSQL; args += [v, v, v, v] }
-        if let st = filter.status { sql += " AND c.status = ?"; args.append(st.rawValue) }
-        if let o = filter.owner, !o.isEmpty { sql += " AND c.owner = ?"; args.append(o.lowercased()) }
-        if let k = filter.category, !k.isEmpty { sql += " AND c.category = ?"; args.append(k) }
-        if let p = filter.counterparty, !p.isEmpty {
-            let like = "%" + Self.likeEscaped(p.lowercased()) + "%"
-            sql += """
-                 AND (c.organization LIKE ? ESCAPE '\\'
-                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
-                """
-            args += [like, like]
-        }
-        if let q = filter.search, !q.isEmpty {
-            let like = "%" + Self.likeEscaped(q) + "%"
-            let lower = "%" + Self.likeEscaped(q.lowercased()) + "%"
-            sql += """
-                 AND (EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.subject LIKE ? ESCAPE '\\')
-                      OR c.organization LIKE ? ESCAPE '\\' OR c.number LIKE ? ESCAPE '\\'
-                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
-                """
-            args += [like, lower, like, lower]
-        }
-        sql += " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?"
+        let (sql, strings) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter)
+        var args: [PGArg] = strings.map { $0 }
         let page = """
             SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
               (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date NULLS FIRST, m.id LIMIT 1) AS subject,

@@ -145,3 +145,53 @@ public struct WebCaseRow: Sendable, Equatable {
         self.disputedRecaps = disputedRecaps
     }
 }
+
+/// The console's case-list SQL, written once for both backends (each binds `?` in order):
+/// who may see a case, and the page's filters. Every value from the request is bound, never
+/// spliced; LIKE patterns escape `%`, `_` and `\` so a search is taken literally.
+public enum WebCaseSQL {
+    /// A case `c` visible to an address: owner, item owner, sender of a message, or a case address
+    /// (four bindings of the lowercased address).
+    public static let visible = """
+        (c.owner = ?
+         OR EXISTS (SELECT 1 FROM recaps r JOIN action_items i ON i.recap_id = r.id WHERE r.case_id = c.id AND lower(i.owner_address) = ?)
+         OR EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.sender = ?)
+         OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.address = ?))
+        """
+
+    /// `%` and `_` written as themselves in a LIKE pattern (escape character `\`).
+    public static func likeEscaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    /// `SELECT c.id FROM cases c WHERE …` for one page of the list, up to `ORDER BY … LIMIT ?`
+    /// (the limit's binding is the caller's), with its string bindings in order.
+    public static func pageIDs(visibleTo: String?, filter: WebCaseFilter) -> (sql: String, args: [String]) {
+        var sql = "SELECT c.id FROM cases c WHERE 1 = 1"
+        var args: [String] = []
+        if let v = visibleTo?.lowercased() { sql += " AND " + visible; args += [v, v, v, v] }
+        if let s = filter.status { sql += " AND c.status = ?"; args.append(s.rawValue) }
+        if let o = filter.owner, !o.isEmpty { sql += " AND c.owner = ?"; args.append(o.lowercased()) }
+        if let k = filter.category, !k.isEmpty { sql += " AND c.category = ?"; args.append(k) }
+        if let p = filter.counterparty, !p.isEmpty {
+            let like = "%" + likeEscaped(p.lowercased()) + "%"
+            sql += """
+                 AND (c.organization LIKE ? ESCAPE '\\'
+                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
+                """
+            args += [like, like]
+        }
+        if let q = filter.search, !q.isEmpty {
+            let like = "%" + likeEscaped(q) + "%"
+            let lower = "%" + likeEscaped(q.lowercased()) + "%"
+            sql += """
+                 AND (EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.subject LIKE ? ESCAPE '\\')
+                      OR c.organization LIKE ? ESCAPE '\\' OR c.number LIKE ? ESCAPE '\\'
+                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
+                """
+            args += [like, lower, like, lower]
+        }
+        sql += " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?"
+        return (sql, args)
+    }
+}
