@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "LiaisonPostgres",
             dependencies: [
-                "LiaisonStore", "LiaisonCore",
+                "LiaisonStore", "LiaisonCore", "LiaisonMail",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

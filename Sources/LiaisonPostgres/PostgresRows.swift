@@ -163,7 +163,16 @@ extension PostgresStore {
         }
         try addAddresses(s, caseID: caseID, role: "thread", m.addresses)
         try addAddresses(s, caseID: caseID, role: "contact", m.contacts)
+        try addRecipients(s, m.recipients, caseID: caseID, correspondenceID: id)
         return id
+    }
+
+    /// A message's To/Cc (`IncomingMessage.recipients`, already normalised and bounded).
+    static func addRecipients(_ s: PGSession, _ recipients: [String], caseID: Int64, correspondenceID: Int64) throws {
+        for a in recipients {
+            try s.execute("INSERT INTO message_recipients (address, case_id, correspondence_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                          [a, caseID, correspondenceID])
+        }
     }
 
     /// Moves the checkpoint forward (never back within one UIDVALIDITY; a new UIDVALIDITY replaces it).

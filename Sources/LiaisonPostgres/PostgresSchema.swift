@@ -258,6 +258,25 @@ enum PostgresSchema {
             "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
             "ALTER TABLE outbox ADD COLUMN lease_until DOUBLE PRECISION",
         ]),
+        // SQLite's v9-recipients: each filed message's To/Cc (the console's visibility), indexes
+        // by address for the other ties, and the messages filed before, whose recipients are read
+        // back from their bytes after the store opens (`backfillRecipients`).
+        ("pg6-recipients", [
+            """
+            CREATE TABLE message_recipients (
+                address TEXT NOT NULL,
+                case_id BIGINT NOT NULL REFERENCES cases(id),
+                correspondence_id BIGINT NOT NULL REFERENCES correspondence(id),
+                PRIMARY KEY (address, case_id, correspondence_id)
+            )
+            """,
+            "CREATE INDEX message_recipients_message ON message_recipients(correspondence_id)",
+            "CREATE INDEX cases_owner ON cases(owner)",
+            "CREATE INDEX correspondence_sender ON correspondence(sender, case_id)",
+            "CREATE INDEX action_items_owner_address ON action_items(lower(owner_address))",
+            "CREATE TABLE recipients_backfill (correspondence_id BIGINT PRIMARY KEY)",
+            "INSERT INTO recipients_backfill (correspondence_id) SELECT id FROM correspondence WHERE length(raw) > 0",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, all in one transaction under the advisory lock.

@@ -82,39 +82,45 @@ extension PostgresStore: WebConsoleStore {
     public func canSee(caseNumber: String, address: String) throws -> Bool {
         let a = address.lowercased()
         return try snapshot { s in
-            try s.row("SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)", [caseNumber, a, a, a, a]) != nil
+            try s.row("SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)",
+                      ([caseNumber] + Array(repeating: a, count: WebCaseSQL.tieCount)).map { $0 as PGArg }) != nil
         }
     }
 
-
     public func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow] {
-        // The page's cases first (filters, newest first, in `cases_opened` order, stopped at the
-        // limit), then their subject, overdue items and disputed recaps: only for those rows.
-        let (sql, strings) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter)
+        // As on SQLite: the page's ids, then their rows and first contacts; none per row.
+        let (sql, strings, ascending) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter)
         var args: [PGArg] = strings.map { $0 }
-        let page = """
-            SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
-              (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date NULLS FIRST, m.id LIMIT 1) AS subject,
-              (SELECT count(*) FROM recaps r JOIN action_items i ON i.recap_id = r.id
-                 WHERE r.case_id = c.id AND i.status IN ('open', 'rescheduled') AND i.due IS NOT NULL AND i.due < ?) AS overdue,
-              (SELECT count(*) FROM recaps r WHERE r.case_id = c.id AND r.state = 'disputed') AS disputed
-            FROM cases c WHERE c.id IN (\(sql))
-            ORDER BY c.opened_at DESC, c.id DESC
-            """
-        args.append(Int64(max(1, min(filter.limit, 5_000))))
-        args.insert(now.timeIntervalSince1970, at: 0)
+        args.append(Int64(max(1, min(filter.limit, WebCaseSQL.maxLimit))))
         return try snapshot { s in
-            try s.rows(page, args).map { r in
+            var ids = try s.rows(sql, args).map { try $0["id"] as Int64 }
+            if ascending { ids.reverse() }
+            guard !ids.isEmpty else { return [] }
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            var contacts: [Int64: [String]] = [:]
+            for r in try s.rows(WebCaseSQL.firstContacts(marks), ids.map { $0 as PGArg }) {
+                let id: Int64 = try r["case_id"], address: String = try r["address"]
+                contacts[id, default: []].append(address)
+            }
+            let page = """
+                SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
+                  (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date NULLS FIRST, m.id LIMIT 1) AS subject,
+                  (SELECT count(*) FROM recaps r JOIN action_items i ON i.recap_id = r.id
+                     WHERE r.case_id = c.id AND i.status IN ('open', 'rescheduled') AND i.due IS NOT NULL AND i.due < ?) AS overdue,
+                  (SELECT count(*) FROM recaps r WHERE r.case_id = c.id AND r.state = 'disputed') AS disputed
+                FROM cases c WHERE c.id IN (\(marks))
+                """
+            var rows: [Int64: WebCaseRow] = [:]
+            for r in try s.rows(page, [now.timeIntervalSince1970 as PGArg] + ids.map { $0 as PGArg }) {
                 let id: Int64 = try r["id"]
-                let contacts = try s.rows("SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq LIMIT 3", [id])
-                    .map { try $0["address"] as String }
                 let opened: Double = try r["opened_at"]
                 let overdue: Int64 = try r["overdue"], disputed: Int64 = try r["disputed"]
-                return WebCaseRow(number: try r["number"], subject: try r["subject"], status: CaseStatus(rawValue: try r["status"]) ?? .open,
-                                  owner: try r["owner"], category: CaseCategory(rawValue: try r["category"]), organization: try r["organization"],
-                                  contacts: contacts, openedAt: Date(timeIntervalSince1970: opened), overdueItems: Int(overdue),
-                                  disputedRecaps: Int(disputed))
+                rows[id] = WebCaseRow(number: try r["number"], subject: try r["subject"], status: CaseStatus(rawValue: try r["status"]) ?? .open,
+                                      owner: try r["owner"], category: CaseCategory(rawValue: try r["category"]), organization: try r["organization"],
+                                      contacts: contacts[id] ?? [], openedAt: Date(timeIntervalSince1970: opened), overdueItems: Int(overdue),
+                                      disputedRecaps: Int(disputed))
             }
+            return ids.compactMap { rows[$0] }
         }
     }
 }

@@ -19,12 +19,15 @@ public struct IncomingMessage: Sendable, Equatable {
     public var addresses: [String]
     /// Outside addresses, added to the case's counterparty contacts when filed.
     public var contacts: [String]
+    /// The To and Cc addresses (never Bcc), lowercased, each once, in order; at most
+    /// `maxRecipients` (`message_recipients`: who sees the case in the console).
+    public var recipients: [String]
     public var raw: [UInt8]
     public var contentHash: String
 
     public init(messageID: String?, date: Date?, subject: String?, threadSubject: String, sender: String?,
                 kind: MessageKind, direction: Direction, references: [String] = [], alsoKnownAs: [String] = [],
-                addresses: [String] = [], contacts: [String] = [], raw: [UInt8], contentHash: String? = nil) {
+                addresses: [String] = [], contacts: [String] = [], recipients: [String] = [], raw: [UInt8], contentHash: String? = nil) {
         self.messageID = messageID
         self.date = date
         self.subject = subject
@@ -36,8 +39,27 @@ public struct IncomingMessage: Sendable, Equatable {
         self.alsoKnownAs = alsoKnownAs
         self.addresses = addresses.map { $0.lowercased() }
         self.contacts = contacts.map { $0.lowercased() }
+        self.recipients = Self.recipients(recipients)
         self.raw = raw
         self.contentHash = contentHash ?? ContentHash.of(raw)
+    }
+}
+
+extension IncomingMessage {
+    /// A message's recipients kept at most (a mail to a whole company's list is not 5,000 rows).
+    public static let maxRecipients = 100
+
+    /// To/Cc addresses as stored: lowercased, `local@domain` of at most 254 bytes, each once, in
+    /// order, at most `maxRecipients`.
+    public static func recipients(_ addresses: [String]) -> [String] {
+        var seen = Set<String>(), out: [String] = []
+        for a in addresses {
+            let l = a.lowercased()
+            guard out.count < maxRecipients, l.utf8.count <= 254, l.contains("@"), !l.hasPrefix("@"), !l.hasSuffix("@"),
+                  seen.insert(l).inserted else { continue }
+            out.append(l)
+        }
+        return out
     }
 }
 

@@ -76,6 +76,8 @@ extension SQLiteStore: RetentionStore {
             DELETE FROM action_items WHERE recap_id IN (SELECT id FROM recaps WHERE case_id = :id);
             DELETE FROM recaps WHERE case_id = :id;
             DELETE FROM message_references WHERE correspondence_id IN (SELECT id FROM correspondence WHERE case_id = :id);
+            DELETE FROM message_recipients WHERE case_id = :id;
+            DELETE FROM recipients_backfill WHERE correspondence_id IN (SELECT id FROM correspondence WHERE case_id = :id);
             DELETE FROM reminders WHERE case_id = :id;
             DELETE FROM outbox WHERE case_id = :id;
             DELETE FROM case_events WHERE case_id = :id;

@@ -153,7 +153,16 @@ extension SQLiteStore {
         }
         try addAddresses(db, caseID: caseID, role: "thread", m.addresses)
         try addAddresses(db, caseID: caseID, role: "contact", m.contacts)
+        try addRecipients(db, m.recipients, caseID: caseID, correspondenceID: id)
         return id
+    }
+
+    /// A message's To/Cc (`IncomingMessage.recipients`, already normalised and bounded).
+    static func addRecipients(_ db: Database, _ recipients: [String], caseID: Int64, correspondenceID: Int64) throws {
+        for a in recipients {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_recipients (address, case_id, correspondence_id) VALUES (?, ?, ?)")
+                .execute(arguments: [a, caseID, correspondenceID])
+        }
     }
 
     /// Moves the checkpoint forward (never back within one UIDVALIDITY; a new UIDVALIDITY replaces it).

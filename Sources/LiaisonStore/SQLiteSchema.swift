@@ -283,6 +283,30 @@ enum SQLiteSchema {
                 CREATE INDEX cases_opened ON cases(opened_at, id);
                 """)
         }
+        m.registerMigration("v9-recipients: To/Cc of each message, visibility indexes") { db in
+            // The console's visibility (issue 19): staff named in To/Cc of a case's mail see the
+            // case. Each filed message's To and Cc addresses (lowercased, at most 100; Bcc never),
+            // with its case, so both directions are index searches: by address (a staff member's
+            // list) and by case (`canSee`). The other ties get an index by address too.
+            // `recipients_backfill`: the messages filed before this migration, whose recipients
+            // are read back from their stored bytes after the store opens (`backfillRecipients`,
+            // with the store key when sealed); bodies already removed cannot be read.
+            try db.execute(sql: """
+                CREATE TABLE message_recipients (
+                    address TEXT NOT NULL,
+                    case_id INTEGER NOT NULL REFERENCES cases(id),
+                    correspondence_id INTEGER NOT NULL REFERENCES correspondence(id),
+                    PRIMARY KEY (address, case_id, correspondence_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX message_recipients_message ON message_recipients(correspondence_id);
+                CREATE INDEX cases_owner ON cases(owner);
+                CREATE INDEX correspondence_sender ON correspondence(sender, case_id);
+                CREATE INDEX action_items_owner_address ON action_items(lower(owner_address));
+                CREATE TABLE recipients_backfill (correspondence_id INTEGER PRIMARY KEY);
+                INSERT INTO recipients_backfill (correspondence_id)
+                  SELECT id FROM correspondence WHERE body_removed_at IS NULL AND length(raw) > 0;
+                """)
+        }
         return m
     }
 }

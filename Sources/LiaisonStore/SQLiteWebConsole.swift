@@ -80,41 +80,51 @@ extension SQLiteStore: WebConsoleStore {
         }
     }
 
-    /// The visibility rule as SQL over `cases c`, with the address as its four arguments.
-
     public func canSee(caseNumber: String, address: String) throws -> Bool {
         let a = address.lowercased()
         return try snapshot { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)", arguments: [caseNumber, a, a, a, a]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)",
+                              arguments: StatementArguments([caseNumber] + Array(repeating: a, count: WebCaseSQL.tieCount))) ?? false
         }
     }
 
+    /// The page's subject, overdue items and disputed recaps, for the ids of one page (`?` list).
+    static func webRowsSQL(_ marks: String) -> String {
+        """
+        SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
+          (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date, m.id LIMIT 1) AS subject,
+          (SELECT count(*) FROM recaps r JOIN action_items i ON i.recap_id = r.id
+             WHERE r.case_id = c.id AND i.status IN ('open', 'rescheduled') AND i.due IS NOT NULL AND i.due < ?) AS overdue,
+          (SELECT count(*) FROM recaps r WHERE r.case_id = c.id AND r.state = 'disputed') AS disputed
+        FROM cases c WHERE c.id IN (\(marks))
+        """
+    }
 
     public func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow] {
-        // The page's cases first (filters, newest first, in `cases_opened` order, stopped at the
-        // limit), then their subject, overdue items and disputed recaps: only for those rows.
-        let (sql, strings) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter)
+        // The page's ids first (filters, in `cases_opened` order from the cursor, stopped at the
+        // limit), then their rows and their first contacts: three statements, none per row.
+        let (sql, strings, ascending) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter)
         var args: [(any DatabaseValueConvertible)?] = strings.map { $0 }
-        let page = """
-            SELECT c.id, c.number, c.status, c.owner, c.category, c.organization, c.opened_at,
-              (SELECT m.subject FROM correspondence m WHERE m.case_id = c.id ORDER BY m.date, m.id LIMIT 1) AS subject,
-              (SELECT count(*) FROM recaps r JOIN action_items i ON i.recap_id = r.id
-                 WHERE r.case_id = c.id AND i.status IN ('open', 'rescheduled') AND i.due IS NOT NULL AND i.due < ?) AS overdue,
-              (SELECT count(*) FROM recaps r WHERE r.case_id = c.id AND r.state = 'disputed') AS disputed
-            FROM cases c WHERE c.id IN (\(sql))
-            ORDER BY c.opened_at DESC, c.id DESC
-            """
-        args.append(max(1, min(filter.limit, 5_000)))
-        args.insert(now.timeIntervalSince1970, at: 0)
+        args.append(max(1, min(filter.limit, WebCaseSQL.maxLimit)))
         return try snapshot { db in
-            let contactsSQL = "SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq LIMIT 3"
-            return try Row.fetchAll(db, sql: page, arguments: StatementArguments(args)).map { r in
-                let id: Int64 = r["id"]
-                return WebCaseRow(number: r["number"], subject: r["subject"], status: CaseStatus(rawValue: r["status"]) ?? .open,
-                                  owner: r["owner"], category: CaseCategory(rawValue: r["category"]), organization: r["organization"],
-                                  contacts: try String.fetchAll(db.cachedStatement(sql: contactsSQL), arguments: [id]),
-                                  openedAt: Self.instant(r["opened_at"]), overdueItems: r["overdue"], disputedRecaps: r["disputed"])
+            var ids = try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+            if ascending { ids.reverse() }
+            guard !ids.isEmpty else { return [] }
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            var contacts: [Int64: [String]] = [:]
+            for r in try Row.fetchAll(db, sql: WebCaseSQL.firstContacts(marks), arguments: StatementArguments(ids)) {
+                contacts[r["case_id"], default: []].append(r["address"])
             }
+            var rows: [Int64: WebCaseRow] = [:]
+            let rowArgs: [(any DatabaseValueConvertible)?] = [now.timeIntervalSince1970] + ids.map { $0 }
+            for r in try Row.fetchAll(db, sql: Self.webRowsSQL(marks), arguments: StatementArguments(rowArgs)) {
+                let id: Int64 = r["id"]
+                rows[id] = WebCaseRow(number: r["number"], subject: r["subject"], status: CaseStatus(rawValue: r["status"]) ?? .open,
+                                      owner: r["owner"], category: CaseCategory(rawValue: r["category"]), organization: r["organization"],
+                                      contacts: contacts[id] ?? [], openedAt: Self.instant(r["opened_at"]), overdueItems: r["overdue"],
+                                      disputedRecaps: r["disputed"])
+            }
+            return ids.compactMap { rows[$0] }
         }
     }
 }

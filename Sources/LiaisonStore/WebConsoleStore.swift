@@ -24,10 +24,13 @@ public protocol WebConsoleStore: Sendable {
     func session(tokenHash: String, now: Date) throws -> WebSession?
     /// Ends a session (sign-out).
     func endSession(tokenHash: String, now: Date) throws
-    /// Cases for the list page, newest first: those `visibleTo` may see (nil: all), filtered.
+    /// Cases for the list page, newest first: those `visibleTo` may see (nil: all), filtered, at
+    /// most `filter.limit` (≤ `WebCaseSQL.maxLimit`) from `filter.cursor`. Three statements
+    /// whatever the page's size: the page's ids, their rows, their first contacts.
     func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow]
-    /// True when `address` may see the case (owner, owner of one of its items, sender of one of
-    /// its messages, or one of its addresses); false also when there is no such case.
+    /// True when `address` may see the case (owner, owner of one of its items, sender or To/Cc
+    /// recipient of one of its messages, or one of its addresses: `WebCaseSQL.visible`); false
+    /// also when there is no such case.
     func canSee(caseNumber: String, address: String) throws -> Bool
 }
 
@@ -98,6 +101,12 @@ public struct WebSession: Sendable, Equatable {
 
 /// The case list's filters; nil or empty: not filtered.
 public struct WebCaseFilter: Sendable, Equatable {
+    /// Where a page starts: the cases listed after (older than) or before (newer than) the case
+    /// with this number, in the list's order (keyset pagination: `(opened_at, id)`, on the index).
+    public enum Cursor: Sendable, Equatable {
+        case olderThan(String)
+        case newerThan(String)
+    }
     public var status: CaseStatus?
     public var owner: String?
     public var category: String?
@@ -106,14 +115,17 @@ public struct WebCaseFilter: Sendable, Equatable {
     /// Part of a message subject or of the counterparty.
     public var search: String?
     public var limit: Int
+    /// Nil: the newest cases.
+    public var cursor: Cursor?
     public init(status: CaseStatus? = nil, owner: String? = nil, category: String? = nil, counterparty: String? = nil,
-                search: String? = nil, limit: Int = 200) {
+                search: String? = nil, limit: Int = 200, cursor: Cursor? = nil) {
         self.status = status
         self.owner = owner
         self.category = category
         self.counterparty = counterparty
         self.search = search
         self.limit = limit
+        self.cursor = cursor
     }
 }
 
@@ -150,26 +162,57 @@ public struct WebCaseRow: Sendable, Equatable {
 /// who may see a case, and the page's filters. Every value from the request is bound, never
 /// spliced; LIKE patterns escape `%`, `_` and `\` so a search is taken literally.
 public enum WebCaseSQL {
-    /// A case `c` visible to an address: owner, item owner, sender of a message, or a case address
-    /// (four bindings of the lowercased address).
-    public static let visible = """
-        (c.owner = ?
-         OR EXISTS (SELECT 1 FROM recaps r JOIN action_items i ON i.recap_id = r.id WHERE r.case_id = c.id AND lower(i.owner_address) = ?)
-         OR EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.sender = ?)
-         OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.address = ?))
-        """
+    /// The visibility rule: each way an address is tied to a case — its owner, an item's owner, the
+    /// sender of one of its messages, one of its addresses (contacts, thread), or a recipient in
+    /// To/Cc of one of its messages (`message_recipients`; Bcc is never stored). Each tie is
+    /// (tables, the case id there, the address there), every address lowercased; written once
+    /// here and read in the two shapes below, each arm on an index.
+    static let ties: [(from: String, caseID: String, address: String)] = [
+        ("cases x", "x.id", "x.owner"),
+        ("action_items i JOIN recaps r ON r.id = i.recap_id", "r.case_id", "lower(i.owner_address)"),
+        ("correspondence m", "m.case_id", "m.sender"),
+        ("case_addresses a", "a.case_id", "a.address"),
+        ("message_recipients t", "t.case_id", "t.address"),
+    ]
+
+    /// How many times the address is bound in `visible` or `visibleIDs`.
+    public static var tieCount: Int { ties.count }
+
+    /// The rule as a condition on one case `c` (one binding of the lowercased address per tie):
+    /// `canSee`, a probe per tie from the case's side.
+    public static let visible = "(" + ties.map { "EXISTS (SELECT 1 FROM \($0.from) WHERE \($0.caseID) = c.id AND \($0.address) = ?)" }
+        .joined(separator: " OR ") + ")"
+
+    /// The rule as the set of case ids an address may see (`case_id`; one binding per tie): the
+    /// list's, from the address's side, each arm an index search by address.
+    public static let visibleIDs = ties.map { "SELECT \($0.caseID) AS case_id FROM \($0.from) WHERE \($0.address) = ?" }
+        .joined(separator: " UNION ")
 
     /// `%` and `_` written as themselves in a LIKE pattern (escape character `\`).
     public static func likeEscaped(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
-    /// `SELECT c.id FROM cases c WHERE …` for one page of the list, up to `ORDER BY … LIMIT ?`
-    /// (the limit's binding is the caller's), with its string bindings in order.
-    public static func pageIDs(visibleTo: String?, filter: WebCaseFilter) -> (sql: String, args: [String]) {
-        var sql = "SELECT c.id FROM cases c WHERE 1 = 1"
+    /// The rows of a page at most: whatever is asked, a page is never larger.
+    public static let maxLimit = 1_000
+
+    /// `SELECT c.id FROM cases c … ORDER BY … LIMIT ?` for one page of the list (the limit's binding
+    /// is the caller's, last), with its string bindings in order, and whether the rows come
+    /// oldest first (a page before the cursor: the caller reverses them).
+    ///
+    /// A manager's page reads `cases_opened` backwards from the cursor and stops at the limit. A
+    /// staff member's starts from the ids they may see (`visibleIDs`, each arm an index search):
+    /// `CROSS JOIN` keeps that set the outer loop on SQLite (a scan of `cases_opened` probing each
+    /// case would read every case for someone who sees few).
+    public static func pageIDs(visibleTo: String?, filter: WebCaseFilter) -> (sql: String, args: [String], ascending: Bool) {
+        var sql: String
         var args: [String] = []
-        if let v = visibleTo?.lowercased() { sql += " AND " + visible; args += [v, v, v, v] }
+        if let v = visibleTo?.lowercased() {
+            sql = "SELECT c.id FROM (\(visibleIDs)) v CROSS JOIN cases c WHERE c.id = v.case_id"
+            args += Array(repeating: v, count: tieCount)
+        } else {
+            sql = "SELECT c.id FROM cases c WHERE 1 = 1"
+        }
         if let s = filter.status { sql += " AND c.status = ?"; args.append(s.rawValue) }
         if let o = filter.owner, !o.isEmpty { sql += " AND c.owner = ?"; args.append(o.lowercased()) }
         if let k = filter.category, !k.isEmpty { sql += " AND c.category = ?"; args.append(k) }
@@ -191,7 +234,29 @@ public enum WebCaseSQL {
                 """
             args += [like, lower, like, lower]
         }
-        sql += " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?"
-        return (sql, args)
+        var ascending = false
+        switch filter.cursor {
+        case .olderThan(let n):
+            sql += " AND (c.opened_at, c.id) < (SELECT k.opened_at, k.id FROM cases k WHERE k.number = ?)"
+            args.append(n)
+        case .newerThan(let n):
+            sql += " AND (c.opened_at, c.id) > (SELECT k.opened_at, k.id FROM cases k WHERE k.number = ?)"
+            args.append(n)
+            ascending = true
+        case nil: break
+        }
+        sql += ascending ? " ORDER BY c.opened_at, c.id LIMIT ?" : " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?"
+        return (sql, args, ascending)
+    }
+
+    /// The first three contacts of each case in a page (`case_id, address`, in order), in one
+    /// statement: `ids` is the page's `?` list, bound by the caller.
+    public static func firstContacts(_ marks: String) -> String {
+        """
+        SELECT case_id, address FROM (
+          SELECT case_id, address, seq, row_number() OVER (PARTITION BY case_id ORDER BY seq) AS k
+          FROM case_addresses WHERE role = 'contact' AND case_id IN (\(marks))) f
+        WHERE k <= 3 ORDER BY case_id, seq
+        """
     }
 }

@@ -268,12 +268,32 @@ struct ConsoleResponder: HTTPResponder {
     func casesPage(_ request: Request, visit: Visit, site: WebConsole.Site, lang: PageLanguage) async throws -> Response {
         let q = WebForm(Substring(request.uri.query ?? ""))
         let status = q.text("status").flatMap(CaseStatus.init(rawValue:))
+        // The page: after (older than) or before (newer than) a case number; anything else, the newest.
+        var cursor: WebCaseFilter.Cursor?
+        if let n = q.text("before"), CaseNumberText.isPlausible(n) { cursor = .olderThan(n) }
+        else if let n = q.text("after"), CaseNumberText.isPlausible(n) { cursor = .newerThan(n) }
         let filter = WebCaseFilter(status: status, owner: q.text("owner"), category: q.text("category"), counterparty: q.text("counterparty"),
-                                   search: q.text("q"), limit: ConsoleLimits.listLimit + 1)
+                                   search: q.text("q"), limit: ConsoleLimits.listLimit + 1, cursor: cursor)
         let store = console.store, now = console.now(), who: String? = visit.manager ? nil : visit.user
         var rows = try await console.blocking { try store.webCases(visibleTo: who, filter: filter, now: now) }
-        let capped = rows.count > ConsoleLimits.listLimit
-        if capped { rows.removeLast(rows.count - ConsoleLimits.listLimit) }
+        // One row more than a page says whether there is more in the direction read.
+        let more = rows.count > ConsoleLimits.listLimit
+        if more {
+            if case .newerThan = cursor { rows.removeFirst(rows.count - ConsoleLimits.listLimit) } else { rows.removeLast(rows.count - ConsoleLimits.listLimit) }
+        }
+        let hasOlder: Bool, hasNewer: Bool
+        switch cursor {
+        case nil: (hasOlder, hasNewer) = (more, false)
+        case .olderThan: (hasOlder, hasNewer) = (more, true)
+        case .newerThan: (hasOlder, hasNewer) = (true, more)
+        }
+        var kept: [(String, String)] = []
+        if let status { kept.append(("status", status.rawValue)) }
+        for key in ["owner", "category", "counterparty", "q"] { if let v = q.text(key), !v.isEmpty { kept.append((key, v)) } }
+        func link(_ extra: (String, String)?) -> String {
+            let pairs = kept + (extra.map { [$0] } ?? [])
+            return "/cases" + (pairs.isEmpty ? "" : "?" + pairs.map { "\($0.0)=\(WebForm.encode($0.1))" }.joined(separator: "&"))
+        }
         let clock = WallClock(timeZone: site.organization.timeZone)
         var ctx = base(site, lang, visit: visit, title: WebWords.word("cases", lang))
         var statuses: [[String: Any]] = [["value": "", "label": WebWords.word("any", lang), "selected": status == nil]]
@@ -283,8 +303,11 @@ struct ConsoleResponder: HTTPResponder {
         ctx["statuses"] = statuses
         ctx["filter"] = ["owner": q.text("owner") ?? "", "category": q.text("category") ?? "", "counterparty": q.text("counterparty") ?? "",
                          "q": q.text("q") ?? ""]
-        ctx["capped"] = capped
         ctx["hasRows"] = !rows.isEmpty
+        if let last = rows.last, hasOlder { ctx["olderLink"] = link(("before", last.number)) }
+        if let first = rows.first, hasNewer { ctx["newerLink"] = link(("after", first.number)) }
+        if cursor != nil { ctx["newestLink"] = link(nil) }
+        ctx["paged"] = ctx["olderLink"] != nil || ctx["newerLink"] != nil || cursor != nil
         ctx["rows"] = rows.map { r -> [String: Any] in
             var row: [String: Any] = [
                 "number": r.number, "subject": r.subject ?? "", "counterparty": Self.counterparty(r.organization, r.contacts),

@@ -107,8 +107,8 @@ enum ConsoleLimits {
     static let maxHeaderBytes = 16 * 1024
     /// A connection idle this long is closed (also a client that sends its request too slowly).
     static let idleTimeoutSeconds: Int64 = 30
-    /// Cases on one list page.
-    static let listLimit = 200
+    /// Cases on one list page (then next/previous links, keyset pagination).
+    static let listLimit = 50
     /// A link is valid this long.
     static let linkMinutes = 15
     /// A session lasts this long from sign-in.

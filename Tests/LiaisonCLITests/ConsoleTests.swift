@@ -254,6 +254,113 @@ struct ConsoleTests {
         #expect(xlsx.status == 200 && xlsx.header("content-disposition")?.hasPrefix("attachment;") == true)
     }
 
+    /// An outside reply on the corpus case naming `cc` in Cc and `bcc` in a Bcc header (a copy
+    /// that kept it); the file's path.
+    static func replyNaming(cc: [String], bcc: [String], dir: URL) throws -> String {
+        let lines = [
+            "From: liu.yang@huadong-precision.example",
+            "To: =?utf-8?B?5byg5Lyf?= <zhang.wei@corp.example>",
+            "Cc: " + cc.joined(separator: ", "),
+            "Bcc: " + bcc.joined(separator: ", "),
+            "Subject: =?utf-8?B?\(Data("回复: 换货进度".utf8).base64EncodedString())?=",
+            "Date: Wed, 18 Nov 2026 09:30:00 +0800",
+            "Message-ID: <cc.\(UUID().uuidString.prefix(8))@huadong-precision.example>",
+            "In-Reply-To: <20261116091233.4f2a@huadong-precision.example>",
+            "References: <20261116091233.4f2a@huadong-precision.example>",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "",
+            "请问换货的进度如何?",
+            "",
+        ]
+        let path = dir.appendingPathComponent("cc-\(UUID().uuidString).eml").path
+        try Data(lines.joined(separator: "\r\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func staffNamedInCcSeeTheCaseBccAndOthersDoNot() async throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-cc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let reply = try Self.replyNaming(cc: ["=?utf-8?B?6ZmI6Z2Z?= <Chen.Jing@corp.example>", "guest@elsewhere.example"],
+                                         bcc: ["zhao.min@corp.example"], dir: tmp)
+        let r = try await Self.start(extra: [reply])
+        defer { Task { await r.stop() } }
+        #expect(try r.store.correspondence(caseNumber: Self.number).contains { $0.subject == "回复: 换货进度" }, "the reply is filed on the case")
+        // Only in Cc of one message (not its sender, not a case address): the case, its page and the list.
+        let cc = try await r.signIn("chen.jing@corp.example")
+        let page = try await r.get("/cases/\(Self.number)", cookie: cc)
+        #expect(page.status == 200, "\(page)")
+        #expect(page.text.contains("请问换货的进度如何"))
+        #expect(try await r.get("/cases", cookie: cc).text.contains("/cases/\(Self.number)\""))
+        // Bcc is never kept: a 404 like someone the mail never named, and no row in the list.
+        for address in ["zhao.min@corp.example", "li.na@corp.example"] {
+            let session = try await r.signIn(address)
+            let hidden = try await r.get("/cases/\(Self.number)", cookie: session)
+            #expect(hidden.status == 404, "\(address): \(hidden.status)")
+            #expect(!(try await r.get("/cases", cookie: session).text.contains(Self.number)), "\(address)")
+        }
+        // An outsider in Cc still cannot ask for a link.
+        #expect(try await r.post("/signin", [("address", "guest@elsewhere.example")]).status == 200)
+        #expect(try r.links(to: "guest@elsewhere.example").isEmpty)
+    }
+
+    /// The case numbers linked from a list page, in order.
+    static func listed(_ page: String) -> [String] {
+        page.components(separatedBy: "<td data-label=").compactMap { cell -> String? in
+            guard let r = cell.range(of: "<a href=\"/cases/") else { return nil }
+            return String(cell[r.upperBound...].prefix { $0 != "\"" })
+        }
+    }
+
+    /// The `href` of the link marked `rel`, HTML entities of a query string undone.
+    static func pageLink(_ page: String, rel: String) -> String? {
+        guard let r = page.range(of: "rel=\"\(rel)\"") else { return nil }
+        let before = page[..<r.lowerBound]
+        guard let h = before.range(of: "href=\"", options: .backwards) else { return nil }
+        return String(before[h.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    @Test func theListIsPagedByNextAndPreviousLinks() async throws {
+        let r = try await Self.start()
+        defer { Task { await r.stop() } }
+        // 120 more cases of 张伟's, a minute apart, newer than the corpus case.
+        for i in 0..<120 {
+            _ = try r.store.openCase(NewCase(numberTemplate: "EC20261117-{seq:3}", isInternal: false,
+                                             counterparty: Counterparty(organization: "page\(i).example", contacts: ["c\(i)@page\(i).example"]),
+                                             owner: "zhang.wei@corp.example", category: .delivery,
+                                             openedAt: Self.iso("2026-11-17T08:00:00+08:00").addingTimeInterval(Double(i) * 60)))
+        }
+        let session = try await r.signIn("zhang.wei@corp.example")
+        var seen: [String] = []
+        var pages: [String] = ["/cases"]
+        var path: String? = "/cases"
+        while let p = path {
+            let page = try await r.get(p, cookie: session)
+            #expect(page.status == 200)
+            let numbers = Self.listed(page.text)
+            #expect(numbers.count <= 50 && !numbers.isEmpty, "\(p): \(numbers.count)")
+            seen += numbers
+            path = Self.pageLink(page.text, rel: "next")
+            if let next = path { pages.append(next) }
+            #expect(pages.count < 10)
+        }
+        #expect(pages.count == 3, "\(pages)")
+        // Every case once, newest first; the corpus case last.
+        #expect(seen.count == 121 && Set(seen).count == 121)
+        #expect(seen.first == "EC20261117-120" && seen.last == Self.number)
+        // Back from the last page: the page before it, the same rows.
+        let last = try await r.get(pages[2], cookie: session)
+        let previous = try #require(Self.pageLink(last.text, rel: "prev"))
+        #expect(Self.listed(try await r.get(previous, cookie: session).text) == Array(seen[50..<100]))
+        // Filters stay in the links.
+        let filtered = try await r.get("/cases?category=delivery&status=open", cookie: session)
+        let next = try #require(Self.pageLink(filtered.text, rel: "next"))
+        #expect(next.contains("category=delivery") && next.contains("status=open") && next.contains("before=EC20261117-071"), "\(next)")
+        // A cursor that is not a case number is the first page.
+        #expect(Self.listed(try await r.get("/cases?before=%3Cscript%3E", cookie: session).text) == Array(seen[0..<50]))
+    }
+
     // MARK: - Actions
 
     static func csrf(in page: String) -> String? {

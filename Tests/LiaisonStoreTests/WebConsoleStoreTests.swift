@@ -1,7 +1,8 @@
 import Foundation
+import GRDB
 import LiaisonCore
 @testable import LiaisonPostgres
-import LiaisonStore
+@testable import LiaisonStore
 import LiaisonTestSupport
 import Testing
 
@@ -75,6 +76,45 @@ enum WebConsoleStoreChecks {
         #expect(try s.webCases(visibleTo: nil, filter: WebCaseFilter(counterparty: "HUADONG"), now: t0).map(\.number) == [n])
         #expect(try s.webCases(visibleTo: nil, filter: WebCaseFilter(owner: "wang@corp.example"), now: t0).isEmpty)
         #expect(try s.webCases(visibleTo: nil, filter: WebCaseFilter(category: "complaint"), now: t0).map(\.number) == [n])
+
+        // To/Cc of a filed message: those staff see the case (normalised like the rest); Bcc is
+        // never given to the store, and someone absent sees nothing.
+        var ccd = C.message("<c3@x>", subject: "回复", from: "liu@huadong.example",
+                            extraHeader: "To: zhang@corp.example\r\nCc: Chen <Chen@Corp.example>\r\n")
+        ccd.recipients = IncomingMessage.recipients(["zhang@corp.example", "Chen@Corp.example", "CHEN@corp.example", "not-an-address"])
+        #expect(ccd.recipients == ["zhang@corp.example", "chen@corp.example"])
+        _ = try s.file(Filing(message: ccd, decision: .existing(caseNumber: n, rule: .reference)))
+        #expect(try s.canSee(caseNumber: n, address: "chen@CORP.example"))
+        #expect(try s.webCases(visibleTo: "chen@corp.example", filter: all, now: t0).map(\.number) == [n])
+        #expect(try !s.canSee(caseNumber: n, address: "zhao@corp.example"))
+        #expect(try s.webCases(visibleTo: "zhao@corp.example", filter: all, now: t0).isEmpty)
+        #expect(IncomingMessage.recipients((0..<500).map { "p\($0)@corp.example" }).count == IncomingMessage.maxRecipients)
+
+        // Pages: newest first from a cursor, both ways, the same rows whichever way they are read.
+        var numbers: [String] = []
+        for k in 0..<7 {
+            numbers.append(try s.openCase(C.newCase("EC20261120-{seq:3}", owner: "page@corp.example", at: t0.addingTimeInterval(Double(k + 1) * 60))).number)
+        }
+        let newest = Array(numbers.reversed())
+        for who in ["page@corp.example", nil] as [String?] {
+            let filter = WebCaseFilter(owner: "page@corp.example", limit: 3)
+            let first = try s.webCases(visibleTo: who, filter: filter, now: t0).map(\.number)
+            #expect(first == Array(newest[0..<3]), "\(who ?? "manager")")
+            var older = filter
+            older.cursor = .olderThan(first[2])
+            let second = try s.webCases(visibleTo: who, filter: older, now: t0).map(\.number)
+            #expect(second == Array(newest[3..<6]))
+            older.cursor = .olderThan(second[2])
+            #expect(try s.webCases(visibleTo: who, filter: older, now: t0).map(\.number) == [newest[6]])
+            var newer = filter
+            newer.cursor = .newerThan(second[0])
+            #expect(try s.webCases(visibleTo: who, filter: newer, now: t0).map(\.number) == first)
+            newer.cursor = .newerThan(first[0])
+            #expect(try s.webCases(visibleTo: who, filter: newer, now: t0).isEmpty)
+            newer.cursor = .olderThan("EC19990101-001")
+            #expect(try s.webCases(visibleTo: who, filter: newer, now: t0).isEmpty, "an unknown cursor lists nothing")
+        }
+        #expect(try s.webCases(visibleTo: "zhang@corp.example", filter: WebCaseFilter(owner: "page@corp.example"), now: t0).isEmpty)
     }
 }
 
@@ -84,6 +124,73 @@ struct WebConsoleStoreTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-web-\(UUID().uuidString).db").path
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
         try WebConsoleStoreChecks.run(try SQLiteStore(path: path))
+    }
+}
+
+@Suite("web console store: recipients read back, query plans")
+struct WebConsoleRecipientsTests {
+    /// A store made before `v9-recipients` (migrated up to v8-web), a message filed there with
+    /// a Cc, then opened by today's code: the migration queues it, the open reads its Cc back.
+    @Test func recipientsOfEarlierMailAreReadBackFromTheStoredBytes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("web-backfill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("s.db").path
+        #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]))
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteSchema.migrator.migrate(pool, upTo: "v8-web: console sign-in links, sessions, sign-in log")
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO cases (id, number, internal, organization, owner, category, status, opened_at) VALUES
+                      (1, 'EC20261116-001', 0, 'huadong.example', 'zhang@corp.example', 'complaint', 'open', 0),
+                      (2, 'EC20261116-002', 0, 'huadong.example', 'zhang@corp.example', 'complaint', 'open', 1);
+                    INSERT INTO correspondence (id, case_id, content_hash, direction, kind, thread_subject, sender, raw, filed_at) VALUES
+                      (1, 1, 'h1', 'inbound', 'correspondence', 's', 'liu@huadong.example', ?, 0),
+                      (2, 2, 'h2', 'inbound', 'correspondence', 's', 'liu@huadong.example', ?, 0);
+                    UPDATE correspondence SET raw = X'', body_removed_at = 5 WHERE id = 2;
+                    """, arguments: [Data("From: liu@huadong.example\r\nTo: zhang@corp.example\r\nCc: a, Chen <CHEN@corp.example>\r\nBcc: zhao@corp.example\r\n\r\nbody\r\n".utf8),
+                                     Data("From: liu@huadong.example\r\nCc: wu@corp.example\r\n\r\nbody\r\n".utf8)])
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        #expect(try store.canSee(caseNumber: "EC20261116-001", address: "chen@corp.example"))
+        #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "zhao@corp.example"), "Bcc is not a recipient")
+        #expect(try !store.canSee(caseNumber: "EC20261116-002", address: "wu@corp.example"), "a removed body cannot be read")
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM recipients_backfill") } == 0)
+        #expect(try store.backfillRecipients() == 0, "read once")
+    }
+
+    /// The list and `canSee` go by indexes: a manager's page reads `cases_opened` in order (no
+    /// sort), a staff member's page starts from index searches by address (never a scan of
+    /// `cases`), and `canSee` probes by the case.
+    @Test func theListAndCanSeeUseTheirIndexes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("web-plan-\(UUID().uuidString).db").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let store = try SQLiteStore(path: path)
+        func plan(_ sql: String, _ args: [String]) throws -> String {
+            var bound: [(any DatabaseValueConvertible)?] = args.map { $0 }
+            if sql.hasSuffix("LIMIT ?") { bound.append(51) }
+            return try store.pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(bound)).map { $0["detail"] as String }
+                    .joined(separator: "; ")
+            }
+        }
+        for cursor in [nil, WebCaseFilter.Cursor.olderThan("EC20261116-001"), .newerThan("EC20261116-001")] {
+            let manager = WebCaseSQL.pageIDs(visibleTo: nil, filter: WebCaseFilter(cursor: cursor))
+            let m = try plan(manager.sql, manager.args)
+            #expect(m.contains("cases_opened") && !m.contains("TEMP B-TREE"), "\(m)")
+            let staff = WebCaseSQL.pageIDs(visibleTo: "zhang@corp.example", filter: WebCaseFilter(cursor: cursor))
+            let p = try plan(staff.sql, staff.args)
+            for index in ["x USING COVERING INDEX cases_owner", "i USING INDEX action_items_owner_address", "m USING COVERING INDEX correspondence_sender",
+                          "a USING PRIMARY KEY (address=?)", "t USING PRIMARY KEY (address=?)", "c USING INTEGER PRIMARY KEY"] {
+                #expect(p.contains(index), "\(index): \(p)")
+            }
+            #expect(!p.contains("SCAN c") && !p.contains("SCAN x") && !p.contains("SCAN m") && !p.contains("SCAN t") && !p.contains("SCAN i"), "\(p)")
+        }
+        let see = try plan("SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)",
+                           ["EC20261116-001"] + Array(repeating: "zhang@corp.example", count: WebCaseSQL.tieCount))
+        #expect(!see.contains("SCAN"), "\(see)")
     }
 }
 

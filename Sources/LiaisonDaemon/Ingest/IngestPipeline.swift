@@ -195,7 +195,7 @@ struct MessageFiling: FilingPlan {
             sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
-            addresses: read.addresses, contacts: contacts, raw: read.raw)
+            addresses: read.addresses, contacts: contacts, recipients: (facts.to + facts.cc).map(\.address), raw: read.raw)
         var filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker,
                             accepting: accepting?.heldID)
         if let caps = rateCaps, case .open(let new) = decision, !facts.senderTrusted, let sender = read.input.from, let owner = new.owner {

@@ -13,6 +13,13 @@ public enum MessageParser {
         return message
     }
 
+    /// The To and Cc mailboxes of the top header alone, in order (groups flattened), without
+    /// reading the body: a store reading recipients back from stored mail. Bounded like `parse`.
+    public static func headerRecipients(_ bytes: [UInt8], limits: ParseLimits = .default) -> [Address] {
+        let h = HeaderParser.parse(bytes, range: 0..<bytes.count, limits: limits).section
+        return (h.all("To") + h.all("Cc")).flatMap { AddressParser.parse($0.value) }
+    }
+
     /// Parses the entity in `range` of `parser.bytes` (the whole input, or an enclosed message in
     /// place) and reads its facts.
     static func assemble(range: Range<Int>, parser: inout MIMEParser, depth: Int) -> Message {
