@@ -89,12 +89,15 @@ extension PostgresStore: WebConsoleStore {
 
     public func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow] {
         // As on SQLite: the page's ids, then their rows and first contacts; none per row.
-        let (sql, strings, ascending) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter)
-        var args: [PGArg] = strings.map { $0 }
-        args.append(Int64(max(1, min(filter.limit, WebCaseSQL.maxLimit))))
+        let limit = max(1, min(filter.limit, WebCaseSQL.maxLimit))
         return try snapshot { s in
-            var ids = try s.rows(sql, args).map { try $0["id"] as Int64 }
-            if ascending { ids.reverse() }
+            func page(window: Bool) throws -> [Int64] {
+                let (sql, strings, ascending) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter, window: window)
+                let ids = try s.rows(sql, strings.map { $0 as PGArg } + [Int64(limit)]).map { try $0["id"] as Int64 }
+                return ascending ? ids.reversed() : ids
+            }
+            var ids = visibleTo == nil ? [] : try page(window: true)
+            if ids.count < limit { ids = try page(window: false) }
             guard !ids.isEmpty else { return [] }
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             var contacts: [Int64: [String]] = [:]

@@ -103,12 +103,17 @@ extension SQLiteStore: WebConsoleStore {
     public func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow] {
         // The page's ids first (filters, in `cases_opened` order from the cursor, stopped at the
         // limit), then their rows and their first contacts: three statements, none per row.
-        let (sql, strings, ascending) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter)
-        var args: [(any DatabaseValueConvertible)?] = strings.map { $0 }
-        args.append(max(1, min(filter.limit, WebCaseSQL.maxLimit)))
+        let limit = max(1, min(filter.limit, WebCaseSQL.maxLimit))
         return try snapshot { db in
-            var ids = try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(args))
-            if ascending { ids.reverse() }
+            func page(window: Bool) throws -> [Int64] {
+                let (sql, strings, ascending) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter, window: window)
+                let args: [(any DatabaseValueConvertible)?] = strings.map { $0 } + [limit]
+                let ids = try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+                return ascending ? ids.reversed() : ids
+            }
+            // A staff member's page: the cases next to the cursor first, else from what they may see.
+            var ids = visibleTo == nil ? [] : try page(window: true)
+            if ids.count < limit { ids = try page(window: false) }
             guard !ids.isEmpty else { return [] }
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             var contacts: [Int64: [String]] = [:]

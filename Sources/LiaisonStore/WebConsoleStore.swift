@@ -196,22 +196,53 @@ public enum WebCaseSQL {
     /// The rows of a page at most: whatever is asked, a page is never larger.
     public static let maxLimit = 1_000
 
+    /// How many of the cases next to the cursor a staff member's page probes first (`window`).
+    public static let window = 1_000
+
     /// `SELECT c.id FROM cases c … ORDER BY … LIMIT ?` for one page of the list (the limit's binding
     /// is the caller's, last), with its string bindings in order, and whether the rows come
     /// oldest first (a page before the cursor: the caller reverses them).
     ///
-    /// A manager's page reads `cases_opened` backwards from the cursor and stops at the limit. A
-    /// staff member's starts from the ids they may see (`visibleIDs`, each arm an index search):
-    /// `CROSS JOIN` keeps that set the outer loop on SQLite (a scan of `cases_opened` probing each
-    /// case would read every case for someone who sees few).
-    public static func pageIDs(visibleTo: String?, filter: WebCaseFilter) -> (sql: String, args: [String], ascending: Bool) {
+    /// A manager's page reads `cases_opened` from the cursor and stops at the limit. A staff
+    /// member's page is read in two tries. `window` true: the `window` cases next to the cursor
+    /// (`cases_opened`), each probed with `visible`; when that fills the page, it is the page (no
+    /// visible case lies outside the window's newer end). Else (someone who sees few cases, or a
+    /// page of filters) `window` false: from the ids they may see (`visibleIDs`, each arm an index
+    /// search by address; `CROSS JOIN` keeps that set the outer loop on SQLite), sorted. Either
+    /// way the cost is bounded by the window or by what the person may see, never by the store.
+    public static func pageIDs(visibleTo: String?, filter: WebCaseFilter, window: Bool = false) -> (sql: String, args: [String], ascending: Bool) {
         var sql: String
         var args: [String] = []
+        let ascending: Bool
+        var cursorClause = "", cursorArg: String?
+        switch filter.cursor {
+        case .olderThan(let n):
+            cursorClause = " AND (w.opened_at, w.id) < (SELECT k.opened_at, k.id FROM cases k WHERE k.number = ?)"
+            cursorArg = n
+            ascending = false
+        case .newerThan(let n):
+            cursorClause = " AND (w.opened_at, w.id) > (SELECT k.opened_at, k.id FROM cases k WHERE k.number = ?)"
+            cursorArg = n
+            ascending = true
+        case nil: ascending = false
+        }
+        let cOrder = ascending ? "c.opened_at, c.id" : "c.opened_at DESC, c.id DESC"
+        let wOrder = ascending ? "w.opened_at, w.id" : "w.opened_at DESC, w.id DESC"
         if let v = visibleTo?.lowercased() {
-            sql = "SELECT c.id FROM (\(visibleIDs)) v CROSS JOIN cases c WHERE c.id = v.case_id"
-            args += Array(repeating: v, count: tieCount)
+            if window {
+                sql = "SELECT c.id FROM (SELECT w.id FROM cases w WHERE 1 = 1\(cursorClause) ORDER BY \(wOrder) LIMIT \(Self.window)) r"
+                    + " CROSS JOIN cases c WHERE c.id = r.id AND " + visible
+                if let cursorArg { args.append(cursorArg) }
+                args += Array(repeating: v, count: tieCount)
+            } else {
+                sql = "SELECT c.id FROM (\(visibleIDs)) v CROSS JOIN cases c WHERE c.id = v.case_id"
+                    + cursorClause.replacingOccurrences(of: "(w.opened_at, w.id)", with: "(c.opened_at, c.id)")
+                args += Array(repeating: v, count: tieCount)
+                if let cursorArg { args.append(cursorArg) }
+            }
         } else {
-            sql = "SELECT c.id FROM cases c WHERE 1 = 1"
+            sql = "SELECT c.id FROM cases c WHERE 1 = 1" + cursorClause.replacingOccurrences(of: "(w.opened_at, w.id)", with: "(c.opened_at, c.id)")
+            if let cursorArg { args.append(cursorArg) }
         }
         if let s = filter.status { sql += " AND c.status = ?"; args.append(s.rawValue) }
         if let o = filter.owner, !o.isEmpty { sql += " AND c.owner = ?"; args.append(o.lowercased()) }
@@ -234,18 +265,7 @@ public enum WebCaseSQL {
                 """
             args += [like, lower, like, lower]
         }
-        var ascending = false
-        switch filter.cursor {
-        case .olderThan(let n):
-            sql += " AND (c.opened_at, c.id) < (SELECT k.opened_at, k.id FROM cases k WHERE k.number = ?)"
-            args.append(n)
-        case .newerThan(let n):
-            sql += " AND (c.opened_at, c.id) > (SELECT k.opened_at, k.id FROM cases k WHERE k.number = ?)"
-            args.append(n)
-            ascending = true
-        case nil: break
-        }
-        sql += ascending ? " ORDER BY c.opened_at, c.id LIMIT ?" : " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?"
+        sql += " ORDER BY \(cOrder) LIMIT ?"
         return (sql, args, ascending)
     }
 

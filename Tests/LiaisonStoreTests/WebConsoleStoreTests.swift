@@ -187,6 +187,11 @@ struct WebConsoleRecipientsTests {
                 #expect(p.contains(index), "\(index): \(p)")
             }
             #expect(!p.contains("SCAN c") && !p.contains("SCAN x") && !p.contains("SCAN m") && !p.contains("SCAN t") && !p.contains("SCAN i"), "\(p)")
+            // The first try: the window read on cases_opened, each case probed, never a scan.
+            let windowed = WebCaseSQL.pageIDs(visibleTo: "zhang@corp.example", filter: WebCaseFilter(cursor: cursor), window: true)
+            let w = try plan(windowed.sql, windowed.args)
+            #expect(w.contains("w USING COVERING INDEX cases_opened") || w.contains("w USING INDEX cases_opened"), "\(w)")
+            #expect(!w.contains("SCAN c") && !w.contains("SCAN m") && !w.contains("SCAN t") && !w.contains("SCAN i") && !w.contains("SCAN a"), "\(w)")
         }
         let see = try plan("SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)",
                            ["EC20261116-001"] + Array(repeating: "zhang@corp.example", count: WebCaseSQL.tieCount))
