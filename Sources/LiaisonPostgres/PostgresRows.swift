@@ -79,15 +79,21 @@ extension PostgresStore {
 
     /// An earlier filing of the same message (see `LiaisonStore` on identity).
     static func findFiled(_ s: PGSession, _ m: IncomingMessage) throws -> ExistingMessage? {
-        // One statement: by content hash, else by Message-ID with Date, sender and subject (the
-        // hash's match first when both are there).
-        let row = try s.row("""
-            SELECT c.id, cases.number FROM correspondence c JOIN cases ON cases.id = c.case_id
-            WHERE c.content_hash = ? OR (c.message_id = ? AND c.sender IS NOT DISTINCT FROM ? AND c.subject IS NOT DISTINCT FROM ?
-                                         AND c.date IS NOT DISTINCT FROM ?)
-            ORDER BY c.content_hash = ? DESC LIMIT 1
-            """, [m.contentHash, m.messageID, m.sender, m.subject, m.date?.timeIntervalSince1970, m.contentHash])
+        let row = try s.row(filedSQL, filedArgs(m))
         return try row.map { .filed(caseNumber: try $0["number"], correspondenceID: try $0["id"]) }
+    }
+
+    /// The earlier filing of a message, one statement (also a CTE of `insertCorrespondence`): by
+    /// content hash, else by Message-ID with Date, sender and subject (the hash's match first).
+    static let filedSQL = """
+        SELECT f.id, cases.number FROM correspondence f JOIN cases ON cases.id = f.case_id
+        WHERE f.content_hash = ? OR (f.message_id = ? AND f.sender IS NOT DISTINCT FROM ? AND f.subject IS NOT DISTINCT FROM ?
+                                     AND f.date IS NOT DISTINCT FROM ?)
+        ORDER BY f.content_hash = ? DESC LIMIT 1
+        """
+
+    static func filedArgs(_ m: IncomingMessage) -> [PGArg] {
+        [m.contentHash, m.messageID, m.sender, m.subject, m.date?.timeIntervalSince1970, m.contentHash]
     }
 
     /// The pending hold of the same message (content hash first, else the same identity), as
@@ -164,9 +170,14 @@ extension PostgresStore {
     /// highest seq of its role, as SQLite's `addAddresses`; one the case has keeps its place),
     /// the pending hold of the same message marked filed, and the case read back. `LostRace` when another instance has just filed the same bytes; `notFound` when
     /// there is no such case.
-    static func insertCorrespondence(_ s: PGSession, _ m: IncomingMessage, into ref: CaseRef, at: Date)
-        throws -> (caseID: Int64, correspondenceID: Int64, filedCase: Case)
-    {
+    enum Insertion {
+        /// Filed: the case's id, the new row's id, the case as it stands after the filing.
+        case filed(caseID: Int64, correspondenceID: Int64, filedCase: Case)
+        /// An earlier filing of the same message (as `findFiled`); nothing was written.
+        case duplicate(ExistingMessage)
+    }
+
+    static func insertCorrespondence(_ s: PGSession, _ m: IncomingMessage, into ref: CaseRef, at: Date) throws -> Insertion {
         let target: String
         let targetArg: PGArg
         switch ref {
@@ -179,9 +190,11 @@ extension PostgresStore {
         let threadAddresses = m.addresses.map { $0.lowercased() }, contactAddresses = m.contacts.map { $0.lowercased() }
         guard let r = try s.row("""
             WITH k AS (\(target)),
+            d AS (\(filedSQL)),
             c AS (
               INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, sender, raw, filed_at)
               SELECT k.id, ?::text, ?::text, ?::text, ?::text, ?::double precision, ?::text, ?::text, ?::text, ?::bytea, ?::double precision FROM k
+              WHERE NOT EXISTS (SELECT 1 FROM d)
               ON CONFLICT (content_hash) DO NOTHING RETURNING id),
             m AS (
               INSERT INTO message_ids (message_id, case_id)
@@ -203,12 +216,15 @@ extension PostgresStore {
             h AS (
               UPDATE held SET status = 'filed' WHERE EXISTS (SELECT 1 FROM c)
                 AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))
-            SELECT (SELECT id FROM k) AS case_id, (SELECT id FROM c) AS correspondence_id, \(caseColumns)
+            SELECT (SELECT id FROM d) AS filed_id, (SELECT number FROM d) AS filed_number,
+                   (SELECT id FROM k) AS case_id, (SELECT id FROM c) AS correspondence_id, \(caseColumns)
             FROM (SELECT 1) AS one LEFT JOIN cases ON cases.id = (SELECT id FROM k)
-            """, [targetArg, m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
+            """, [targetArg] + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
                   m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
                   messageIDs, references, threadAddresses, contactAddresses] + pendingHeldArgs(m))
         else { throw StoreError(.invalid, "filing returned no row") }
+        let filedID: Int64? = try r["filed_id"], filedNumber: String? = try r["filed_number"]
+        if let filedID, let filedNumber { return .duplicate(.filed(caseNumber: filedNumber, correspondenceID: filedID)) }
         let foundCase: Int64? = try r["case_id"], inserted: Int64? = try r["correspondence_id"]
         guard let caseID = foundCase else {
             if case .number(let number) = ref { throw StoreError(.notFound, "no case \(number)") }
@@ -220,7 +236,7 @@ extension PostgresStore {
         var filedCase = try makeCase(s, r)
         var known = Set(filedCase.counterparty.contacts)
         for a in contactAddresses where known.insert(a).inserted { filedCase.counterparty.contacts.append(a) }
-        return (caseID, correspondenceID, filedCase)
+        return .filed(caseID: caseID, correspondenceID: correspondenceID, filedCase: filedCase)
     }
 
     /// Moves the checkpoint forward (never back within one UIDVALIDITY; a new UIDVALIDITY replaces it).

@@ -132,7 +132,10 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
             }
             try s.execute("UPDATE held SET status = 'accepted' WHERE id = ?", [heldID])
         }
-        if let existing = try findFiled(s, m) {
+        // Filing on a known case looks for an earlier filing inside its own statement.
+        var earlier: ExistingMessage? = nil
+        if case .existing = filing.decision {} else { earlier = try findFiled(s, m) }
+        if let existing = earlier {
             outcome = .duplicate(existing)
         } else {
             switch filing.decision {
@@ -143,9 +146,13 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                     outcome = .held(heldID: try insertHeld(s, m, reason: reason, detail: detail, at: now), reason: reason)
                 }
             case .existing(let number, _):
-                let f = try insertCorrespondence(s, m, into: .number(number), at: now)
-                filed = (f.caseID, f.filedCase)
-                outcome = .filed(caseNumber: number, correspondenceID: f.correspondenceID, openedCase: false)
+                switch try insertCorrespondence(s, m, into: .number(number), at: now) {
+                case .duplicate(let existing):
+                    outcome = .duplicate(existing)
+                case .filed(let caseID, let correspondenceID, let filedCase):
+                    filed = (caseID, filedCase)
+                    outcome = .filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: false)
+                }
             case .open(let new):
                 if let gate = filing.rateGate, case .hold(let hit, let summarise) = try rateDecision(s, gate) {
                     if let heldID = try findPendingHeld(s, m) {
@@ -159,9 +166,12 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                     }
                 } else {
                     let (caseID, number) = try insertCase(s, new, number: nil)
-                    let f = try insertCorrespondence(s, m, into: .id(caseID), at: now)
-                    filed = (f.caseID, f.filedCase)
-                    outcome = .filed(caseNumber: number, correspondenceID: f.correspondenceID, openedCase: true)
+                    // An earlier filing seen now was committed by another instance since
+                    // `findFiled`: roll back (the case opened here with it) and file again.
+                    guard case .filed(_, let correspondenceID, let filedCase) = try insertCorrespondence(s, m, into: .id(caseID), at: now)
+                    else { throw LostRace() }
+                    filed = (caseID, filedCase)
+                    outcome = .filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: true)
                 }
             }
             // A filed message's pending hold (same content or identity) is marked filed by
