@@ -59,11 +59,6 @@ extension PostgresStore {
         return result
     }
 
-    /// Table statistics brought up to date (after a bulk load).
-    public func analyze() throws {
-        try pool.withSession { s in try s.execute("ANALYZE") }
-    }
-
     static func load(_ s: PGSession, _ batch: [Filing], now: Date) throws {
         if try s.value("SELECT EXISTS (SELECT 1 FROM held WHERE status = 'pending')", as: Bool.self) == true {
             throw StoreError(.refused, "the bulk load needs a store without pending holds")
