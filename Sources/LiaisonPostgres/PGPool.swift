@@ -119,6 +119,7 @@ final class PGPool: Sendable {
     }
 
     private func release(_ session: PGSession) {
+        try? session.settle()
         if session.broken || session.connection.isClosed {
             _ = session.connection.close() as EventLoopFuture<Void>
         } else {
@@ -173,15 +174,18 @@ final class PGSession {
     let logger: Logger
     /// The connection failed (not a statement): it is closed instead of going back to the pool.
     var broken = false
+    /// Statements sent with `send` whose answers nobody has waited for yet (in order). postgres-nio
+    /// queues the statements of one connection and runs them one after the other, so a statement
+    /// whose result is not needed (BEGIN, the checkpoint's upsert) costs no round trip of its own:
+    /// the next `run` waits for its own answer, which comes after theirs.
+    private var unanswered: [(sql: String, future: EventLoopFuture<PostgresQueryResult>)] = []
 
     init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
         self.logger = logger
     }
 
-    /// Runs one statement; its rows and the number of rows it changed.
-    @discardableResult
-    func run(_ sql: String, _ args: [PGArg] = []) throws -> (rows: [PGRow], changed: Int) {
+    private func query(_ sql: String, _ args: [PGArg]) throws -> EventLoopFuture<PostgresQueryResult> {
         var binds = PostgresBindings(capacity: args.count)
         do {
             for a in args {
@@ -190,10 +194,48 @@ final class PGSession {
         } catch {
             throw StoreError(.invalid, "a value cannot be sent to PostgreSQL: \(error)")
         }
+        return connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger)
+    }
+
+    /// Sends one statement without waiting for its answer; its error, if any, is thrown by the
+    /// next `run` (or `settle`) on this session, before that statement's own result.
+    func send(_ sql: String, _ args: [PGArg] = []) throws {
+        unanswered.append((sql, try query(sql, args)))
+    }
+
+    /// Waits for the statements `send` left unanswered; the first error among them is thrown.
+    func settle() throws {
+        let pending = unanswered
+        unanswered.removeAll()
+        var first: StoreError? = nil
+        for p in pending {
+            do { _ = try p.future.wait() } catch {
+                let mapped = Self.mapped(error)
+                if mapped.kind == .unavailable { broken = true }
+                if first == nil { first = mapped }
+            }
+        }
+        if let first { throw first }
+    }
+
+    /// Runs one statement; its rows and the number of rows it changed.
+    @discardableResult
+    func run(_ sql: String, _ args: [PGArg] = []) throws -> (rows: [PGRow], changed: Int) {
+        let future: EventLoopFuture<PostgresQueryResult>
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger).wait()
+            future = try query(sql, args)
+        } catch {
+            try? settle()
+            throw error
+        }
+        do {
+            let result = try future.wait()
+            // Sent earlier, so answered by now; an error of theirs comes first (a failed
+            // statement aborts the transaction the later ones ran in).
+            try settle()
             return (result.rows.map(PGRow.init), result.metadata.rows ?? 0)
         } catch {
+            try settle()
             let mapped = Self.mapped(error)
             if mapped.kind == .unavailable { broken = true }
             throw mapped
@@ -218,6 +260,19 @@ final class PGSession {
     /// `?` placeholders outside quoted text become `$1`, `$2`, … (the statements of this backend
     /// are written like SQLite's).
     static func numbered(_ sql: String) -> String {
+        if let done = numberedCache.withLock({ $0[sql] }) { return done }
+        let out = numbering(sql)
+        numberedCache.withLock { cache in
+            // The statements are the code's own (a bounded set), but bound it anyway.
+            if cache.count >= 512 { cache.removeAll() }
+            cache[sql] = out
+        }
+        return out
+    }
+
+    private static let numberedCache = Mutex<[String: String]>([:])
+
+    private static func numbering(_ sql: String) -> String {
         var out = ""
         out.reserveCapacity(sql.utf8.count + 16)
         var n = 0

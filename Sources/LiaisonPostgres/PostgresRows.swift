@@ -5,14 +5,19 @@ import LiaisonStore
 /// The SQL behind `PostgresStore`: every function runs inside the caller's transaction (the
 /// same statements as `SQLiteRows.swift`, in PostgreSQL's dialect).
 extension PostgresStore {
+    /// A case's columns with its contacts (in their order) as one array column, `contacts`: a
+    /// case is read in one statement, not one more per case.
+    static let caseColumns = """
+        cases.*, ARRAY(SELECT a.address FROM case_addresses a WHERE a.case_id = cases.id AND a.role = 'contact' ORDER BY a.seq) AS contacts
+        """
+
     static func fetchCase(_ s: PGSession, where condition: String, _ args: [PGArg]) throws -> Case? {
-        try s.row("SELECT * FROM cases WHERE \(condition)", args).map { try makeCase(s, $0) }
+        try s.row("SELECT \(caseColumns) FROM cases WHERE \(condition)", args).map { try makeCase(s, $0) }
     }
 
+    /// A case from a row read with `caseColumns`.
     static func makeCase(_ s: PGSession, _ r: PGRow) throws -> Case {
-        let id: Int64 = try r["id"]
-        let contacts = try s.rows("SELECT address FROM case_addresses WHERE case_id = ? AND role = 'contact' ORDER BY seq", [id])
-            .map { try $0["address"] as String }
+        let contacts: [String] = try r["contacts"]
         return Case(number: try r["number"], isInternal: try r["internal"] as Bool,
                     counterparty: Counterparty(organization: try r["organization"], contacts: contacts),
                     owner: try r["owner"], category: CaseCategory(rawValue: try r["category"]),
@@ -22,7 +27,7 @@ extension PostgresStore {
     }
 
     static func fetchCases(_ s: PGSession, status: CaseStatus?, owner: String?) throws -> [Case] {
-        var sql = "SELECT * FROM cases WHERE 1 = 1"
+        var sql = "SELECT \(caseColumns) FROM cases WHERE 1 = 1"
         var args: [PGArg] = []
         if let status { sql += " AND status = ?"; args.append(status.rawValue) }
         if let owner { sql += " AND owner = ?"; args.append(owner.lowercased()) }
@@ -37,13 +42,14 @@ extension PostgresStore {
     static func casesForThread(_ s: PGSession, subject: String, addresses: [String], since: Date) throws -> [Case] {
         guard !addresses.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: addresses.count).joined(separator: ",")
-        let ids = try s.rows("""
-            SELECT c.case_id FROM correspondence c
-            WHERE c.thread_subject = ? AND c.date >= ?
-              AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
-            GROUP BY c.case_id ORDER BY MAX(c.date) DESC
-            """, [subject, since.timeIntervalSince1970] + addresses.map { $0.lowercased() as PGArg }).map { try $0["case_id"] as Int64 }
-        return try ids.compactMap { try fetchCase(s, where: "id = ?", [$0]) }
+        return try s.rows("""
+            SELECT \(caseColumns) FROM (
+              SELECT c.case_id, MAX(c.date) AS last FROM correspondence c
+              WHERE c.thread_subject = ? AND c.date >= ?
+                AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
+              GROUP BY c.case_id) t
+            JOIN cases ON cases.id = t.case_id ORDER BY t.last DESC, cases.id
+            """, [subject, since.timeIntervalSince1970] + addresses.map { $0.lowercased() as PGArg }).map { try makeCase(s, $0) }
     }
 
     /// The id of the case numbered `number`; `StoreError` when there is none.
@@ -73,26 +79,37 @@ extension PostgresStore {
 
     /// An earlier filing of the same message (see `LiaisonStore` on identity).
     static func findFiled(_ s: PGSession, _ m: IncomingMessage) throws -> ExistingMessage? {
-        let base = "SELECT c.id, cases.number FROM correspondence c JOIN cases ON cases.id = c.case_id WHERE "
-        var row = try s.row(base + "c.content_hash = ?", [m.contentHash])
-        if row == nil, let mid = m.messageID {
-            row = try s.row(base + """
-                c.message_id = ? AND c.sender IS NOT DISTINCT FROM ? AND c.subject IS NOT DISTINCT FROM ?
-                AND c.date IS NOT DISTINCT FROM ? LIMIT 1
-                """, [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
-        }
+        let row = try s.row(filedSQL, filedArgs(m))
         return try row.map { .filed(caseNumber: try $0["number"], correspondenceID: try $0["id"]) }
     }
 
+    /// The earlier filing of a message, one statement (also a CTE of `insertCorrespondence`): by
+    /// content hash, else by Message-ID with Date, sender and subject (the hash's match first).
+    static let filedSQL = """
+        SELECT f.id, cases.number FROM correspondence f JOIN cases ON cases.id = f.case_id
+        WHERE f.content_hash = ? OR (f.message_id = ? AND f.sender IS NOT DISTINCT FROM ? AND f.subject IS NOT DISTINCT FROM ?
+                                     AND f.date IS NOT DISTINCT FROM ?)
+        ORDER BY f.content_hash = ? DESC LIMIT 1
+        """
+
+    static func filedArgs(_ m: IncomingMessage) -> [PGArg] {
+        [m.contentHash, m.messageID, m.sender, m.subject, m.date?.timeIntervalSince1970, m.contentHash]
+    }
+
+    /// The pending hold of the same message (content hash first, else the same identity), as
+    /// one condition on `held` with the arguments of `pendingHeldArgs`.
+    static let pendingHeldCondition = """
+        status = 'pending' AND (content_hash = ? OR (message_id = ? AND sender IS NOT DISTINCT FROM ?
+                                AND subject IS NOT DISTINCT FROM ? AND date IS NOT DISTINCT FROM ?))
+        ORDER BY content_hash = ? DESC LIMIT 1
+        """
+
+    static func pendingHeldArgs(_ m: IncomingMessage) -> [PGArg] {
+        [m.contentHash, m.messageID, m.sender, m.subject, m.date?.timeIntervalSince1970, m.contentHash]
+    }
+
     static func findPendingHeld(_ s: PGSession, _ m: IncomingMessage) throws -> Int64? {
-        if let id: Int64 = try s.value("SELECT id FROM held WHERE status = 'pending' AND content_hash = ?", [m.contentHash]) {
-            return id
-        }
-        guard let mid = m.messageID else { return nil }
-        return try s.value("""
-            SELECT id FROM held WHERE status = 'pending' AND message_id = ? AND sender IS NOT DISTINCT FROM ?
-            AND subject IS NOT DISTINCT FROM ? AND date IS NOT DISTINCT FROM ? LIMIT 1
-            """, [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
+        try s.value("SELECT id FROM held WHERE " + pendingHeldCondition, pendingHeldArgs(m))
     }
 
     /// Inserts a pending hold; `LostRace` when another instance has just held the same bytes.
@@ -113,58 +130,117 @@ extension PostgresStore {
 
     /// Inserts a case, numbering it from its template unless `number` is given. The counter row
     /// is locked by the update until the transaction ends: concurrent openings take turns.
+    /// The case row and its contacts (as contact and thread addresses, seq 1, 2, …) are one
+    /// statement; a number already taken (by a case opened with a given number) inserts nothing
+    /// and the next number is tried.
     static func insertCase(_ s: PGSession, _ c: NewCase, number given: String?) throws -> (Int64, String) {
-        var number = given ?? ""
-        if given == nil {
-            repeat {
+        let contacts = c.counterparty.contacts.map { $0.lowercased() }
+        while true {
+            var number = given ?? ""
+            if given == nil {
                 let seq: Int = try s.value("""
                     INSERT INTO case_counters (template, last) VALUES (?, 1)
                     ON CONFLICT (template) DO UPDATE SET last = case_counters.last + 1 RETURNING last
                     """, [c.numberTemplate]) ?? 1
                 number = CaseNumbering.render(template: c.numberTemplate, seq: seq)
-            } while try s.value("SELECT id FROM cases WHERE number = ?", [number], as: Int64.self) != nil
-        }
-        guard let id: Int64 = try s.value("""
-            INSERT INTO cases (number, internal, organization, owner, category, status, opened_at)
-            VALUES (?, ?, ?, ?, ?, 'open', ?) RETURNING id
-            """, [number, c.isInternal, c.counterparty.organization, c.owner?.lowercased(), c.category.rawValue,
-                  c.openedAt.timeIntervalSince1970]) else { throw StoreError(.invalid, "case \(number) was not inserted") }
-        try addAddresses(s, caseID: id, role: "contact", c.counterparty.contacts)
-        try addAddresses(s, caseID: id, role: "thread", c.counterparty.contacts)
-        return (id, number)
-    }
-
-    static func addAddresses(_ s: PGSession, caseID: Int64, role: String, _ addresses: [String]) throws {
-        guard !addresses.isEmpty else { return }
-        var seq: Int = try s.value("SELECT COALESCE(MAX(seq), 0) FROM case_addresses WHERE case_id = ? AND role = ?",
-                                   [caseID, role]) ?? 0
-        for a in addresses {
-            seq += 1
-            try s.execute("INSERT INTO case_addresses (address, case_id, role, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                          [a.lowercased(), caseID, role, Int32(seq)])
+            }
+            let id: Int64? = try s.value("""
+                WITH k AS (
+                  INSERT INTO cases (number, internal, organization, owner, category, status, opened_at)
+                  VALUES (?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (number) DO NOTHING RETURNING id),
+                a AS (
+                  INSERT INTO case_addresses (address, case_id, role, seq)
+                  SELECT x.a, k.id, r.role, x.n FROM k, unnest(?::text[]) WITH ORDINALITY AS x(a, n), (VALUES ('contact'), ('thread')) AS r(role)
+                  ON CONFLICT DO NOTHING)
+                SELECT id FROM k
+                """, [number, c.isInternal, c.counterparty.organization, c.owner?.lowercased(), c.category.rawValue,
+                      c.openedAt.timeIntervalSince1970, contacts])
+            if let id { return (id, number) }
+            if given != nil { throw StoreError(.refused, "case \(number) exists already") }
         }
     }
 
-    /// Inserts the message on the case; `LostRace` when another instance has just filed the same bytes.
-    static func insertCorrespondence(_ s: PGSession, _ m: IncomingMessage, caseID: Int64, at: Date) throws -> Int64 {
-        let inserted: Int64? = try s.value("""
-            INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, sender, raw, filed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (content_hash) DO NOTHING RETURNING id
-            """, [caseID, m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
-                  m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970])
-        guard let id = inserted else { throw LostRace() }
-        for mid in ([m.messageID].compactMap { $0 } + m.alsoKnownAs) {
-            try s.execute("INSERT INTO message_ids (message_id, case_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [mid, caseID])
+    enum CaseRef {
+        case id(Int64)
+        case number(String)
+    }
+
+    /// Inserts the message on the case in ONE statement: the correspondence row, its Message-IDs,
+    /// references, thread and contact addresses (each given address numbered after the case's
+    /// highest seq of its role, as SQLite's `addAddresses`; one the case has keeps its place),
+    /// the message's To/Cc (`message_recipients`), the pending hold of the same message marked filed, and the case read back. `LostRace` when another instance has just filed the same bytes; `notFound` when
+    /// there is no such case.
+    enum Insertion {
+        /// Filed: the case's id, the new row's id, the case as it stands after the filing.
+        case filed(caseID: Int64, correspondenceID: Int64, filedCase: Case)
+        /// An earlier filing of the same message (as `findFiled`); nothing was written.
+        case duplicate(ExistingMessage)
+    }
+
+    static func insertCorrespondence(_ s: PGSession, _ m: IncomingMessage, into ref: CaseRef, at: Date) throws -> Insertion {
+        let target: String
+        let targetArg: PGArg
+        switch ref {
+        case .id(let id): (target, targetArg) = ("SELECT id FROM cases WHERE id = ?", id)
+        case .number(let number): (target, targetArg) = ("SELECT id FROM cases WHERE number = ?", number)
         }
-        for ref in Set(m.references) {
-            try s.execute("INSERT INTO message_references (correspondence_id, referenced_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                          [id, ref])
+        let messageIDs = [m.messageID].compactMap { $0 } + m.alsoKnownAs
+        var seen = Set<String>()
+        let references = m.references.filter { seen.insert($0).inserted }
+        let threadAddresses = m.addresses.map { $0.lowercased() }, contactAddresses = m.contacts.map { $0.lowercased() }
+        guard let r = try s.row("""
+            WITH k AS (\(target)),
+            d AS (\(filedSQL)),
+            c AS (
+              INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, sender, raw, filed_at)
+              SELECT k.id, ?::text, ?::text, ?::text, ?::text, ?::double precision, ?::text, ?::text, ?::text, ?::bytea, ?::double precision FROM k
+              WHERE NOT EXISTS (SELECT 1 FROM d)
+              ON CONFLICT (content_hash) DO NOTHING RETURNING id),
+            m AS (
+              INSERT INTO message_ids (message_id, case_id)
+              SELECT x, k.id FROM k, unnest(?::text[]) AS x WHERE EXISTS (SELECT 1 FROM c)
+              ON CONFLICT DO NOTHING),
+            r AS (
+              INSERT INTO message_references (correspondence_id, referenced_id) SELECT c.id, x FROM c, unnest(?::text[]) AS x
+              ON CONFLICT DO NOTHING),
+            t AS (
+              INSERT INTO case_addresses (address, case_id, role, seq)
+              SELECT x.a, k.id, 'thread', b.top + x.n FROM c, k, unnest(?::text[]) WITH ORDINALITY AS x(a, n),
+                LATERAL (SELECT COALESCE(MAX(seq), 0) AS top FROM case_addresses WHERE case_id = k.id AND role = 'thread') b
+              ON CONFLICT DO NOTHING),
+            p AS (
+              INSERT INTO case_addresses (address, case_id, role, seq)
+              SELECT x.a, k.id, 'contact', b.top + x.n FROM c, k, unnest(?::text[]) WITH ORDINALITY AS x(a, n),
+                LATERAL (SELECT COALESCE(MAX(seq), 0) AS top FROM case_addresses WHERE case_id = k.id AND role = 'contact') b
+              ON CONFLICT DO NOTHING),
+            e AS (
+              INSERT INTO message_recipients (address, case_id, correspondence_id)
+              SELECT x, k.id, c.id FROM c, k, unnest(?::text[]) AS x
+              ON CONFLICT DO NOTHING),
+            h AS (
+              UPDATE held SET status = 'filed' WHERE EXISTS (SELECT 1 FROM c)
+                AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))
+            SELECT (SELECT id FROM d) AS filed_id, (SELECT number FROM d) AS filed_number,
+                   (SELECT id FROM k) AS case_id, (SELECT id FROM c) AS correspondence_id, \(caseColumns)
+            FROM (SELECT 1) AS one LEFT JOIN cases ON cases.id = (SELECT id FROM k)
+            """, [targetArg] + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
+                  m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
+                  messageIDs, references, threadAddresses, contactAddresses, m.recipients] + pendingHeldArgs(m))
+        else { throw StoreError(.invalid, "filing returned no row") }
+        let filedID: Int64? = try r["filed_id"], filedNumber: String? = try r["filed_number"]
+        if let filedID, let filedNumber { return .duplicate(.filed(caseNumber: filedNumber, correspondenceID: filedID)) }
+        let foundCase: Int64? = try r["case_id"], inserted: Int64? = try r["correspondence_id"]
+        guard let caseID = foundCase else {
+            if case .number(let number) = ref { throw StoreError(.notFound, "no case \(number)") }
+            throw StoreError(.notFound, "no case with id \(targetArg.map { "\($0)" } ?? "")")
         }
-        try addAddresses(s, caseID: caseID, role: "thread", m.addresses)
-        try addAddresses(s, caseID: caseID, role: "contact", m.contacts)
-        try addRecipients(s, m.recipients, caseID: caseID, correspondenceID: id)
-        return id
+        guard let correspondenceID = inserted else { throw LostRace() }
+        // The statement read the case as it was before its own inserts: the contacts this message
+        // adds come after those it had (each address once, as the insert's conflict rule keeps).
+        var filedCase = try makeCase(s, r)
+        var known = Set(filedCase.counterparty.contacts)
+        for a in contactAddresses where known.insert(a).inserted { filedCase.counterparty.contacts.append(a) }
+        return .filed(caseID: caseID, correspondenceID: correspondenceID, filedCase: filedCase)
     }
 
     /// A message's To/Cc (`IncomingMessage.recipients`, already normalised and bounded).
@@ -176,14 +252,16 @@ extension PostgresStore {
     }
 
     /// Moves the checkpoint forward (never back within one UIDVALIDITY; a new UIDVALIDITY replaces it).
-    static func advance(_ s: PGSession, _ cp: MailboxCheckpoint) throws {
-        try s.execute("""
+    static func advance(_ s: PGSession, _ cp: MailboxCheckpoint, wait: Bool = true) throws {
+        let sql = """
             INSERT INTO checkpoints (mailbox, uid_validity, last_uid) VALUES (?, ?, ?)
             ON CONFLICT (mailbox) DO UPDATE SET
               last_uid = CASE WHEN checkpoints.uid_validity = EXCLUDED.uid_validity
                               THEN GREATEST(checkpoints.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
               uid_validity = EXCLUDED.uid_validity
-            """, [cp.mailbox, Int64(cp.uidValidity), Int64(cp.lastUID)])
+            """
+        let args: [PGArg] = [cp.mailbox, Int64(cp.uidValidity), Int64(cp.lastUID)]
+        if wait { try s.execute(sql, args) } else { try s.send(sql, args) }
     }
 
     // MARK: rate ledger

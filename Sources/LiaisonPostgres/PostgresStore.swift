@@ -85,7 +85,8 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     /// (unless the connection broke, which ends the transaction anyway).
     private func within<T>(_ begin: String, _ body: (PGSession) throws -> T) throws -> T {
         try pool.withSession { s in
-            try s.execute(begin)
+            // Not waited for: the body's first statement waits behind it (see `PGSession.send`).
+            try s.send(begin)
             do {
                 let result = try body(s)
                 try s.execute("COMMIT")
@@ -103,16 +104,19 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
 
     // MARK: lookups (CaseLookup)
 
+    // Each lookup is ONE statement (the case and its contacts joined), consistent on its own:
+    // no transaction around it, one round trip.
+
     public func caseWithNumber(_ number: String) throws -> Case? {
-        try snapshot { s in try Self.fetchCase(s, where: "number = ?", [number]) }
+        try pool.withSession { s in try Self.fetchCase(s, where: "number = ?", [number]) }
     }
 
     public func caseForMessageID(_ messageID: String) throws -> Case? {
-        try snapshot { s in try Self.caseForMessageID(s, messageID) }
+        try pool.withSession { s in try Self.caseForMessageID(s, messageID) }
     }
 
     public func casesForThread(subject: String, addresses: [String], since: Date) throws -> [Case] {
-        try snapshot { s in try Self.casesForThread(s, subject: subject, addresses: addresses, since: since) }
+        try pool.withSession { s in try Self.casesForThread(s, subject: subject, addresses: addresses, since: since) }
     }
 
     // MARK: filing
@@ -135,23 +139,24 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     static func file(_ s: PGSession, _ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         let view = PostgresCaseView(s: s)
         let filing = try plan.filing(view)
-        let outcome = try fileOne(s, filing, now: now)
+        let (outcome, filed) = try fileOne(s, filing, now: now)
         if case .held(let heldID, .rateLimited) = outcome, let recipient = try summaryRecipient(s, heldID: heldID) {
             let detail: String? = try s.value("SELECT detail FROM held WHERE id = ?", [heldID])
             try write(s, try plan.summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient, view: view)), now: now, filed: nil)
             return outcome
         }
-        guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
-        let caseID = try Self.caseID(s, number)
-        guard let filedCase = try fetchCase(s, where: "id = ?", [caseID]) else { throw StoreError(.notFound, "no case \(number)") }
-        let context = FiledContext(filedCase: filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
-        try write(s, try plan.followUp(context), now: now, filed: (caseID, correspondenceID))
+        guard case .filed(_, let correspondenceID, let opened) = outcome, let filed else { return outcome }
+        let context = FiledContext(filedCase: filed.filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
+        try write(s, try plan.followUp(context), now: now, filed: (filed.caseID, correspondenceID))
         return outcome
     }
 
-    static func fileOne(_ s: PGSession, _ filing: Filing, now: Date) throws -> FilingOutcome {
+    /// Files, holds or recognises a duplicate; for a filed message also the case's id and the
+    /// case as it stands after the filing (read by the filing's own statement).
+    static func fileOne(_ s: PGSession, _ filing: Filing, now: Date) throws -> (FilingOutcome, (caseID: Int64, filedCase: Case)?) {
         let m = filing.message
         let outcome: FilingOutcome
+        var filed: (caseID: Int64, filedCase: Case)? = nil
         if let heldID = filing.accepting {
             // Locked: two reviewers accepting the same message at once do it once.
             guard let r = try s.row("SELECT reason, detail FROM held WHERE id = ? AND status = 'pending' FOR UPDATE", [heldID]) else {
@@ -163,7 +168,10 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
             }
             try s.execute("UPDATE held SET status = 'accepted' WHERE id = ?", [heldID])
         }
-        if let existing = try findFiled(s, m) {
+        // Filing on a known case looks for an earlier filing inside its own statement.
+        var earlier: ExistingMessage? = nil
+        if case .existing = filing.decision {} else { earlier = try findFiled(s, m) }
+        if let existing = earlier {
             outcome = .duplicate(existing)
         } else {
             switch filing.decision {
@@ -174,11 +182,13 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                     outcome = .held(heldID: try insertHeld(s, m, reason: reason, detail: detail, at: now), reason: reason)
                 }
             case .existing(let number, _):
-                guard let caseID: Int64 = try s.value("SELECT id FROM cases WHERE number = ?", [number]) else {
-                    throw StoreError(.notFound, "no case \(number)")
+                switch try insertCorrespondence(s, m, into: .number(number), at: now) {
+                case .duplicate(let existing):
+                    outcome = .duplicate(existing)
+                case .filed(let caseID, let correspondenceID, let filedCase):
+                    filed = (caseID, filedCase)
+                    outcome = .filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: false)
                 }
-                let cid = try insertCorrespondence(s, m, caseID: caseID, at: now)
-                outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: false)
             case .open(let new):
                 if let gate = filing.rateGate, case .hold(let hit, let summarise) = try rateDecision(s, gate) {
                     if let heldID = try findPendingHeld(s, m) {
@@ -192,22 +202,26 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                     }
                 } else {
                     let (caseID, number) = try insertCase(s, new, number: nil)
-                    let cid = try insertCorrespondence(s, m, caseID: caseID, at: now)
-                    outcome = .filed(caseNumber: number, correspondenceID: cid, openedCase: true)
+                    // An earlier filing seen now was committed by another instance since
+                    // `findFiled`: roll back (the case opened here with it) and file again.
+                    guard case .filed(_, let correspondenceID, let filedCase) = try insertCorrespondence(s, m, into: .id(caseID), at: now)
+                    else { throw LostRace() }
+                    filed = (caseID, filedCase)
+                    outcome = .filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: true)
                 }
             }
-            if case .filed = outcome, let heldID = try findPendingHeld(s, m) {
-                try s.execute("UPDATE held SET status = 'filed' WHERE id = ?", [heldID])
-            }
+            // A filed message's pending hold (same content or identity) is marked filed by
+            // `insertCorrespondence`'s own statement.
         }
-        if let cp = filing.checkpoint { try advance(s, cp) }
+        // Not waited for: an error surfaces at the next statement or the COMMIT.
+        if let cp = filing.checkpoint { try advance(s, cp, wait: false) }
         if let marker = filing.marker { try clearMarker(s, marker) }
-        return outcome
+        return (outcome, filed)
     }
 
     /// Files many messages with known decisions in one transaction (bulk imports for benchmarks).
     public func file(batch: [Filing], now: Date) throws -> [FilingOutcome] {
-        try transaction { s in try batch.map { try Self.fileOne(s, $0, now: now) } }
+        try transaction { s in try batch.map { try Self.fileOne(s, $0, now: now).0 } }
     }
 
     /// Opens a case without a message (tests, benchmarks). Not part of any role protocol.

@@ -130,7 +130,8 @@ struct PostgresCooperationTests {
             }
             #expect(ended == true)
             let deadline = Date().addingTimeInterval(5)
-            while a.isHeld && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            // `isHeld` turns false before the loss handlers run (they run outside the lock): wait for both.
+            while (a.isHeld || lost.withLock { $0 } == 0) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             #expect(!a.isHeld, "the loss is noticed at once")
             #expect(lost.withLock { $0 } == 1)
             #expect(try b.acquire(mailbox: "track@corp.example imaps://h/INBOX"))
