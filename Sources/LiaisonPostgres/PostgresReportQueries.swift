@@ -67,11 +67,12 @@ extension PostgresStore {
                                                    nextContact: Self.date(try r["next_contact"])))
             }
             if !recapOf.isEmpty {
-                for r in try s.rows("SELECT recap_id, number, owner, task, due FROM action_items ORDER BY recap_id, seq") {
+                for r in try s.rows("SELECT recap_id, number, owner, task, due, status, done_at FROM action_items ORDER BY recap_id, seq") {
                     let recapID: Int64 = try r["recap_id"]
                     guard let at = recapOf[recapID] else { continue }
                     cases[at.caseIndex].recaps[at.recapIndex].items.append(
-                        ReportItem(number: try r["number"], owner: try r["owner"], task: try r["task"], due: Self.date(try r["due"])))
+                        ReportItem(number: try r["number"], owner: try r["owner"], task: try r["task"], due: Self.date(try r["due"]),
+                                   recorded: RecordedItemState.of(status: try r["status"], doneAt: Self.date(try r["done_at"]))))
                 }
             }
 

@@ -16,6 +16,7 @@ struct BenchReport: AsyncParsableCommand {
     @Option(help: "Messages on file (cases = messages / 10).") var messages = 1_000_000
     @Option(help: "The database file (default: a new temporary file); an existing one is reused as it is.") var db: String?
     @Option(help: "Timed runs of each.") var runs = 3
+    @Flag(help: "Leave out the backup of the store (issue 18) after the runs.") var skipBackup = false
 
     static let base = Date(timeIntervalSince1970: 1_793_462_400)  // 2026-11-01T00:00:00+08:00
 
@@ -87,49 +88,89 @@ struct BenchReport: AsyncParsableCommand {
         }
         let tz = TimeZone(identifier: "Asia/Shanghai")!
         let from = Self.base, to = Self.base.addingTimeInterval(month)
-        var reportTimes: [Duration] = [], exportTimes: [Duration] = [], csvTimes: [Duration] = []
         let fmt = { (d: Duration) in String(format: "%.3f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
-        var summary = "", sizes = ""
-        for _ in 0..<max(1, runs) {
-            let t0 = clock.now
-            let cases = try store.reportCases(from: from, to: to, owner: nil, details: false)
-            let report = Report.make(cases, fromLabel: "2026-11-01", toLabel: "2026-11-30", from: from, to: to, asOf: to)
-            let json = try report.json()
-            reportTimes.append(clock.now - t0)
-            let f = report.overall
-            summary = "\(cases.count) cases, \(report.owners.count) owners; opened \(f.casesOpened), resolved \(f.casesResolved), "
-                + "first response \(f.firstResponse.within24h)/\(f.firstResponse.total) within 24 h, recaps \(f.recaps.pending) pending, "
-                + "items \(f.items.doneOnTime)+\(f.items.doneLate)+\(f.items.overdue)+\(f.items.open); JSON \(json.utf8.count) bytes"
-
-            // XLSX as `liaison export` writes it: the store's cursor on one thread, the workbook on this one.
-            let maker = FollowUpTable.RowMaker(names: ["sales0@corp.example": "张伟"], timeZone: tz, asOf: to)
-            let t0x = clock.now
-            let xlsx = try FollowUpXLSX.render(timeZone: tz) { emit in
-                try store.reportCases(from: from, to: to, owner: nil, details: true, lastOutbound: false) { c in
-                    let (row, items) = maker.row(c)
-                    try emit(row, items)
-                }
-            }
-            let t1 = clock.now
-            let detailed = try store.reportCases(from: from, to: to, owner: nil, details: true)
-            let table = FollowUpTable.make(detailed, names: ["sales0@corp.example": "张伟"], timeZone: tz, asOf: to)
-            let t2 = clock.now
-            _ = try FollowUpXLSX.render(table, timeZone: tz)
-            let t3 = clock.now
-            let csv = FollowUpCSV.render(table, timeZone: tz)
-            let t4 = clock.now
-            exportTimes.append(t1 - t0x)
-            csvTimes.append((t2 - t1) + (t4 - t3))
-            sizes = "XLSX \(xlsx.count / 1024) KiB; one thread after the other: query+table \(fmt(t2 - t1)), XLSX \(fmt(t3 - t2)), "
-                + "CSV \(fmt(t4 - t3)) (\(csv.count / 1024) KiB), \(table.rows.count) rows, \(table.items.count) items"
+        let names = ["sales0@corp.example": "张伟"]
+        let maker = FollowUpTable.RowMaker(names: names, timeZone: tz, asOf: to)
+        func read(_ how: Read, details: Bool, _ each: (ReportCase) throws -> Void) throws {
+            try Self.read(store, how, from: from, to: to, details: details, each)
         }
-        print("bench: report over \(messages) messages: \(reportTimes.map(fmt).joined(separator: ", ")) (goal < 2 s); \(summary)")
-        print("bench: export --format xlsx over \(messages) messages: \(exportTimes.map(fmt).joined(separator: ", ")) (goal < 2 s)")
-        print("bench: export --format csv over \(messages) messages: \(csvTimes.map(fmt).joined(separator: ", ")) (goal < 2 s); last run: \(sizes)")
-        try Self.benchBackup(store, path: path, fmt: fmt)
+        var times: [String: [Duration]] = [:]
+        var summary = "", sizes = ""
+        print("bench: load average before the runs: \(Self.loadAverage())")
+        for run in 0..<max(1, runs) {
+            // Interleaved: the peer first in even runs, second in odd ones.
+            for how in run % 2 == 0 ? Read.allCases : Read.allCases.reversed() {
+                // `report`: the store's read, the figures, the JSON.
+                let t0 = clock.now
+                var cases: [ReportCase] = []
+                try read(how, details: false) { cases.append($0) }
+                let report = Report.make(cases, fromLabel: "2026-11-01", toLabel: "2026-11-30", from: from, to: to, asOf: to)
+                let json = try report.json()
+                times["report, \(how.rawValue)", default: []].append(clock.now - t0)
+                let f = report.overall
+                summary = "\(cases.count) cases, \(report.owners.count) owners; opened \(f.casesOpened), resolved \(f.casesResolved), "
+                    + "first response \(f.firstResponse.within24h)/\(f.firstResponse.total) within 24 h, recaps \(f.recaps.pending) pending, "
+                    + "items \(f.items.doneOnTime)+\(f.items.doneLate)+\(f.items.overdue)+\(f.items.open); JSON \(json.utf8.count) bytes"
+
+                // XLSX as `liaison export` writes it: the store's read on one thread, the workbook on this one.
+                let t1 = clock.now
+                let xlsx = try FollowUpXLSX.render(timeZone: tz) { emit in
+                    try Self.read(store, how, from: from, to: to, details: true) { c in
+                        let (row, items) = maker.row(c)
+                        try emit(row, items)
+                    }
+                }
+                times["export --format xlsx, \(how.rawValue)", default: []].append(clock.now - t1)
+
+                // CSV as `liaison export` writes it: each row's text added as the read reaches its case.
+                let t2 = clock.now
+                var csv = FollowUpCSV.Writer(timeZone: tz)
+                try read(how, details: true) { c in csv.add(maker.row(c).0) }
+                times["export --format csv, \(how.rawValue)", default: []].append(clock.now - t2)
+                if how == .onePass { sizes = "XLSX \(xlsx.count / 1024) KiB, CSV \(csv.bytes.count / 1024) KiB" }
+            }
+        }
+        // Where the time goes, one step after the other: the read and the table in memory, then
+        // each writer alone.
+        let t1 = clock.now
+        let detailed = try store.reportCases(from: from, to: to, owner: nil, details: true)
+        let table = FollowUpTable.make(detailed, names: names, timeZone: tz, asOf: to)
+        let t2 = clock.now
+        _ = try FollowUpXLSX.render(table, timeZone: tz)
+        let t3 = clock.now
+        _ = FollowUpCSV.render(table, timeZone: tz)
+        let t4 = clock.now
+        print("bench: \(summary)")
+        for what in ["report", "export --format xlsx", "export --format csv"] {
+            for how in Read.allCases {
+                let key = "\(what), \(how.rawValue)"
+                print("bench: \(key) over \(messages) messages: \(times[key, default: []].map(fmt).joined(separator: ", ")) (goal < 2 s)")
+            }
+        }
+        print("bench: \(sizes), \(table.rows.count) rows, \(table.items.count) items; one step after the other: read (one pass) and table "
+              + "\(fmt(t2 - t1)), XLSX alone \(fmt(t3 - t2)), CSV text alone \(fmt(t4 - t3))")
+        print("bench: load average after the runs: \(Self.loadAverage())")
+        if !skipBackup { try Self.benchBackup(store, path: path, fmt: fmt) }
         if db == nil {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
+    }
+
+    /// The store's read as `liaison report`/`export` make it today (one ordered pass,
+    /// `reportCases`), or the peer: the correlated subqueries it replaced (`reportCasesBySubqueries`).
+    enum Read: String, CaseIterable { case subqueries = "peer (subqueries)", onePass = "one pass" }
+
+    static func read(_ store: SQLiteStore, _ how: Read, from: Date, to: Date, details: Bool, _ each: (ReportCase) throws -> Void) throws {
+        switch how {
+        case .onePass: try store.reportCases(from: from, to: to, owner: nil, details: details, lastOutbound: false, each: each)
+        case .subqueries: try store.reportCasesBySubqueries(from: from, to: to, owner: nil, details: details, lastOutbound: false, each: each)
+        }
+    }
+
+    /// The machine's load average (1, 5, 15 minutes), as /proc/loadavg gives it.
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// `liaison backup` of this store (issue 18): the online backup from one read snapshot, then

@@ -11,27 +11,61 @@ import LiaisonMail
 /// by some importers), which tells the reader that the text was neutralised.
 public enum FollowUpCSV {
     public static func render(_ table: FollowUpTable, timeZone: TimeZone) -> [UInt8] {
-        func d(_ x: Date?) -> String { x.map { localMinute($0, timeZone) } ?? "" }
-        var out: [UInt8] = [0xEF, 0xBB, 0xBF]
-        func line(_ fields: [String]) {
-            out += Array(fields.map(field).joined(separator: ",").utf8)
-            out += [13, 10]
+        var w = Writer(timeZone: timeZone)
+        for r in table.rows { w.add(r) }
+        return w.bytes
+    }
+
+    /// The same text built row by row (`liaison export --format csv` adds each row as the store
+    /// reads the next case): the byte-order mark and the header at once, then `add` per row.
+    public struct Writer {
+        public private(set) var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let timeZone: TimeZone
+
+        public init(timeZone: TimeZone) {
+            self.timeZone = timeZone
+            line(FollowUpTable.columns)
         }
-        line(FollowUpTable.columns)
-        for r in table.rows {
-            line([r.number, d(r.date), r.counterparty, r.ourContact, r.type, r.need, r.progress, d(r.nextContact), r.owner, r.status])
+
+        public mutating func add(_ r: FollowUpTable.Row) {
+            let date = r.date.map { localMinute($0, timeZone) } ?? "", next = r.nextContact.map { localMinute($0, timeZone) } ?? ""
+            line([r.number, date, r.counterparty, r.ourContact, r.type, r.need, r.progress, next, r.owner, r.status])
         }
-        return out
+
+        mutating func line(_ fields: [String]) {
+            for (i, f) in fields.enumerated() {
+                if i > 0 { bytes.append(0x2C) }
+                FollowUpCSV.append(f, to: &bytes)
+            }
+            bytes.append(13)
+            bytes.append(10)
+        }
     }
 
     /// One field: neutralised if it could start a formula, then quoted per RFC 4180 if needed.
     public static func field(_ s: String) -> String {
-        var v = s
-        if let first = v.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { v = "'" + v }
-        if v.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) {
-            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var out: [UInt8] = []
+        append(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `field(s)`'s bytes appended to `out`, without building the field as a string.
+    static func append(_ s: String, to out: inout [UInt8]) {
+        let u = s.utf8
+        // `=`, `+`, `-`, `@`, tab, CR: each one byte in UTF-8, so the first byte tells.
+        let neutralise = u.first.map { $0 == 0x3D || $0 == 0x2B || $0 == 0x2D || $0 == 0x40 || $0 == 0x09 || $0 == 0x0D } ?? false
+        let quote = u.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
+        if quote { out.append(0x22) }
+        if neutralise { out.append(0x27) }
+        if quote {
+            for b in u {
+                out.append(b)
+                if b == 0x22 { out.append(0x22) }
+            }
+            out.append(0x22)
+        } else {
+            out.append(contentsOf: u)
         }
-        return v
     }
 
     /// `2026-11-16 09:12` in `tz` (proleptic Gregorian, through `CivilCalendar`),

@@ -78,9 +78,9 @@ public struct ReportRecap: Sendable, Equatable {
     }
 }
 
-/// An action item as the report reads it. Today the store records no done or cancelled state for
-/// an item (issue 14 adds one): `recorded` is nil and the state is derived from the case
-/// (`ItemProgress`); when the store records one, it fills `recorded` and that wins.
+/// An action item as the report reads it. `recorded`: the done or cancelled state the store
+/// recorded (`liaison items done|cancel`, issue 14), which wins; nil for an item still open or
+/// rescheduled, whose state is then derived from the case (`ItemProgress`).
 public struct ReportItem: Sendable, Equatable {
     public var number: Int
     public var owner: String?
@@ -100,6 +100,17 @@ public struct ReportItem: Sendable, Equatable {
 public enum RecordedItemState: Sendable, Equatable {
     case done(at: Date)
     case cancelled(at: Date)
+
+    /// From the store's `status` and `done_at` (the instant of the change, done or cancelled);
+    /// nil for open and rescheduled items, and for a change without its instant.
+    public static func of(status: String, doneAt: Date?) -> RecordedItemState? {
+        guard let doneAt else { return nil }
+        switch ItemStatus(rawValue: status) {
+        case .done?: return .done(at: doneAt)
+        case .cancelled?: return .cancelled(at: doneAt)
+        default: return nil
+        }
+    }
 }
 
 /// A satisfaction follow-up (回访) that fired, and the first inbound reply filed after it.

@@ -44,15 +44,20 @@ struct Export: AsyncParsableCommand {
 
     /// The file's bytes and how many rows and items it holds. XLSX: the store's cursor and the
     /// workbook's writing overlap (each row written while the next case is read, issue 15); CSV:
-    /// the table first, then the text.
+    /// each row's text added as its case is read (one thread: the text is cheap beside the workbook).
     static func render(store: any LiaisonStore, period: ReportPeriod, owner: String?, format: Format,
                        maker: FollowUpTable.RowMaker) throws -> (bytes: [UInt8], rows: Int, items: Int) {
         switch format {
         case .csv:
-            var cases: [ReportCase] = []
-            try store.reportCases(from: period.start, to: period.end, owner: owner, details: true, lastOutbound: false) { cases.append($0) }
-            let table = FollowUpTable.make(cases, names: maker.names, timeZone: maker.timeZone, asOf: maker.asOf)
-            return (FollowUpCSV.render(table, timeZone: maker.timeZone), table.rows.count, table.items.count)
+            var csv = FollowUpCSV.Writer(timeZone: maker.timeZone)
+            var rows = 0, items = 0
+            try store.reportCases(from: period.start, to: period.end, owner: owner, details: true, lastOutbound: false) { c in
+                let (row, caseItems) = maker.row(c)
+                csv.add(row)
+                rows += 1
+                items += caseItems.count
+            }
+            return (csv.bytes, rows, items)
         case .xlsx:
             let counted = RowCount()
             let bytes = try FollowUpXLSX.render(timeZone: maker.timeZone) { emit in
