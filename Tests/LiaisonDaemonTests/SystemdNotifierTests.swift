@@ -26,6 +26,29 @@ struct SystemdNotifierTests {
         #expect(reload.count == 2 && reload[1].hasPrefix("MONOTONIC_USEC=") && UInt64(reload[1].dropFirst(15)) != nil)
     }
 
+    @Test("a full notification queue costs the datagram, never blocks the sender")
+    func fullQueueDoesNotBlock() throws {
+        // Nobody reads this socket: its queue (net.unix.max_dgram_qlen, 10 by default) fills, and a
+        // blocking sendto would then wait for a reader forever, stalling the daemon's loop.
+        let socket = try NotifySocket()
+        let n = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address])
+        let outcome = Mutex<[Bool]?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            var sent: [Bool] = []
+            for _ in 0..<500 { sent.append(n.watchdog()) }
+            outcome.withLock { $0 = sent }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 30) == .success, "the sender blocked on a full queue")
+        let sent = try #require(outcome.withLock { $0 })
+        #expect(sent.first == true)
+        #expect(sent.contains(false), "the queue never filled: the test proves nothing")
+        // What queued is readable, and sending works again once it is read.
+        #expect(socket.receiveBlocking(for: 0.3).allSatisfy { $0 == "WATCHDOG=1" })
+        #expect(n.status("after the queue drained"))
+    }
+
     @Test func absentSocketIsANoOp() {
         let n = SystemdNotifier(environment: [:])
         #expect(!n.isEnabled)

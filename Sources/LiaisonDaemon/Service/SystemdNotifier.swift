@@ -86,7 +86,9 @@ public struct SystemdNotifier: Sendable {
         let sent = payload.withUnsafeBytes { body in
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, body.baseAddress, body.count, Int32(MSG_NOSIGNAL), $0, socklen_t(length))
+                    // MSG_DONTWAIT: a full notification queue (a busy or wedged systemd, a test's
+                    // reader that is late) costs this one datagram, never a blocked daemon loop.
+                    sendto(fd, body.baseAddress, body.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, socklen_t(length))
                 }
             }
         }
