@@ -308,14 +308,20 @@ struct ConsoleResponder: HTTPResponder {
         if let first = rows.first, hasNewer { ctx["newerLink"] = link(("after", first.number)) }
         if cursor != nil { ctx["newestLink"] = link(nil) }
         ctx["paged"] = ctx["olderLink"] != nil || ctx["newerLink"] != nil || cursor != nil
+        // Each row carries the page's words: its cells' labels are found in the row's own
+        // context, not by Mustache walking up the context stack for every cell of every row.
+        let words = WebWords.table(lang)
         ctx["rows"] = rows.map { r -> [String: Any] in
             var row: [String: Any] = [
+                "t": words,
                 "number": r.number, "subject": r.subject ?? "", "counterparty": Self.counterparty(r.organization, r.contacts),
                 "owner": Self.person(r.owner, site), "category": Self.category(r.category, lang), "status": WebWords.word(r.status.rawValue, lang),
                 "opened": Self.time(r.openedAt, clock),
             ]
-            if r.overdueItems > 0 { row["overdue"] = r.overdueItems }
-            if r.disputedRecaps > 0 { row["disputed"] = true }
+            // Both keys always present (false when not so): a missing key sends Mustache up the
+            // whole context stack at each of the row's four sections that test them.
+            row["overdue"] = r.overdueItems > 0 ? r.overdueItems as Any : false
+            row["disputed"] = r.disputedRecaps > 0
             return row
         }
         return html(.ok, site.pages.render("cases", ctx))

@@ -1,6 +1,17 @@
 /// The console's own words per page language; templates read them as `{{t.name}}`.
 enum WebWords {
+    /// The words of one language, built once (every page and most cells ask for them).
     static func table(_ lang: PageLanguage) -> [String: String] {
+        switch lang {
+        case .zhHans: return hansTable
+        case .zhHant: return hantTable
+        case .en: return enTable
+        }
+    }
+
+    private static let hansTable = build(.zhHans), hantTable = build(.zhHant), enTable = build(.en)
+
+    private static func build(_ lang: PageLanguage) -> [String: String] {
         var t: [String: String] = [:]
         for (key, hans, hant, en) in entries {
             switch lang {
