@@ -73,7 +73,7 @@ final class PGPool: Sendable {
     let configuration: PostgresConnection.Configuration
     let group: any EventLoopGroup
     let slots: DispatchSemaphore
-    let idle = Mutex<[PostgresConnection]>([])
+    let idle = Mutex<[(PostgresConnection, PGPreparedNames)]>([])
     let nextID = Atomic<Int>(0)
     let logger: Logger
     /// How long a caller waits for a free connection before the store reports `busy`.
@@ -106,8 +106,9 @@ final class PGPool: Sendable {
             throw StoreError(.busy, "no PostgreSQL connection free after \(Int(checkoutTimeout)) s")
         }
         defer { slots.signal() }
-        let connection = try idle.withLock { $0.popLast() }.flatMap { $0.isClosed ? nil : $0 } ?? connect()
-        let session = PGSession(connection: connection, logger: logger)
+        let (connection, prepared) = try idle.withLock { $0.popLast() }.flatMap { $0.0.isClosed ? nil : $0 }
+            ?? (connect(), PGPreparedNames())
+        let session = PGSession(connection: connection, prepared: prepared, logger: logger)
         do {
             let result = try body(session)
             release(session)
@@ -123,7 +124,7 @@ final class PGPool: Sendable {
         if session.broken || session.connection.isClosed {
             _ = session.connection.close() as EventLoopFuture<Void>
         } else {
-            idle.withLock { $0.append(session.connection) }
+            idle.withLock { $0.append((session.connection, session.prepared)) }
         }
     }
 
@@ -138,7 +139,7 @@ final class PGPool: Sendable {
 
     /// Closes the idle connections (the store is going away).
     func shutdown() {
-        for c in idle.withLock({ l in defer { l.removeAll() }; return l }) { try? c.close().wait() }
+        for (c, _) in idle.withLock({ l in defer { l.removeAll() }; return l }) { try? c.close().wait() }
     }
 }
 
@@ -171,6 +172,8 @@ typealias PGArg = (any PostgresThrowingDynamicTypeEncodable)?
 /// run synchronously; postgres-nio's and the server's errors come out as `StoreError`.
 final class PGSession {
     let connection: PostgresConnection
+    /// The statements prepared on this connection so far (see `send`).
+    let prepared: PGPreparedNames
     let logger: Logger
     /// The connection failed (not a statement): it is closed instead of going back to the pool.
     var broken = false
@@ -178,14 +181,15 @@ final class PGSession {
     /// queues the statements of one connection and runs them one after the other, so a statement
     /// whose result is not needed (BEGIN, the checkpoint's upsert) costs no round trip of its own:
     /// the next `run` waits for its own answer, which comes after theirs.
-    private var unanswered: [(sql: String, future: EventLoopFuture<PostgresQueryResult>)] = []
+    private var unanswered: [PGAnswer] = []
 
-    init(connection: PostgresConnection, logger: Logger) {
+    init(connection: PostgresConnection, prepared: PGPreparedNames, logger: Logger) {
         self.connection = connection
+        self.prepared = prepared
         self.logger = logger
     }
 
-    private func query(_ sql: String, _ args: [PGArg]) throws -> EventLoopFuture<PostgresQueryResult> {
+    private func bindings(_ args: [PGArg]) throws -> PostgresBindings {
         var binds = PostgresBindings(capacity: args.count)
         do {
             for a in args {
@@ -194,13 +198,63 @@ final class PGSession {
         } catch {
             throw StoreError(.invalid, "a value cannot be sent to PostgreSQL: \(error)")
         }
-        return connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger)
+        return binds
+    }
+
+    /// Sends one statement: an unnamed one (parsed and planned by the server each time), or with
+    /// `prepared`, a named prepared statement of this connection (parsed once per connection;
+    /// the server plans it once it finds a generic plan as good as the custom ones).
+    private func start(_ sql: String, _ args: [PGArg], prepared: Bool) throws -> PGAnswer {
+        let binds = try bindings(args)
+        let types = args.map { $0?.psqlType ?? .null }
+        guard prepared, let name = PGPrepared.name(for: sql, types: types) else {
+            let future = connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger)
+            return PGAnswer(sql: sql, prepared: false) {
+                let result = try future.wait()
+                return (result.rows.map(PGRow.init), result.metadata.rows ?? 0)
+            }
+        }
+        let answer = PGPreparedAnswer()
+        let connection = self.connection, logger = self.logger
+        let text = PGPrepared.Text(name: name, sql: Self.numbered(sql), types: types)
+        // postgres-nio's prepared statements are async: the task runs on the connection's own
+        // event loop (no hop through Swift's cooperative pool) and this Dispatch thread waits
+        // for it, as it waits for an unnamed statement's future. Tasks and `query` both enqueue
+        // on that loop in order, so statements still run in the order they were sent.
+        Task(executorPreference: PGLoopExecutor(connection.eventLoop)) {
+            do {
+                let rows = try await PGPrepared.$text.withValue(text) {
+                    var rows: [PostgresRow] = []
+                    for try await row in try await connection.execute(PGPrepared(bindings: binds), logger: logger) {
+                        rows.append(row)
+                    }
+                    return rows
+                }
+                answer.finish(.success(rows))
+            } catch {
+                answer.finish(.failure(error))
+            }
+        }
+        return PGAnswer(sql: sql, prepared: true) { [known = self.prepared] in
+            let rows = try answer.wait()
+            known.names.insert(name)
+            return (rows.map(PGRow.init), rows.count)
+        }
     }
 
     /// Sends one statement without waiting for its answer; its error, if any, is thrown by the
     /// next `run` (or `settle`) on this session, before that statement's own result.
-    func send(_ sql: String, _ args: [PGArg] = []) throws {
-        unanswered.append((sql, try query(sql, args)))
+    ///
+    /// A prepared statement not yet prepared on this connection is waited for here: postgres-nio
+    /// sends its execution only once the preparation is answered, so a statement sent after it
+    /// (a COMMIT, a ROLLBACK) would overtake it.
+    func send(_ sql: String, _ args: [PGArg] = [], prepared: Bool = false) throws {
+        if prepared, let name = PGPrepared.name(for: sql, types: args.map { $0?.psqlType ?? .null }),
+           !self.prepared.names.contains(name) {
+            try run(sql, args, prepared: true)
+            return
+        }
+        unanswered.append(try start(sql, args, prepared: prepared))
     }
 
     /// Waits for the statements `send` left unanswered; the first error among them is thrown.
@@ -209,47 +263,61 @@ final class PGSession {
         unanswered.removeAll()
         var first: StoreError? = nil
         for p in pending {
-            do { _ = try p.future.wait() } catch {
-                let mapped = Self.mapped(error)
-                if mapped.kind == .unavailable { broken = true }
+            do { _ = try p.wait() } catch {
+                let mapped = failed(error, prepared: p.prepared)
                 if first == nil { first = mapped }
             }
         }
         if let first { throw first }
     }
 
-    /// Runs one statement; its rows and the number of rows it changed.
+    /// The store's error for a statement's; the connection is marked broken when it went away,
+    /// or when a prepared statement failed: postgres-nio remembers a failed preparation for the
+    /// connection's life (a statement first prepared inside an aborted transaction would fail
+    /// there for good), so such a connection is closed rather than pooled again.
+    private func failed(_ error: any Error, prepared: Bool) -> StoreError {
+        let mapped = Self.mapped(error)
+        if mapped.kind == .unavailable || prepared { broken = true }
+        return mapped
+    }
+
+    /// Runs one statement; its rows and the number of rows it changed (with `prepared`: the
+    /// number of rows it returned — use it for statements whose answer is rows). `prepared`
+    /// is for the hot statements of the filing path, whose text is one of the code's own
+    /// (a bounded set: no text built from data, no IN list of varying length).
     @discardableResult
-    func run(_ sql: String, _ args: [PGArg] = []) throws -> (rows: [PGRow], changed: Int) {
-        let future: EventLoopFuture<PostgresQueryResult>
+    func run(_ sql: String, _ args: [PGArg] = [], prepared: Bool = false) throws -> (rows: [PGRow], changed: Int) {
+        let answer: PGAnswer
         do {
-            future = try query(sql, args)
+            answer = try start(sql, args, prepared: prepared)
         } catch {
             try? settle()
             throw error
         }
         do {
-            let result = try future.wait()
+            let result = try answer.wait()
             // Sent earlier, so answered by now; an error of theirs comes first (a failed
             // statement aborts the transaction the later ones ran in).
             try settle()
-            return (result.rows.map(PGRow.init), result.metadata.rows ?? 0)
+            return result
         } catch {
             try settle()
-            let mapped = Self.mapped(error)
-            if mapped.kind == .unavailable { broken = true }
-            throw mapped
+            throw failed(error, prepared: prepared)
         }
     }
 
-    func rows(_ sql: String, _ args: [PGArg] = []) throws -> [PGRow] { try run(sql, args).rows }
+    func rows(_ sql: String, _ args: [PGArg] = [], prepared: Bool = false) throws -> [PGRow] {
+        try run(sql, args, prepared: prepared).rows
+    }
 
-    func row(_ sql: String, _ args: [PGArg] = []) throws -> PGRow? { try run(sql, args).rows.first }
+    func row(_ sql: String, _ args: [PGArg] = [], prepared: Bool = false) throws -> PGRow? {
+        try run(sql, args, prepared: prepared).rows.first
+    }
 
     /// The first column of the first row, nil when there is no row or it is NULL.
-    func value<T: PostgresDecodable>(_ sql: String, _ args: [PGArg] = [], as: T.Type = T.self) throws -> T?
+    func value<T: PostgresDecodable>(_ sql: String, _ args: [PGArg] = [], as: T.Type = T.self, prepared: Bool = false) throws -> T?
     where T._DecodableType == T {
-        guard let r = try row(sql, args) else { return nil }
+        guard let r = try row(sql, args, prepared: prepared) else { return nil }
         let v: T? = try r[0]
         return v
     }
@@ -318,5 +386,95 @@ final class PGSession {
             }
             return StoreError(.invalid, text)
         }
+    }
+}
+
+/// The names of the statements prepared on one connection; used by the one session holding
+/// the connection at a time (checked out of the pool, or lying idle in it).
+final class PGPreparedNames: @unchecked Sendable {
+    var names = Set<String>()
+}
+
+/// A statement's answer, waited for by the Dispatch thread that sent it.
+struct PGAnswer {
+    let sql: String
+    let prepared: Bool
+    let wait: () throws -> (rows: [PGRow], changed: Int)
+    init(sql: String, prepared: Bool, wait: @escaping () throws -> (rows: [PGRow], changed: Int)) {
+        self.sql = sql
+        self.prepared = prepared
+        self.wait = wait
+    }
+}
+
+/// The rows of a prepared statement's task, handed to the thread waiting for them.
+final class PGPreparedAnswer: Sendable {
+    private let result = Mutex<Result<[PostgresRow], any Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ r: Result<[PostgresRow], any Error>) {
+        result.withLock { $0 = r }
+        done.signal()
+    }
+
+    func wait() throws -> [PostgresRow] {
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+}
+
+/// One of the code's statements as a postgres-nio prepared statement. postgres-nio names a
+/// prepared statement and reads its text and parameter types from the statement's TYPE
+/// (`static` members); the store's statements are texts, so these travel as a task-local value
+/// read by those members while `PostgresConnection.execute` runs. Rows are asked for in binary,
+/// as for unnamed statements (postgres-nio sets the result formats of prepared statements).
+struct PGPrepared: PostgresPreparedStatement {
+    struct Text: Sendable {
+        var name = "", sql = ""
+        var types: [PostgresDataType] = []
+    }
+    typealias Row = PostgresRow
+    @TaskLocal static var text = Text()
+    static var name: String { text.name }
+    static var sql: String { text.sql }
+    /// The types of the values bound the first time (NULL: left to the server to infer); the
+    /// name depends on them, so a call binding other types prepares a statement of its own.
+    static var bindingDataTypes: [PostgresDataType] { text.types }
+
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+
+    /// A name per distinct text and parameter types, the same on every connection
+    /// (`liaison_1`, `liaison_2`, …). Nil once 1,000 are named (the texts are the code's own, a
+    /// few dozen; a NULL here or there adds a variant): then the statement runs unnamed.
+    static func name(for sql: String, types: [PostgresDataType]) -> String? {
+        let key = Key(sql: sql, types: types.map(\.rawValue))
+        return names.withLock { names in
+            if let n = names[key] { return n }
+            guard names.count < 1_000 else { return nil }
+            let n = "liaison_\(names.count + 1)"
+            names[key] = n
+            return n
+        }
+    }
+
+    private struct Key: Hashable {
+        let sql: String
+        let types: [UInt32]
+    }
+
+    private static let names = Mutex<[Key: String]>([:])
+}
+
+/// Runs tasks on one NIO event loop: the prepared statements' tasks run where their
+/// connection's channel lives.
+final class PGLoopExecutor: TaskExecutor {
+    let loop: any EventLoop
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

@@ -12,7 +12,8 @@ extension PostgresStore {
         """
 
     static func fetchCase(_ s: PGSession, where condition: String, _ args: [PGArg]) throws -> Case? {
-        try s.row("SELECT \(caseColumns) FROM cases WHERE \(condition)", args).map { try makeCase(s, $0) }
+        // Prepared: `condition` is one of the code's own (a few, see the callers).
+        try s.row("SELECT \(caseColumns) FROM cases WHERE \(condition)", args, prepared: true).map { try makeCase(s, $0) }
     }
 
     /// A case from a row read with `caseColumns`.
@@ -41,15 +42,15 @@ extension PostgresStore {
 
     static func casesForThread(_ s: PGSession, subject: String, addresses: [String], since: Date) throws -> [Case] {
         guard !addresses.isEmpty else { return [] }
-        let marks = Array(repeating: "?", count: addresses.count).joined(separator: ",")
+        // The addresses as one array: one text (prepared) whatever their number.
         return try s.rows("""
             SELECT \(caseColumns) FROM (
               SELECT c.case_id, MAX(c.date) AS last FROM correspondence c
               WHERE c.thread_subject = ? AND c.date >= ?
-                AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
+                AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address = ANY(?::text[]))
               GROUP BY c.case_id) t
             JOIN cases ON cases.id = t.case_id ORDER BY t.last DESC, cases.id
-            """, [subject, since.timeIntervalSince1970] + addresses.map { $0.lowercased() as PGArg }).map { try makeCase(s, $0) }
+            """, [subject, since.timeIntervalSince1970, addresses.map { $0.lowercased() }], prepared: true).map { try makeCase(s, $0) }
     }
 
     /// The id of the case numbered `number`; `StoreError` when there is none.
@@ -79,7 +80,7 @@ extension PostgresStore {
 
     /// An earlier filing of the same message (see `LiaisonStore` on identity).
     static func findFiled(_ s: PGSession, _ m: IncomingMessage) throws -> ExistingMessage? {
-        let row = try s.row(filedSQL, filedArgs(m))
+        let row = try s.row(filedSQL, filedArgs(m), prepared: true)
         return try row.map { .filed(caseNumber: try $0["number"], correspondenceID: try $0["id"]) }
     }
 
@@ -109,7 +110,7 @@ extension PostgresStore {
     }
 
     static func findPendingHeld(_ s: PGSession, _ m: IncomingMessage) throws -> Int64? {
-        try s.value("SELECT id FROM held WHERE " + pendingHeldCondition, pendingHeldArgs(m))
+        try s.value("SELECT id FROM held WHERE " + pendingHeldCondition, pendingHeldArgs(m), prepared: true)
     }
 
     /// Inserts a pending hold; `LostRace` when another instance has just held the same bytes.
@@ -123,7 +124,7 @@ extension PostgresStore {
                   m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender,
                   m.references.joined(separator: " "), m.alsoKnownAs.joined(separator: " "),
                   m.addresses.joined(separator: " "), m.contacts.joined(separator: " "), Data(m.raw),
-                  at.timeIntervalSince1970])
+                  at.timeIntervalSince1970], prepared: true)
         guard let id else { throw LostRace() }
         return id
     }
@@ -141,7 +142,7 @@ extension PostgresStore {
                 let seq: Int = try s.value("""
                     INSERT INTO case_counters (template, last) VALUES (?, 1)
                     ON CONFLICT (template) DO UPDATE SET last = case_counters.last + 1 RETURNING last
-                    """, [c.numberTemplate]) ?? 1
+                    """, [c.numberTemplate], prepared: true) ?? 1
                 number = CaseNumbering.render(template: c.numberTemplate, seq: seq)
             }
             let id: Int64? = try s.value("""
@@ -154,7 +155,7 @@ extension PostgresStore {
                   ON CONFLICT DO NOTHING)
                 SELECT id FROM k
                 """, [number, c.isInternal, c.counterparty.organization, c.owner?.lowercased(), c.category.rawValue,
-                      c.openedAt.timeIntervalSince1970, contacts])
+                      c.openedAt.timeIntervalSince1970, contacts], prepared: true)
             if let id { return (id, number) }
             if given != nil { throw StoreError(.refused, "case \(number) exists already") }
         }
@@ -225,7 +226,7 @@ extension PostgresStore {
             FROM (SELECT 1) AS one LEFT JOIN cases ON cases.id = (SELECT id FROM k)
             """, [targetArg] + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
                   m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
-                  messageIDs, references, threadAddresses, contactAddresses, m.recipients] + pendingHeldArgs(m))
+                  messageIDs, references, threadAddresses, contactAddresses, m.recipients] + pendingHeldArgs(m), prepared: true)
         else { throw StoreError(.invalid, "filing returned no row") }
         let filedID: Int64? = try r["filed_id"], filedNumber: String? = try r["filed_number"]
         if let filedID, let filedNumber { return .duplicate(.filed(caseNumber: filedNumber, correspondenceID: filedID)) }
@@ -261,14 +262,14 @@ extension PostgresStore {
               uid_validity = EXCLUDED.uid_validity
             """
         let args: [PGArg] = [cp.mailbox, Int64(cp.uidValidity), Int64(cp.lastUID)]
-        if wait { try s.execute(sql, args) } else { try s.send(sql, args) }
+        if wait { try s.run(sql, args, prepared: true) } else { try s.send(sql, args, prepared: true) }
     }
 
     // MARK: rate ledger
 
     static func countEvents(_ s: PGSession, scope: String, key: String, since: Date) throws -> Int {
         try s.value("SELECT COUNT(*) FROM rate_events WHERE scope = ? AND key = ? AND at >= ?",
-                    [scope, key, since.timeIntervalSince1970]) ?? 0
+                    [scope, key, since.timeIntervalSince1970], prepared: true) ?? 0
     }
 
     /// Records one event; counting events older than two days for the same scope and key are dropped.

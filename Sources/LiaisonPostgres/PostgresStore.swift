@@ -295,6 +295,11 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         }
     }
 
+    /// A server setting as `SHOW` gives it (`current_setting`), for benchmarks.
+    public func setting(_ name: String) throws -> String {
+        try pool.withSession { s in try s.value("SELECT current_setting(?)", [name]) ?? "" }
+    }
+
     /// The database's size on disk (`pg_database_size`), for benchmarks.
     public func databaseBytes() throws -> Int {
         try snapshot { s in try s.value("SELECT pg_database_size(current_database())", as: Int.self) ?? 0 }

@@ -61,8 +61,13 @@ struct BenchStore: AsyncParsableCommand {
             guard var location = try PostgresLocation.parse(url: postgres) else { throw ValidationError("--postgres: not a postgres:// URL") }
             location.tls = location.isLoopback ? .disable : .verifyFull
             location.password = ProcessInfo.processInfo.environment["LIAISON_BENCH_PG_PASSWORD"]
-            store = try PostgresStore(location)
+            let pg = try PostgresStore(location)
+            store = pg
             print("bench: PostgreSQL \(postgres)")
+            // The server's settings that bear on the figures (a production server differs).
+            let settings = try ["server_version", "shared_buffers", "effective_cache_size", "work_mem", "fsync", "synchronous_commit",
+                                "plan_cache_mode"].map { "\($0)=\(try pg.setting($0))" }
+            print("bench: server \(settings.joined(separator: " "))")
         } else {
             store = try SQLiteStore(path: path)
         }
@@ -110,9 +115,11 @@ struct BenchStore: AsyncParsableCommand {
             print("bench: populated \(total) messages / \(caseCount) cases in \(clock.now - start)")
         }
 
+        let loadBefore = BenchReport.loadAverage()
         let matcher = CaseMatcher(organization: Self.org)
         var timings: [Duration] = []
         var rules: [String: Int] = [:]
+        var byRule: [String: [Duration]] = [:]
         var rng = SystemRandomNumberGenerator()
         let onFile = try store.counts().correspondence
         for n in 0..<2_000 {
@@ -137,12 +144,16 @@ struct BenchStore: AsyncParsableCommand {
                                            addresses: matcher.counterpartyAddresses(input), raw: raw)
             let outcome = try store.file(Filing(message: incoming, decision: decision,
                                                 checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: UInt32(n + 1))), now: Self.base)
-            timings.append(clock.now - t0)
+            let took = clock.now - t0
+            timings.append(took)
+            let rule: String
             switch decision {
-            case .existing(_, let rule): rules[rule.rawValue, default: 0] += 1
-            case .open: rules["new case", default: 0] += 1
-            case .hold(let reason, _): rules["held: " + reason.rawValue, default: 0] += 1
+            case .existing(_, let r): rule = r.rawValue
+            case .open: rule = "new case"
+            case .hold(let reason, _): rule = "held: " + reason.rawValue
             }
+            rules[rule, default: 0] += 1
+            byRule[rule, default: []].append(took)
             if case .duplicate = outcome { FileHandle.standardError.write(Data("benchmark message \(j) was a duplicate\n".utf8)) }
         }
         timings.sort()
@@ -158,6 +169,11 @@ struct BenchStore: AsyncParsableCommand {
             }
         }
         print("bench: \(total) messages, \(caseCount) cases; match+file one more: median \(String(format: "%.3f", median)) ms, p99 \(String(format: "%.3f", p99)) ms; rules \(rules)")
+        for (rule, list) in byRule.sorted(by: { $0.key < $1.key }) {
+            let sorted = list.sorted()
+            print("bench:   \(rule): \(sorted.count) filings, median \(String(format: "%.3f", ms(sorted[sorted.count / 2]))) ms, p99 \(String(format: "%.3f", ms(sorted[sorted.count * 99 / 100]))) ms")
+        }
+        print("bench: load average (1, 5, 15 min) before measuring \(loadBefore), after \(BenchReport.loadAverage()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
         print("bench: database \(dbBytes / 1_048_576) MiB for \(rawBytes / 1_048_576) MiB of raw mail (\(String(format: "%.2f", Double(dbBytes) / Double(max(rawBytes, 1))))×)")
         if postgres != nil {
         } else if db == nil {
