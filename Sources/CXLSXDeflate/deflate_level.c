@@ -27,8 +27,13 @@ typedef int (*liaison_zip_open_fn)(void *file, const char *filename, const void 
                                    unsigned long flagBase, int zip64);
 
 static unsigned long parts;
+static int chosen = LIAISON_XLSX_DEFLATE_LEVEL;
 
-int liaison_xlsx_deflate_level(void) { return LIAISON_XLSX_DEFLATE_LEVEL; }
+int liaison_xlsx_deflate_level(void) { return __atomic_load_n(&chosen, __ATOMIC_RELAXED); }
+
+void liaison_xlsx_set_deflate_level(int level) {
+    if (level >= 1 && level <= 9) __atomic_store_n(&chosen, level, __ATOMIC_RELAXED);
+}
 
 unsigned long liaison_xlsx_deflate_parts(void) { return __atomic_load_n(&parts, __ATOMIC_RELAXED); }
 
@@ -48,7 +53,7 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
         __atomic_store_n(&real, next, __ATOMIC_RELEASE);
     }
     if (method == LIAISON_Z_DEFLATED && !raw) {
-        level = LIAISON_XLSX_DEFLATE_LEVEL;
+        level = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
         __atomic_fetch_add(&parts, 1, __ATOMIC_RELAXED);
     }
     return next(file, filename, zipfi, extrafield_local, size_extrafield_local, extrafield_global,

@@ -23,7 +23,10 @@ public enum FollowUpXLSX {
 
     /// The zlib level the workbook's parts are deflated at (libxlsxwriter's default is 6; see
     /// Sources/CXLSXDeflate), and how many parts this process has deflated at it so far.
-    public static var deflateLevel: Int { Int(liaison_xlsx_deflate_level()) }
+    public static var deflateLevel: Int {
+        get { Int(liaison_xlsx_deflate_level()) }
+        set { liaison_xlsx_set_deflate_level(Int32(newValue)) }   // for benchmarks: 1–9
+    }
     public static var deflatedParts: Int { Int(liaison_xlsx_deflate_parts()) }
 
     /// The workbook's bytes. libxlsxwriter writes to a file, so this works in a private (0700)
