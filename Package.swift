@@ -48,6 +48,8 @@ let package = Package(
         .systemLibrary(
             name: "CXLSXWriter", path: "Sources/CXLSXWriter", pkgConfig: "xlsxwriter",
             providers: [.apt(["libxlsxwriter-dev"])]),
+        // libxlsxwriter's deflate level (it has no option): minizip's open call, passed on with level 3.
+        .target(name: "CXLSXDeflate", path: "Sources/CXLSXDeflate"),
 
         // RFC 5322 / MIME reading and building. Foundation and libxml2 only.
         .target(name: "LiaisonMail", dependencies: ["CLibXML2"]),
@@ -75,7 +77,7 @@ let package = Package(
         // The one factory (`Stores.open`): a store location to an open store, whichever backend.
         .target(name: "LiaisonStores", dependencies: ["LiaisonStore", "LiaisonPostgres"]),
         // The follow-up table as XLSX through libxlsxwriter (`liaison export`).
-        .target(name: "LiaisonXLSX", dependencies: ["CXLSXWriter", "LiaisonCore"]),
+        .target(name: "LiaisonXLSX", dependencies: ["CXLSXWriter", "CXLSXDeflate", "LiaisonCore"]),
         // IMAP and SMTP over libcurl.
         .target(
             name: "LiaisonTransport",

@@ -1,3 +1,4 @@
+import CXLSXDeflate
 import CXLSXWriter
 import Foundation
 import LiaisonCore
@@ -19,6 +20,14 @@ public enum FollowUpXLSX {
     public struct WriteError: Error, CustomStringConvertible {
         public var description: String
     }
+
+    /// The zlib level the workbook's parts are deflated at (libxlsxwriter's default is 6; see
+    /// Sources/CXLSXDeflate), and how many parts this process has deflated at it so far.
+    public static var deflateLevel: Int {
+        get { Int(liaison_xlsx_deflate_level()) }
+        set { liaison_xlsx_set_deflate_level(Int32(newValue)) }   // for benchmarks: 1–9
+    }
+    public static var deflatedParts: Int { Int(liaison_xlsx_deflate_parts()) }
 
     /// The workbook's bytes. libxlsxwriter writes to a file, so this works in a private (0700)
     /// temporary folder and removes it; the caller writes the bytes where they belong.
@@ -225,39 +234,71 @@ public enum FollowUpXLSX {
 
     /// True when the bytes hold no control character but tab and line feed, no DEL, no U+FFFE/U+FFFF.
     static func isClean(_ bytes: String.UTF8View) -> Bool {
-        var ef = 0   // 1 after EF, 2 after EF BF
-        for b in bytes {
-            if b < 0x20 { if b != 0x09 && b != 0x0A { return false } } else if b == 0x7F { return false }
-            switch (ef, b) {
-            case (_, 0xEF): ef = 1
-            case (1, 0xBF): ef = 2
-            case (2, 0xBE), (2, 0xBF): return false
-            default: ef = 0
+        if let clean = bytes.withContiguousStorageIfAvailable({ isClean($0) }) { return clean }
+        return Array(bytes).withUnsafeBufferPointer { isClean($0) }
+    }
+
+    static func isClean(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x20 {
+                if b != 0x09 && b != 0x0A { return false }
+            } else if b == 0x7F {
+                return false
+            } else if b == 0xEF, i + 2 < n, bytes[i + 1] == 0xBF, bytes[i + 2] == 0xBE || bytes[i + 2] == 0xBF {
+                return false
             }
+            i += 1
         }
         return true
     }
 
     /// Column width in Excel's character units of the widest line: East Asian wide characters count two.
     static func width(_ s: String) -> Int {
-        // ASCII only (numbers, addresses, most English): its widest line in bytes, in one byte pass.
-        var widest = 0, line = 0, ascii = true
-        for b in s.utf8 {
-            if b >= 0x80 { ascii = false; break }
-            if b == 0x0A { widest = max(widest, line); line = 0 } else { line += 1 }
-        }
-        if ascii { return max(widest, line) }
-        widest = 0
-        line = 0
-        for u in s.unicodeScalars {
-            let v = u.value
-            if v == 0x0A { widest = max(widest, line); line = 0; continue }
-            if v < 0x1100 { line += 1; continue }
-            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
-                || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-                || (0xFFE0...0xFFE6).contains(v) || (0x20000...0x3FFFD).contains(v) || (0x2460...0x24FF).contains(v)
-            line += wide ? 2 : 1
+        if let w = s.utf8.withContiguousStorageIfAvailable({ width($0) }) { return w }
+        return Array(s.utf8).withUnsafeBufferPointer { width($0) }
+    }
+
+    /// `width` over valid UTF-8 (a Swift string's bytes): each scalar decoded from its bytes.
+    static func width(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var widest = 0, line = 0, i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 {
+                if b == 0x0A { widest = max(widest, line); line = 0 } else { line += 1 }
+                i += 1
+                continue
+            }
+            var v: UInt32
+            if b < 0xE0 {   // two bytes: below U+0800, never wide
+                line += 1
+                i += 2
+                continue
+            } else if b < 0xF0 {
+                v = UInt32(b & 0x0F) << 12
+                if i + 2 < n { v |= UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F) }
+                i += 3
+            } else {
+                v = UInt32(b & 0x07) << 18
+                if i + 3 < n { v |= UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F) }
+                i += 4
+            }
+            line += isWide(v) ? 2 : 1
         }
         return max(widest, line)
     }
+
+    /// East Asian wide and fullwidth ranges (Hangul Jamo, CJK, Hangul syllables, compatibility
+    /// ideographs and forms, fullwidth forms, planes 2 and 3), and the circled numbers ① ②.
+    @inline(__always)
+    static func isWide(_ v: UInt32) -> Bool {
+        if v < 0x1100 { return false }
+        return (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+            || (0xFFE0...0xFFE6).contains(v) || (0x20000...0x3FFFD).contains(v) || (0x2460...0x24FF).contains(v)
+    }
+
 }
