@@ -28,7 +28,7 @@ public protocol WebConsoleStore: Sendable {
     /// most `filter.limit` (≤ `WebCaseSQL.maxLimit`) from `filter.cursor`. Three statements
     /// whatever the page's size: the page's ids, their rows, their first contacts.
     func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow]
-    /// True when `address` may see the case (owner, owner of one of its items, sender or To/Cc
+    /// True when `address` may see the case (owner, owner of one of its items, sender or (staff mail only) To/Cc
     /// recipient of one of its messages, or one of its addresses: `WebCaseSQL.visible`); false
     /// also when there is no such case.
     func canSee(caseNumber: String, address: String) throws -> Bool
@@ -164,7 +164,7 @@ public struct WebCaseRow: Sendable, Equatable {
 public enum WebCaseSQL {
     /// The visibility rule: each way an address is tied to a case — its owner, an item's owner, the
     /// sender of one of its messages, one of its addresses (contacts, thread), or a recipient in
-    /// To/Cc of one of its messages (`message_recipients`; Bcc is never stored). Each tie is
+    /// To/Cc of one of its messages sent by staff (`message_recipients`; Bcc is never stored). Each tie is
     /// (tables, the case id there, the address there), every address lowercased; written once
     /// here and read in the two shapes below, each arm on an index.
     /// `byCase`: the address as the probe from a case compares it, when that must not be the
@@ -177,7 +177,9 @@ public enum WebCaseSQL {
         ("action_items i JOIN recaps r ON r.id = i.recap_id", "r.case_id", "lower(i.owner_address)", "lower(i.owner_address) || ''"),
         ("correspondence m", "m.case_id", "m.sender", "m.sender"),
         ("case_addresses a", "a.case_id", "a.address", "a.address"),
-        ("message_recipients t", "t.case_id", "t.address", "t.address"),
+        // Only staff mail's To/Cc (`outbound`: the sender trusted, as filing decides it): rows
+        // that stores kept before that rule for an outsider's message are passed over here.
+        ("message_recipients t JOIN correspondence tm ON tm.id = t.correspondence_id AND tm.direction = 'outbound'", "t.case_id", "t.address", "t.address"),
     ]
 
     /// How many times the address is bound in `visible` or `visibleIDs`.

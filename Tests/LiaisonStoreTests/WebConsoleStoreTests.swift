@@ -77,15 +77,23 @@ enum WebConsoleStoreChecks {
         #expect(try s.webCases(visibleTo: nil, filter: WebCaseFilter(owner: "wang@corp.example"), now: t0).isEmpty)
         #expect(try s.webCases(visibleTo: nil, filter: WebCaseFilter(category: "complaint"), now: t0).map(\.number) == [n])
 
-        // To/Cc of a filed message: those staff see the case (normalised like the rest); Bcc is
-        // never given to the store, and someone absent sees nothing.
-        var ccd = C.message("<c3@x>", subject: "回复", from: "liu@huadong.example",
-                            extraHeader: "To: zhang@corp.example\r\nCc: Chen <Chen@Corp.example>\r\n")
-        ccd.recipients = IncomingMessage.recipients(["zhang@corp.example", "Chen@Corp.example", "CHEN@corp.example", "not-an-address"])
-        #expect(ccd.recipients == ["zhang@corp.example", "chen@corp.example"])
+        // To/Cc of staff mail (outbound: its sender trusted): those staff see the case (normalised
+        // like the rest); an outsider's To/Cc are not kept for that (the store refuses them even
+        // when handed over); Bcc is never given to the store; someone absent sees nothing.
+        var ccd = C.message("<c3@x>", subject: "回复", from: "wang@corp.example",
+                            extraHeader: "To: liu@huadong.example\r\nCc: Chen <Chen@Corp.example>\r\n", addresses: [])
+        ccd.direction = .outbound
+        ccd.recipients = IncomingMessage.recipients(["liu@huadong.example", "Chen@Corp.example", "CHEN@corp.example", "not-an-address"])
+        #expect(ccd.recipients == ["liu@huadong.example", "chen@corp.example"])
         _ = try s.file(Filing(message: ccd, decision: .existing(caseNumber: n, rule: .reference)))
         #expect(try s.canSee(caseNumber: n, address: "chen@CORP.example"))
         #expect(try s.webCases(visibleTo: "chen@corp.example", filter: all, now: t0).map(\.number) == [n])
+        var outsiders = C.message("<c4@x>", subject: "回复", from: "liu@huadong.example",
+                                  extraHeader: "To: zhang@corp.example\r\nCc: xu@corp.example\r\n")
+        outsiders.recipients = IncomingMessage.recipients(["zhang@corp.example", "xu@corp.example"])
+        _ = try s.file(Filing(message: outsiders, decision: .existing(caseNumber: n, rule: .reference)))
+        #expect(try !s.canSee(caseNumber: n, address: "xu@corp.example"), "an outsider's Cc does not widen who sees the case")
+        #expect(try s.webCases(visibleTo: "xu@corp.example", filter: all, now: t0).isEmpty)
         #expect(try !s.canSee(caseNumber: n, address: "zhao@corp.example"))
         #expect(try s.webCases(visibleTo: "zhao@corp.example", filter: all, now: t0).isEmpty)
         #expect(IncomingMessage.recipients((0..<500).map { "p\($0)@corp.example" }).count == IncomingMessage.maxRecipients)
@@ -129,9 +137,11 @@ struct WebConsoleStoreTests {
 
 @Suite("web console store: recipients read back, query plans")
 struct WebConsoleRecipientsTests {
-    /// A store made before `v9-recipients` (migrated up to v8-web), a message filed there with
-    /// a Cc, then opened by today's code: the migration queues it, the open reads its Cc back.
-    @Test func recipientsOfEarlierMailAreReadBackFromTheStoredBytes() throws {
+    /// A store made before `v9-recipients` (migrated up to v8-web), messages filed there with
+    /// To/Cc, then opened by today's code: the migration queues them, opening does not read them
+    /// (it returns with the queue full: visibility falls back to what is known), the backfill
+    /// does, staff mail only.
+    @Test func recipientsOfEarlierMailAreReadBackFromTheStoredBytesAfterOpen() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("web-backfill-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -146,19 +156,32 @@ struct WebConsoleRecipientsTests {
                       (1, 'EC20261116-001', 0, 'huadong.example', 'zhang@corp.example', 'complaint', 'open', 0),
                       (2, 'EC20261116-002', 0, 'huadong.example', 'zhang@corp.example', 'complaint', 'open', 1);
                     INSERT INTO correspondence (id, case_id, content_hash, direction, kind, thread_subject, sender, raw, filed_at) VALUES
-                      (1, 1, 'h1', 'inbound', 'correspondence', 's', 'liu@huadong.example', ?, 0),
-                      (2, 2, 'h2', 'inbound', 'correspondence', 's', 'liu@huadong.example', ?, 0);
+                      (1, 1, 'h1', 'outbound', 'correspondence', 's', 'wang@corp.example', ?, 0),
+                      (2, 2, 'h2', 'outbound', 'correspondence', 's', 'wang@corp.example', ?, 0),
+                      (3, 1, 'h3', 'inbound', 'correspondence', 's', 'liu@huadong.example', ?, 0);
                     UPDATE correspondence SET raw = X'', body_removed_at = 5 WHERE id = 2;
-                    """, arguments: [Data("From: liu@huadong.example\r\nTo: zhang@corp.example\r\nCc: a, Chen <CHEN@corp.example>\r\nBcc: zhao@corp.example\r\n\r\nbody\r\n".utf8),
-                                     Data("From: liu@huadong.example\r\nCc: wu@corp.example\r\n\r\nbody\r\n".utf8)])
+                    """, arguments: [Data("From: wang@corp.example\r\nTo: liu@huadong.example\r\nCc: a, Chen <CHEN@corp.example>\r\nBcc: zhao@corp.example\r\n\r\nbody\r\n".utf8),
+                                     Data("From: wang@corp.example\r\nCc: wu@corp.example\r\n\r\nbody\r\n".utf8),
+                                     Data("From: liu@huadong.example\r\nTo: zhang@corp.example\r\nCc: xu@corp.example\r\n\r\nbody\r\n".utf8)])
             }
         }
         let store = try SQLiteStore(path: path)
+        #expect(try store.recipientsBackfillPending() == 2, "opening the store leaves the queue (bodies not removed) to the daemon")
+        #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "chen@corp.example"), "not read yet: not known")
+        #expect(try store.backfillRecipients(after: 0, limit: 1) == (read: 1, last: 1))
+        #expect(try store.recipientsBackfillPending() == 1)
         #expect(try store.canSee(caseNumber: "EC20261116-001", address: "chen@corp.example"))
+        #expect(try store.backfillRecipients() == 0, "the inbound message gives no rows")
+        #expect(try store.backfillRecipients(after: 0, limit: 100) == (read: 0, last: nil))
         #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "zhao@corp.example"), "Bcc is not a recipient")
+        #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "xu@corp.example"), "an outsider's Cc is not read")
         #expect(try !store.canSee(caseNumber: "EC20261116-002", address: "wu@corp.example"), "a removed body cannot be read")
-        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM recipients_backfill") } == 0)
-        #expect(try store.backfillRecipients() == 0, "read once")
+        #expect(try store.recipientsBackfillPending() == 0)
+        // A row an earlier version kept for an outsider's Cc gives no visibility either.
+        try store.pool.write { try $0.execute(sql: "INSERT INTO message_recipients (address, case_id, correspondence_id) VALUES ('xu@corp.example', 1, 3)") }
+        #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "xu@corp.example"))
+        #expect(try store.webCases(visibleTo: "xu@corp.example", filter: WebCaseFilter(), now: Date()).isEmpty)
+        #expect(try store.webCases(visibleTo: "chen@corp.example", filter: WebCaseFilter(), now: Date()).map(\.number) == ["EC20261116-001"])
     }
 
     /// The list and `canSee` go by indexes: a manager's page reads `cases_opened` in order (no
@@ -183,7 +206,8 @@ struct WebConsoleRecipientsTests {
             let staff = WebCaseSQL.pageIDs(visibleTo: "zhang@corp.example", filter: WebCaseFilter(cursor: cursor))
             let p = try plan(staff.sql, staff.args)
             for index in ["x USING COVERING INDEX cases_owner", "i USING INDEX action_items_owner_address", "m USING COVERING INDEX correspondence_sender",
-                          "a USING PRIMARY KEY (address=?)", "t USING PRIMARY KEY (address=?)", "c USING INTEGER PRIMARY KEY"] {
+                          "a USING PRIMARY KEY (address=?)", "t USING PRIMARY KEY (address=?)", "tm USING INTEGER PRIMARY KEY",
+                          "c USING INTEGER PRIMARY KEY"] {
                 #expect(p.contains(index), "\(index): \(p)")
             }
             #expect(!p.contains("SCAN c") && !p.contains("SCAN x") && !p.contains("SCAN m") && !p.contains("SCAN t") && !p.contains("SCAN i"), "\(p)")
