@@ -126,8 +126,97 @@ enum WebConsoleStoreChecks {
     }
 }
 
+extension WebConsoleStoreChecks {
+    /// Search (subjects, organisation, number, contacts) against the answer a plain
+    /// case-insensitive (ASCII) substring test gives over the same data: Chinese, English and mixed
+    /// queries, `%`, `_`, `"` and MATCH words taken literally, queries under 3 characters (the
+    /// LIKE alone) and longer ones (SQLite's trigram index, PostgreSQL's ILIKE). Kept in step:
+    /// a message filed later, a changed subject and organisation, a removed message.
+    static func search(_ s: any LiaisonStore & WebConsoleStore & StoreFixtures, change: ((_ sql: String) throws -> Void)? = nil) throws {
+        let t0 = C.day
+        struct Known { var number: String; var subjects: [String]; var organization: String?; var contacts: [String] }
+        var known: [Known] = []
+        let data: [(subjects: [String], org: String?, contacts: [String])] = [
+            (["订单50000 延迟交货", "回复: 订单50000 延迟交货"], "huadong.example", ["liu@huadong.example"]),
+            (["Order #50000 delayed", "RE: Order #50000 delayed"], "acme-tools.example", ["Buyer.One@acme-tools.example"]),
+            (["质量问题 Quality issue 100%_done \"quoted\""], "深圳精工", ["qa_team@szjg.example"]),
+            (["AND OR NEAR * ^ col:umn"], nil, []),
+            (["普通来信"], "example.org", ["x%y@example.org"]),
+        ]
+        for (k, d) in data.enumerated() {
+            let first = C.message("<s\(k)-0@x>", subject: d.subjects[0], from: d.contacts.first ?? "nobody@elsewhere.example",
+                                  addresses: d.contacts)
+            let new = NewCase(numberTemplate: "EC20261201-{seq:3}", isInternal: false,
+                              counterparty: Counterparty(organization: d.org, contacts: d.contacts), owner: "zhang@corp.example",
+                              category: .complaint, openedAt: t0.addingTimeInterval(Double(k)))
+            guard case .filed(let n, _, _) = try s.file(Filing(message: first, decision: .open(new))) else { Issue.record("not filed"); return }
+            for (j, subject) in d.subjects.enumerated().dropFirst() {
+                _ = try s.file(Filing(message: C.message("<s\(k)-\(j)@x>", subject: subject, from: "zhang@corp.example", addresses: []),
+                                      decision: .existing(caseNumber: n, rule: .reference)))
+            }
+            known.append(Known(number: n, subjects: d.subjects, organization: d.org, contacts: d.contacts.map { $0.lowercased() }))
+        }
+        func asciiLower(_ x: String) -> String {
+            String(String.UnicodeScalarView(x.unicodeScalars.map { ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32)! : $0 }))
+        }
+        func expected(_ q: String) -> Set<String> {
+            let needle = asciiLower(q)
+            return Set(known.filter { k in
+                (k.subjects + [k.organization].compactMap { $0 } + [k.number] + k.contacts).contains { asciiLower($0).contains(needle) }
+            }.map(\.number))
+        }
+        let queries = ["订单", "订单5", "订单50000", "50000", "order", "ORDER #5", "delayed 延迟", "%", "%_", "100%_", "_d", "\"quoted\"", "\"",
+                       "qu\"o", "huadong", "HUADONG.EX", "liu@", "EC20261201", "-00", "不存在的", "a", "ab", "Quality issue 100", "issue 1",
+                       "OR", "NEAR", "*", "AND OR", "col:umn", "^", "buyer.one", "QA_TEAM", "深圳", "深圳精工", "x%y", "x_y", "\\", "延迟交货"]
+        func check(_ label: String) throws {
+            for q in queries {
+                let got = Set(try s.webCases(visibleTo: nil, filter: WebCaseFilter(search: q, limit: 1_000), now: t0).map(\.number))
+                #expect(got == expected(q), "\(label): \(q)")
+                let staff = Set(try s.webCases(visibleTo: "zhang@corp.example", filter: WebCaseFilter(search: q, limit: 1_000), now: t0).map(\.number))
+                #expect(staff == expected(q), "\(label), as the owner: \(q)")
+            }
+        }
+        try check("as filed")
+        // Kept in step: another message on a case, then (where the test can reach the tables)
+        // a changed subject and organisation and a removed message.
+        _ = try s.file(Filing(message: C.message("<s-late@x>", subject: "追加 Invoice 7788", from: "zhang@corp.example", addresses: []),
+                              decision: .existing(caseNumber: known[4].number, rule: .reference)))
+        known[4].subjects.append("追加 Invoice 7788")
+        try check("after a later message")
+        if let change {
+            try change("UPDATE correspondence SET subject = '改过的主题 Renamed' WHERE message_id = '<s0-1@x>'")
+            known[0].subjects[1] = "改过的主题 Renamed"
+            try change("UPDATE cases SET organization = 'renamed-org.example' WHERE number = '\(known[1].number)'")
+            known[1].organization = "renamed-org.example"
+            try change("DELETE FROM message_recipients WHERE correspondence_id IN (SELECT id FROM correspondence WHERE message_id = '<s1-1@x>')")
+            try change("DELETE FROM message_references WHERE correspondence_id IN (SELECT id FROM correspondence WHERE message_id = '<s1-1@x>')")
+            try change("DELETE FROM correspondence WHERE message_id = '<s1-1@x>'")
+            known[1].subjects.removeLast()
+            try change("UPDATE case_addresses SET address = 'renamed@acme-tools.example' WHERE address = 'buyer.one@acme-tools.example' AND role = 'contact'")
+            known[1].contacts = ["renamed@acme-tools.example"]
+            #expect(expected("改过的主题") == [known[0].number] && expected("renamed-org") == [known[1].number])
+            try check("after changes")
+        }
+    }
+}
+
 @Suite("web console store")
 struct WebConsoleStoreTests {
+    @Test func searchOnSQLiteIsTheLikeAnswer() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-search-\(UUID().uuidString).db").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let store = try SQLiteStore(path: path)
+        try WebConsoleStoreChecks.search(store) { sql in try store.pool.write { try $0.execute(sql: sql) } }
+        // The index answers as the scan does (the reference), for every query of the check.
+        for q in ["订单50000", "order #5", "100%_", "\"quoted\"", "AND OR", "x%y", "延迟 Order", "acme"] {
+            func ids(_ dialect: WebCaseSQL.SearchDialect) throws -> [Int64] {
+                let (sql, args, _) = WebCaseSQL.pageIDs(visibleTo: nil, filter: WebCaseFilter(search: q), dialect: dialect)
+                return try store.pool.read { try Int64.fetchAll($0, sql: sql, arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? } + [1_000])) }
+            }
+            #expect(try ids(.sqlite) == ids(.sqliteScan), "\(q)")
+        }
+    }
+
     @Test func onSQLite() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-web-\(UUID().uuidString).db").path
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
@@ -220,6 +309,17 @@ struct WebConsoleRecipientsTests {
             // the index of everyone's items by owner.
             #expect(w.contains("r USING COVERING INDEX recaps_case") && !w.contains("action_items_owner_address"), "\(w)")
         }
+        // A search of 3 characters or more starts from the trigram index (v10-search); every
+        // message read after it by its case (`correspondence_case`), never a scan of the messages.
+        for who in [nil, "zhang@corp.example"] as [String?] {
+            let search = WebCaseSQL.pageIDs(visibleTo: who, filter: WebCaseFilter(search: "订单500"))
+            let s = try plan(search.sql, search.args)
+            #expect(s.contains("VIRTUAL TABLE INDEX") && s.contains("case_search"), "\(s)")
+            #expect(!s.contains("SCAN m") && !s.contains("SCAN correspondence"), "\(s)")
+            #expect(search.args.contains("\"订单500\""), "the query bound as one quoted phrase")
+        }
+        let short = WebCaseSQL.pageIDs(visibleTo: nil, filter: WebCaseFilter(search: "订单"))
+        #expect(!short.sql.contains("MATCH"), "2 characters: the LIKE alone")
         let see = try plan("SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)",
                            ["EC20261116-001"] + Array(repeating: "zhang@corp.example", count: WebCaseSQL.tieCount))
         #expect(!see.contains("SCAN") && !see.contains("action_items_owner_address"), "\(see)")
@@ -230,5 +330,9 @@ struct WebConsoleRecipientsTests {
 struct WebConsolePostgresTests {
     @Test func onPostgreSQL() throws {
         try PGStores.withFreshStore("web console store") { try WebConsoleStoreChecks.run($0) }
+    }
+
+    @Test func searchOnPostgreSQLIsTheLikeAnswer() throws {
+        try PGStores.withFreshStore("web console search") { try WebConsoleStoreChecks.search($0) }
     }
 }
