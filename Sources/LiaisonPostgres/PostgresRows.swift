@@ -226,7 +226,8 @@ extension PostgresStore {
             FROM (SELECT 1) AS one LEFT JOIN cases ON cases.id = (SELECT id FROM k)
             """, [targetArg] + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
                   m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
-                  messageIDs, references, threadAddresses, contactAddresses, m.recipients] + pendingHeldArgs(m), prepared: true)
+                  messageIDs, references, threadAddresses, contactAddresses,
+                  m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m), prepared: true)
         else { throw StoreError(.invalid, "filing returned no row") }
         let filedID: Int64? = try r["filed_id"], filedNumber: String? = try r["filed_number"]
         if let filedID, let filedNumber { return .duplicate(.filed(caseNumber: filedNumber, correspondenceID: filedID)) }

@@ -277,6 +277,29 @@ enum PostgresSchema {
             "CREATE TABLE recipients_backfill (correspondence_id BIGINT PRIMARY KEY)",
             "INSERT INTO recipients_backfill (correspondence_id) SELECT id FROM correspondence WHERE length(raw) > 0",
         ]),
+        // The console's search (SQLite's v10-search): pg_trgm GIN indexes on what the search reads,
+        // so its ILIKE '%…%' (`WebCaseSQL.pageIDs`, `.postgres`) is an index search. When the
+        // extension cannot be created (not installed, no right to create it) the migration still
+        // succeeds, in a subtransaction that is rolled back, and the same ILIKE scans: slower,
+        // the same answer.
+        ("pg7-search", [
+            """
+            DO $liaison$
+            BEGIN
+              BEGIN
+                CREATE EXTENSION IF NOT EXISTS pg_trgm;
+              EXCEPTION WHEN OTHERS THEN
+                RAISE NOTICE 'pg_trgm unavailable (%): the console searches without an index', SQLERRM;
+                RETURN;
+              END;
+              CREATE INDEX correspondence_subject_trgm ON correspondence USING gin (subject gin_trgm_ops);
+              CREATE INDEX cases_organization_trgm ON cases USING gin (organization gin_trgm_ops);
+              CREATE INDEX cases_number_trgm ON cases USING gin (number gin_trgm_ops);
+              CREATE INDEX case_addresses_address_trgm ON case_addresses USING gin (address gin_trgm_ops);
+            END
+            $liaison$
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, all in one transaction under the advisory lock.

@@ -15,7 +15,7 @@ import LiaisonStore
 /// - Due reminders are fired with `FOR UPDATE SKIP LOCKED`: two instances never fire one twice.
 /// - Case numbers come from a counter row updated inside the opening transaction.
 public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, ReminderQueue, OutboxStore, ContainmentStore,
-    ReportQueries, WeeklyCheckQueue
+    ReportQueries, WeeklyCheckQueue, RecipientsBackfilling
 {
     let pool: PGPool
     public let location: PostgresLocation
@@ -26,40 +26,40 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         self.location = location
         pool = try PGPool(location)
         try pool.withSession { try PostgresSchema.migrate($0, now: now) }
-        try backfillRecipients()
     }
 
-    /// As on SQLite (`SQLiteStore.backfillRecipients`): the To/Cc of messages filed before
-    /// `pg6-recipients`, read back from their stored bytes, 500 a transaction. Safe when several
-    /// instances start at once (rows are inserted with ON CONFLICT DO NOTHING, the queue row
-    /// deleted by whichever gets there).
-    @discardableResult
-    public func backfillRecipients() throws -> Int {
-        var after: Int64 = 0, done = 0
-        while true {
-            let batch: (read: Int, last: Int64?) = try transaction { s in
-                let rows = try s.rows("""
-                    SELECT b.correspondence_id AS id, m.case_id, m.raw FROM recipients_backfill b
-                    LEFT JOIN correspondence m ON m.id = b.correspondence_id
-                    WHERE b.correspondence_id > ? ORDER BY b.correspondence_id LIMIT 500
-                    """, [after])
-                var read = 0, last: Int64?
-                for r in rows {
-                    let id: Int64 = try r["id"]
-                    last = id
-                    let caseID: Int64? = try r["case_id"], raw: Data? = try r["raw"]
-                    if let caseID, let raw {
-                        let recipients = IncomingMessage.recipients(MessageParser.headerRecipients([UInt8](raw)).map(\.address))
-                        try Self.addRecipients(s, recipients, caseID: caseID, correspondenceID: id)
-                        read += 1
-                    }
-                    try s.execute("DELETE FROM recipients_backfill WHERE correspondence_id = ?", [id])
+    /// As on SQLite (`SQLiteStore.backfillRecipients(after:limit:)`): one batch of the To/Cc of
+    /// messages filed before `pg6-recipients`, read back from their stored bytes, staff mail only;
+    /// run by the daemon's `RecipientsBackfill`, never at open. Safe when several instances run it
+    /// at once (rows are inserted with ON CONFLICT DO NOTHING, the queue row deleted by whichever
+    /// gets there).
+    public func backfillRecipients(after: Int64, limit: Int) throws -> (read: Int, last: Int64?) {
+        try transaction { s in
+            let rows = try s.rows("""
+                SELECT b.correspondence_id AS id, m.case_id, m.direction, m.raw FROM recipients_backfill b
+                LEFT JOIN correspondence m ON m.id = b.correspondence_id
+                WHERE b.correspondence_id > ? ORDER BY b.correspondence_id LIMIT ?
+                """, [after, Int64(max(1, limit))])
+            var read = 0, last: Int64?
+            for r in rows {
+                let id: Int64 = try r["id"]
+                last = id
+                let caseID: Int64? = try r["case_id"], direction: String? = try r["direction"], raw: Data? = try r["raw"]
+                if let caseID, direction == Direction.outbound.rawValue, let raw {
+                    let recipients = IncomingMessage.recipients(MessageParser.headerRecipients([UInt8](raw)).map(\.address))
+                    try Self.addRecipients(s, recipients, caseID: caseID, correspondenceID: id)
+                    read += 1
                 }
-                return (read, last)
+                try s.execute("DELETE FROM recipients_backfill WHERE correspondence_id = ?", [id])
             }
-            done += batch.read
-            guard let last = batch.last else { return done }
-            after = last
+            return (read, last)
+        }
+    }
+
+    public func recipientsBackfillPending() throws -> Int {
+        try snapshot { s in
+            let n: Int64? = try s.row("SELECT count(*) AS n FROM recipients_backfill", [])?["n"]
+            return Int(n ?? 0)
         }
     }
 

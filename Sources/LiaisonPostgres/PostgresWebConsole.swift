@@ -92,7 +92,7 @@ extension PostgresStore: WebConsoleStore {
         let limit = max(1, min(filter.limit, WebCaseSQL.maxLimit))
         return try snapshot { s in
             func page(window: Bool) throws -> [Int64] {
-                let (sql, strings, ascending) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter, window: window)
+                let (sql, strings, ascending) = WebCaseSQL.pageIDs(visibleTo: visibleTo, filter: filter, window: window, dialect: .postgres)
                 let ids = try s.rows(sql, strings.map { $0 as PGArg } + [Int64(limit)]).map { try $0["id"] as Int64 }
                 return ascending ? ids.reversed() : ids
             }

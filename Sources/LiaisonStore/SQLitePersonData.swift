@@ -155,7 +155,7 @@ extension SQLiteStore: PersonDataStore {
     static func replaceEverywhere(_ db: Database, _ needle: String, with replacement: String) throws -> Int {
         let tables = try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-              AND name NOT IN ('grdb_migrations', 'store_secrets')
+              AND name NOT IN ('grdb_migrations', 'store_secrets') AND name NOT LIKE 'case\\_search%' ESCAPE '\\'
             """)
         let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"

@@ -153,7 +153,8 @@ extension SQLiteStore {
         }
         try addAddresses(db, caseID: caseID, role: "thread", m.addresses)
         try addAddresses(db, caseID: caseID, role: "contact", m.contacts)
-        try addRecipients(db, m.recipients, caseID: caseID, correspondenceID: id)
+        // To/Cc count for visibility only on staff mail (outbound: its sender trusted).
+        if m.direction == .outbound { try addRecipients(db, m.recipients, caseID: caseID, correspondenceID: id) }
         return id
     }
 

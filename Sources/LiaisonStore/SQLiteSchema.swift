@@ -307,6 +307,67 @@ enum SQLiteSchema {
                   SELECT id FROM correspondence WHERE body_removed_at IS NULL AND length(raw) > 0;
                 """)
         }
+        m.registerMigration("v10-search") { db in
+            // The console's search (issue 19) on an index: an FTS5 table with the trigram
+            // tokenizer (substrings of 3 characters or more, case-folded) over what the search
+            // reads — each message's subject, each case's number and organisation, each case's
+            // contacts — one row per source, the rowid saying which (`WebCaseSQL.searchRowID`:
+            // message id × 4, case id × 4 + 1, case id × 4 + 2), with the case. Kept in step by
+            // triggers on every insert, change and delete of those columns (filing, a change of
+            // subject or counterparty, retention's and the person erasure's rewrites), back-filled
+            // here. The index only narrows: each candidate is checked with the LIKE it replaces
+            // (`WebCaseSQL.pageIDs`), so the answer is the LIKE answer.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE case_search USING fts5(case_id UNINDEXED, text, tokenize = 'trigram');
+                INSERT INTO case_search (rowid, case_id, text)
+                  SELECT id * 4, case_id, subject FROM correspondence WHERE subject IS NOT NULL AND subject <> '';
+                INSERT INTO case_search (rowid, case_id, text)
+                  SELECT id * 4 + 1, id, number || char(10) || coalesce(organization, '') FROM cases;
+                INSERT INTO case_search (rowid, case_id, text)
+                  SELECT case_id * 4 + 2, case_id, group_concat(address, char(10)) FROM case_addresses WHERE role = 'contact' GROUP BY case_id;
+                CREATE TRIGGER case_search_message_in AFTER INSERT ON correspondence
+                  WHEN new.subject IS NOT NULL AND new.subject <> '' BEGIN
+                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4, new.case_id, new.subject);
+                END;
+                CREATE TRIGGER case_search_message_up AFTER UPDATE OF subject, case_id ON correspondence BEGIN
+                  DELETE FROM case_search WHERE rowid = old.id * 4;
+                  INSERT INTO case_search (rowid, case_id, text)
+                    SELECT new.id * 4, new.case_id, new.subject WHERE new.subject IS NOT NULL AND new.subject <> '';
+                END;
+                CREATE TRIGGER case_search_message_out AFTER DELETE ON correspondence BEGIN
+                  DELETE FROM case_search WHERE rowid = old.id * 4;
+                END;
+                CREATE TRIGGER case_search_case_in AFTER INSERT ON cases BEGIN
+                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4 + 1, new.id, new.number || char(10) || coalesce(new.organization, ''));
+                END;
+                CREATE TRIGGER case_search_case_up AFTER UPDATE OF number, organization ON cases BEGIN
+                  DELETE FROM case_search WHERE rowid = old.id * 4 + 1;
+                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4 + 1, new.id, new.number || char(10) || coalesce(new.organization, ''));
+                END;
+                CREATE TRIGGER case_search_case_out AFTER DELETE ON cases BEGIN
+                  DELETE FROM case_search WHERE rowid IN (old.id * 4 + 1, old.id * 4 + 2);
+                END;
+                CREATE TRIGGER case_search_contact_in AFTER INSERT ON case_addresses WHEN new.role = 'contact' BEGIN
+                  DELETE FROM case_search WHERE rowid = new.case_id * 4 + 2;
+                  INSERT INTO case_search (rowid, case_id, text)
+                    SELECT new.case_id * 4 + 2, new.case_id, group_concat(address, char(10)) FROM case_addresses
+                    WHERE case_id = new.case_id AND role = 'contact' HAVING count(*) > 0;
+                END;
+                CREATE TRIGGER case_search_contact_out AFTER DELETE ON case_addresses WHEN old.role = 'contact' BEGIN
+                  DELETE FROM case_search WHERE rowid = old.case_id * 4 + 2;
+                  INSERT INTO case_search (rowid, case_id, text)
+                    SELECT old.case_id * 4 + 2, old.case_id, group_concat(address, char(10)) FROM case_addresses
+                    WHERE case_id = old.case_id AND role = 'contact' HAVING count(*) > 0;
+                END;
+                CREATE TRIGGER case_search_contact_up AFTER UPDATE ON case_addresses WHEN old.role = 'contact' OR new.role = 'contact' BEGIN
+                  DELETE FROM case_search WHERE rowid IN (old.case_id * 4 + 2, new.case_id * 4 + 2);
+                  INSERT INTO case_search (rowid, case_id, text)
+                    SELECT k * 4 + 2, k, (SELECT group_concat(address, char(10)) FROM case_addresses WHERE case_id = k AND role = 'contact')
+                    FROM (SELECT old.case_id AS k UNION SELECT new.case_id)
+                    WHERE EXISTS (SELECT 1 FROM case_addresses WHERE case_id = k AND role = 'contact');
+                END;
+                """)
+        }
         return m
     }
 }

@@ -56,42 +56,38 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
         }
         if sealing {
             try startSealing(key: key)
-            try backfillRecipients()
         }
     }
 
     /// Reads the To/Cc of the messages filed before `v9-recipients` back from their stored bytes
-    /// (header only, `MessageParser.headerRecipients`) into `message_recipients`, 500 a
-    /// transaction, each message leaving the queue with its rows. A body that will not open
-    /// stays queued (the next open tries again); a body removed meanwhile leaves with no rows.
-    /// Returns the messages read. Nothing to do (every store after its first open): one query.
-    @discardableResult
-    public func backfillRecipients() throws -> Int {
-        var after: Int64 = 0, done = 0
-        while true {
-            let batch: (read: Int, last: Int64?) = try transaction { db in
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT b.correspondence_id AS id, m.case_id, m.raw FROM recipients_backfill b
-                    LEFT JOIN correspondence m ON m.id = b.correspondence_id
-                    WHERE b.correspondence_id > ? ORDER BY b.correspondence_id LIMIT 500
-                    """, arguments: [after])
-                var read = 0
-                for r in rows {
-                    let id: Int64 = r["id"]
-                    if let caseID = r["case_id"] as Int64?, let stored = r["raw"] as Data? {
-                        guard let raw = try? Self.opened(db, stored, "correspondence", "raw", row: id) else { continue }
-                        let recipients = IncomingMessage.recipients(MessageParser.headerRecipients(raw).map(\.address))
-                        try Self.addRecipients(db, recipients, caseID: caseID, correspondenceID: id)
-                        read += 1
-                    }
-                    try db.execute(sql: "DELETE FROM recipients_backfill WHERE correspondence_id = ?", arguments: [id])
+    /// (header only, `MessageParser.headerRecipients`) into `message_recipients`: one batch, each
+    /// message leaving the queue with its rows (`RecipientsBackfilling`; the daemon's
+    /// `RecipientsBackfill` runs it, never `open`). Only staff mail (`outbound`) gives rows. A body
+    /// that will not open (sealed, no key) stays queued; a body removed meanwhile leaves with none.
+    public func backfillRecipients(after: Int64, limit: Int) throws -> (read: Int, last: Int64?) {
+        try transaction { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT b.correspondence_id AS id, m.case_id, m.direction, m.raw FROM recipients_backfill b
+                LEFT JOIN correspondence m ON m.id = b.correspondence_id
+                WHERE b.correspondence_id > ? ORDER BY b.correspondence_id LIMIT ?
+                """, arguments: [after, max(1, limit)])
+            var read = 0
+            for r in rows {
+                let id: Int64 = r["id"]
+                if let caseID = r["case_id"] as Int64?, r["direction"] as String? == Direction.outbound.rawValue, let stored = r["raw"] as Data? {
+                    guard let raw = try? Self.opened(db, stored, "correspondence", "raw", row: id) else { continue }
+                    let recipients = IncomingMessage.recipients(MessageParser.headerRecipients(raw).map(\.address))
+                    try Self.addRecipients(db, recipients, caseID: caseID, correspondenceID: id)
+                    read += 1
                 }
-                return (read, rows.last.map { $0["id"] as Int64 })
+                try db.execute(sql: "DELETE FROM recipients_backfill WHERE correspondence_id = ?", arguments: [id])
             }
-            done += batch.read
-            guard let last = batch.last else { return done }
-            after = last
+            return (read, rows.last.map { $0["id"] as Int64 })
         }
+    }
+
+    public func recipientsBackfillPending() throws -> Int {
+        try snapshot { try Int.fetchOne($0, sql: "SELECT count(*) FROM recipients_backfill") ?? 0 }
     }
 
     // MARK: transactions, with GRDB's errors mapped to `StoreError`

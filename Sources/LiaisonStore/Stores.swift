@@ -41,3 +41,34 @@ public protocol WeeklyCheckQueue: Sendable {
 }
 
 extension SQLiteStore: WeeklyCheckQueue {}
+
+extension SQLiteStore: RecipientsBackfilling {}
+
+/// The To/Cc of messages filed before `v9-recipients` / `pg6-recipients` (the console's
+/// visibility, `message_recipients`), read back from their stored bytes in the background: the
+/// daemon's `RecipientsBackfill` calls `backfillRecipients(after:limit:)` batch by batch, so
+/// opening a store never waits for it (a CLI command does not run it at all). Until a message
+/// is read, its To/Cc simply give no one visibility: the rule falls back to what is known.
+/// Only staff mail (`outbound`) gives rows, as at filing.
+public protocol RecipientsBackfilling: Sendable {
+    /// Messages still queued (a count: call it once, not per second).
+    func recipientsBackfillPending() throws -> Int
+    /// One transaction: at most `limit` queued messages with ids above `after`, each read and
+    /// leaving the queue with its rows. `last`: the highest id taken (the next `after`); nil:
+    /// nothing was left above `after`. `read`: the messages whose bytes gave recipients' rows.
+    func backfillRecipients(after: Int64, limit: Int) throws -> (read: Int, last: Int64?)
+}
+
+extension RecipientsBackfilling {
+    /// The whole queue at once, in batches of 500 (tests, and a daemon with nothing else to do).
+    @discardableResult
+    public func backfillRecipients() throws -> Int {
+        var after: Int64 = 0, done = 0
+        while true {
+            let batch = try backfillRecipients(after: after, limit: 500)
+            done += batch.read
+            guard let last = batch.last else { return done }
+            after = last
+        }
+    }
+}

@@ -28,7 +28,7 @@ public protocol WebConsoleStore: Sendable {
     /// most `filter.limit` (≤ `WebCaseSQL.maxLimit`) from `filter.cursor`. Three statements
     /// whatever the page's size: the page's ids, their rows, their first contacts.
     func webCases(visibleTo: String?, filter: WebCaseFilter, now: Date) throws -> [WebCaseRow]
-    /// True when `address` may see the case (owner, owner of one of its items, sender or To/Cc
+    /// True when `address` may see the case (owner, owner of one of its items, sender or (staff mail only) To/Cc
     /// recipient of one of its messages, or one of its addresses: `WebCaseSQL.visible`); false
     /// also when there is no such case.
     func canSee(caseNumber: String, address: String) throws -> Bool
@@ -164,7 +164,7 @@ public struct WebCaseRow: Sendable, Equatable {
 public enum WebCaseSQL {
     /// The visibility rule: each way an address is tied to a case — its owner, an item's owner, the
     /// sender of one of its messages, one of its addresses (contacts, thread), or a recipient in
-    /// To/Cc of one of its messages (`message_recipients`; Bcc is never stored). Each tie is
+    /// To/Cc of one of its messages sent by staff (`message_recipients`; Bcc is never stored). Each tie is
     /// (tables, the case id there, the address there), every address lowercased; written once
     /// here and read in the two shapes below, each arm on an index.
     /// `byCase`: the address as the probe from a case compares it, when that must not be the
@@ -177,7 +177,9 @@ public enum WebCaseSQL {
         ("action_items i JOIN recaps r ON r.id = i.recap_id", "r.case_id", "lower(i.owner_address)", "lower(i.owner_address) || ''"),
         ("correspondence m", "m.case_id", "m.sender", "m.sender"),
         ("case_addresses a", "a.case_id", "a.address", "a.address"),
-        ("message_recipients t", "t.case_id", "t.address", "t.address"),
+        // Only staff mail's To/Cc (`outbound`: the sender trusted, as filing decides it): rows
+        // that stores kept before that rule for an outsider's message are passed over here.
+        ("message_recipients t JOIN correspondence tm ON tm.id = t.correspondence_id AND tm.direction = 'outbound'", "t.case_id", "t.address", "t.address"),
     ]
 
     /// How many times the address is bound in `visible` or `visibleIDs`.
@@ -198,6 +200,22 @@ public enum WebCaseSQL {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
+    /// How a search is narrowed before its LIKE (`pageIDs`).
+    public enum SearchDialect: Sendable, Equatable {
+        /// SQLite with `case_search` (v10-search): 3 characters or more through the trigram index.
+        case sqlite
+        /// SQLite, the LIKE alone (a scan of every case's subjects): the reference answer.
+        case sqliteScan
+        /// PostgreSQL: ILIKE, candidates by table first (pg_trgm's indexes when present).
+        case postgres
+    }
+
+    /// The user's text as one FTS5 phrase: in double quotes, each `"` doubled; nothing in it is
+    /// read as MATCH syntax (AND, OR, NEAR, `*`, `^`, column filters stay text).
+    public static func ftsPhrase(_ q: String) -> String {
+        "\"" + q.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
     /// The rows of a page at most: whatever is asked, a page is never larger.
     public static let maxLimit = 1_000
 
@@ -215,7 +233,17 @@ public enum WebCaseSQL {
     /// page of filters) `window` false: from the ids they may see (`visibleIDs`, each arm an index
     /// search by address; `CROSS JOIN` keeps that set the outer loop on SQLite), sorted. Either
     /// way the cost is bounded by the window or by what the person may see, never by the store.
-    public static func pageIDs(visibleTo: String?, filter: WebCaseFilter, window: Bool = false) -> (sql: String, args: [String], ascending: Bool) {
+    ///
+    /// A search (`filter.search`) is the LIKE below over subjects, the organisation, the number
+    /// and the contacts, case-insensitive on both stores (SQLite's LIKE folds ASCII; PostgreSQL's
+    /// `ILIKE`). `dialect` says how it is narrowed first: on SQLite, a query of 3 characters or
+    /// more goes to the `case_search` trigram index (v10-search) as one quoted phrase (never raw
+    /// MATCH syntax), and each case it names is still checked with the LIKE, so the answer is the
+    /// LIKE answer; shorter queries, which a trigram cannot serve, use the LIKE alone (a scan).
+    /// On PostgreSQL the candidates are a UNION of ILIKEs by table, which pg_trgm's GIN indexes
+    /// serve when `pg7-search` could create them.
+    public static func pageIDs(visibleTo: String?, filter: WebCaseFilter, window: Bool = false,
+                               dialect: SearchDialect = .sqlite) -> (sql: String, args: [String], ascending: Bool) {
         var sql: String
         var args: [String] = []
         let ascending: Bool
@@ -263,10 +291,24 @@ public enum WebCaseSQL {
         if let q = filter.search, !q.isEmpty {
             let like = "%" + likeEscaped(q) + "%"
             let lower = "%" + likeEscaped(q.lowercased()) + "%"
+            let op = dialect == .postgres ? "ILIKE" : "LIKE"
+            switch dialect {
+            case .sqlite where q.unicodeScalars.count >= 3:
+                sql += " AND c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ?)"
+                args.append(ftsPhrase(q))
+            case .postgres:
+                sql += """
+                     AND c.id IN (SELECT m.case_id FROM correspondence m WHERE m.subject ILIKE ? ESCAPE '\\'
+                       UNION SELECT k.id FROM cases k WHERE k.organization ILIKE ? ESCAPE '\\' OR k.number ILIKE ? ESCAPE '\\'
+                       UNION SELECT a.case_id FROM case_addresses a WHERE a.role = 'contact' AND a.address ILIKE ? ESCAPE '\\')
+                    """
+                args += [like, lower, like, lower]
+            case .sqlite, .sqliteScan: break
+            }
             sql += """
-                 AND (EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.subject LIKE ? ESCAPE '\\')
-                      OR c.organization LIKE ? ESCAPE '\\' OR c.number LIKE ? ESCAPE '\\'
-                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address LIKE ? ESCAPE '\\'))
+                 AND (EXISTS (SELECT 1 FROM correspondence m WHERE m.case_id = c.id AND m.subject \(op) ? ESCAPE '\\')
+                      OR c.organization \(op) ? ESCAPE '\\' OR c.number \(op) ? ESCAPE '\\'
+                      OR EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.id AND a.role = 'contact' AND a.address \(op) ? ESCAPE '\\'))
                 """
             args += [like, lower, like, lower]
         }

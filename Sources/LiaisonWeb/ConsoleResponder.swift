@@ -308,23 +308,12 @@ struct ConsoleResponder: HTTPResponder {
         if let first = rows.first, hasNewer { ctx["newerLink"] = link(("after", first.number)) }
         if cursor != nil { ctx["newestLink"] = link(nil) }
         ctx["paged"] = ctx["olderLink"] != nil || ctx["newerLink"] != nil || cursor != nil
-        // Each row carries the page's words: its cells' labels are found in the row's own
-        // context, not by Mustache walking up the context stack for every cell of every row.
-        let words = WebWords.table(lang)
-        ctx["rows"] = rows.map { r -> [String: Any] in
-            var row: [String: Any] = [
-                "t": words,
-                "number": r.number, "subject": r.subject ?? "", "counterparty": Self.counterparty(r.organization, r.contacts),
-                "owner": Self.person(r.owner, site), "category": Self.category(r.category, lang), "status": WebWords.word(r.status.rawValue, lang),
-                "opened": Self.time(r.openedAt, clock),
-            ]
-            // Both keys always present (false when not so): a missing key sends Mustache up the
-            // whole context stack at each of the row's four sections that test them.
-            row["overdue"] = r.overdueItems > 0 ? r.overdueItems as Any : false
-            row["disputed"] = r.disputedRecaps > 0
-            return row
-        }
-        return html(.ok, site.pages.render("cases", ctx))
+        // The table body is written as bytes from the typed rows (`CaseListRows`, every value
+        // escaped), where the template marks it; the rest of the page is the template's.
+        let body = CaseListRows(lang: lang, clock: clock, staff: site.organization.staff).render(rows)
+        var r = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: site.pages.render("cases", ctx, inserting: body))))
+        r.headers[.contentType] = "text/html; charset=utf-8"
+        return r
     }
 
     struct CaseData: Sendable {
@@ -606,9 +595,7 @@ struct ConsoleResponder: HTTPResponder {
     }
 
     static func person(_ address: String?, _ site: WebConsole.Site) -> String {
-        guard let address else { return "-" }
-        if let name = site.organization.staff.first(where: { $0.value.lowercased() == address.lowercased() })?.key { return "\(name) <\(address)>" }
-        return address
+        CaseListRows.person(address, site.organization.staff)
     }
 
     /// 客户投诉 (complaint) in Chinese, the category's own name in English.

@@ -31,6 +31,11 @@ struct WebPages: Sendable {
         for r in Self.required where library.getTemplate(named: r) == nil {
             throw WebPagesError("\(directory) lacks \(r).mustache")
         }
+        // The case list's rows are written by `CaseListRows` where the template marks them.
+        let cases = fm.contents(atPath: (directory as NSString).appendingPathComponent("cases.mustache")).flatMap { String(data: $0, encoding: .utf8) } ?? ""
+        guard cases.components(separatedBy: Self.rowsMarker).count == 2 else {
+            throw WebPagesError("\(directory)/cases.mustache must mark where the rows go with \(Self.rowsMarker), once")
+        }
         guard let css = fm.contents(atPath: (directory as NSString).appendingPathComponent("console.css")) else {
             throw WebPagesError("\(directory) lacks console.css")
         }
@@ -40,6 +45,40 @@ struct WebPages: Sendable {
 
     func render(_ name: String, _ context: [String: Any]) -> String {
         library.render(context, withTemplate: name) ?? ""
+    }
+
+    /// Where `cases.mustache` puts the table body that `CaseListRows` writes. A value from mail
+    /// cannot forge it: every value on the page is escaped, and `<` never survives escaping.
+    static let rowsMarker = "<!-- liaison:rows -->"
+
+    /// A page with `inserted` (already HTML, written by `HTMLWriter`) at the first
+    /// `rowsMarker` of the rendered template (none: the page as rendered).
+    func render(_ name: String, _ context: [String: Any], inserting inserted: [UInt8]) -> [UInt8] {
+        var page = render(name, context)
+        return page.withUTF8 { html -> [UInt8] in
+            let marker = Array(Self.rowsMarker.utf8)
+            guard let at = Self.find(marker, in: html) else { return Array(html) }
+            var out: [UInt8] = []
+            out.reserveCapacity(html.count + inserted.count)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: html[..<at]))
+            out.append(contentsOf: inserted)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: html[(at + marker.count)...]))
+            return out
+        }
+    }
+
+    static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let first = needle.first, hay.count >= needle.count else { return nil }
+        var i = 0
+        while i <= hay.count - needle.count {
+            if hay[i] == first {
+                var j = 1
+                while j < needle.count && hay[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
     }
 }
 

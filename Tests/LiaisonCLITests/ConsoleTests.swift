@@ -256,21 +256,25 @@ struct ConsoleTests {
 
     /// An outside reply on the corpus case naming `cc` in Cc and `bcc` in a Bcc header (a copy
     /// that kept it); the file's path.
-    static func replyNaming(cc: [String], bcc: [String], dir: URL) throws -> String {
-        let lines = [
-            "From: liu.yang@huadong-precision.example",
-            "To: =?utf-8?B?5byg5Lyf?= <zhang.wei@corp.example>",
+    /// A reply on the corpus case naming `cc` and `bcc`: from the customer, or (`fromStaff`) from
+    /// 张伟 with the organisation's MX's passing verdict (trusted, filed as outbound).
+    static func replyNaming(cc: [String], bcc: [String], fromStaff: Bool = false, dir: URL) throws -> String {
+        let sender = fromStaff
+            ? ["From: =?utf-8?B?5byg5Lyf?= <zhang.wei@corp.example>", "To: liu.yang@huadong-precision.example",
+               "Authentication-Results: mx.corp.example; spf=pass smtp.mailfrom=corp.example; dkim=pass header.d=corp.example; dmarc=pass header.from=corp.example"]
+            : ["From: liu.yang@huadong-precision.example", "To: =?utf-8?B?5byg5Lyf?= <zhang.wei@corp.example>"]
+        let lines = sender + [
             "Cc: " + cc.joined(separator: ", "),
             "Bcc: " + bcc.joined(separator: ", "),
             "Subject: =?utf-8?B?\(Data("回复: 换货进度".utf8).base64EncodedString())?=",
             "Date: Wed, 18 Nov 2026 09:30:00 +0800",
-            "Message-ID: <cc.\(UUID().uuidString.prefix(8))@huadong-precision.example>",
+            "Message-ID: <cc.\(UUID().uuidString.prefix(8))@\(fromStaff ? "corp.example" : "huadong-precision.example")>",
             "In-Reply-To: <20261116091233.4f2a@huadong-precision.example>",
             "References: <20261116091233.4f2a@huadong-precision.example>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",
             "",
-            "请问换货的进度如何?",
+            fromStaff ? "换货已安排,本周五发出。" : "请问换货的进度如何?",
             "",
         ]
         let path = dir.appendingPathComponent("cc-\(UUID().uuidString).eml").path
@@ -278,23 +282,30 @@ struct ConsoleTests {
         return path
     }
 
-    @Test func staffNamedInCcSeeTheCaseBccAndOthersDoNot() async throws {
+    /// To/Cc widen who sees a case only on staff mail (docs/threat-model.md): a colleague in Cc of
+    /// 张伟's reply sees it; a colleague the customer put in Cc gets a 404, like Bcc and strangers.
+    @Test func staffNamedInCcByStaffSeeTheCaseNotWhenAnOutsiderNamedThem() async throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-cc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
-        let reply = try Self.replyNaming(cc: ["=?utf-8?B?6ZmI6Z2Z?= <Chen.Jing@corp.example>", "guest@elsewhere.example"],
-                                         bcc: ["zhao.min@corp.example"], dir: tmp)
-        let r = try await Self.start(extra: [reply])
+        let customers = try Self.replyNaming(cc: ["=?utf-8?B?6ZmI6Z2Z?= <Chen.Jing@corp.example>", "guest@elsewhere.example"],
+                                             bcc: ["zhao.min@corp.example"], dir: tmp)
+        let staffs = try Self.replyNaming(cc: ["Wu Lei <Wu.Lei@corp.example>", "track@corp.example"], bcc: ["sun.li@corp.example"],
+                                          fromStaff: true, dir: tmp)
+        let r = try await Self.start(extra: [customers, staffs])
         defer { Task { await r.stop() } }
-        #expect(try r.store.correspondence(caseNumber: Self.number).contains { $0.subject == "回复: 换货进度" }, "the reply is filed on the case")
-        // Only in Cc of one message (not its sender, not a case address): the case, its page and the list.
-        let cc = try await r.signIn("chen.jing@corp.example")
+        let mail = try r.store.correspondence(caseNumber: Self.number)
+        #expect(mail.contains { $0.subject == "回复: 换货进度" && $0.direction == .inbound }, "the customer's reply is filed on the case")
+        #expect(mail.contains { $0.subject == "回复: 换货进度" && $0.direction == .outbound }, "张伟's reply is filed on the case, trusted")
+        // Only in Cc of 张伟's message (not its sender, not a case address): the case, its page and the list.
+        let cc = try await r.signIn("wu.lei@corp.example")
         let page = try await r.get("/cases/\(Self.number)", cookie: cc)
         #expect(page.status == 200, "\(page)")
-        #expect(page.text.contains("请问换货的进度如何"))
+        #expect(page.text.contains("换货已安排"))
         #expect(try await r.get("/cases", cookie: cc).text.contains("/cases/\(Self.number)\""))
-        // Bcc is never kept: a 404 like someone the mail never named, and no row in the list.
-        for address in ["zhao.min@corp.example", "li.na@corp.example"] {
+        // In Cc only of the customer's mail: an outsider does not widen who sees the case. Bcc is
+        // never kept. Each a 404 like someone the mail never named, and no row in the list.
+        for address in ["chen.jing@corp.example", "zhao.min@corp.example", "sun.li@corp.example", "li.na@corp.example"] {
             let session = try await r.signIn(address)
             let hidden = try await r.get("/cases/\(Self.number)", cookie: session)
             #expect(hidden.status == 404, "\(address): \(hidden.status)")

@@ -77,15 +77,23 @@ enum WebConsoleStoreChecks {
         #expect(try s.webCases(visibleTo: nil, filter: WebCaseFilter(owner: "wang@corp.example"), now: t0).isEmpty)
         #expect(try s.webCases(visibleTo: nil, filter: WebCaseFilter(category: "complaint"), now: t0).map(\.number) == [n])
 
-        // To/Cc of a filed message: those staff see the case (normalised like the rest); Bcc is
-        // never given to the store, and someone absent sees nothing.
-        var ccd = C.message("<c3@x>", subject: "回复", from: "liu@huadong.example",
-                            extraHeader: "To: zhang@corp.example\r\nCc: Chen <Chen@Corp.example>\r\n")
-        ccd.recipients = IncomingMessage.recipients(["zhang@corp.example", "Chen@Corp.example", "CHEN@corp.example", "not-an-address"])
-        #expect(ccd.recipients == ["zhang@corp.example", "chen@corp.example"])
+        // To/Cc of staff mail (outbound: its sender trusted): those staff see the case (normalised
+        // like the rest); an outsider's To/Cc are not kept for that (the store refuses them even
+        // when handed over); Bcc is never given to the store; someone absent sees nothing.
+        var ccd = C.message("<c3@x>", subject: "回复", from: "wang@corp.example",
+                            extraHeader: "To: liu@huadong.example\r\nCc: Chen <Chen@Corp.example>\r\n", addresses: [])
+        ccd.direction = .outbound
+        ccd.recipients = IncomingMessage.recipients(["liu@huadong.example", "Chen@Corp.example", "CHEN@corp.example", "not-an-address"])
+        #expect(ccd.recipients == ["liu@huadong.example", "chen@corp.example"])
         _ = try s.file(Filing(message: ccd, decision: .existing(caseNumber: n, rule: .reference)))
         #expect(try s.canSee(caseNumber: n, address: "chen@CORP.example"))
         #expect(try s.webCases(visibleTo: "chen@corp.example", filter: all, now: t0).map(\.number) == [n])
+        var outsiders = C.message("<c4@x>", subject: "回复", from: "liu@huadong.example",
+                                  extraHeader: "To: zhang@corp.example\r\nCc: xu@corp.example\r\n")
+        outsiders.recipients = IncomingMessage.recipients(["zhang@corp.example", "xu@corp.example"])
+        _ = try s.file(Filing(message: outsiders, decision: .existing(caseNumber: n, rule: .reference)))
+        #expect(try !s.canSee(caseNumber: n, address: "xu@corp.example"), "an outsider's Cc does not widen who sees the case")
+        #expect(try s.webCases(visibleTo: "xu@corp.example", filter: all, now: t0).isEmpty)
         #expect(try !s.canSee(caseNumber: n, address: "zhao@corp.example"))
         #expect(try s.webCases(visibleTo: "zhao@corp.example", filter: all, now: t0).isEmpty)
         #expect(IncomingMessage.recipients((0..<500).map { "p\($0)@corp.example" }).count == IncomingMessage.maxRecipients)
@@ -118,8 +126,97 @@ enum WebConsoleStoreChecks {
     }
 }
 
+extension WebConsoleStoreChecks {
+    /// Search (subjects, organisation, number, contacts) against the answer a plain
+    /// case-insensitive (ASCII) substring test gives over the same data: Chinese, English and mixed
+    /// queries, `%`, `_`, `"` and MATCH words taken literally, queries under 3 characters (the
+    /// LIKE alone) and longer ones (SQLite's trigram index, PostgreSQL's ILIKE). Kept in step:
+    /// a message filed later, a changed subject and organisation, a removed message.
+    static func search(_ s: any LiaisonStore & WebConsoleStore & StoreFixtures, change: ((_ sql: String) throws -> Void)? = nil) throws {
+        let t0 = C.day
+        struct Known { var number: String; var subjects: [String]; var organization: String?; var contacts: [String] }
+        var known: [Known] = []
+        let data: [(subjects: [String], org: String?, contacts: [String])] = [
+            (["订单50000 延迟交货", "回复: 订单50000 延迟交货"], "huadong.example", ["liu@huadong.example"]),
+            (["Order #50000 delayed", "RE: Order #50000 delayed"], "acme-tools.example", ["Buyer.One@acme-tools.example"]),
+            (["质量问题 Quality issue 100%_done \"quoted\""], "深圳精工", ["qa_team@szjg.example"]),
+            (["AND OR NEAR * ^ col:umn"], nil, []),
+            (["普通来信"], "example.org", ["x%y@example.org"]),
+        ]
+        for (k, d) in data.enumerated() {
+            let first = C.message("<s\(k)-0@x>", subject: d.subjects[0], from: d.contacts.first ?? "nobody@elsewhere.example",
+                                  addresses: d.contacts)
+            let new = NewCase(numberTemplate: "EC20261201-{seq:3}", isInternal: false,
+                              counterparty: Counterparty(organization: d.org, contacts: d.contacts), owner: "zhang@corp.example",
+                              category: .complaint, openedAt: t0.addingTimeInterval(Double(k)))
+            guard case .filed(let n, _, _) = try s.file(Filing(message: first, decision: .open(new))) else { Issue.record("not filed"); return }
+            for (j, subject) in d.subjects.enumerated().dropFirst() {
+                _ = try s.file(Filing(message: C.message("<s\(k)-\(j)@x>", subject: subject, from: "zhang@corp.example", addresses: []),
+                                      decision: .existing(caseNumber: n, rule: .reference)))
+            }
+            known.append(Known(number: n, subjects: d.subjects, organization: d.org, contacts: d.contacts.map { $0.lowercased() }))
+        }
+        func asciiLower(_ x: String) -> String {
+            String(String.UnicodeScalarView(x.unicodeScalars.map { ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32)! : $0 }))
+        }
+        func expected(_ q: String) -> Set<String> {
+            let needle = asciiLower(q)
+            return Set(known.filter { k in
+                (k.subjects + [k.organization].compactMap { $0 } + [k.number] + k.contacts).contains { asciiLower($0).contains(needle) }
+            }.map(\.number))
+        }
+        let queries = ["订单", "订单5", "订单50000", "50000", "order", "ORDER #5", "delayed 延迟", "%", "%_", "100%_", "_d", "\"quoted\"", "\"",
+                       "qu\"o", "huadong", "HUADONG.EX", "liu@", "EC20261201", "-00", "不存在的", "a", "ab", "Quality issue 100", "issue 1",
+                       "OR", "NEAR", "*", "AND OR", "col:umn", "^", "buyer.one", "QA_TEAM", "深圳", "深圳精工", "x%y", "x_y", "\\", "延迟交货"]
+        func check(_ label: String) throws {
+            for q in queries {
+                let got = Set(try s.webCases(visibleTo: nil, filter: WebCaseFilter(search: q, limit: 1_000), now: t0).map(\.number))
+                #expect(got == expected(q), "\(label): \(q)")
+                let staff = Set(try s.webCases(visibleTo: "zhang@corp.example", filter: WebCaseFilter(search: q, limit: 1_000), now: t0).map(\.number))
+                #expect(staff == expected(q), "\(label), as the owner: \(q)")
+            }
+        }
+        try check("as filed")
+        // Kept in step: another message on a case, then (where the test can reach the tables)
+        // a changed subject and organisation and a removed message.
+        _ = try s.file(Filing(message: C.message("<s-late@x>", subject: "追加 Invoice 7788", from: "zhang@corp.example", addresses: []),
+                              decision: .existing(caseNumber: known[4].number, rule: .reference)))
+        known[4].subjects.append("追加 Invoice 7788")
+        try check("after a later message")
+        if let change {
+            try change("UPDATE correspondence SET subject = '改过的主题 Renamed' WHERE message_id = '<s0-1@x>'")
+            known[0].subjects[1] = "改过的主题 Renamed"
+            try change("UPDATE cases SET organization = 'renamed-org.example' WHERE number = '\(known[1].number)'")
+            known[1].organization = "renamed-org.example"
+            try change("DELETE FROM message_recipients WHERE correspondence_id IN (SELECT id FROM correspondence WHERE message_id = '<s1-1@x>')")
+            try change("DELETE FROM message_references WHERE correspondence_id IN (SELECT id FROM correspondence WHERE message_id = '<s1-1@x>')")
+            try change("DELETE FROM correspondence WHERE message_id = '<s1-1@x>'")
+            known[1].subjects.removeLast()
+            try change("UPDATE case_addresses SET address = 'renamed@acme-tools.example' WHERE address = 'buyer.one@acme-tools.example' AND role = 'contact'")
+            known[1].contacts = ["renamed@acme-tools.example"]
+            #expect(expected("改过的主题") == [known[0].number] && expected("renamed-org") == [known[1].number])
+            try check("after changes")
+        }
+    }
+}
+
 @Suite("web console store")
 struct WebConsoleStoreTests {
+    @Test func searchOnSQLiteIsTheLikeAnswer() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-search-\(UUID().uuidString).db").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let store = try SQLiteStore(path: path)
+        try WebConsoleStoreChecks.search(store) { sql in try store.pool.write { try $0.execute(sql: sql) } }
+        // The index answers as the scan does (the reference), for every query of the check.
+        for q in ["订单50000", "order #5", "100%_", "\"quoted\"", "AND OR", "x%y", "延迟 Order", "acme"] {
+            func ids(_ dialect: WebCaseSQL.SearchDialect) throws -> [Int64] {
+                let (sql, args, _) = WebCaseSQL.pageIDs(visibleTo: nil, filter: WebCaseFilter(search: q), dialect: dialect)
+                return try store.pool.read { try Int64.fetchAll($0, sql: sql, arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? } + [1_000])) }
+            }
+            #expect(try ids(.sqlite) == ids(.sqliteScan), "\(q)")
+        }
+    }
+
     @Test func onSQLite() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-web-\(UUID().uuidString).db").path
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
@@ -129,9 +226,11 @@ struct WebConsoleStoreTests {
 
 @Suite("web console store: recipients read back, query plans")
 struct WebConsoleRecipientsTests {
-    /// A store made before `v9-recipients` (migrated up to v8-web), a message filed there with
-    /// a Cc, then opened by today's code: the migration queues it, the open reads its Cc back.
-    @Test func recipientsOfEarlierMailAreReadBackFromTheStoredBytes() throws {
+    /// A store made before `v9-recipients` (migrated up to v8-web), messages filed there with
+    /// To/Cc, then opened by today's code: the migration queues them, opening does not read them
+    /// (it returns with the queue full: visibility falls back to what is known), the backfill
+    /// does, staff mail only.
+    @Test func recipientsOfEarlierMailAreReadBackFromTheStoredBytesAfterOpen() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("web-backfill-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -146,19 +245,32 @@ struct WebConsoleRecipientsTests {
                       (1, 'EC20261116-001', 0, 'huadong.example', 'zhang@corp.example', 'complaint', 'open', 0),
                       (2, 'EC20261116-002', 0, 'huadong.example', 'zhang@corp.example', 'complaint', 'open', 1);
                     INSERT INTO correspondence (id, case_id, content_hash, direction, kind, thread_subject, sender, raw, filed_at) VALUES
-                      (1, 1, 'h1', 'inbound', 'correspondence', 's', 'liu@huadong.example', ?, 0),
-                      (2, 2, 'h2', 'inbound', 'correspondence', 's', 'liu@huadong.example', ?, 0);
+                      (1, 1, 'h1', 'outbound', 'correspondence', 's', 'wang@corp.example', ?, 0),
+                      (2, 2, 'h2', 'outbound', 'correspondence', 's', 'wang@corp.example', ?, 0),
+                      (3, 1, 'h3', 'inbound', 'correspondence', 's', 'liu@huadong.example', ?, 0);
                     UPDATE correspondence SET raw = X'', body_removed_at = 5 WHERE id = 2;
-                    """, arguments: [Data("From: liu@huadong.example\r\nTo: zhang@corp.example\r\nCc: a, Chen <CHEN@corp.example>\r\nBcc: zhao@corp.example\r\n\r\nbody\r\n".utf8),
-                                     Data("From: liu@huadong.example\r\nCc: wu@corp.example\r\n\r\nbody\r\n".utf8)])
+                    """, arguments: [Data("From: wang@corp.example\r\nTo: liu@huadong.example\r\nCc: a, Chen <CHEN@corp.example>\r\nBcc: zhao@corp.example\r\n\r\nbody\r\n".utf8),
+                                     Data("From: wang@corp.example\r\nCc: wu@corp.example\r\n\r\nbody\r\n".utf8),
+                                     Data("From: liu@huadong.example\r\nTo: zhang@corp.example\r\nCc: xu@corp.example\r\n\r\nbody\r\n".utf8)])
             }
         }
         let store = try SQLiteStore(path: path)
+        #expect(try store.recipientsBackfillPending() == 2, "opening the store leaves the queue (bodies not removed) to the daemon")
+        #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "chen@corp.example"), "not read yet: not known")
+        #expect(try store.backfillRecipients(after: 0, limit: 1) == (read: 1, last: 1))
+        #expect(try store.recipientsBackfillPending() == 1)
         #expect(try store.canSee(caseNumber: "EC20261116-001", address: "chen@corp.example"))
+        #expect(try store.backfillRecipients() == 0, "the inbound message gives no rows")
+        #expect(try store.backfillRecipients(after: 0, limit: 100) == (read: 0, last: nil))
         #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "zhao@corp.example"), "Bcc is not a recipient")
+        #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "xu@corp.example"), "an outsider's Cc is not read")
         #expect(try !store.canSee(caseNumber: "EC20261116-002", address: "wu@corp.example"), "a removed body cannot be read")
-        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM recipients_backfill") } == 0)
-        #expect(try store.backfillRecipients() == 0, "read once")
+        #expect(try store.recipientsBackfillPending() == 0)
+        // A row an earlier version kept for an outsider's Cc gives no visibility either.
+        try store.pool.write { try $0.execute(sql: "INSERT INTO message_recipients (address, case_id, correspondence_id) VALUES ('xu@corp.example', 1, 3)") }
+        #expect(try !store.canSee(caseNumber: "EC20261116-001", address: "xu@corp.example"))
+        #expect(try store.webCases(visibleTo: "xu@corp.example", filter: WebCaseFilter(), now: Date()).isEmpty)
+        #expect(try store.webCases(visibleTo: "chen@corp.example", filter: WebCaseFilter(), now: Date()).map(\.number) == ["EC20261116-001"])
     }
 
     /// The list and `canSee` go by indexes: a manager's page reads `cases_opened` in order (no
@@ -183,7 +295,8 @@ struct WebConsoleRecipientsTests {
             let staff = WebCaseSQL.pageIDs(visibleTo: "zhang@corp.example", filter: WebCaseFilter(cursor: cursor))
             let p = try plan(staff.sql, staff.args)
             for index in ["x USING COVERING INDEX cases_owner", "i USING INDEX action_items_owner_address", "m USING COVERING INDEX correspondence_sender",
-                          "a USING PRIMARY KEY (address=?)", "t USING PRIMARY KEY (address=?)", "c USING INTEGER PRIMARY KEY"] {
+                          "a USING PRIMARY KEY (address=?)", "t USING PRIMARY KEY (address=?)", "tm USING INTEGER PRIMARY KEY",
+                          "c USING INTEGER PRIMARY KEY"] {
                 #expect(p.contains(index), "\(index): \(p)")
             }
             #expect(!p.contains("SCAN c") && !p.contains("SCAN x") && !p.contains("SCAN m") && !p.contains("SCAN t") && !p.contains("SCAN i"), "\(p)")
@@ -196,6 +309,17 @@ struct WebConsoleRecipientsTests {
             // the index of everyone's items by owner.
             #expect(w.contains("r USING COVERING INDEX recaps_case") && !w.contains("action_items_owner_address"), "\(w)")
         }
+        // A search of 3 characters or more starts from the trigram index (v10-search); every
+        // message read after it by its case (`correspondence_case`), never a scan of the messages.
+        for who in [nil, "zhang@corp.example"] as [String?] {
+            let search = WebCaseSQL.pageIDs(visibleTo: who, filter: WebCaseFilter(search: "订单500"))
+            let s = try plan(search.sql, search.args)
+            #expect(s.contains("VIRTUAL TABLE INDEX") && s.contains("case_search"), "\(s)")
+            #expect(!s.contains("SCAN m") && !s.contains("SCAN correspondence"), "\(s)")
+            #expect(search.args.contains("\"订单500\""), "the query bound as one quoted phrase")
+        }
+        let short = WebCaseSQL.pageIDs(visibleTo: nil, filter: WebCaseFilter(search: "订单"))
+        #expect(!short.sql.contains("MATCH"), "2 characters: the LIKE alone")
         let see = try plan("SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)",
                            ["EC20261116-001"] + Array(repeating: "zhang@corp.example", count: WebCaseSQL.tieCount))
         #expect(!see.contains("SCAN") && !see.contains("action_items_owner_address"), "\(see)")
@@ -206,5 +330,9 @@ struct WebConsoleRecipientsTests {
 struct WebConsolePostgresTests {
     @Test func onPostgreSQL() throws {
         try PGStores.withFreshStore("web console store") { try WebConsoleStoreChecks.run($0) }
+    }
+
+    @Test func searchOnPostgreSQLIsTheLikeAnswer() throws {
+        try PGStores.withFreshStore("web console search") { try WebConsoleStoreChecks.search($0) }
     }
 }

@@ -190,12 +190,15 @@ struct MessageFiling: FilingPlan {
         // outsider's reply on an existing case does not make its sender (or its Cc) a contact.
         var contacts = read.contacts
         if case .existing = decision, !facts.senderTrusted { contacts = [] }
+        // Who sees the case in the console grows by To/Cc only when staff wrote: an outsider
+        // naming a colleague in Cc does not show them the case (docs/threat-model.md).
+        let recipients = facts.senderTrusted ? (facts.to + facts.cc).map(\.address) : []
         let incoming = IncomingMessage(
             messageID: facts.messageID, date: read.message.date?.date, subject: facts.subject, threadSubject: facts.threadSubject,
             sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
-            addresses: read.addresses, contacts: contacts, recipients: (facts.to + facts.cc).map(\.address), raw: read.raw)
+            addresses: read.addresses, contacts: contacts, recipients: recipients, raw: read.raw)
         var filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker,
                             accepting: accepting?.heldID)
         if let caps = rateCaps, case .open(let new) = decision, !facts.senderTrusted, let sender = read.input.from, let owner = new.owner {

@@ -152,6 +152,11 @@ struct Serve: AsyncParsableCommand {
         let poller = PollerService(setup: try rebuild(config), rebuild: rebuild, logger: Logger(label: "liaison.poller"), now: now,
                                    afterFiling: { scheduler.poke(); outbox.poke() }, leadership: leadership)
         var list: [any DaemonComponent] = [outbox, scheduler, poller]
+        // The To/Cc of mail filed before the console's visibility rule, read back in the
+        // background (never at open: CLI commands do not wait for it).
+        if let backfilling = store as? any RecipientsBackfilling {
+            list.append(RecipientsBackfill(store: backfilling, logger: Logger(label: "liaison.backfill")))
+        }
         if let http = try config.httpSettings() {
             list.append(try console(http, config: config, store: store, engine: engine, now: now, others: list,
                                     operations: operations, afterChange: { scheduler.poke(); outbox.poke() }))
