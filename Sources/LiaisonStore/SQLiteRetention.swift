@@ -93,6 +93,9 @@ extension SQLiteStore: RetentionStore {
     public func compact() throws {
         do {
             try pool.writeWithoutTransaction { db in
+                // The search index (v10-search) keeps a deleted or rewritten row's trigrams in its
+                // segments until they merge: merge them now, so erased text leaves the index too.
+                try db.execute(sql: "INSERT INTO case_search (case_search) VALUES ('optimize')")
                 try db.execute(sql: "VACUUM")
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }

@@ -112,7 +112,7 @@ extension SQLiteStore: WebConsoleStore {
                 return ascending ? ids.reversed() : ids
             }
             // A staff member's page: the cases next to the cursor first, else from what they may see.
-            var ids = visibleTo == nil ? [] : try page(window: true)
+            var ids = WebCaseSQL.windowFirst(visibleTo: visibleTo, filter: filter) ? try page(window: true) : []
             if ids.count < limit { ids = try page(window: false) }
             guard !ids.isEmpty else { return [] }
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")

@@ -174,6 +174,12 @@ extension WebConsoleStoreChecks {
                 #expect(got == expected(q), "\(label): \(q)")
                 let staff = Set(try s.webCases(visibleTo: "zhang@corp.example", filter: WebCaseFilter(search: q, limit: 1_000), now: t0).map(\.number))
                 #expect(staff == expected(q), "\(label), as the owner: \(q)")
+                // A page smaller than the matches: the first try (a window next to the cursor) fills it.
+                let newest = known.reversed().first { expected(q).contains($0.number) }?.number
+                for who in [nil, "zhang@corp.example"] as [String?] {
+                    let one = try s.webCases(visibleTo: who, filter: WebCaseFilter(search: q, limit: 1), now: t0).map(\.number)
+                    #expect(one == (newest.map { [$0] } ?? []), "\(label), a page of one: \(q)")
+                }
             }
         }
         try check("as filed")
