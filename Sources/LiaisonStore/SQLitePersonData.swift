@@ -155,7 +155,7 @@ extension SQLiteStore: PersonDataStore {
     static func replaceEverywhere(_ db: Database, _ needle: String, with replacement: String) throws -> Int {
         let tables = try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-              AND name NOT IN ('grdb_migrations', 'store_secrets') AND name NOT LIKE 'case\\_search%' ESCAPE '\\'
+              AND name NOT IN ('grdb_migrations', 'store_secrets', 'case_people') AND name NOT LIKE 'case\\_search%' ESCAPE '\\'
             """)
         let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
@@ -175,6 +175,10 @@ extension SQLiteStore: PersonDataStore {
                 }
             }
         }
+        // `case_people` (v11-visibility) is not rewritten in place (its key is the address): the
+        // rewrites above added the new addresses' rows through its triggers; the erased
+        // address's rows go here, so the index keeps no trace of it.
+        try db.execute(sql: "DELETE FROM case_people WHERE address LIKE ? ESCAPE '\\'", arguments: [pattern])
         return changed
     }
 }

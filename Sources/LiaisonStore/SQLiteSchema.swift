@@ -368,6 +368,95 @@ enum SQLiteSchema {
                 END;
                 """)
         }
+        m.registerMigration("v11-visibility") { db in
+            // A staff member's case list (issue 19) on one index range: who is tied to which case
+            // (`WebCaseSQL.ties`: the owner, an item's owner, a message's sender, a case address,
+            // To/Cc of staff mail), ordered like the list, so the page reads this address's
+            // candidates from the cursor (`WebCaseSQL.pageIDs`) instead of probing every case
+            // next to it. Only candidates: each is still checked with `WebCaseSQL.visible`, so a
+            // row left by a tie removed later costs a probe and never shows a case; a missing
+            // row would hide one, so every insert and change of a tie adds its row (INSERT OR
+            // IGNORE), back-filled here one statement per tie. A deleted case takes its rows;
+            // the person erasure removes the erased address's rows (`replaceEverywhere`).
+            try db.execute(sql: """
+                CREATE TABLE case_people (
+                    address TEXT NOT NULL,
+                    opened_at REAL NOT NULL,
+                    case_id INTEGER NOT NULL,
+                    PRIMARY KEY (address, opened_at, case_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX case_people_case ON case_people(case_id);
+                INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                  SELECT owner, opened_at, id FROM cases WHERE owner IS NOT NULL;
+                INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                  SELECT lower(i.owner_address), c.opened_at, c.id FROM action_items i JOIN recaps r ON r.id = i.recap_id
+                  JOIN cases c ON c.id = r.case_id WHERE i.owner_address IS NOT NULL;
+                INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                  SELECT m.sender, c.opened_at, c.id FROM correspondence m JOIN cases c ON c.id = m.case_id WHERE m.sender IS NOT NULL;
+                INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                  SELECT a.address, c.opened_at, c.id FROM case_addresses a JOIN cases c ON c.id = a.case_id WHERE a.address IS NOT NULL;
+                INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                  SELECT t.address, c.opened_at, c.id FROM message_recipients t
+                  JOIN correspondence tm ON tm.id = t.correspondence_id AND tm.direction = 'outbound'
+                  JOIN cases c ON c.id = t.case_id;
+                CREATE TRIGGER case_people_case_in AFTER INSERT ON cases WHEN new.owner IS NOT NULL BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id) VALUES (new.owner, new.opened_at, new.id);
+                END;
+                CREATE TRIGGER case_people_case_owner AFTER UPDATE OF owner ON cases WHEN new.owner IS NOT NULL BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id) VALUES (new.owner, new.opened_at, new.id);
+                END;
+                CREATE TRIGGER case_people_case_opened AFTER UPDATE OF opened_at ON cases WHEN new.opened_at IS NOT old.opened_at BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT address, new.opened_at, case_id FROM case_people WHERE case_id = new.id;
+                  DELETE FROM case_people WHERE case_id = new.id AND opened_at IS NOT new.opened_at;
+                END;
+                CREATE TRIGGER case_people_case_out AFTER DELETE ON cases BEGIN
+                  DELETE FROM case_people WHERE case_id = old.id;
+                END;
+                CREATE TRIGGER case_people_item_in AFTER INSERT ON action_items WHEN new.owner_address IS NOT NULL BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT lower(new.owner_address), c.opened_at, c.id FROM recaps r JOIN cases c ON c.id = r.case_id WHERE r.id = new.recap_id;
+                END;
+                CREATE TRIGGER case_people_item_up AFTER UPDATE OF owner_address, recap_id ON action_items WHEN new.owner_address IS NOT NULL BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT lower(new.owner_address), c.opened_at, c.id FROM recaps r JOIN cases c ON c.id = r.case_id WHERE r.id = new.recap_id;
+                END;
+                CREATE TRIGGER case_people_recap_up AFTER UPDATE OF case_id ON recaps BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT lower(i.owner_address), c.opened_at, c.id FROM action_items i JOIN cases c ON c.id = new.case_id
+                    WHERE i.recap_id = new.id AND i.owner_address IS NOT NULL;
+                END;
+                CREATE TRIGGER case_people_message_in AFTER INSERT ON correspondence WHEN new.sender IS NOT NULL BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT new.sender, c.opened_at, c.id FROM cases c WHERE c.id = new.case_id;
+                END;
+                CREATE TRIGGER case_people_message_up AFTER UPDATE OF sender, case_id, direction ON correspondence BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT new.sender, c.opened_at, c.id FROM cases c WHERE c.id = new.case_id AND new.sender IS NOT NULL;
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT t.address, c.opened_at, c.id FROM message_recipients t JOIN cases c ON c.id = t.case_id
+                    WHERE t.correspondence_id = new.id AND new.direction = 'outbound';
+                END;
+                CREATE TRIGGER case_people_address_in AFTER INSERT ON case_addresses WHEN new.address IS NOT NULL BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT new.address, c.opened_at, c.id FROM cases c WHERE c.id = new.case_id;
+                END;
+                CREATE TRIGGER case_people_address_up AFTER UPDATE OF address, case_id ON case_addresses WHEN new.address IS NOT NULL BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT new.address, c.opened_at, c.id FROM cases c WHERE c.id = new.case_id;
+                END;
+                CREATE TRIGGER case_people_recipient_in AFTER INSERT ON message_recipients BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT new.address, c.opened_at, c.id FROM cases c
+                    WHERE c.id = new.case_id AND EXISTS (SELECT 1 FROM correspondence tm WHERE tm.id = new.correspondence_id AND tm.direction = 'outbound');
+                END;
+                CREATE TRIGGER case_people_recipient_up AFTER UPDATE ON message_recipients BEGIN
+                  INSERT OR IGNORE INTO case_people (address, opened_at, case_id)
+                    SELECT new.address, c.opened_at, c.id FROM cases c
+                    WHERE c.id = new.case_id AND EXISTS (SELECT 1 FROM correspondence tm WHERE tm.id = new.correspondence_id AND tm.direction = 'outbound');
+                END;
+                """)
+        }
         return m
     }
 }

@@ -240,9 +240,11 @@ public enum WebCaseSQL {
     ///
     /// A manager's page reads `cases_opened` from the cursor and stops at the limit (a search
     /// first tries the `searchWindow` cases next to the cursor, `window` true). A staff
-    /// member's page is read in two tries. `window` true: the `window` cases next to the cursor
-    /// (`cases_opened`), each probed with `visible`; when that fills the page, it is the page (no
-    /// visible case lies outside the window's newer end). Else (someone who sees few cases, or a
+    /// member's page is read in two tries. `window` true: on SQLite the `window` cases next to the
+    /// cursor that the person is tied to (`case_people`, v11-visibility: one range of its key, a
+    /// superset of what they see, in the list's order), on PostgreSQL the `window` cases next to
+    /// the cursor (`cases_opened`); each probed with `visible`; when that fills the page, it is the
+    /// page (no visible case lies outside the window's newer end). Else (someone who sees few cases, or a
     /// page of filters) `window` false: from the ids they may see (`visibleIDs`, each arm an index
     /// search by address; `CROSS JOIN` keeps that set the outer loop on SQLite), sorted. Either
     /// way the cost is bounded by the window or by what the person may see, never by the store.
@@ -275,7 +277,17 @@ public enum WebCaseSQL {
         let cOrder = ascending ? "c.opened_at, c.id" : "c.opened_at DESC, c.id DESC"
         let wOrder = ascending ? "w.opened_at, w.id" : "w.opened_at DESC, w.id DESC"
         if let v = visibleTo?.lowercased() {
-            if window {
+            if window && dialect != .postgres {
+                // SQLite (v11-visibility): the `window` candidates of this address next to the
+                // cursor, one range of `case_people`'s key, each still checked with `visible`.
+                let pOrder = ascending ? "p.opened_at, p.case_id" : "p.opened_at DESC, p.case_id DESC"
+                sql = "SELECT c.id FROM (SELECT p.case_id AS id FROM case_people p WHERE p.address = ?"
+                    + cursorClause.replacingOccurrences(of: "(w.opened_at, w.id)", with: "(p.opened_at, p.case_id)")
+                    + " ORDER BY \(pOrder) LIMIT \(Self.window)) r CROSS JOIN cases c WHERE c.id = r.id AND " + visible
+                args.append(v)
+                if let cursorArg { args.append(cursorArg) }
+                args += Array(repeating: v, count: tieCount)
+            } else if window {
                 sql = "SELECT c.id FROM (SELECT w.id FROM cases w WHERE 1 = 1\(cursorClause) ORDER BY \(wOrder) LIMIT \(Self.window)) r"
                     + " CROSS JOIN cases c WHERE c.id = r.id AND " + visible
                 if let cursorArg { args.append(cursorArg) }

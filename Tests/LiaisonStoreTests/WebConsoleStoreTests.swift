@@ -306,10 +306,13 @@ struct WebConsoleRecipientsTests {
                 #expect(p.contains(index), "\(index): \(p)")
             }
             #expect(!p.contains("SCAN c") && !p.contains("SCAN x") && !p.contains("SCAN m") && !p.contains("SCAN t") && !p.contains("SCAN i"), "\(p)")
-            // The first try: the window read on cases_opened, each case probed, never a scan.
+            // The first try: one range of case_people's key (v11-visibility) from the cursor,
+            // each candidate probed, never a scan of cases nor a read of cases_opened.
             let windowed = WebCaseSQL.pageIDs(visibleTo: "zhang@corp.example", filter: WebCaseFilter(cursor: cursor), window: true)
             let w = try plan(windowed.sql, windowed.args)
-            #expect(w.contains("w USING COVERING INDEX cases_opened") || w.contains("w USING INDEX cases_opened"), "\(w)")
+            #expect(w.contains("SEARCH p USING PRIMARY KEY (address=?"), "\(w)")
+            if cursor != nil { #expect(w.contains("SEARCH p USING PRIMARY KEY (address=? AND opened_at"), "\(w)") }
+            #expect(!w.contains("cases_opened") && !w.contains("SCAN p"), "\(w)")
             #expect(!w.contains("SCAN c") && !w.contains("SCAN m") && !w.contains("SCAN t") && !w.contains("SCAN i") && !w.contains("SCAN a"), "\(w)")
             // From the case's side an item's owner is reached through the case's recaps, never by
             // the index of everyone's items by owner.
@@ -329,6 +332,118 @@ struct WebConsoleRecipientsTests {
         let see = try plan("SELECT 1 FROM cases c WHERE c.number = ? AND \(WebCaseSQL.visible)",
                            ["EC20261116-001"] + Array(repeating: "zhang@corp.example", count: WebCaseSQL.tieCount))
         #expect(!see.contains("SCAN") && !see.contains("action_items_owner_address"), "\(see)")
+    }
+}
+
+@Suite("web console store: the staff list by case_people")
+struct WebConsoleCasePeopleTests {
+    /// A generated store with cases tied each way (owner, an item's owner in mixed case, sender,
+    /// case address, To/Cc of staff mail and of an outsider's mail), then ties removed (an owner
+    /// changed, addresses and items deleted, staff mail turned inbound, cases deleted) and one
+    /// person erased: every staff member's list, page by page both ways, is the list by the exact
+    /// rule (`WebCaseSQL.visible` over every case), and the erased address keeps no row.
+    @Test func theStaffListIsTheListByTheExactRule() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("web-people-\(UUID().uuidString).db").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let store = try SQLiteStore(path: path)
+        let staff = ["zhang@corp.example", "li@corp.example", "wu@corp.example", "chen@corp.example", "zhao@corp.example"]
+        let outside = ["buyer@acme.example", "ops@globex.example"]
+        var g = SplitMix(seed: 19)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(g.next() % UInt64(xs.count))] }
+        let cases = 300
+        try store.pool.write { db in
+            var message: Int64 = 0
+            for k in 1...cases {
+                // Some cases share an opened_at: the id breaks the tie, as in the list.
+                let opened = 1_700_000_000.0 + Double(k / 3) * 60
+                let owner: String? = g.next() % 4 == 0 ? nil : pick(staff)
+                try db.execute(sql: "INSERT INTO cases (id, number, internal, owner, category, status, opened_at) VALUES (?, ?, 0, ?, 'general', 'open', ?)",
+                               arguments: [k, String(format: "EC20261116-%04d", k), owner, opened])
+                for _ in 0..<Int(g.next() % 3) {
+                    message += 1
+                    let outbound = g.next() % 2 == 0
+                    try db.execute(sql: """
+                        INSERT INTO correspondence (id, case_id, content_hash, direction, kind, thread_subject, sender, raw, filed_at)
+                        VALUES (?, ?, ?, ?, 'mail', 's', ?, X'', 0)
+                        """, arguments: [message, k, "h\(message)", outbound ? "outbound" : "inbound", outbound ? pick(staff) : pick(outside)])
+                    for r in Set([pick(staff), pick(staff)]) where g.next() % 2 == 0 {
+                        try db.execute(sql: "INSERT INTO message_recipients (address, case_id, correspondence_id) VALUES (?, ?, ?)", arguments: [r, k, message])
+                    }
+                    if g.next() % 4 == 0 {
+                        try db.execute(sql: """
+                            INSERT INTO recaps (id, case_id, counterparty, state, objected_items) VALUES (?, ?, 'acme', 'pending', '[]')
+                            """, arguments: [message, k])
+                        let who = pick(staff)
+                        try db.execute(sql: "INSERT INTO action_items (recap_id, seq, number, owner_address, task) VALUES (?, 1, 1, ?, 't')",
+                                       arguments: [message, g.next() % 2 == 0 ? who.uppercased() : who])
+                    }
+                }
+                if g.next() % 3 == 0 {
+                    try db.execute(sql: "INSERT INTO case_addresses (address, case_id, role, seq) VALUES (?, ?, 'thread', 1)", arguments: [pick(staff + outside), k])
+                }
+            }
+            // Ties removed later: the rows they left in case_people must show nothing.
+            try db.execute(sql: "UPDATE cases SET owner = 'chen@corp.example' WHERE id % 7 = 0 AND owner IS NOT NULL")
+            try db.execute(sql: "DELETE FROM case_addresses WHERE case_id % 5 = 0")
+            try db.execute(sql: "DELETE FROM action_items WHERE recap_id % 3 = 0")
+            try db.execute(sql: "UPDATE correspondence SET direction = 'inbound' WHERE id % 4 = 0")
+            try db.execute(sql: "UPDATE correspondence SET sender = 'buyer@acme.example' WHERE id % 6 = 0")
+            for k in stride(from: 11, through: cases, by: 37) {
+                try db.execute(sql: """
+                    DELETE FROM action_items WHERE recap_id IN (SELECT id FROM recaps WHERE case_id = :k);
+                    DELETE FROM recaps WHERE case_id = :k;
+                    DELETE FROM message_recipients WHERE case_id = :k;
+                    DELETE FROM case_addresses WHERE case_id = :k;
+                    DELETE FROM correspondence WHERE case_id = :k;
+                    DELETE FROM cases WHERE id = :k;
+                    """, arguments: ["k": k])
+            }
+            // A tie added after the case, on the case's side.
+            try db.execute(sql: "UPDATE cases SET owner = 'li@corp.example' WHERE id % 11 = 0 AND id % 37 <> 11")
+            _ = try SQLiteStore.replaceEverywhere(db, "wu@corp.example", with: "erased-0001@invalid")
+        }
+        let rows = try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM case_people WHERE address LIKE '%wu@corp%'") }
+        #expect(rows == 0, "the erased address keeps no row")
+        let orphans = try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM case_people WHERE case_id NOT IN (SELECT id FROM cases)") }
+        #expect(orphans == 0, "a deleted case keeps no row")
+        var seen = 0
+        for who in staff + ["erased-0001@invalid", "buyer@acme.example", "nobody@corp.example"] {
+            let exact = try store.pool.read { db in
+                try String.fetchAll(db, sql: "SELECT c.number FROM cases c WHERE \(WebCaseSQL.visible) ORDER BY c.opened_at DESC, c.id DESC",
+                                    arguments: StatementArguments(Array(repeating: who, count: WebCaseSQL.tieCount)))
+            }
+            seen += exact.count
+            for limit in [7, 1_000] {
+                var listed: [String] = []
+                var cursor: WebCaseFilter.Cursor?
+                while true {
+                    let page = try store.webCases(visibleTo: who, filter: WebCaseFilter(limit: limit, cursor: cursor), now: Date()).map(\.number)
+                    listed += page
+                    guard page.count == limit, let last = page.last else { break }
+                    cursor = .olderThan(last)
+                }
+                #expect(listed == exact, "\(who), pages of \(limit)")
+                // Backwards from the oldest: the pages before the cursor, each in the list's order.
+                if exact.count > limit, let oldest = exact.last {
+                    let before = try store.webCases(visibleTo: who, filter: WebCaseFilter(limit: limit, cursor: .newerThan(oldest)), now: Date()).map(\.number)
+                    #expect(before == Array(exact.dropLast().suffix(limit)), "\(who) before \(oldest)")
+                }
+            }
+        }
+        #expect(seen > 100, "the generated store ties people to cases (\(seen))")
+    }
+
+    /// A small deterministic generator (the test's store is the same on every run).
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
     }
 }
 

@@ -148,6 +148,7 @@ public final class SQLiteExport {
             var out: [String: [String]] = [:]
             for name in try String.fetchAll(db, sql: """
                 SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'
+                  AND name <> 'case_people'
                   AND name NOT LIKE 'case\\_search%' ESCAPE '\\'
                 """) {
                 out[name] = try Row.fetchAll(db, sql: "PRAGMA table_info(\(Self.quoted(name)))").map { $0["name"] as String }
