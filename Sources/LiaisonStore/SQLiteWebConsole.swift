@@ -113,7 +113,7 @@ extension SQLiteStore: WebConsoleStore {
             }
             // A staff member's page: the cases next to the cursor first, else from what they may see.
             var ids = WebCaseSQL.windowFirst(visibleTo: visibleTo, filter: filter) ? try page(window: true) : []
-            if ids.count < limit { ids = try page(window: false) }
+            if ids.count < limit && !WebCaseSQL.exactWindow(visibleTo: visibleTo, dialect: .sqlite) { ids = try page(window: false) }
             guard !ids.isEmpty else { return [] }
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             var contacts: [Int64: [String]] = [:]

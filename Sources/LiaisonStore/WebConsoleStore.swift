@@ -212,6 +212,12 @@ public enum WebCaseSQL {
         visibleTo != nil || (filter.search?.unicodeScalars.count ?? 0) >= 3
     }
 
+    /// Whether the first try (`window` true) is already the whole answer: a staff member's page on
+    /// SQLite, read from all their `case_people` candidates (v11-visibility).
+    public static func exactWindow(visibleTo: String?, dialect: SearchDialect) -> Bool {
+        visibleTo != nil && dialect != .postgres
+    }
+
     /// How a search is narrowed before its LIKE (`pageIDs`).
     public enum SearchDialect: Sendable, Equatable {
         /// SQLite with `case_search` (v10-search): 3 characters or more through the trigram index.
@@ -240,11 +246,12 @@ public enum WebCaseSQL {
     ///
     /// A manager's page reads `cases_opened` from the cursor and stops at the limit (a search
     /// first tries the `searchWindow` cases next to the cursor, `window` true). A staff
-    /// member's page is read in two tries. `window` true: on SQLite the `window` cases next to the
-    /// cursor that the person is tied to (`case_people`, v11-visibility: one range of its key, a
-    /// superset of what they see, in the list's order), on PostgreSQL the `window` cases next to
-    /// the cursor (`cases_opened`); each probed with `visible`; when that fills the page, it is the
-    /// page (no visible case lies outside the window's newer end). Else (someone who sees few cases, or a
+    /// member's page: on SQLite (`window` true) the cases the person is tied to (`case_people`,
+    /// v11-visibility: a superset of what they see), one range of its key from the cursor in the
+    /// list's order, each checked with `visible` and stopped at the limit: the exact page, no
+    /// second try (`exactWindow`). On PostgreSQL it is read in two tries. `window` true: the
+    /// `window` cases next to the cursor (`cases_opened`), each probed with `visible`; when that
+    /// fills the page, it is the page (no visible case lies outside the window's newer end). Else (someone who sees few cases, or a
     /// page of filters) `window` false: from the ids they may see (`visibleIDs`, each arm an index
     /// search by address; `CROSS JOIN` keeps that set the outer loop on SQLite), sorted. Either
     /// way the cost is bounded by the window or by what the person may see, never by the store.
@@ -276,17 +283,20 @@ public enum WebCaseSQL {
         }
         let cOrder = ascending ? "c.opened_at, c.id" : "c.opened_at DESC, c.id DESC"
         let wOrder = ascending ? "w.opened_at, w.id" : "w.opened_at DESC, w.id DESC"
+        var peopleOrder: String?
         if let v = visibleTo?.lowercased() {
             if window && dialect != .postgres {
-                // SQLite (v11-visibility): the `window` candidates of this address next to the
-                // cursor, one range of `case_people`'s key, each still checked with `visible`.
-                let pOrder = ascending ? "p.opened_at, p.case_id" : "p.opened_at DESC, p.case_id DESC"
-                sql = "SELECT c.id FROM (SELECT p.case_id AS id FROM case_people p WHERE p.address = ?"
+                // SQLite (v11-visibility): this address's candidates from the cursor, one range of
+                // `case_people`'s key read in the list's order (no sort) and stopped at the page's
+                // limit, each still checked with `visible` (and the filters): the exact answer,
+                // bounded by the cases the person is tied to, never by the store.
+                sql = "SELECT c.id FROM case_people p CROSS JOIN cases c WHERE p.address = ?"
                     + cursorClause.replacingOccurrences(of: "(w.opened_at, w.id)", with: "(p.opened_at, p.case_id)")
-                    + " ORDER BY \(pOrder) LIMIT \(Self.window)) r CROSS JOIN cases c WHERE c.id = r.id AND " + visible
+                    + " AND c.id = p.case_id AND " + visible
                 args.append(v)
                 if let cursorArg { args.append(cursorArg) }
                 args += Array(repeating: v, count: tieCount)
+                peopleOrder = ascending ? "p.opened_at, p.case_id" : "p.opened_at DESC, p.case_id DESC"
             } else if window {
                 sql = "SELECT c.id FROM (SELECT w.id FROM cases w WHERE 1 = 1\(cursorClause) ORDER BY \(wOrder) LIMIT \(Self.window)) r"
                     + " CROSS JOIN cases c WHERE c.id = r.id AND " + visible
@@ -342,7 +352,7 @@ public enum WebCaseSQL {
                 """
             args += [like, lower, like, lower]
         }
-        sql += " ORDER BY \(cOrder) LIMIT ?"
+        sql += " ORDER BY \(peopleOrder ?? cOrder) LIMIT ?"
         return (sql, args, ascending)
     }
 
