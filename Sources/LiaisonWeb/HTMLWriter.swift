@@ -25,19 +25,15 @@ struct HTMLWriter {
 
     /// A whole number (digits and a sign only: nothing to escape).
     mutating func number(_ n: Int) {
-        var n = n
-        if n < 0 { bytes.append(UInt8(ascii: "-")); n = -n }
-        if n >= 10 { number(n / 10) }
-        bytes.append(UInt8(ascii: "0") + UInt8(n % 10))
+        bytes.append(contentsOf: String(n).utf8)
     }
 
-    /// `n` in at least `width` digits, zero-padded (dates and times).
+    /// `n` in at least `width` digits, zero-padded after any sign (dates and times).
     mutating func padded(_ n: Int, width: Int) {
-        var digits = 1, m = abs(n)
-        while m >= 10 { m /= 10; digits += 1 }
+        let digits = String(n.magnitude)
         if n < 0 { bytes.append(UInt8(ascii: "-")) }
-        for _ in digits..<max(width, digits) { bytes.append(UInt8(ascii: "0")) }
-        number(abs(n))
+        for _ in digits.utf8.count..<max(width, digits.utf8.count) { bytes.append(UInt8(ascii: "0")) }
+        bytes.append(contentsOf: digits.utf8)
     }
 
     private mutating func append(escaping utf8: UnsafeBufferPointer<UInt8>) {

@@ -85,8 +85,9 @@ struct ConsoleRowsTests {
         }
         var w = HTMLWriter()
         w.number(0); w.markup(" "); w.number(-42); w.markup(" "); w.padded(7, width: 2); w.markup(" "); w.padded(2026, width: 4); w.markup(" ")
-        w.padded(5, width: 4); w.markup(" "); w.padded(123, width: 2)
-        #expect(String(decoding: w.bytes, as: UTF8.self) == "0 -42 07 2026 0005 123")
+        w.padded(5, width: 4); w.markup(" "); w.padded(123, width: 2); w.markup(" "); w.padded(-5, width: 3); w.markup(" ")
+        w.number(Int.min); w.markup(" "); w.padded(Int.min, width: 2)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == "0 -42 07 2026 0005 123 -005 \(Int.min) \(Int.min)")
     }
 
     @Test func aPageIsTheTemplateWithTheRowsWhereItMarksThem() throws {
