@@ -122,7 +122,8 @@ final class PGPool: Sendable {
     private func release(_ session: PGSession) {
         try? session.settle()
         if session.broken || session.connection.isClosed {
-            _ = session.connection.close() as EventLoopFuture<Void>
+            // Waited for: postgres-nio wants a connection closed before it goes away.
+            try? session.connection.close().wait()
         } else {
             idle.withLock { $0.append((session.connection, session.prepared)) }
         }
@@ -209,12 +210,13 @@ final class PGSession {
         let types = args.map { $0?.psqlType ?? .null }
         guard prepared, let name = PGPrepared.name(for: sql, types: types) else {
             let future = connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger)
-            return PGAnswer(sql: sql, prepared: false) {
+            return PGAnswer(sql: sql, preparing: false) {
                 let result = try future.wait()
                 return (result.rows.map(PGRow.init), result.metadata.rows ?? 0)
             }
         }
         let answer = PGPreparedAnswer()
+        let preparing = !self.prepared.names.contains(name)
         let connection = self.connection, logger = self.logger
         let text = PGPrepared.Text(name: name, sql: Self.numbered(sql), types: types)
         // postgres-nio's prepared statements are async: the task runs on the connection's own
@@ -235,7 +237,7 @@ final class PGSession {
                 answer.finish(.failure(error))
             }
         }
-        return PGAnswer(sql: sql, prepared: true) { [known = self.prepared] in
+        return PGAnswer(sql: sql, preparing: preparing) { [known = self.prepared] in
             let rows = try answer.wait()
             known.names.insert(name)
             return (rows.map(PGRow.init), rows.count)
@@ -257,27 +259,53 @@ final class PGSession {
         unanswered.append(try start(sql, args, prepared: prepared))
     }
 
+    /// Sends one statement without waiting, as `send`, and keeps its answer: read it from the
+    /// returned `PGKept` once a later `run` (e.g. the COMMIT) or `settle` has returned.
+    func sendKeeping(_ sql: String, _ args: [PGArg] = [], prepared: Bool = false) throws -> PGKept {
+        let kept = PGKept()
+        if prepared, let name = PGPrepared.name(for: sql, types: args.map { $0?.psqlType ?? .null }),
+           !self.prepared.names.contains(name) {
+            kept.result = try run(sql, args, prepared: true)
+            return kept
+        }
+        var answer = try start(sql, args, prepared: prepared)
+        answer.kept = kept
+        unanswered.append(answer)
+        return kept
+    }
+
     /// Waits for the statements `send` left unanswered; the first error among them is thrown.
     func settle() throws {
         let pending = unanswered
         unanswered.removeAll()
-        var first: StoreError? = nil
+        var first: (any Error)? = nil
         for p in pending {
-            do { _ = try p.wait() } catch {
-                let mapped = failed(error, prepared: p.prepared)
+            do {
+                let result = try p.wait()
+                p.kept?.result = result
+            } catch {
+                let mapped = failed(error, preparing: p.preparing)
                 if first == nil { first = mapped }
             }
         }
         if let first { throw first }
     }
 
-    /// The store's error for a statement's; the connection is marked broken when it went away,
-    /// or when a prepared statement failed: postgres-nio remembers a failed preparation for the
-    /// connection's life (a statement first prepared inside an aborted transaction would fail
-    /// there for good), so such a connection is closed rather than pooled again.
-    private func failed(_ error: any Error, prepared: Bool) -> StoreError {
+    /// The store's error for a statement's (`PostgresStore.LostRace` for the filing statement's
+    /// LQ409); the connection is marked broken when it went away, or when a statement failed
+    /// while being prepared: postgres-nio remembers a failed preparation for the connection's
+    /// life (a statement first prepared inside an aborted transaction would fail there for good),
+    /// so such a connection is closed rather than pooled again. A prepared statement that fails
+    /// once prepared (a unique violation, LQ409) leaves the connection as good as before.
+    private func failed(_ error: any Error, preparing: Bool) -> any Error {
+        if error is PostgresStore.LostRace { return error }
+        let state = (error as? PSQLError).flatMap { $0.code == .server ? $0.serverInfo?[.sqlState] : nil } ?? ""
+        // Raised only by an execution (the statement was prepared first): constraint
+        // violations (class 23) and the filing statement's own LQ404/LQ409.
+        let executing = state.hasPrefix("23") || state.hasPrefix("LQ")
+        if state == "LQ409" { return PostgresStore.LostRace() }
         let mapped = Self.mapped(error)
-        if mapped.kind == .unavailable || prepared { broken = true }
+        if mapped.kind == .unavailable || (preparing && !executing) { broken = true }
         return mapped
     }
 
@@ -302,7 +330,7 @@ final class PGSession {
             return result
         } catch {
             try settle()
-            throw failed(error, prepared: prepared)
+            throw failed(error, preparing: answer.preparing)
         }
     }
 
@@ -377,6 +405,8 @@ final class PGSession {
         let state = info[.sqlState] ?? ""
         let text = "PostgreSQL error \(state): \(info[.message] ?? "")"
         switch state {
+        // Raised by the filing statement (`liaison_raise`, migration pg8-perf): no such case.
+        case "LQ404": return StoreError(.notFound, info[.message] ?? "no such case")
         case "40001", "40P01", "55P03", "57014": return StoreError(.busy, text)
         case "XX001", "XX002": return StoreError(.corrupt, text)
         default:
@@ -398,13 +428,23 @@ final class PGPreparedNames: @unchecked Sendable {
 /// A statement's answer, waited for by the Dispatch thread that sent it.
 struct PGAnswer {
     let sql: String
-    let prepared: Bool
+    /// A prepared statement sent before this connection had prepared it: its failure may be
+    /// the preparation's.
+    let preparing: Bool
     let wait: () throws -> (rows: [PGRow], changed: Int)
-    init(sql: String, prepared: Bool, wait: @escaping () throws -> (rows: [PGRow], changed: Int)) {
+    /// Where `settle` leaves the answer of a statement sent with `sendKeeping`.
+    var kept: PGKept? = nil
+    init(sql: String, preparing: Bool, wait: @escaping () throws -> (rows: [PGRow], changed: Int)) {
         self.sql = sql
-        self.prepared = prepared
+        self.preparing = preparing
         self.wait = wait
     }
+}
+
+/// The answer of a statement sent with `PGSession.sendKeeping`, there once it was settled
+/// (nil before, or when it failed: its error was thrown by the call that settled it).
+final class PGKept {
+    var result: (rows: [PGRow], changed: Int)?
 }
 
 /// The rows of a prepared statement's task, handed to the thread waiting for them.

@@ -273,8 +273,9 @@ extension PostgresStore {
         ProcessingRecord(crashes: try r["crashes"], failures: try r["failures"], lastError: try r["last_error"])
     }
 
-    static func clearMarker(_ s: PGSession, _ marker: ProcessingMarker) throws {
-        try s.execute("DELETE FROM processing WHERE source = ? AND item = ?", [marker.source, marker.item])
+    static func clearMarker(_ s: PGSession, _ marker: ProcessingMarker, wait: Bool = true) throws {
+        let sql = "DELETE FROM processing WHERE source = ? AND item = ?", args: [PGArg] = [marker.source, marker.item]
+        if wait { try s.execute(sql, args) } else { try s.send(sql, args) }
     }
 
     // MARK: weekly check

@@ -164,6 +164,9 @@ extension PostgresStore {
     enum CaseRef {
         case id(Int64)
         case number(String)
+        /// The case `liaison_open_case` opened earlier in this transaction (none when it found
+        /// an earlier filing: then the statement files nothing and raises nothing).
+        case opened
     }
 
     /// Inserts the message on the case in ONE statement: the correspondence row, its Message-IDs,
@@ -179,17 +182,39 @@ extension PostgresStore {
     }
 
     static func insertCorrespondence(_ s: PGSession, _ m: IncomingMessage, into ref: CaseRef, at: Date) throws -> Insertion {
-        let target: String
-        let targetArg: PGArg
+        let (sql, args) = filingStatement(m, into: ref, at: at)
+        guard let r = try s.row(sql, args, prepared: true) else { throw StoreError(.invalid, "filing returned no row") }
+        guard let insertion = try filingResult(s, r, m) else { throw StoreError(.invalid, "filing found no case") }
+        return insertion
+    }
+
+    /// The filing statement of `insertCorrespondence` and its arguments. The statement fails
+    /// rather than commit a filing that did not happen — LQ404 when there is no such case, LQ409
+    /// (`LostRace`) when the correspondence row could not be inserted because another instance
+    /// committed the same bytes meanwhile — so a COMMIT may be sent behind it unread
+    /// (`fileCommitting`). For `.opened` with no case opened (a duplicate) it writes nothing and
+    /// raises nothing.
+    static func filingStatement(_ m: IncomingMessage, into ref: CaseRef, at: Date) -> (String, [PGArg]) {
+        // The case's condition and its argument; what the statement raises when there is no case
+        // (its text the last argument).
+        let target: String, missing: String
+        let targetArgs: [PGArg], missingArgs: [PGArg]
         switch ref {
-        case .id(let id): (target, targetArg) = ("SELECT id FROM cases WHERE id = ?", id)
-        case .number(let number): (target, targetArg) = ("SELECT id FROM cases WHERE number = ?", number)
+        case .id(let id):
+            (target, targetArgs) = ("SELECT id FROM cases WHERE id = ?", [id])
+            (missing, missingArgs) = ("liaison_raise('LQ404', ?::text)", ["no case with id \(id)"])
+        case .number(let number):
+            (target, targetArgs) = ("SELECT id FROM cases WHERE number = ?", [number])
+            (missing, missingArgs) = ("liaison_raise('LQ404', ?::text)", ["no case \(number)"])
+        case .opened:
+            (target, targetArgs) = ("SELECT id FROM cases WHERE id = nullif(current_setting('liaison.opened_case', true), '')::bigint", [])
+            (missing, missingArgs) = ("NULL", [])
         }
         let messageIDs = [m.messageID].compactMap { $0 } + m.alsoKnownAs
         var seen = Set<String>()
         let references = m.references.filter { seen.insert($0).inserted }
         let threadAddresses = m.addresses.map { $0.lowercased() }, contactAddresses = m.contacts.map { $0.lowercased() }
-        guard let r = try s.row("""
+        let sql = """
             WITH k AS (\(target)),
             d AS (\(filedSQL)),
             c AS (
@@ -222,26 +247,35 @@ extension PostgresStore {
               UPDATE held SET status = 'filed' WHERE EXISTS (SELECT 1 FROM c)
                 AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))
             SELECT (SELECT id FROM d) AS filed_id, (SELECT number FROM d) AS filed_number,
-                   (SELECT id FROM k) AS case_id, (SELECT id FROM c) AS correspondence_id, \(caseColumns)
+                   (SELECT id FROM k) AS case_id, (SELECT id FROM c) AS correspondence_id,
+                   CASE WHEN (SELECT id FROM d) IS NULL AND (SELECT id FROM c) IS NULL THEN
+                     CASE WHEN (SELECT id FROM k) IS NULL THEN \(missing)
+                          ELSE liaison_raise('LQ409', 'the same message was filed by another instance meanwhile') END
+                   END AS refused,
+                   \(caseColumns)
             FROM (SELECT 1) AS one LEFT JOIN cases ON cases.id = (SELECT id FROM k)
-            """, [targetArg] + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
-                  m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
-                  messageIDs, references, threadAddresses, contactAddresses,
-                  m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m), prepared: true)
-        else { throw StoreError(.invalid, "filing returned no row") }
+            """
+        let args: [PGArg] = targetArgs + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
+            m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
+            messageIDs, references, threadAddresses, contactAddresses,
+            m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m) + missingArgs
+        return (sql, args)
+    }
+
+    /// What the filing statement's row says: filed (the case as it stands after), an earlier
+    /// filing, or nil when no case was named (`.opened` after a duplicate).
+    static func filingResult(_ s: PGSession, _ r: PGRow, _ m: IncomingMessage) throws -> Insertion? {
         let filedID: Int64? = try r["filed_id"], filedNumber: String? = try r["filed_number"]
         if let filedID, let filedNumber { return .duplicate(.filed(caseNumber: filedNumber, correspondenceID: filedID)) }
         let foundCase: Int64? = try r["case_id"], inserted: Int64? = try r["correspondence_id"]
-        guard let caseID = foundCase else {
-            if case .number(let number) = ref { throw StoreError(.notFound, "no case \(number)") }
-            throw StoreError(.notFound, "no case with id \(targetArg.map { "\($0)" } ?? "")")
-        }
+        guard let caseID = foundCase else { return nil }
+        // The statement raises when it neither filed nor found an earlier filing.
         guard let correspondenceID = inserted else { throw LostRace() }
         // The statement read the case as it was before its own inserts: the contacts this message
         // adds come after those it had (each address once, as the insert's conflict rule keeps).
         var filedCase = try makeCase(s, r)
         var known = Set(filedCase.counterparty.contacts)
-        for a in contactAddresses where known.insert(a).inserted { filedCase.counterparty.contacts.append(a) }
+        for a in m.contacts.map({ $0.lowercased() }) where known.insert(a).inserted { filedCase.counterparty.contacts.append(a) }
         return .filed(caseID: caseID, correspondenceID: correspondenceID, filedCase: filedCase)
     }
 

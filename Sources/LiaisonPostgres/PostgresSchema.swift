@@ -300,6 +300,67 @@ enum PostgresSchema {
             $liaison$
             """,
         ]),
+        // Filing in fewer round trips (issue 17's 1,000,000-message goal). `liaison_raise` lets one
+        // statement fail on purpose: the filing statement raises LQ404 (no such case) and LQ409
+        // (the message was filed by another instance meanwhile: a lost race), so its transaction's
+        // COMMIT can be sent before its answer is read (`PostgresStore.fileCommitting`) and such a
+        // filing still rolls back. `liaison_open_case` opens a case in one call: the earlier-filing
+        // check (the same condition as `PostgresStore.filedSQL`: change both together), the
+        // counter (bumped only when no earlier filing: no gap for a duplicate), the case and its
+        // addresses; it leaves the new case's id in the transaction-local setting
+        // `liaison.opened_case` ('' for a duplicate), where the filing statement sent right
+        // after it finds the case. The number is `prefix || seq zero-padded to width || suffix`,
+        // the parts computed by the caller from its template and checked against
+        // `CaseNumbering.render` (`PostgresStore.numberParts`).
+        ("pg8-perf", [
+            """
+            CREATE FUNCTION liaison_raise(state text, message text) RETURNS bigint LANGUAGE plpgsql AS $liaison$
+            BEGIN
+              RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message;
+            END
+            $liaison$
+            """,
+            """
+            CREATE FUNCTION liaison_open_case(
+              p_template text, p_prefix text, p_width integer, p_suffix text,
+              p_internal boolean, p_organization text, p_owner text, p_category text, p_opened_at double precision,
+              p_contacts text[],
+              m_hash text, m_message_id text, m_sender text, m_subject text, m_date double precision)
+            RETURNS TABLE (earlier_id bigint, earlier_number text, opened_id bigint, opened_number text)
+            LANGUAGE plpgsql AS $liaison$
+            DECLARE
+              v_seq bigint;
+              v_digits text;
+            BEGIN
+              SELECT f.id, k.number INTO earlier_id, earlier_number FROM correspondence f JOIN cases k ON k.id = f.case_id
+              WHERE f.content_hash = m_hash OR (f.message_id = m_message_id AND f.sender IS NOT DISTINCT FROM m_sender
+                                                AND f.subject IS NOT DISTINCT FROM m_subject AND f.date IS NOT DISTINCT FROM m_date)
+              ORDER BY f.content_hash = m_hash DESC LIMIT 1;
+              IF earlier_id IS NOT NULL THEN
+                PERFORM set_config('liaison.opened_case', '', true);
+                RETURN NEXT;
+                RETURN;
+              END IF;
+              LOOP
+                INSERT INTO case_counters AS t (template, last) VALUES (p_template, 1)
+                  ON CONFLICT (template) DO UPDATE SET last = t.last + 1 RETURNING t.last INTO v_seq;
+                v_digits := v_seq::text;
+                opened_number := p_prefix || repeat('0', greatest(0, p_width - length(v_digits))) || v_digits || p_suffix;
+                INSERT INTO cases AS k (number, internal, organization, owner, category, status, opened_at)
+                  VALUES (opened_number, p_internal, p_organization, p_owner, p_category, 'open', p_opened_at)
+                  ON CONFLICT (number) DO NOTHING RETURNING k.id INTO opened_id;
+                EXIT WHEN opened_id IS NOT NULL;
+              END LOOP;
+              INSERT INTO case_addresses AS a (address, case_id, role, seq)
+                SELECT x.a, opened_id, r.role, x.n FROM unnest(p_contacts) WITH ORDINALITY AS x(a, n),
+                  (VALUES ('contact'), ('thread')) AS r(role)
+                ON CONFLICT DO NOTHING;
+              PERFORM set_config('liaison.opened_case', opened_id::text, true);
+              RETURN NEXT;
+            END
+            $liaison$
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, all in one transaction under the advisory lock.

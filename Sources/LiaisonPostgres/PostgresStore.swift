@@ -121,13 +121,34 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
 
     // MARK: filing
 
-    /// The one filing operation (see `FilingStore.file`).
+    /// The one filing operation (see `FilingStore.file`): one transaction, matching inside it
+    /// (`plan.filing` reads the transaction's view). Round trips a filing waits for: BEGIN is
+    /// sent with the first lookup; for a plan without follow-ups (`followsUp` false) the
+    /// filing statement (and for a new case `liaison_open_case` before it), the checkpoint and
+    /// COMMIT go out together and are waited for once (`fileCommitting`); otherwise the filing
+    /// is read, the follow-up written, then COMMIT.
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try transaction { s in try Self.file(s, plan, now: now) }
+                return try pool.withSession { s in
+                    // Not waited for: the plan's first lookup waits behind it (see `PGSession.send`).
+                    try s.send("BEGIN")
+                    do {
+                        let view = PostgresCaseView(s: s)
+                        let filing = try plan.filing(view)
+                        if !plan.followsUp, let outcome = try Self.fileCommitting(s, filing, now: now) { return outcome }
+                        let outcome = try Self.file(s, plan, view: view, filing: filing, now: now)
+                        try s.execute("COMMIT")
+                        return outcome
+                    } catch {
+                        // After a COMMIT sent behind a failed statement the server has rolled
+                        // back already; this ROLLBACK then only draws a warning.
+                        if !s.broken { _ = try? s.execute("ROLLBACK") }
+                        throw error
+                    }
+                }
             } catch is LostRace where attempt < 3 {
                 continue
             } catch is LostRace {
@@ -136,9 +157,7 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         }
     }
 
-    static func file(_ s: PGSession, _ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
-        let view = PostgresCaseView(s: s)
-        let filing = try plan.filing(view)
+    static func file(_ s: PGSession, _ plan: some FilingPlan, view: PostgresCaseView, filing: Filing, now: Date) throws -> FilingOutcome {
         let (outcome, filed) = try fileOne(s, filing, now: now)
         if case .held(let heldID, .rateLimited) = outcome, let recipient = try summaryRecipient(s, heldID: heldID) {
             let detail: String? = try s.value("SELECT detail FROM held WHERE id = ?", [heldID])
@@ -168,9 +187,32 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
             }
             try s.execute("UPDATE held SET status = 'accepted' WHERE id = ?", [heldID])
         }
-        // Filing on a known case looks for an earlier filing inside its own statement.
+        // Filing on a known case looks for an earlier filing inside its own statement, opening
+        // a case (without a rate gate) inside `liaison_open_case`.
         var earlier: ExistingMessage? = nil
-        if case .existing = filing.decision {} else { earlier = try findFiled(s, m) }
+        var opening: (PGKept, number: String?)? = nil
+        switch filing.decision {
+        case .existing: break
+        case .open(let new) where filing.rateGate == nil:
+            if let sent = try sendOpenCase(s, new, m) { opening = (sent, nil) } else { earlier = try findFiled(s, m) }
+        default: earlier = try findFiled(s, m)
+        }
+        if let (sent, _) = opening {
+            // Sent, not waited for; the filing statement that follows files on the case it opened.
+            guard case .filed(let caseID, let correspondenceID, let filedCase) = try insertCorrespondence(s, m, into: .opened, at: now),
+                  let row = sent.result?.rows.first else {
+                // No case opened: it found an earlier filing.
+                guard let row = sent.result?.rows.first, let id: Int64 = try row["earlier_id"], let n: String = try row["earlier_number"]
+                else { throw StoreError(.invalid, "opening a case returned no row") }
+                if let cp = filing.checkpoint { try advance(s, cp, wait: false) }
+                if let marker = filing.marker { try clearMarker(s, marker) }
+                return (.duplicate(.filed(caseNumber: n, correspondenceID: id)), nil)
+            }
+            let number: String = try row["opened_number"]
+            if let cp = filing.checkpoint { try advance(s, cp, wait: false) }
+            if let marker = filing.marker { try clearMarker(s, marker) }
+            return (.filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: true), (caseID, filedCase))
+        }
         if let existing = earlier {
             outcome = .duplicate(existing)
         } else {

@@ -185,6 +185,14 @@ public protocol FilingPlan {
     func followUp(_ context: FiledContext) throws -> FollowUp
     /// When the message was held past a rate cap with its summary due: the summary notice.
     func summary(_ context: HeldContext) throws -> FollowUp
+    /// False when `followUp` and `summary` write nothing whatever the outcome: a store may then
+    /// send its COMMIT behind the filing without reading the filing's answer first (one round
+    /// trip less over a network). True unless a plan says otherwise.
+    var followsUp: Bool { get }
+}
+
+extension FilingPlan {
+    public var followsUp: Bool { true }
 }
 
 /// A filing whose decision is already made (benchmark imports, the conformance suite), with
@@ -199,6 +207,7 @@ public struct DecidedFiling: FilingPlan {
     public func filing(_ view: any FilingView) throws -> Filing { decided }
     public func followUp(_ context: FiledContext) throws -> FollowUp { try then?(context) ?? FollowUp() }
     public func summary(_ context: HeldContext) throws -> FollowUp { FollowUp() }
+    public var followsUp: Bool { then != nil }
 }
 
 // MARK: - Roles

@@ -13,10 +13,33 @@ protocol BenchStoreBackend: FilingStore, CaseLookup {
 extension SQLiteStore: BenchStoreBackend {}
 extension PostgresStore: BenchStoreBackend {}
 
+/// One benchmark message matched by `CaseMatcher` through the filing transaction's own view
+/// (as the daemon's `MessageFiling` does) and filed with no follow-up; `decided` keeps the
+/// decision of the last attempt for the figures by rule.
+struct MatchedFiling: FilingPlan {
+    final class Decided { var decision: FilingDecision? }
+    let matcher: CaseMatcher
+    let input: MatchInput
+    let message: IncomingMessage
+    let now: Date
+    let checkpoint: MailboxCheckpoint
+    let decided = Decided()
+
+    func filing(_ view: any FilingView) throws -> Filing {
+        let decision = try matcher.decide(input, lookup: view, now: now)
+        decided.decision = decision
+        return Filing(message: message, decision: decision, checkpoint: checkpoint)
+    }
+    func followUp(_ context: FiledContext) throws -> FollowUp { FollowUp() }
+    func summary(_ context: HeldContext) throws -> FollowUp { FollowUp() }
+    var followsUp: Bool { false }
+}
+
 /// The scale benchmark of issue 4: with N filed messages on N/10 cases in SQLite (default
 /// 1,000,000 / 100,000), matching (`CaseMatcher.decide` against the store) and filing (one
 /// transaction) one more message is timed 2,000 times — replies by In-Reply-To, by thread
 /// subject only, and new matters — and the database size is compared with the raw mail size.
+/// Matching happens inside the filing transaction (`MatchedFiling`), as in the daemon.
 /// Build with `swift build -c release --product liaison-bench` for meaningful numbers.
 /// (`liaison-bench bench-store`.)
 struct BenchStore: AsyncParsableCommand {
@@ -137,14 +160,16 @@ struct BenchStore: AsyncParsableCommand {
             let facts = MessageFacts(message: message, organization: Self.org)
             let t0 = clock.now
             let input = MatchInput(facts: facts, date: Self.base.addingTimeInterval(Double(total)))
-            let decision = try matcher.decide(input, lookup: store, now: Self.base)
             let incoming = IncomingMessage(messageID: facts.messageID, date: input.date, subject: facts.subject,
                                            threadSubject: facts.threadSubject, sender: facts.from?.address, kind: facts.kind,
                                            direction: .inbound, references: facts.references,
                                            addresses: matcher.counterpartyAddresses(input), raw: raw)
-            let outcome = try store.file(Filing(message: incoming, decision: decision,
-                                                checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: UInt32(n + 1))), now: Self.base)
+            // Matched inside the filing transaction, as the daemon files (`MessageFiling`).
+            let plan = MatchedFiling(matcher: matcher, input: input, message: incoming, now: Self.base,
+                                     checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: UInt32(n + 1)))
+            let outcome = try store.file(plan, now: Self.base)
             let took = clock.now - t0
+            guard let decision = plan.decided.decision else { throw ValidationError("the plan was not asked where the message goes") }
             timings.append(took)
             let rule: String
             switch decision {
