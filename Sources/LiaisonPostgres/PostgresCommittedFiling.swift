@@ -6,8 +6,8 @@ import LiaisonStore
 ///
 /// A filing whose plan writes no follow-up needs nothing from the filing statement's answer
 /// before its COMMIT, so the statements go out together and the thread waits once: for a
-/// message on a known case the filing statement, the checkpoint, the marker's delete and
-/// COMMIT; for a new case `liaison_open_case` (the earlier-filing check, the counter, the case
+/// message on a known case the filing statement (which also moves the checkpoint), the
+/// marker's delete and COMMIT; for a new case `liaison_open_case` (the earlier-filing check, the counter, the case
 /// and its addresses) before them. Everything still happens in ONE transaction: a filing that
 /// did not happen raises inside its statement (LQ404 no case, LQ409 a lost race: see
 /// `filingStatement`), the server then answers the COMMIT by rolling back, and the error is
@@ -32,9 +32,8 @@ extension PostgresStore {
             guard filing.rateGate == nil, let sent = try sendOpenCase(s, new, m) else { return nil }
             (opening, ref) = (sent, .opened)
         }
-        let (sql, args) = filingStatement(m, into: ref, at: now)
+        let (sql, args) = filingStatement(m, into: ref, at: now, checkpoint: filing.checkpoint)
         let filed = try s.sendKeeping(sql, args, prepared: true)
-        if let cp = filing.checkpoint { try advance(s, cp, wait: false) }
         if let marker = filing.marker { try clearMarker(s, marker, wait: false) }
         // Waits for all of them; an error of theirs is thrown here (the transaction rolled back).
         try s.execute("COMMIT")

@@ -181,8 +181,9 @@ extension PostgresStore {
         case duplicate(ExistingMessage)
     }
 
-    static func insertCorrespondence(_ s: PGSession, _ m: IncomingMessage, into ref: CaseRef, at: Date) throws -> Insertion {
-        let (sql, args) = filingStatement(m, into: ref, at: at)
+    static func insertCorrespondence(_ s: PGSession, _ m: IncomingMessage, into ref: CaseRef, at: Date,
+                                     checkpoint: MailboxCheckpoint? = nil) throws -> Insertion {
+        let (sql, args) = filingStatement(m, into: ref, at: at, checkpoint: checkpoint)
         guard let r = try s.row(sql, args, prepared: true) else { throw StoreError(.invalid, "filing returned no row") }
         guard let insertion = try filingResult(s, r, m) else { throw StoreError(.invalid, "filing found no case") }
         return insertion
@@ -193,22 +194,32 @@ extension PostgresStore {
     /// (`LostRace`) when the correspondence row could not be inserted because another instance
     /// committed the same bytes meanwhile — so a COMMIT may be sent behind it unread
     /// (`fileCommitting`). For `.opened` with no case opened (a duplicate) it writes nothing and
-    /// raises nothing.
-    static func filingStatement(_ m: IncomingMessage, into ref: CaseRef, at: Date) -> (String, [PGArg]) {
-        // The case's condition and its argument; what the statement raises when there is no case
-        // (its text the last argument).
-        let target: String, missing: String
-        let targetArgs: [PGArg], missingArgs: [PGArg]
+    /// raises nothing. With `checkpoint`, the statement also moves it (as `advance`), whatever
+    /// the outcome: one statement less.
+    static func filingStatement(_ m: IncomingMessage, into ref: CaseRef, at: Date,
+                                checkpoint: MailboxCheckpoint? = nil) -> (String, [PGArg]) {
+        // The case's condition and its argument; when the statement refuses (its text's argument
+        // the last one): a known case — no row inserted and no earlier filing, LQ404 without the
+        // case; a case just opened — no row inserted (an earlier filing seen now was committed
+        // by another instance since `liaison_open_case` looked: the case must not stay empty).
+        let lost = "liaison_raise('LQ409', 'the same message was filed by another instance meanwhile')"
+        let target: String, refusal: String
+        let targetArgs: [PGArg], refusalArgs: [PGArg]
+        let known = """
+            CASE WHEN (SELECT id FROM d) IS NULL AND (SELECT id FROM c) IS NULL THEN
+              CASE WHEN (SELECT id FROM k) IS NULL THEN liaison_raise('LQ404', ?::text) ELSE \(lost) END
+            END
+            """
         switch ref {
         case .id(let id):
             (target, targetArgs) = ("SELECT id FROM cases WHERE id = ?", [id])
-            (missing, missingArgs) = ("liaison_raise('LQ404', ?::text)", ["no case with id \(id)"])
+            (refusal, refusalArgs) = (known, ["no case with id \(id)"])
         case .number(let number):
             (target, targetArgs) = ("SELECT id FROM cases WHERE number = ?", [number])
-            (missing, missingArgs) = ("liaison_raise('LQ404', ?::text)", ["no case \(number)"])
+            (refusal, refusalArgs) = (known, ["no case \(number)"])
         case .opened:
             (target, targetArgs) = ("SELECT id FROM cases WHERE id = nullif(current_setting('liaison.opened_case', true), '')::bigint", [])
-            (missing, missingArgs) = ("NULL", [])
+            (refusal, refusalArgs) = ("CASE WHEN (SELECT id FROM k) IS NOT NULL AND (SELECT id FROM c) IS NULL THEN \(lost) END", [])
         }
         let messageIDs = [m.messageID].compactMap { $0 } + m.alsoKnownAs
         var seen = Set<String>()
@@ -245,20 +256,17 @@ extension PostgresStore {
               ON CONFLICT DO NOTHING),
             h AS (
               UPDATE held SET status = 'filed' WHERE EXISTS (SELECT 1 FROM c)
-                AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))
+                AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))\(checkpoint == nil ? "" : ",\nq AS (\(checkpointUpsert))")
             SELECT (SELECT id FROM d) AS filed_id, (SELECT number FROM d) AS filed_number,
                    (SELECT id FROM k) AS case_id, (SELECT id FROM c) AS correspondence_id,
-                   CASE WHEN (SELECT id FROM d) IS NULL AND (SELECT id FROM c) IS NULL THEN
-                     CASE WHEN (SELECT id FROM k) IS NULL THEN \(missing)
-                          ELSE liaison_raise('LQ409', 'the same message was filed by another instance meanwhile') END
-                   END AS refused,
+                   \(refusal) AS refused,
                    \(caseColumns)
             FROM (SELECT 1) AS one LEFT JOIN cases ON cases.id = (SELECT id FROM k)
             """
         let args: [PGArg] = targetArgs + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
             m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
             messageIDs, references, threadAddresses, contactAddresses,
-            m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m) + missingArgs
+            m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m) + (checkpoint.map(checkpointArgs) ?? []) + refusalArgs
         return (sql, args)
     }
 
@@ -289,16 +297,21 @@ extension PostgresStore {
 
     /// Moves the checkpoint forward (never back within one UIDVALIDITY; a new UIDVALIDITY replaces it).
     static func advance(_ s: PGSession, _ cp: MailboxCheckpoint, wait: Bool = true) throws {
-        let sql = """
-            INSERT INTO checkpoints (mailbox, uid_validity, last_uid) VALUES (?, ?, ?)
-            ON CONFLICT (mailbox) DO UPDATE SET
-              last_uid = CASE WHEN checkpoints.uid_validity = EXCLUDED.uid_validity
-                              THEN GREATEST(checkpoints.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
-              uid_validity = EXCLUDED.uid_validity
-            """
-        let args: [PGArg] = [cp.mailbox, Int64(cp.uidValidity), Int64(cp.lastUID)]
-        if wait { try s.run(sql, args, prepared: true) } else { try s.send(sql, args, prepared: true) }
+        if wait { try s.run(checkpointUpsert, checkpointArgs(cp), prepared: true) } else {
+            try s.send(checkpointUpsert, checkpointArgs(cp), prepared: true)
+        }
     }
+
+    /// The checkpoint's upsert (`advance`; also a CTE of the filing statement).
+    static let checkpointUpsert = """
+        INSERT INTO checkpoints (mailbox, uid_validity, last_uid) VALUES (?::text, ?::bigint, ?::bigint)
+        ON CONFLICT (mailbox) DO UPDATE SET
+          last_uid = CASE WHEN checkpoints.uid_validity = EXCLUDED.uid_validity
+                          THEN GREATEST(checkpoints.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
+          uid_validity = EXCLUDED.uid_validity
+        """
+
+    static func checkpointArgs(_ cp: MailboxCheckpoint) -> [PGArg] { [cp.mailbox, Int64(cp.uidValidity), Int64(cp.lastUID)] }
 
     // MARK: rate ledger
 

@@ -191,6 +191,8 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         // a case (without a rate gate) inside `liaison_open_case`.
         var earlier: ExistingMessage? = nil
         var opening: (PGKept, number: String?)? = nil
+        // The filing statement moves the checkpoint when it is given it.
+        var advanced = false
         switch filing.decision {
         case .existing: break
         case .open(let new) where filing.rateGate == nil:
@@ -199,18 +201,17 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         }
         if let (sent, _) = opening {
             // Sent, not waited for; the filing statement that follows files on the case it opened.
-            guard case .filed(let caseID, let correspondenceID, let filedCase) = try insertCorrespondence(s, m, into: .opened, at: now),
+            guard case .filed(let caseID, let correspondenceID, let filedCase) = try insertCorrespondence(
+                s, m, into: .opened, at: now, checkpoint: filing.checkpoint),
                   let row = sent.result?.rows.first else {
                 // No case opened: it found an earlier filing.
                 guard let row = sent.result?.rows.first, let id: Int64 = try row["earlier_id"], let n: String = try row["earlier_number"]
                 else { throw StoreError(.invalid, "opening a case returned no row") }
-                if let cp = filing.checkpoint { try advance(s, cp, wait: false) }
-                if let marker = filing.marker { try clearMarker(s, marker) }
+                if let marker = filing.marker { try clearMarker(s, marker, wait: false) }
                 return (.duplicate(.filed(caseNumber: n, correspondenceID: id)), nil)
             }
             let number: String = try row["opened_number"]
-            if let cp = filing.checkpoint { try advance(s, cp, wait: false) }
-            if let marker = filing.marker { try clearMarker(s, marker) }
+            if let marker = filing.marker { try clearMarker(s, marker, wait: false) }
             return (.filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: true), (caseID, filedCase))
         }
         if let existing = earlier {
@@ -224,7 +225,8 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                     outcome = .held(heldID: try insertHeld(s, m, reason: reason, detail: detail, at: now), reason: reason)
                 }
             case .existing(let number, _):
-                switch try insertCorrespondence(s, m, into: .number(number), at: now) {
+                advanced = filing.checkpoint != nil
+                switch try insertCorrespondence(s, m, into: .number(number), at: now, checkpoint: filing.checkpoint) {
                 case .duplicate(let existing):
                     outcome = .duplicate(existing)
                 case .filed(let caseID, let correspondenceID, let filedCase):
@@ -255,9 +257,9 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
             // A filed message's pending hold (same content or identity) is marked filed by
             // `insertCorrespondence`'s own statement.
         }
-        // Not waited for: an error surfaces at the next statement or the COMMIT.
-        if let cp = filing.checkpoint { try advance(s, cp, wait: false) }
-        if let marker = filing.marker { try clearMarker(s, marker) }
+        // Not waited for (nor the marker's delete): an error surfaces at the next statement or the COMMIT.
+        if let cp = filing.checkpoint, !advanced { try advance(s, cp, wait: false) }
+        if let marker = filing.marker { try clearMarker(s, marker, wait: false) }
         return (outcome, filed)
     }
 

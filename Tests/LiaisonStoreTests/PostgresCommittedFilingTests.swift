@@ -110,4 +110,27 @@ struct PostgresCommittedFilingTests {
             #expect(try store.counts() == (0, 1, 0))
         }
     }
+
+    @Test("a case just opened is not left empty: an earlier filing seen by the filing statement is a lost race")
+    func openedCaseLostRaceRaises() throws {
+        try PGStores.withFreshStore("PostgreSQL one-wait opened lost race") { store in
+            let existing = try store.openCase(C.newCase("OLD-{seq}"))
+            let m = C.message("<race@x>")
+            try store.pool.withSession { s in
+                try s.execute("BEGIN")
+                let sent = try #require(try PostgresStore.sendOpenCase(s, C.newCase(), m))
+                try s.settle()
+                #expect(try sent.result?.rows.first?["opened_number"] as String? == "EC20261116-001")
+                // Another instance files the same bytes after the function looked.
+                try s.execute("""
+                    INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, thread_subject, raw, filed_at)
+                    SELECT id, '<race@x>', ?, 'inbound', 'correspondence', '', ''::bytea, 0 FROM cases WHERE number = ?
+                    """, [m.contentHash, existing.number])
+                let (sql, args) = PostgresStore.filingStatement(m, into: .opened, at: C.day)
+                #expect(throws: PostgresStore.LostRace.self) { try s.run(sql, args, prepared: true) }
+                try s.execute("ROLLBACK")
+            }
+            #expect(try store.counts() == (0, 1, 0))
+        }
+    }
 }
