@@ -122,11 +122,11 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     // MARK: filing
 
     /// The one filing operation (see `FilingStore.file`): one transaction, matching inside it
-    /// (`plan.filing` reads the transaction's view). Round trips a filing waits for: BEGIN is
-    /// sent with the first lookup; for a plan without follow-ups (`followsUp` false) the
-    /// filing statement (and for a new case `liaison_open_case` before it), the checkpoint and
-    /// COMMIT go out together and are waited for once (`fileCommitting`); otherwise the filing
-    /// is read, the follow-up written, then COMMIT.
+    /// (`plan.filing` reads the transaction's view). Waits: BEGIN is sent with the first
+    /// lookup; for a plan without follow-ups (`followsUp` false) the filing statement (which
+    /// moves the checkpoint; for a new case `liaison_open_case` before it) and COMMIT go out
+    /// together and are waited for once (`fileCommitting`); otherwise the filing is read, the
+    /// follow-up written, then COMMIT.
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         var attempt = 0
         while true {
@@ -190,16 +190,16 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         // Filing on a known case looks for an earlier filing inside its own statement, opening
         // a case (without a rate gate) inside `liaison_open_case`.
         var earlier: ExistingMessage? = nil
-        var opening: (PGKept, number: String?)? = nil
+        var opening: PGKept? = nil
         // The filing statement moves the checkpoint when it is given it.
         var advanced = false
         switch filing.decision {
         case .existing: break
         case .open(let new) where filing.rateGate == nil:
-            if let sent = try sendOpenCase(s, new, m) { opening = (sent, nil) } else { earlier = try findFiled(s, m) }
+            if let sent = try sendOpenCase(s, new, m) { opening = sent } else { earlier = try findFiled(s, m) }
         default: earlier = try findFiled(s, m)
         }
-        if let (sent, _) = opening {
+        if let sent = opening {
             // Sent, not waited for; the filing statement that follows files on the case it opened.
             guard case .filed(let caseID, let correspondenceID, let filedCase) = try insertCorrespondence(
                 s, m, into: .opened, at: now, checkpoint: filing.checkpoint),
