@@ -42,14 +42,12 @@ extension PostgresStore {
 
     static func casesForThread(_ s: PGSession, subject: String, addresses: [String], since: Date) throws -> [Case] {
         guard !addresses.isEmpty else { return [] }
-        // The addresses as one array: one text (prepared) whatever their number.
+        // The addresses as one array: one text (prepared) whatever their number. The search is
+        // `liaison_thread_cases` (pg8-perf): planned for these values inside the function, while
+        // this statement keeps one plan per connection.
         return try s.rows("""
-            SELECT \(caseColumns) FROM (
-              SELECT c.case_id, MAX(c.date) AS last FROM correspondence c
-              WHERE c.thread_subject = ? AND c.date >= ?
-                AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address = ANY(?::text[]))
-              GROUP BY c.case_id) t
-            JOIN cases ON cases.id = t.case_id ORDER BY t.last DESC, cases.id
+            SELECT \(caseColumns) FROM liaison_thread_cases(?::text, ?::double precision, ?::text[]) t
+            JOIN cases ON cases.id = t.matched_case ORDER BY t.last_date DESC, cases.id
             """, [subject, since.timeIntervalSince1970, addresses.map { $0.lowercased() }], prepared: true).map { try makeCase(s, $0) }
     }
 

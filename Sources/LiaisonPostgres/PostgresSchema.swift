@@ -311,7 +311,10 @@ enum PostgresSchema {
         // `liaison.opened_case` ('' for a duplicate), where the filing statement sent right
         // after it finds the case. The number is `prefix || seq zero-padded to width || suffix`,
         // the parts computed by the caller from its template and checked against
-        // `CaseNumbering.render` (`PostgresStore.numberParts`).
+        // `CaseNumbering.render` (`PostgresStore.numberParts`). `liaison_thread_cases` is the
+        // thread lookup's search (`PostgresStore.casesForThread`): its query is planned for its
+        // values at each call (a common subject or a common address change the best order), the
+        // statement around it (the cases and their contacts) once per connection.
         ("pg8-perf", [
             """
             CREATE FUNCTION liaison_raise(state text, message text) RETURNS bigint LANGUAGE plpgsql AS $liaison$
@@ -357,6 +360,20 @@ enum PostgresSchema {
                 ON CONFLICT DO NOTHING;
               PERFORM set_config('liaison.opened_case', opened_id::text, true);
               RETURN NEXT;
+            END
+            $liaison$
+            """,
+            """
+            CREATE FUNCTION liaison_thread_cases(p_subject text, p_since double precision, p_addresses text[])
+            RETURNS TABLE (matched_case bigint, last_date double precision)
+            LANGUAGE plpgsql STABLE ROWS 5 AS $liaison$
+            BEGIN
+              RETURN QUERY
+                SELECT c.case_id, MAX(c.date) FROM correspondence c
+                WHERE c.thread_subject = p_subject AND c.date >= p_since
+                  AND EXISTS (SELECT 1 FROM case_addresses a
+                              WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address = ANY(p_addresses))
+                GROUP BY c.case_id;
             END
             $liaison$
             """,
