@@ -47,10 +47,22 @@ enum ParameterList {
             // RFC 2231: name*, name*N, name*N*
             var extended = false
             var index = -1
-            if rawName.hasSuffix("*") { extended = true; rawName.removeLast() }
-            if let star = rawName.lastIndex(of: "*"), let n = Int(rawName[rawName.index(after: star)...]) {
-                index = n
-                rawName = String(rawName[..<star])
+            if rawName.utf8.allSatisfy({ $0 < 0x80 }) {
+                // An ASCII name (the common case): the same reading on its bytes, where every
+                // character is one byte and no Character search is needed.
+                var u = Substring(rawName).utf8
+                if u.last == 0x2A { extended = true; u.removeLast() }
+                if let star = u.lastIndex(of: 0x2A), let n = Int(Substring(u[u.index(after: star)...])) {
+                    index = n
+                    u = u[..<star]
+                }
+                rawName = String(Substring(u))
+            } else {
+                if rawName.hasSuffix("*") { extended = true; rawName.removeLast() }
+                if let star = rawName.lastIndex(of: "*"), let n = Int(rawName[rawName.index(after: star)...]) {
+                    index = n
+                    rawName = String(rawName[..<star])
+                }
             }
             guard !rawName.isEmpty else { continue }   // `*=x`, `*0=x`: no name left
             if index < 0 && !extended {

@@ -35,6 +35,8 @@ extension String {
     /// ASCII case-insensitive equality without allocating (header names are ASCII).
     @inlinable
     func caseInsensitiveEquals(_ other: String) -> Bool {
+        // ASCII case folding keeps the length: most names differ in it, and are told apart here.
+        guard self.utf8.count == other.utf8.count else { return false }
         var a = self.utf8.makeIterator(), b = other.utf8.makeIterator()
         while true {
             switch (a.next(), b.next()) {

@@ -105,32 +105,45 @@ public enum MessageIDs {
     /// `parse` on the bytes of an ASCII value (the common case), with the same results; nil when
     /// the value is not ASCII.
     static func asciiIDs(_ value: String) -> [String]? {
-        let u = value.utf8
-        guard u.allSatisfy({ $0 < 0x80 }) else { return nil }
-        // Character.isWhitespace among ASCII: tab, LF, VT, FF, CR, space.
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
-        var ids: [String] = []
-        var current: [UInt8] = []
-        var inside = false
-        for b in u {
-            if b == 0x3C { inside = true; current.removeAll(keepingCapacity: true); continue }
-            if b == 0x3E {
-                if inside, !current.isEmpty {
-                    var id: [UInt8] = [0x3C]
-                    for c in current where !isSpace(c) { id.append(c) }
-                    if id.count > 1 { id.append(0x3E); ids.append(String(decoding: id, as: UTF8.self)) }
+        var value = value
+        return value.withUTF8 { u -> [String]? in
+            for b in u where b >= 0x80 { return nil }
+            // Character.isWhitespace among ASCII: tab, LF, VT, FF, CR, space.
+            func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+            var ids: [String] = []
+            let n = u.count
+            var start = -1          // after the last "<" while inside brackets, else -1
+            var i = 0
+            while i < n {
+                let b = u[i]
+                if b == 0x3C {
+                    start = i + 1
+                } else if b == 0x3E {
+                    if start >= 0, i > start {
+                        // "<" + the bytes between the brackets without white space + ">", if any.
+                        var kept = 0
+                        for c in u[start..<i] where !isSpace(c) { kept += 1 }
+                        if kept > 0 {
+                            ids.append(String(unsafeUninitializedCapacity: kept + 2) { out in
+                                out[0] = 0x3C
+                                var o = 1
+                                for c in u[start..<i] where !isSpace(c) { out[o] = c; o += 1 }
+                                out[o] = 0x3E
+                                return o + 1
+                            })
+                        }
+                    }
+                    start = -1
                 }
-                inside = false
-                continue
+                i += 1
             }
-            if inside { current.append(b) }
-        }
-        if ids.isEmpty {
-            for token in u.split(whereSeparator: { isSpace($0) || $0 == 0x2C })
-            where token.contains(0x40) && !token.contains(where: { $0 == 0x28 || $0 == 0x29 || $0 == 0x3C || $0 == 0x3E }) {
-                ids.append("<" + String(decoding: token, as: UTF8.self) + ">")
+            if ids.isEmpty {
+                for token in u.split(whereSeparator: { isSpace($0) || $0 == 0x2C })
+                where token.contains(0x40) && !token.contains(where: { $0 == 0x28 || $0 == 0x29 || $0 == 0x3C || $0 == 0x3E }) {
+                    ids.append("<" + String(decoding: token, as: UTF8.self) + ">")
+                }
             }
+            return ids
         }
-        return ids
     }
 }
