@@ -122,9 +122,20 @@ enum HeaderParser {
     /// Raw 8-bit bytes inside a Q encoded word are written as `=XX` so that the word is decoded in
     /// the charset it declares (`EncodedWords`); the other raw bytes are read by `decodeRaw`.
     static func unfold(_ raw: [UInt8], declaredCharset: String? = nil) -> String {
-        // Most values are one line: then there is nothing to remove and no copy is made.
+        // Most values are one line of ASCII: then there is nothing to remove, no copy is made
+        // and the trimmed bytes are the text (one pass finds out).
+        var folded = false, ascii = true
+        raw.withUnsafeBufferPointer { u in
+            for b in u {
+                if b == Bytes.cr || b == Bytes.lf { folded = true }
+                if b >= 0x80 { ascii = false }
+            }
+        }
+        if !folded && ascii {
+            return String(decoding: raw[Bytes.trimmed(raw, 0..<raw.count)], as: UTF8.self)
+        }
         var out = raw
-        if raw.contains(where: { $0 == Bytes.cr || $0 == Bytes.lf }) {
+        if folded {
             out = []
             out.reserveCapacity(raw.count)
             for b in raw where b != Bytes.cr && b != Bytes.lf { out.append(b) }

@@ -25,22 +25,22 @@ public enum MessageParser {
     static func assemble(range: Range<Int>, parser: inout MIMEParser, depth: Int) -> Message {
         let root = parser.parseEntity(range, depth: depth, defaultType: .textPlain)
         var m = Message(storage: parser.bytes, range: range, root: root)
-        let h = root.header
-        m.subject = h["Subject"].map(EncodedWords.decode)
-        m.from = h.all("From").flatMap { AddressParser.parse($0.value) }
-        m.sender = h["Sender"].flatMap { AddressParser.parse($0).first }
-        m.replyTo = h.all("Reply-To").flatMap { AddressParser.parse($0.value) }
-        m.to = h.all("To").flatMap { AddressParser.parse($0.value) }
-        m.cc = h.all("Cc").flatMap { AddressParser.parse($0.value) }
-        if let d = h["Date"] {
+        let h = MessageFields(root.header)
+        m.subject = h.subject.map(EncodedWords.decode)
+        m.from = h.from.flatMap { AddressParser.parse($0.value) }
+        m.sender = h.sender.flatMap { AddressParser.parse($0).first }
+        m.replyTo = h.replyTo.flatMap { AddressParser.parse($0.value) }
+        m.to = h.to.flatMap { AddressParser.parse($0.value) }
+        m.cc = h.cc.flatMap { AddressParser.parse($0.value) }
+        if let d = h.date {
             m.date = DateParser.parse(d)
             if m.date == nil { m.issues.append(ParseIssue(.unparsableDate, "Date header could not be read: \(d.prefix(80))")) }
         } else {
             m.issues.append(ParseIssue(.missingDate, "no Date header"))
         }
-        m.messageID = h["Message-ID"].flatMap { MessageIDs.parse($0).first }
-        m.inReplyTo = h.all("In-Reply-To").flatMap { MessageIDs.parse($0.value) }
-        m.references = h.all("References").flatMap { MessageIDs.parse($0.value) }
+        m.messageID = h.messageID.flatMap { MessageIDs.parse($0).first }
+        m.inReplyTo = h.inReplyTo.flatMap { MessageIDs.parse($0.value) }
+        m.references = h.references.flatMap { MessageIDs.parse($0.value) }
 
         var text = TextCollector(limit: parser.limits.maxTextCharacters)
         text.collect(root)
@@ -55,6 +55,40 @@ public enum MessageParser {
             m.issues.append(ParseIssue(.damagedEncoding, "a transfer encoding was damaged; what could be read was kept"))
         }
         return m
+    }
+
+    /// The fields `assemble` reads, found in one pass over the header section: for each name the
+    /// first value (`HeaderSection.subscript`) or every field in order (`HeaderSection.all`), the
+    /// names compared as `HeaderSection` compares them (ASCII case-insensitively).
+    struct MessageFields {
+        var subject, sender, date, messageID: String?
+        var from: [HeaderField] = [], replyTo: [HeaderField] = [], to: [HeaderField] = [], cc: [HeaderField] = []
+        var inReplyTo: [HeaderField] = [], references: [HeaderField] = []
+
+        init(_ header: HeaderSection) {
+            for f in header.fields {
+                let name = f.name
+                switch name.utf8.count {
+                case 2:
+                    if name.caseInsensitiveEquals("To") { to.append(f) } else if name.caseInsensitiveEquals("Cc") { cc.append(f) }
+                case 4:
+                    if name.caseInsensitiveEquals("From") { from.append(f) } else if date == nil, name.caseInsensitiveEquals("Date") { date = f.value }
+                case 6:
+                    if sender == nil, name.caseInsensitiveEquals("Sender") { sender = f.value }
+                case 7:
+                    if subject == nil, name.caseInsensitiveEquals("Subject") { subject = f.value }
+                case 8:
+                    if name.caseInsensitiveEquals("Reply-To") { replyTo.append(f) }
+                case 10:
+                    if messageID == nil, name.caseInsensitiveEquals("Message-ID") { messageID = f.value }
+                    else if name.caseInsensitiveEquals("References") { references.append(f) }
+                case 11:
+                    if name.caseInsensitiveEquals("In-Reply-To") { inReplyTo.append(f) }
+                default:
+                    break
+                }
+            }
+        }
     }
 
     static func containsDamage(_ part: MIMEPart) -> Bool {
