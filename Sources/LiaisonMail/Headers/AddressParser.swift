@@ -163,6 +163,7 @@ struct AddressListParser {
     mutating func run() -> [AddressListEntry] {
         let (tokens, unterminated) = AddressLexer.tokens(bytes)
         var seg: [AddressToken] = []
+        seg.reserveCapacity(tokens.count)
         var angleOpen = false
         var route = Route.past
         var segHasAt = false
@@ -314,6 +315,13 @@ struct AddressListParser {
     /// The address inside angle brackets: an obsolete route (RFC 5322 §4.4 `obs-route`) and a
     /// `mailto:` dropped, comments and spaces removed.
     func angleAddress(_ inner: ArraySlice<AddressToken>) -> String? {
+        // The common `<local@domain>`: three tokens, no comment, route or quoted part.
+        if inner.count == 3 {
+            let a = inner[inner.startIndex], at = inner[inner.startIndex + 1], d = inner[inner.startIndex + 2]
+            if a.kind == .atom, at.kind == .at, d.kind == .atom {
+                return String(decoding: bytes[a.start..<a.end], as: UTF8.self) + "@" + String(decoding: bytes[d.start..<d.end], as: UTF8.self)
+            }
+        }
         let ws = inner.filter { $0.kind != .comment }
         var i = 0
         if ws.first?.kind == .at, let colon = ws.firstIndex(where: { $0.kind == .colon }) { i = colon + 1 }

@@ -27,7 +27,7 @@ public enum EncodedWords {
 
         func flush() {
             if let cs = pendingCharset {
-                out.append(contentsOf: Array(Charset.decode(pendingBytes, label: cs).text.utf8))
+                out.append(contentsOf: Charset.decode(pendingBytes, label: cs).text.utf8)
                 pendingCharset = nil
                 pendingBytes.removeAll(keepingCapacity: true)
             }
