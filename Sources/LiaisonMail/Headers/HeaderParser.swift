@@ -124,13 +124,7 @@ enum HeaderParser {
     static func unfold(_ raw: [UInt8], declaredCharset: String? = nil) -> String {
         // Most values are one line of ASCII: then there is nothing to remove, no copy is made
         // and the trimmed bytes are the text (one pass finds out).
-        var folded = false, ascii = true
-        raw.withUnsafeBufferPointer { u in
-            for b in u {
-                if b == Bytes.cr || b == Bytes.lf { folded = true }
-                if b >= 0x80 { ascii = false }
-            }
-        }
+        let (folded, ascii) = Bytes.lineBreaksAndASCII(raw)
         if !folded && ascii {
             return String(decoding: raw[Bytes.trimmed(raw, 0..<raw.count)], as: UTF8.self)
         }

@@ -50,8 +50,37 @@ enum Bytes {
 
     /// True when every byte is 7-bit.
     static func isASCII(_ bytes: some Collection<UInt8>) -> Bool {
+        if let ascii = bytes.withContiguousStorageIfAvailable({ isASCII(buffer: $0) }) { return ascii }
         for b in bytes where b >= 0x80 { return false }
         return true
+    }
+
+    /// `isASCII` on contiguous bytes, eight at a time.
+    static func isASCII(buffer u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = u.baseAddress else { return true }
+        let n = u.count
+        let raw = UnsafeRawPointer(base)
+        var acc: UInt64 = 0
+        var i = 0
+        while i + 8 <= n {
+            acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < n {
+            acc |= UInt64(base[i])
+            i += 1
+        }
+        return acc & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// Whether `bytes` hold a CR or an LF, and whether they are all 7-bit (the two questions
+    /// of unfolding a header value), by memchr and eight bytes at a time.
+    static func lineBreaksAndASCII(_ bytes: [UInt8]) -> (breaks: Bool, ascii: Bool) {
+        bytes.withUnsafeBufferPointer { u in
+            guard let base = u.baseAddress else { return (false, true) }
+            let breaks = memchr(base, Int32(lf), u.count) != nil || memchr(base, Int32(cr), u.count) != nil
+            return (breaks, isASCII(buffer: u))
+        }
     }
 
     /// Text from header bytes: ASCII and valid UTF-8 as is (RFC 6532), anything else by
