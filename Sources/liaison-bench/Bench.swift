@@ -6,7 +6,7 @@ import LiaisonMail
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Liaison's own code on local files.",
-        subcommands: [BenchParse.self, BenchGrammars.self])
+        subcommands: [BenchParse.self, BenchParseDump.self, BenchGrammars.self])
 }
 
 /// `liaison-bench bench parse DIR [--repeat N] [--json]`: MessageParser throughput on a folder of messages.

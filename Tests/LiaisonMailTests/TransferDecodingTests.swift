@@ -94,6 +94,35 @@ private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
         }
     }
 
+    /// The decoder's fast path (whole groups, two a turn, CR LF stepped over) must read damaged
+    /// input exactly as the byte-at-a-time rules do: random mixes of alphabet characters, padding,
+    /// white space, line breaks and stray bytes, against `referenceBase64`.
+    @Test func damagedInputReadAsTheByteRulesRead() {
+        var rng = SplitMix64(seed: 2231)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        let others: [UInt8] = [0x3D, 0x3D, 0x0D, 0x0A, 0x0D, 0x0A, 0x20, 0x09, 0x2A, 0x2D, 0x00, 0xFF, 0x80]
+        for round in 0..<3_000 {
+            let length = round < 200 ? round % 40 : Int.random(in: 0...600, using: &rng)
+            let damage = Int.random(in: 0...3, using: &rng)   // 0: none; 1, 2, 3: one byte in 20, 10, 5 damaged
+            var input: [UInt8] = []
+            for k in 0..<length {
+                if damage > 0, Int.random(in: 0..<(40 >> damage), using: &rng) == 0 {
+                    input.append(others[Int.random(in: 0..<others.count, using: &rng)])
+                } else if k % 78 == 76 {
+                    input.append(0x0D)
+                } else if k % 78 == 77 {
+                    input.append(0x0A)
+                } else {
+                    input.append(alphabet[Int.random(in: 0..<64, using: &rng)])
+                }
+            }
+            let result = TransferDecoding.base64(input)
+            let expected = referenceBase64(input)
+            #expect(result.bytes == expected.bytes, "\(String(decoding: input, as: UTF8.self).debugDescription)")
+            #expect(result.damaged == expected.damaged, "\(String(decoding: input, as: UTF8.self).debugDescription)")
+        }
+    }
+
     @Test func nonContiguousInput() {
         let result = TransferDecoding.base64(bytes("Zm9vYmFy").lazy.map { $0 })
         #expect(result.bytes == bytes("foobar"))
@@ -110,6 +139,48 @@ private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("base64: \(Int(Double(encoded.count) / seconds / 1e6)) MB/s (this build)")
     }
+}
+
+/// The base64 rules of `TransferDecoding.base64`, one byte at a time with no fast path: white
+/// space skipped; other bytes outside the alphabet skipped as damage; `=` ends a group of 2 or 3
+/// sextets (1 or 2 bytes), a lone sextet is damage, an unexpected `=` is damage; data after
+/// padding starts a new group (damage); a final group without its padding is decoded (damage).
+private func referenceBase64(_ input: [UInt8]) -> (bytes: [UInt8], damaged: Bool) {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    var out: [UInt8] = [], damaged = false
+    var acc: UInt32 = 0, sextets = 0, padsExpected = 0, afterPad = false
+    for b in input {
+        if let v = alphabet.firstIndex(of: b) {
+            if afterPad { damaged = true; afterPad = false; padsExpected = 0 }
+            acc = acc << 6 | UInt32(v)
+            sextets += 1
+            if sextets == 4 {
+                out += [UInt8(truncatingIfNeeded: acc >> 16), UInt8(truncatingIfNeeded: acc >> 8), UInt8(truncatingIfNeeded: acc)]
+                sextets = 0; acc = 0
+            }
+        } else if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A {
+            continue
+        } else if b == 0x3D {
+            switch sextets {
+            case 0: if padsExpected > 0 { padsExpected -= 1 } else { damaged = true }
+            case 1: damaged = true; padsExpected = 0
+            case 2: out.append(UInt8(truncatingIfNeeded: acc >> 4)); padsExpected = 1
+            default:
+                out += [UInt8(truncatingIfNeeded: acc >> 10), UInt8(truncatingIfNeeded: acc >> 2)]
+                padsExpected = 0
+            }
+            sextets = 0; acc = 0; afterPad = true
+        } else {
+            damaged = true
+        }
+    }
+    switch sextets {
+    case 0: if padsExpected > 0 { damaged = true }
+    case 1: damaged = true
+    case 2: out.append(UInt8(truncatingIfNeeded: acc >> 4)); damaged = true
+    default: out += [UInt8(truncatingIfNeeded: acc >> 10), UInt8(truncatingIfNeeded: acc >> 2)]; damaged = true
+    }
+    return (out, damaged)
 }
 
 /// A reference quoted-printable encoder (RFC 2045 §6.7), written independently of the decoder.

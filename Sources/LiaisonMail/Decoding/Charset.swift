@@ -256,7 +256,24 @@ public enum Charset {
         return table
     }()
 
+    /// The labels most mail carries, as written, with what `resolveAnyLabel` makes of them
+    /// (computed by it, once): a label equal to one of them, ignoring ASCII case, needs neither
+    /// the label's clean-up nor the table lookup.
+    private static let commonLabels: [(label: [UInt8], decoder: Decoder)] =
+        ["utf-8", "us-ascii", "gb2312", "gbk", "gb18030", "big5", "iso-8859-1", "windows-1252", "iso-2022-jp", "shift_jis", "euc-kr"]
+            .map { (Array($0.utf8), resolveAnyLabel($0)) }
+
     private static func resolve(_ label: String) -> Decoder {
+        let u = label.utf8
+        for common in commonLabels where common.label.count == u.count {
+            if zip(common.label, u).allSatisfy({ $0 == ($1 >= 0x41 && $1 <= 0x5A ? $1 | 0x20 : $1) }) {
+                return common.decoder
+            }
+        }
+        return resolveAnyLabel(label)
+    }
+
+    private static func resolveAnyLabel(_ label: String) -> Decoder {
         var bytes = Array(label.utf8)
         // Trim spaces, tabs, quotes and stray separators around the label.
         func junk(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x22 || b == 0x27 || b == 0x3B || b == 0x0D || b == 0x0A }

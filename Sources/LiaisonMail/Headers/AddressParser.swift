@@ -163,6 +163,7 @@ struct AddressListParser {
     mutating func run() -> [AddressListEntry] {
         let (tokens, unterminated) = AddressLexer.tokens(bytes)
         var seg: [AddressToken] = []
+        seg.reserveCapacity(tokens.count)
         var angleOpen = false
         var route = Route.past
         var segHasAt = false
@@ -314,6 +315,13 @@ struct AddressListParser {
     /// The address inside angle brackets: an obsolete route (RFC 5322 §4.4 `obs-route`) and a
     /// `mailto:` dropped, comments and spaces removed.
     func angleAddress(_ inner: ArraySlice<AddressToken>) -> String? {
+        // The common `<local@domain>`: three tokens, no comment, route or quoted part.
+        if inner.count == 3 {
+            let a = inner[inner.startIndex], at = inner[inner.startIndex + 1], d = inner[inner.startIndex + 2]
+            if a.kind == .atom, at.kind == .at, d.kind == .atom {
+                return String(decoding: bytes[a.start..<a.end], as: UTF8.self) + "@" + String(decoding: bytes[d.start..<d.end], as: UTF8.self)
+            }
+        }
         let ws = inner.filter { $0.kind != .comment }
         var i = 0
         if ws.first?.kind == .at, let colon = ws.firstIndex(where: { $0.kind == .colon }) { i = colon + 1 }
@@ -457,17 +465,59 @@ struct AddressListParser {
     /// whitespace and control characters to one space, trim; nil when nothing is left.
     static func cleanName(_ raw: String) -> String? {
         let decoded = EncodedWords.decode(raw)
-        var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        for s in decoded.unicodeScalars {
-            if s.value < 0x20 || s.value == 0x7F || (s.value >= 0x80 && s.value < 0xA0) || s.properties.isWhitespace {
-                pendingSpace = !out.isEmpty
-                continue
+        // On the UTF-8 bytes: an ASCII byte is a scalar of its own (white space among them is
+        // space and 0x09–0x0D, all dropped here anyway); a longer sequence is one scalar, copied
+        // whole unless it is a C1 control or Unicode white space.
+        var d = decoded
+        return d.withUTF8 { u -> String? in
+            var out: [UInt8] = []
+            out.reserveCapacity(u.count)
+            var pendingSpace = false
+            var i = 0
+            let n = u.count
+            while i < n {
+                let b = u[i]
+                if b < 0x80 {
+                    i += 1
+                    if b <= 0x20 || b == 0x7F {
+                        pendingSpace = !out.isEmpty
+                        continue
+                    }
+                    if pendingSpace { out.append(0x20); pendingSpace = false }
+                    out.append(b)
+                    continue
+                }
+                // A valid scalar (a String's bytes are valid UTF-8): its length from the lead byte.
+                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                let end = min(i + length, n)
+                if length == 2, b == 0xC2, i + 1 < n, u[i + 1] < 0xA0 {   // U+0080–U+009F
+                    pendingSpace = !out.isEmpty
+                    i = end
+                    continue
+                }
+                if Self.isWhitespaceScalar(u, i, length) {
+                    pendingSpace = !out.isEmpty
+                    i = end
+                    continue
+                }
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<end]))
+                i = end
             }
-            if pendingSpace { out.append(" "); pendingSpace = false }
-            out.append(s)
+            return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
         }
-        return out.isEmpty ? nil : String(out)
+    }
+
+    /// Unicode white space (`Unicode.Scalar.Properties.isWhitespace`) of the scalar of `length`
+    /// bytes at `i`.
+    private static func isWhitespaceScalar(_ u: UnsafeBufferPointer<UInt8>, _ i: Int, _ length: Int) -> Bool {
+        var value: UInt32
+        switch length {
+        case 2: value = UInt32(u[i] & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F)
+        case 3: value = UInt32(u[i] & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F)
+        default: value = UInt32(u[i] & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6 | UInt32(u[i + 3] & 0x3F)
+        }
+        return Unicode.Scalar(value)?.properties.isWhitespace ?? false
     }
 
     // MARK: - Salvage

@@ -10,6 +10,8 @@
 public enum EncodedWords {
     /// Decode every encoded word in `value`.
     public static func decode(_ value: String) -> String {
+        // Fast path: no "=?" at all, found on the string's own bytes (no copy).
+        guard Bytes.containsEncodedWordStart(value) else { return value }
         let u = Array(value.utf8)
         // Fast path: no "=?" at all.
         guard let first = findStart(u, from: 0) else { return value }
@@ -25,7 +27,7 @@ public enum EncodedWords {
 
         func flush() {
             if let cs = pendingCharset {
-                out.append(contentsOf: Array(Charset.decode(pendingBytes, label: cs).text.utf8))
+                out.append(contentsOf: Charset.decode(pendingBytes, label: cs).text.utf8)
                 pendingCharset = nil
                 pendingBytes.removeAll(keepingCapacity: true)
             }
@@ -146,8 +148,9 @@ public enum EncodedWords {
             if i - csStart > 64 { return nil }
         }
         guard i < n, i > csStart else { return nil }
-        var charset = String(decoding: u[csStart..<i], as: UTF8.self)
-        if let star = charset.firstIndex(of: "*") { charset = String(charset[..<star]) }
+        // The charset is printable ASCII (checked above): its "*" (an RFC 2231 language) is a byte.
+        let csEnd = u[csStart..<i].firstIndex(of: 0x2A) ?? i
+        let charset = String(decoding: u[csStart..<csEnd], as: UTF8.self)
         i += 1
         guard i + 1 < n, u[i + 1] == 0x3F else { return nil }
         let enc = u[i] | 0x20

@@ -122,9 +122,18 @@ enum HeaderParser {
     /// Raw 8-bit bytes inside a Q encoded word are written as `=XX` so that the word is decoded in
     /// the charset it declares (`EncodedWords`); the other raw bytes are read by `decodeRaw`.
     static func unfold(_ raw: [UInt8], declaredCharset: String? = nil) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        for b in raw where b != Bytes.cr && b != Bytes.lf { out.append(b) }
+        // Most values are one line of ASCII: then there is nothing to remove, no copy is made
+        // and the trimmed bytes are the text (one pass finds out).
+        let (folded, ascii) = Bytes.lineBreaksAndASCII(raw)
+        if !folded && ascii {
+            return String(decoding: raw[Bytes.trimmed(raw, 0..<raw.count)], as: UTF8.self)
+        }
+        var out = raw
+        if folded {
+            out = []
+            out.reserveCapacity(raw.count)
+            for b in raw where b != Bytes.cr && b != Bytes.lf { out.append(b) }
+        }
         let r = Bytes.trimmed(out, 0..<out.count)
         if Bytes.isASCII(out[r]) { return String(decoding: out[r], as: UTF8.self) }
         let escaped = EightBitWords.escapeInsideEncodedWords(Array(out[r]))

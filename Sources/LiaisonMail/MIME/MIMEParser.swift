@@ -119,8 +119,12 @@ struct MIMEParser {
         var pos = body.lowerBound
         var limited = false
 
-        // Walk line by line; a delimiter is a line "--boundary" (transport padding allowed).
+        // A delimiter is a line "--boundary" (transport padding allowed). Only a line that starts
+        // with "-" can be one: the walk goes from one "-" at a line start to the next (memchr), so
+        // a base64 body, which holds no "-", is passed over in one call instead of line by line.
         while pos < body.upperBound {
+            guard let dash = Bytes.nextLineStartingWithDash(bytes, from: pos, in: body) else { break }
+            pos = dash
             let lf = Bytes.nextLF(bytes, from: pos, end: body.upperBound)
             let lineEnd = lf ?? body.upperBound
             let next = lf.map { $0 + 1 } ?? body.upperBound

@@ -27,37 +27,62 @@ enum ParameterList {
             var rawName = trimmedLower(u[nameStart..<i])
             i += 1
             skipCFWS(u, &i)
-            var val: [UInt8] = []
+            var val: ArraySlice<UInt8>
             if i < u.count, u[i] == 0x22 {   // quoted-string
                 i += 1
+                let start = i
+                var escaped = false
                 while i < u.count, u[i] != 0x22 {
-                    if u[i] == 0x5C, i + 1 < u.count { i += 1 }
-                    val.append(u[i]); i += 1
+                    if u[i] == 0x5C, i + 1 < u.count { escaped = true; i += 1 }
+                    i += 1
+                }
+                if escaped {   // quoted pairs undone (a backslash at the very end is kept)
+                    var out: [UInt8] = []
+                    var k = start
+                    while k < i {
+                        if u[k] == 0x5C, k + 1 < u.count { k += 1 }
+                        out.append(u[k]); k += 1
+                    }
+                    val = out[...]
+                } else {
+                    val = u[start..<i]
                 }
                 if i < u.count { i += 1 }
             } else {
-                while i < u.count, u[i] != 0x3B {
-                    val.append(u[i]); i += 1
-                }
+                let start = i
+                while i < u.count, u[i] != 0x3B { i += 1 }
                 // Trailing white space and comments of an unquoted value.
-                if let p = val.firstIndex(of: 0x28) { val = Array(val[..<p]) }
-                while let last = val.last, Bytes.isWhitespace(last) { val.removeLast() }
+                var end = u[start..<i].firstIndex(of: 0x28) ?? i
+                while end > start, Bytes.isWhitespace(u[end - 1]) { end -= 1 }
+                val = u[start..<end]
             }
             guard !rawName.isEmpty else { continue }
             // RFC 2231: name*, name*N, name*N*
             var extended = false
             var index = -1
-            if rawName.hasSuffix("*") { extended = true; rawName.removeLast() }
-            if let star = rawName.lastIndex(of: "*"), let n = Int(rawName[rawName.index(after: star)...]) {
-                index = n
-                rawName = String(rawName[..<star])
+            if rawName.utf8.allSatisfy({ $0 < 0x80 }) {
+                // An ASCII name (the common case): the same reading on its bytes, where every
+                // character is one byte and no Character search is needed.
+                var u = Substring(rawName).utf8
+                if u.last == 0x2A { extended = true; u.removeLast() }
+                if let star = u.lastIndex(of: 0x2A), let n = Int(Substring(u[u.index(after: star)...])) {
+                    index = n
+                    u = u[..<star]
+                }
+                rawName = String(Substring(u))
+            } else {
+                if rawName.hasSuffix("*") { extended = true; rawName.removeLast() }
+                if let star = rawName.lastIndex(of: "*"), let n = Int(rawName[rawName.index(after: star)...]) {
+                    index = n
+                    rawName = String(rawName[..<star])
+                }
             }
             guard !rawName.isEmpty else { continue }   // `*=x`, `*0=x`: no name left
             if index < 0 && !extended {
                 if plain[rawName] == nil { plain[rawName] = String(decoding: val, as: UTF8.self); order.append(rawName) }
             } else {
                 if sections[rawName] == nil { order.append(rawName) }
-                sections[rawName, default: []].append((index: max(index, 0), extended: extended, value: val))
+                sections[rawName, default: []].append((index: max(index, 0), extended: extended, value: Array(val)))
             }
         }
         var result: [String: String] = [:]
@@ -182,28 +207,37 @@ extension ContentType {
     /// with the same results: `(type, subtype)`, `(nil, nil)` for the fallback's type; nil when
     /// the token is not ASCII (then `parse` reads it by characters).
     private static func asciiTypes(_ token: String) -> (String?, String?)? {
-        let u = token.utf8
-        guard u.allSatisfy({ $0 < 0x80 }) else { return nil }
-        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
-        func trimmed(_ s: Substring.UTF8View) -> String {
-            var s = s
-            while let f = s.first, isBlank(f) { s.removeFirst() }
-            while let l = s.last, isBlank(l) { s.removeLast() }
-            return String(Substring(s))
+        var token = token
+        return token.withUTF8 { u -> (String?, String?)? in
+            for b in u where b >= 0x80 { return nil }
+            func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+            func trimmed(_ r: Range<Int>) -> Range<Int> {
+                var lo = r.lowerBound, hi = r.upperBound
+                while lo < hi, isBlank(u[lo]) { lo += 1 }
+                while hi > lo, isBlank(u[hi - 1]) { hi -= 1 }
+                return lo..<hi
+            }
+            func text(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: u[r]), as: UTF8.self) }
+            let n = u.count
+            // The text before the first "(" (a comment), as `split(separator: "(").first`: the
+            // first non-empty piece, so "(c)text/plain" reads "text/plain".
+            var i = 0
+            while i < n, u[i] == 0x28 { i += 1 }
+            var end = i
+            while end < n, u[end] != 0x28 { end += 1 }
+            let clean = trimmed(i..<end)
+            // As `split(separator: "/", maxSplits: 1)`: leading slashes make no piece.
+            var start = clean.lowerBound
+            while start < clean.upperBound, u[start] == 0x2F { start += 1 }
+            var slash = start
+            while slash < clean.upperBound, u[slash] != 0x2F { slash += 1 }
+            guard slash < clean.upperBound else {
+                return text(clean) == "text" ? ("text", "plain") : (nil, nil)
+            }
+            let type = trimmed(start..<slash), subtype = trimmed((slash + 1)..<clean.upperBound)
+            guard !type.isEmpty, !subtype.isEmpty else { return (nil, nil) }
+            return (text(type), text(subtype))
         }
-        // The text before the first "(" (a comment), as `split(separator: "(").first`: the
-        // first non-empty piece, so "(c)text/plain" reads "text/plain".
-        let pieces = token.utf8.split(separator: 0x28, omittingEmptySubsequences: true)
-        let clean = pieces.first.map { trimmed(Substring($0).utf8) } ?? ""
-        // As `split(separator: "/", maxSplits: 1)`: leading slashes make no piece.
-        let start = clean.utf8.firstIndex { $0 != 0x2F } ?? clean.utf8.endIndex
-        guard let slash = clean.utf8[start...].firstIndex(of: 0x2F) else {
-            return clean == "text" ? ("text", "plain") : (nil, nil)
-        }
-        let type = trimmed(clean[start..<slash].utf8)
-        let subtype = trimmed(clean[clean.utf8.index(after: slash)...].utf8)
-        guard !type.isEmpty, !subtype.isEmpty else { return (nil, nil) }
-        return (type, subtype)
     }
 
     static let textPlain = ContentType(type: "text", subtype: "plain", parameters: [:])

@@ -35,15 +35,25 @@ extension String {
     /// ASCII case-insensitive equality without allocating (header names are ASCII).
     @inlinable
     func caseInsensitiveEquals(_ other: String) -> Bool {
+        // ASCII case folding keeps the length: most names differ in it, and are told apart here.
+        guard self.utf8.count == other.utf8.count else { return false }
+        @inline(__always) func fold(_ x: UInt8) -> UInt8 { (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x }
+        // Native and small strings are contiguous: compare the bytes themselves.
+        if let equal = self.utf8.withContiguousStorageIfAvailable({ a in
+            other.utf8.withContiguousStorageIfAvailable { b -> Bool in
+                for i in 0..<a.count where a[i] != b[i] && fold(a[i]) != fold(b[i]) { return false }
+                return true
+            }
+        }), let equal {
+            return equal
+        }
         var a = self.utf8.makeIterator(), b = other.utf8.makeIterator()
         while true {
             switch (a.next(), b.next()) {
             case (nil, nil): return true
             case (let x?, let y?):
                 if x == y { continue }
-                let lx = (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x
-                let ly = (y >= 0x41 && y <= 0x5A) ? y | 0x20 : y
-                if lx != ly { return false }
+                if fold(x) != fold(y) { return false }
             default: return false
             }
         }

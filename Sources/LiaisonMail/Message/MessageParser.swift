@@ -25,22 +25,22 @@ public enum MessageParser {
     static func assemble(range: Range<Int>, parser: inout MIMEParser, depth: Int) -> Message {
         let root = parser.parseEntity(range, depth: depth, defaultType: .textPlain)
         var m = Message(storage: parser.bytes, range: range, root: root)
-        let h = root.header
-        m.subject = h["Subject"].map(EncodedWords.decode)
-        m.from = h.all("From").flatMap { AddressParser.parse($0.value) }
-        m.sender = h["Sender"].flatMap { AddressParser.parse($0).first }
-        m.replyTo = h.all("Reply-To").flatMap { AddressParser.parse($0.value) }
-        m.to = h.all("To").flatMap { AddressParser.parse($0.value) }
-        m.cc = h.all("Cc").flatMap { AddressParser.parse($0.value) }
-        if let d = h["Date"] {
+        let h = MessageFields(root.header)
+        m.subject = h.subject.map(EncodedWords.decode)
+        m.from = h.from.flatMap { AddressParser.parse($0.value) }
+        m.sender = h.sender.flatMap { AddressParser.parse($0).first }
+        m.replyTo = h.replyTo.flatMap { AddressParser.parse($0.value) }
+        m.to = h.to.flatMap { AddressParser.parse($0.value) }
+        m.cc = h.cc.flatMap { AddressParser.parse($0.value) }
+        if let d = h.date {
             m.date = DateParser.parse(d)
             if m.date == nil { m.issues.append(ParseIssue(.unparsableDate, "Date header could not be read: \(d.prefix(80))")) }
         } else {
             m.issues.append(ParseIssue(.missingDate, "no Date header"))
         }
-        m.messageID = h["Message-ID"].flatMap { MessageIDs.parse($0).first }
-        m.inReplyTo = h.all("In-Reply-To").flatMap { MessageIDs.parse($0.value) }
-        m.references = h.all("References").flatMap { MessageIDs.parse($0.value) }
+        m.messageID = h.messageID.flatMap { MessageIDs.parse($0).first }
+        m.inReplyTo = h.inReplyTo.flatMap { MessageIDs.parse($0.value) }
+        m.references = h.references.flatMap { MessageIDs.parse($0.value) }
 
         var text = TextCollector(limit: parser.limits.maxTextCharacters)
         text.collect(root)
@@ -55,6 +55,40 @@ public enum MessageParser {
             m.issues.append(ParseIssue(.damagedEncoding, "a transfer encoding was damaged; what could be read was kept"))
         }
         return m
+    }
+
+    /// The fields `assemble` reads, found in one pass over the header section: for each name the
+    /// first value (`HeaderSection.subscript`) or every field in order (`HeaderSection.all`), the
+    /// names compared as `HeaderSection` compares them (ASCII case-insensitively).
+    struct MessageFields {
+        var subject, sender, date, messageID: String?
+        var from: [HeaderField] = [], replyTo: [HeaderField] = [], to: [HeaderField] = [], cc: [HeaderField] = []
+        var inReplyTo: [HeaderField] = [], references: [HeaderField] = []
+
+        init(_ header: HeaderSection) {
+            for f in header.fields {
+                let name = f.name
+                switch name.utf8.count {
+                case 2:
+                    if name.caseInsensitiveEquals("To") { to.append(f) } else if name.caseInsensitiveEquals("Cc") { cc.append(f) }
+                case 4:
+                    if name.caseInsensitiveEquals("From") { from.append(f) } else if date == nil, name.caseInsensitiveEquals("Date") { date = f.value }
+                case 6:
+                    if sender == nil, name.caseInsensitiveEquals("Sender") { sender = f.value }
+                case 7:
+                    if subject == nil, name.caseInsensitiveEquals("Subject") { subject = f.value }
+                case 8:
+                    if name.caseInsensitiveEquals("Reply-To") { replyTo.append(f) }
+                case 10:
+                    if messageID == nil, name.caseInsensitiveEquals("Message-ID") { messageID = f.value }
+                    else if name.caseInsensitiveEquals("References") { references.append(f) }
+                case 11:
+                    if name.caseInsensitiveEquals("In-Reply-To") { inReplyTo.append(f) }
+                default:
+                    break
+                }
+            }
+        }
     }
 
     static func containsDamage(_ part: MIMEPart) -> Bool {
@@ -105,32 +139,45 @@ public enum MessageIDs {
     /// `parse` on the bytes of an ASCII value (the common case), with the same results; nil when
     /// the value is not ASCII.
     static func asciiIDs(_ value: String) -> [String]? {
-        let u = value.utf8
-        guard u.allSatisfy({ $0 < 0x80 }) else { return nil }
-        // Character.isWhitespace among ASCII: tab, LF, VT, FF, CR, space.
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
-        var ids: [String] = []
-        var current: [UInt8] = []
-        var inside = false
-        for b in u {
-            if b == 0x3C { inside = true; current.removeAll(keepingCapacity: true); continue }
-            if b == 0x3E {
-                if inside, !current.isEmpty {
-                    var id: [UInt8] = [0x3C]
-                    for c in current where !isSpace(c) { id.append(c) }
-                    if id.count > 1 { id.append(0x3E); ids.append(String(decoding: id, as: UTF8.self)) }
+        var value = value
+        return value.withUTF8 { u -> [String]? in
+            for b in u where b >= 0x80 { return nil }
+            // Character.isWhitespace among ASCII: tab, LF, VT, FF, CR, space.
+            func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+            var ids: [String] = []
+            let n = u.count
+            var start = -1          // after the last "<" while inside brackets, else -1
+            var i = 0
+            while i < n {
+                let b = u[i]
+                if b == 0x3C {
+                    start = i + 1
+                } else if b == 0x3E {
+                    if start >= 0, i > start {
+                        // "<" + the bytes between the brackets without white space + ">", if any.
+                        var kept = 0
+                        for c in u[start..<i] where !isSpace(c) { kept += 1 }
+                        if kept > 0 {
+                            ids.append(String(unsafeUninitializedCapacity: kept + 2) { out in
+                                out[0] = 0x3C
+                                var o = 1
+                                for c in u[start..<i] where !isSpace(c) { out[o] = c; o += 1 }
+                                out[o] = 0x3E
+                                return o + 1
+                            })
+                        }
+                    }
+                    start = -1
                 }
-                inside = false
-                continue
+                i += 1
             }
-            if inside { current.append(b) }
-        }
-        if ids.isEmpty {
-            for token in u.split(whereSeparator: { isSpace($0) || $0 == 0x2C })
-            where token.contains(0x40) && !token.contains(where: { $0 == 0x28 || $0 == 0x29 || $0 == 0x3C || $0 == 0x3E }) {
-                ids.append("<" + String(decoding: token, as: UTF8.self) + ">")
+            if ids.isEmpty {
+                for token in u.split(whereSeparator: { isSpace($0) || $0 == 0x2C })
+                where token.contains(0x40) && !token.contains(where: { $0 == 0x28 || $0 == 0x29 || $0 == 0x3C || $0 == 0x3E }) {
+                    ids.append("<" + String(decoding: token, as: UTF8.self) + ">")
+                }
             }
+            return ids
         }
-        return ids
     }
 }

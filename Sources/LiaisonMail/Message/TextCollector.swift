@@ -107,8 +107,10 @@ struct TextCollector {
         var s = s
         return s.withUTF8 { u -> String in
             let n = u.count
-            var out = [UInt8]()
-            out.reserveCapacity(n)
+            // Written straight into the new string's storage: the output is never longer than
+            // the input, and is whole lines of valid UTF-8 (breaks are single bytes).
+            return String(unsafeUninitializedCapacity: n) { out in
+            var o = 0
             var pendingBreaks = 0        // line breaks not yet written (dropped if nothing follows)
             var wroteLine = false        // a non-empty line was written: leading blank lines are over
             var i = 0
@@ -119,8 +121,10 @@ struct TextCollector {
                 var last = end
                 while last > i, u[last - 1] == 0x20 || u[last - 1] == 0x09 { last -= 1 }
                 if last > i {
-                    if wroteLine { for _ in 0..<pendingBreaks { out.append(0x0A) } }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<last]))
+                    if wroteLine { for _ in 0..<pendingBreaks { out[o] = 0x0A; o += 1 } }
+                    let line = UnsafeBufferPointer(rebasing: u[i..<last])
+                    _ = UnsafeMutableBufferPointer(rebasing: out[o..<(o + line.count)]).initialize(from: line)
+                    o += line.count
                     wroteLine = true
                     pendingBreaks = 0
                 }
@@ -128,7 +132,8 @@ struct TextCollector {
                 pendingBreaks += 1
                 i = u[end] == 0x0D && end + 1 < n && u[end + 1] == 0x0A ? end + 2 : end + 1
             }
-            return String(decoding: out, as: UTF8.self)
+            return o
+            }
         }
     }
 }
