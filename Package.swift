@@ -3,6 +3,21 @@
 // Targets follow docs/architecture.md (shared): a pure mail layer, a pure domain core, I/O at the edges.
 import PackageDescription
 
+// The release link of `liaison`, for the idle service's memory (docs/benchmarks.md, "Where the idle
+// daemon's resident memory is"): lld places the functions the service runs together at the start of
+// .text in the order they first run (deploy/liaison.order, made by scripts/order-file: names a change
+// removed are ignored), packs the relocations as a bitmap (DT_RELR, glibc 2.36+) and exports no
+// symbol table that nothing looks up (symbols the shared libraries reference stay exported).
+// scripts/build-release adds -function-sections, so each function can be placed on its own.
+let liaisonReleaseLink: [LinkerSetting] = [
+    .unsafeFlags(
+        [
+            "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic",
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/deploy/liaison.order",
+            "-Xlinker", "--no-warn-symbol-ordering",
+        ], .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "Liaison",
     platforms: [.macOS(.v14)],
@@ -127,7 +142,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // `liaison recap --items FILE` reads YAML (and JSON, a subset of it).
                 .product(name: "Yams", package: "Yams"),
-            ]),
+            ],
+            linkerSettings: liaisonReleaseLink),
         // The benchmarks (`liaison-bench bench parse|grammars`, `bench-store`, `bench-reminders`,
         // `bench-contain`, `bench-report`): a separate binary, so `liaison` carries none of them.
         .executableTarget(
