@@ -167,25 +167,54 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
 
     /// The one filing operation (see `FilingStore.file`).
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
-        try transaction { db in
-            let view = SQLiteCaseView(db: db)
-            let filing = try plan.filing(view)
-            let outcome = try Self.fileOne(db, filing, now: now)
-            if case .held(let heldID, .rateLimited) = outcome, let recipient = try Self.summaryRecipient(db, heldID: heldID) {
-                let detail = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM held WHERE id = ?"), arguments: [heldID])
-                try Self.write(db, try plan.summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient, view: view)),
-                               now: now, filed: nil)
-                return outcome
+        try transaction { db in try Self.file(db, plan, now: now) }
+    }
+
+    /// Several plans in ONE write transaction (see `FilingStore.file(batch:now:)`): a savepoint
+    /// per plan, so a plan that throws costs its own writes only; the batch stops there and the
+    /// plans before it commit. A store fault (busy, full, I/O…) rolls back everything.
+    public func file<P: FilingPlan>(batch plans: [P], now: Date) throws -> FilingBatch {
+        guard !plans.isEmpty else { return FilingBatch() }
+        return try transaction { db in
+            var batch = FilingBatch()
+            for plan in plans {
+                do {
+                    var outcome: FilingOutcome?
+                    try db.inSavepoint {
+                        outcome = try Self.file(db, plan, now: now)
+                        return .commit
+                    }
+                    batch.committed.append(outcome!)
+                } catch {
+                    let mapped = (error as? DatabaseError).map(Self.mapped) ?? error
+                    if StoreFaults.isUnavailable(mapped) { throw error }
+                    batch.failure = mapped
+                    break
+                }
             }
-            guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
-            let caseID = try Self.caseID(db, number)
-            guard let filedCase = try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [caseID]) else {
-                throw StoreError(.notFound, "no case \(number)")
-            }
-            let context = FiledContext(filedCase: filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
-            try Self.write(db, try plan.followUp(context), now: now, filed: (caseID, correspondenceID))
+            return batch
+        }
+    }
+
+    /// The one filing operation's body, inside an open write transaction.
+    static func file(_ db: Database, _ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
+        let view = SQLiteCaseView(db: db)
+        let filing = try plan.filing(view)
+        let outcome = try Self.fileOne(db, filing, now: now)
+        if case .held(let heldID, .rateLimited) = outcome, let recipient = try Self.summaryRecipient(db, heldID: heldID) {
+            let detail = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM held WHERE id = ?"), arguments: [heldID])
+            try Self.write(db, try plan.summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient, view: view)),
+                           now: now, filed: nil)
             return outcome
         }
+        guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
+        let caseID = try Self.caseID(db, number)
+        guard let filedCase = try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [caseID]) else {
+            throw StoreError(.notFound, "no case \(number)")
+        }
+        let context = FiledContext(filedCase: filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
+        try Self.write(db, try plan.followUp(context), now: now, filed: (caseID, correspondenceID))
+        return outcome
     }
 
     /// Files many messages with known decisions in one transaction (bulk imports for benchmarks);

@@ -138,7 +138,7 @@ public struct ContainedIngest: Sendable {
         return try hold([], hash: hash, detail: detail, marker: marker, checkpoint: checkpoint, now: now, store: store)
     }
 
-    private func hold(_ raw: [UInt8], hash: String, detail: String, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?,
+    func hold(_ raw: [UInt8], hash: String, detail: String, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?,
                       now: Date, store: any IngestStore) throws -> IngestResult {
         let result: IngestResult
         switch try store.holdUnprocessable(raw: raw, contentHash: hash, detail: detail, marker: marker, checkpoint: checkpoint,
@@ -203,9 +203,19 @@ enum TestHooks {
 
 /// Where a message's time went inside `ContainedIngest.ingest`, summed over a pass: `read` is
 /// parsing and reading on the worker thread (hand-over included); `store` is everything else —
-/// the containment marks, matching and filing in the store's transactions.
+/// the containment marks, matching and filing in the store's transactions. `readWait` is the
+/// part of `read` the pass waited for: all of it one message at a time; with batches
+/// (`ingest(batch:)`) a batch is read while the one before it is filed, so only what the
+/// filing did not cover.
 public struct IngestTimes: Sendable, Equatable {
     public var read: Duration = .zero
     public var store: Duration = .zero
+    public var readWait: Duration = .zero
     public init() {}
+
+    public static func += (lhs: inout IngestTimes, rhs: IngestTimes) {
+        lhs.read += rhs.read
+        lhs.store += rhs.store
+        lhs.readWait += rhs.readWait
+    }
 }

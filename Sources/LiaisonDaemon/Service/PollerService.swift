@@ -54,6 +54,8 @@ public final class PollerService: DaemonComponent, Sendable {
         public var containment: ContainmentLimits
         /// `imap.max_response_bytes`: a message announcing more is held unread (named in its hold).
         public var maxMessageBytes: Int
+        /// How many of the messages that arrived together are marked and filed per transaction.
+        public var batch: ContainedIngest.BatchBounds = .standard
 
         public init(mailboxKey: String, pollInterval: Duration = .seconds(30), backoff: Backoff = Backoff(),
                     stallLimit: Duration = .seconds(300), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
@@ -361,6 +363,7 @@ public final class PollerService: DaemonComponent, Sendable {
                 "duplicates": "\(report.duplicates)", "held": "\(report.held)", "unprocessable": "\(report.unprocessable)",
                 "elapsed_ms": "\(Self.milliseconds(report.elapsed))", "read_ms": "\(Self.milliseconds(report.times.read))",
                 "store_ms": "\(Self.milliseconds(report.times.store))",
+                "read_wait_ms": "\(Self.milliseconds(report.times.readWait))",
             ])
         }
     }
@@ -413,23 +416,36 @@ public final class PollerService: DaemonComponent, Sendable {
         } catch { throw Self.mailboxFailure(error) }
         guard !uids.isEmpty else { return }
         progress.expect(within: setup.settings.stallLimit)
+        var times = IngestTimes()
+        defer { report.times += times }
         do {
-            try mailbox.fetch(uids: uids, each: { uid, bytes in
-                // Finish the message in hand, start no new one once shutdown was asked for.
-                if self.stopRequested { throw StopRequested() }
-                if !self.mayPoll { throw LeadershipLost() }
-                self.progress.expect(within: setup.settings.stallLimit)
-                report.fetched += 1
-                pipeline.metrics.messageFetched()
-                let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
-                let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
-                let result: IngestResult
-                do {
-                    result = try contained.ingest(bytes, marker: marker, checkpoint: checkpoint, now: self.now(), times: &report.times)
-                } catch {
-                    throw Self.failure(error, uid: uid)
+            // What arrived together (one FETCH response) is filed in batches (`ingest(batch:)`):
+            // marks and filings a batch per transaction, the next batch read while one is filed.
+            try mailbox.fetch(uids: uids, groups: { group in
+                let incoming = group.map { m in
+                    ContainedIngest.Incoming(raw: m.bytes,
+                                             marker: .uid(mailbox: key, uidValidity: status.uidValidity, uid: m.uid),
+                                             checkpoint: MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: m.uid))
                 }
-                self.record(result, uid: uid, into: &report)
+                do {
+                    // Several instances (a leadership): one message in hand at a time, as its
+                    // loss must stop the pass before the next message.
+                    try contained.ingest(batch: incoming, bounds: self.leadership == nil ? setup.settings.batch : ContainedIngest.BatchBounds(maxCount: 1, maxBytes: 1),
+                                         overlapped: self.leadership == nil, now: { self.now() }, times: &times, before: {
+                        // Finish the batch in hand, start no new one once shutdown was asked for.
+                        if self.stopRequested { throw StopRequested() }
+                        if !self.mayPoll { throw LeadershipLost() }
+                        self.progress.expect(within: setup.settings.stallLimit)
+                    }, done: { i, result in
+                        report.fetched += 1
+                        pipeline.metrics.messageFetched()
+                        self.record(result, uid: group[i].uid, into: &report)
+                    })
+                } catch let failure as ContainedIngest.BatchFailure {
+                    report.fetched += 1
+                    pipeline.metrics.messageFetched()
+                    throw Self.failure(failure.error, uid: group[failure.index].uid)
+                }
             }, tooLarge: { uid, size in
                 // Larger than the reader may fetch: held unread, the mailbox behind it goes on.
                 if self.stopRequested { throw StopRequested() }
