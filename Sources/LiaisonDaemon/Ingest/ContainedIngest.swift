@@ -173,10 +173,14 @@ public struct ContainedIngest: Sendable {
 /// Test-only behaviour, compiled only with `-D LIAISON_TEST_HOOKS` (Package.swift defines it in
 /// debug builds; release builds have none of it) and then active only when the environment
 /// sets `LIAISON_TEST_TRAP=1`: a message whose header has `X-Liaison-Test-Trap: 1` makes the
-/// reader trap, as an unknown parser bug would (issue 11's containment test).
+/// reader trap, as an unknown parser bug would (issue 11's containment test); or
+/// `LIAISON_TEST_BATCH_COUNT=N` (1–32): the poller's batches hold at most N messages, so that a
+/// test can kill `serve` between two batches of one pass.
 enum TestHooks {
     #if LIAISON_TEST_HOOKS
     static let compiledIn = true
+    static let batchCount: Int? = ProcessInfo.processInfo.environment["LIAISON_TEST_BATCH_COUNT"].flatMap(Int.init)
+        .flatMap { (1...32).contains($0) ? $0 : nil }
     static let trapRequested = ProcessInfo.processInfo.environment["LIAISON_TEST_TRAP"] == "1"
     static func trapIfMarked(_ raw: [UInt8]) {
         let marker = Array("\nX-Liaison-Test-Trap: 1".utf8)
@@ -196,6 +200,7 @@ enum TestHooks {
     }
     #else
     static let compiledIn = false
+    static let batchCount: Int? = nil
     static let trapRequested = false
     static func trapIfMarked(_ raw: [UInt8]) {}
     #endif
