@@ -29,10 +29,14 @@ extension ContainedIngest {
         public var raw: [UInt8]
         public var marker: ProcessingMarker
         public var checkpoint: MailboxCheckpoint?
-        public init(raw: [UInt8], marker: ProcessingMarker, checkpoint: MailboxCheckpoint?) {
+        /// `ContentHash.of(raw)`: given when the caller worked it out on another thread (the
+        /// poller's fetch thread), else worked out here.
+        public var contentHash: String
+        public init(raw: [UInt8], marker: ProcessingMarker, checkpoint: MailboxCheckpoint?, contentHash: String? = nil) {
             self.raw = raw
             self.marker = marker
             self.checkpoint = checkpoint
+            self.contentHash = contentHash ?? ContentHash.of(raw)
         }
     }
 
@@ -115,7 +119,7 @@ extension ContainedIngest {
             let marked: Int?
             let markStarted = clock.now
             do {
-                marked = try store.beginProcessing(batch: candidates.map { ($0.marker, ContentHash.of($0.raw)) }, run: run, now: now())
+                marked = try store.beginProcessing(batch: candidates.map { ($0.marker, $0.contentHash) }, run: run, now: now())
             } catch {
                 times.store += clock.now - markStarted
                 try finishPending()
@@ -178,7 +182,7 @@ extension ContainedIngest {
                                                            "of": "\(limits.maxFilingAttempts)", "reason": "\(PollerService.reason(error))"])
                 guard record.failures >= limits.maxFilingAttempts else { throw BatchFailure(index: failed.index, error: error) }
                 do {
-                    done(failed.index, try hold(m.raw, hash: ContentHash.of(m.raw), detail: Self.failedDetail(record), marker: m.marker,
+                    done(failed.index, try hold(m.raw, hash: m.contentHash, detail: Self.failedDetail(record), marker: m.marker,
                                                 checkpoint: m.checkpoint, now: now, store: store))
                 } catch { throw BatchFailure(index: failed.index, error: error) }
                 rest = rest.dropFirst()
@@ -189,13 +193,14 @@ extension ContainedIngest {
             let i = range.lowerBound + k
             let m = messages[i]
             switch outcome {
-            case .finished(let read):
+            case .finished(var read):
+                read.contentHash = m.contentHash
                 run.append((i, IngestPipeline.BatchItem(read: read, checkpoint: m.checkpoint, marker: m.marker)))
             case .timedOut(let others):
                 try flush()
                 let result: IngestResult
                 do {
-                    result = try hold(m.raw, hash: ContentHash.of(m.raw),
+                    result = try hold(m.raw, hash: m.contentHash,
                                       detail: "reading took longer than \(Self.seconds(limits.readingBudget))",
                                       marker: m.marker, checkpoint: m.checkpoint, now: now, store: store)
                 } catch { throw BatchFailure(index: i, error: error) }

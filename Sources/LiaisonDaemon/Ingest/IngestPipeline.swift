@@ -33,6 +33,9 @@ public struct ReadMessage: Sendable {
     public var contacts: [String]
     /// How long reading took (monotonic): part of the filing latency `file` records.
     public var readingTime: Duration = .zero
+    /// `ContentHash.of(raw)` when the caller has it already (a batch: worked out off the filing
+    /// thread), so that filing does not hash the bytes again; nil: filing works it out.
+    public var contentHash: String?
 }
 
 /// The operator's decision in `liaison review accept`: file held message `heldID` on `caseNumber`.
@@ -247,7 +250,7 @@ struct MessageFiling: FilingPlan {
             sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
-            addresses: read.addresses, contacts: contacts, recipients: recipients, raw: read.raw)
+            addresses: read.addresses, contacts: contacts, recipients: recipients, raw: read.raw, contentHash: read.contentHash)
         var filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker,
                             accepting: accepting?.heldID)
         if let caps = rateCaps, case .open(let new) = decision, !facts.senderTrusted, let sender = read.input.from, let owner = new.owner {

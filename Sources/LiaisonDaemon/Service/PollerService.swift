@@ -422,11 +422,12 @@ public final class PollerService: DaemonComponent, Sendable {
         if let n = TestHooks.batchCount { bounds.maxCount = min(bounds.maxCount, n) }
         // What arrived together (one FETCH response) is filed in batches (`ingest(batch:)`):
         // marks and filings a batch per transaction, the next batch read while one is filed.
-        func fileGroup(_ group: [FetchedMessage]) throws {
-            let incoming = group.map { m in
+        func fileGroup(_ group: [FetchedMessage], hashes: [String]? = nil) throws {
+            let incoming = group.enumerated().map { k, m in
                 ContainedIngest.Incoming(raw: m.bytes,
                                          marker: .uid(mailbox: key, uidValidity: status.uidValidity, uid: m.uid),
-                                         checkpoint: MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: m.uid))
+                                         checkpoint: MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: m.uid),
+                                         contentHash: hashes?[k])
             }
             do {
                 // Several instances (a leadership): one message in hand at a time, as its
@@ -471,12 +472,12 @@ public final class PollerService: DaemonComponent, Sendable {
                 defer { ahead.finish() }
                 while let item = try ahead.next() {
                     switch item {
-                    case .group(let group): try fileGroup(group)
+                    case .group(let group, let hashes): try fileGroup(group, hashes: hashes)
                     case .tooLarge(let uid, let size): try holdTooLarge(uid, size)
                     }
                 }
             } else {
-                try mailbox.fetch(uids: uids, groups: fileGroup, tooLarge: holdTooLarge)
+                try mailbox.fetch(uids: uids, groups: { try fileGroup($0) }, tooLarge: holdTooLarge)
             }
         } catch let e as PassFailure {
             throw e
@@ -633,7 +634,9 @@ struct StopRequested: Error {}
 /// `@unchecked Sendable`: `queue`, `ended` and `stopped` are only touched under `condition`.
 final class FetchAhead: @unchecked Sendable {
     enum Item {
-        case group([FetchedMessage])
+        /// The messages of one response and their `ContentHash`es (worked out on this thread,
+        /// off the filing one).
+        case group([FetchedMessage], hashes: [String])
         case tooLarge(UInt32, Int)
     }
     private struct Stopped: Error {}
@@ -647,7 +650,8 @@ final class FetchAhead: @unchecked Sendable {
         let thread = Thread { [self] in
             let result: Result<Void, any Error>
             do {
-                try mailbox.fetch(uids: uids, groups: { try self.put(.group($0)) }, tooLarge: { try self.put(.tooLarge($0, $1)) })
+                try mailbox.fetch(uids: uids, groups: { group in try self.put(.group(group, hashes: group.map { ContentHash.of($0.bytes) })) },
+                                  tooLarge: { try self.put(.tooLarge($0, $1)) })
                 result = .success(())
             } catch {
                 result = .failure(error)
