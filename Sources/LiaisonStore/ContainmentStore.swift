@@ -67,6 +67,15 @@ public protocol ContainmentStore: Sendable {
     /// Marks `marker` in progress by process `run`, committed before returning. A mark left by
     /// another run means that process died on the message: counted in the returned `crashes`.
     func beginProcessing(_ marker: ProcessingMarker, run: String, now: Date) throws -> ProcessingRecord
+    /// Marks the leading messages of `batch` in progress by `run`, in ONE committed transaction,
+    /// up to (not including) the first that has a history: a mark of another run, failures
+    /// recorded, or a pending `unprocessable` hold of the same bytes — that one goes through
+    /// `beginProcessing` alone, where its history counts. A mark written here that a dead
+    /// process leaves behind is a history, but not a crash: that process had the whole batch in
+    /// hand and was reading one of them. Returns how many were marked (0 when the first has a
+    /// history); nil when the store marks one message at a time (the default: every message
+    /// then goes through `beginProcessing`).
+    func beginProcessing(batch: [(marker: ProcessingMarker, contentHash: String)], run: String, now: Date) throws -> Int?
     /// Records a failed filing (not a store fault) at `now`; the mark is no longer held by any run.
     func recordFailure(_ marker: ProcessingMarker, reason: String, now: Date) throws -> ProcessingRecord
     /// Holds raw bytes for review as `unprocessable` with `detail`, without reading them; advances
@@ -82,19 +91,49 @@ public protocol ContainmentStore: Sendable {
     func processing(_ marker: ProcessingMarker) throws -> ProcessingRecord?
 }
 
+extension ContainmentStore {
+    public func beginProcessing(batch: [(marker: ProcessingMarker, contentHash: String)], run: String, now: Date) throws -> Int? {
+        nil
+    }
+}
+
 extension SQLiteStore {
     public func beginProcessing(_ marker: ProcessingMarker, run: String, now: Date) throws -> ProcessingRecord {
         try transaction { db in
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM processing WHERE source = ? AND item = ?"),
                                        arguments: [marker.source, marker.item])
             var record = row.map(Self.record) ?? ProcessingRecord()
-            if let row, let holder = row["run"] as String?, holder != run { record.crashes += 1 }
+            // A batch's mark (v12-backlog) names no message the process died on: not counted.
+            if let row, let holder = row["run"] as String?, holder != run, (row["batched"] as Int?) ?? 0 == 0 { record.crashes += 1 }
             try db.cachedStatement(sql: """
-                INSERT INTO processing (source, item, run, crashes, failures, last_error, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(source, item) DO UPDATE SET run = excluded.run, crashes = excluded.crashes, started_at = excluded.started_at
+                INSERT INTO processing (source, item, run, crashes, failures, last_error, started_at, batched) VALUES (?, ?, ?, ?, ?, ?, ?, 0)
+                ON CONFLICT(source, item) DO UPDATE SET run = excluded.run, crashes = excluded.crashes, started_at = excluded.started_at,
+                  batched = 0
                 """).execute(arguments: [marker.source, marker.item, run, record.crashes, record.failures, record.lastError,
                                          now.timeIntervalSince1970])
             return record
+        }
+    }
+
+    public func beginProcessing(batch: [(marker: ProcessingMarker, contentHash: String)], run: String, now: Date) throws -> Int? {
+        guard !batch.isEmpty else { return 0 }
+        return try transaction { db in
+            var marked = 0
+            for (marker, hash) in batch {
+                if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT run, failures FROM processing WHERE source = ? AND item = ?"),
+                                              arguments: [marker.source, marker.item]) {
+                    // Only this run's own batch mark (a batch cut short earlier in this process) is no history.
+                    guard row["run"] as String? == run, row["failures"] as Int == 0 else { break }
+                }
+                if try Int64.fetchOne(db.cachedStatement(sql: SQLiteStore.unprocessableHeldSQL),
+                                      arguments: [hash, HoldReason.unprocessable.rawValue]) != nil { break }
+                try db.cachedStatement(sql: """
+                    INSERT INTO processing (source, item, run, crashes, failures, last_error, started_at, batched) VALUES (?, ?, ?, 0, 0, NULL, ?, 1)
+                    ON CONFLICT(source, item) DO UPDATE SET run = excluded.run, started_at = excluded.started_at, batched = 1
+                    """).execute(arguments: [marker.source, marker.item, run, now.timeIntervalSince1970])
+                marked += 1
+            }
+            return marked
         }
     }
 
@@ -102,7 +141,7 @@ extension SQLiteStore {
         try transaction { db in
             try db.cachedStatement(sql: """
                 INSERT INTO processing (source, item, run, crashes, failures, last_error, started_at) VALUES (?, ?, NULL, 0, 1, ?, ?)
-                ON CONFLICT(source, item) DO UPDATE SET run = NULL, failures = failures + 1, last_error = excluded.last_error
+                ON CONFLICT(source, item) DO UPDATE SET run = NULL, failures = failures + 1, last_error = excluded.last_error, batched = 0
                 """).execute(arguments: [marker.source, marker.item, reason, now.timeIntervalSince1970])
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM processing WHERE source = ? AND item = ?"),
                                        arguments: [marker.source, marker.item])

@@ -225,6 +225,14 @@ public protocol FilingStore: Sendable {
     /// (held past a cap, summary due), advances the checkpoint and clears the marker. `now` is
     /// `filed_at`/`held_at` and the follow-up's time. Any throw rolls back all of it.
     func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome
+    /// Files `plans` in order, as `file(_:now:)` would one after another — each asks its
+    /// `filing` after the ones before it were written, so message k+1 sees message k's case —
+    /// and stops at the first that throws: nothing of that one is written, nothing after it is
+    /// tried. `committed` holds the outcomes of the plans before it, all committed; `failure`
+    /// what it threw (nil: all filed). SQLite files them in ONE write transaction, a savepoint
+    /// per plan; a store fault rolls back the whole batch (`committed` empty). The default
+    /// files one plan per transaction through `file(_:now:)` (PostgreSQL).
+    func file<P: FilingPlan>(batch plans: [P], now: Date) throws -> FilingBatch
     /// Marks a held message rejected (kept for audit, no longer listed).
     func reject(heldID: Int64) throws
     /// How far a mailbox has been read.
@@ -234,6 +242,27 @@ public protocol FilingStore: Sendable {
 extension FilingStore {
     /// Files a message whose decision is made (no follow-ups), through `file(_:now:)`.
     public func file(_ filing: Filing, now: Date) throws -> FilingOutcome { try file(DecidedFiling(filing), now: now) }
+
+    /// One transaction per plan (see the requirement).
+    public func file<P: FilingPlan>(batch plans: [P], now: Date) throws -> FilingBatch {
+        var batch = FilingBatch()
+        for plan in plans {
+            do { batch.committed.append(try file(plan, now: now)) } catch {
+                batch.failure = error
+                break
+            }
+        }
+        return batch
+    }
+}
+
+/// What `FilingStore.file(batch:now:)` did: the outcomes committed, in order, and what the plan
+/// after them threw (nothing of it written; nil when every plan was filed).
+public struct FilingBatch: @unchecked Sendable {
+    public var committed: [FilingOutcome] = []
+    /// `@unchecked`: an error is only read by the caller that received the batch.
+    public var failure: (any Error)?
+    public init() {}
 }
 
 /// What people and reports read: cases, correspondence, held messages, recaps, events, reminders.

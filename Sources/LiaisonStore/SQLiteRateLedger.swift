@@ -34,10 +34,17 @@ extension SQLiteStore {
     /// a hold records the summary when one is due (with the held message's id, once it is known).
     static func rateDecision(_ db: Database, _ gate: RateGate) throws -> RateDecision {
         let hour = gate.at.addingTimeInterval(-3600), day = gate.at.addingTimeInterval(-86_400)
+        // A window whose cap is off (0) is not counted: `decide` never reads it, and with the cap
+        // off nothing bounds its events (an owner's openings of the last hour: a scan that grew
+        // with every case of a backlog; scripts/bench-backlog, 3 Dec 2026). With the cap on, its
+        // events are bounded by the cap (an opening past it is held, not recorded).
+        func count(_ scope: String, _ key: String, since: Date, cap: Int) throws -> Int {
+            cap > 0 ? try countEvents(db, scope: scope, key: key, since: since) : 0
+        }
         let counts = RateCounts(
-            senderHour: try countEvents(db, scope: RateLimit.Ledger.caseBySender, key: gate.sender, since: hour),
-            senderDay: try countEvents(db, scope: RateLimit.Ledger.caseBySender, key: gate.sender, since: day),
-            ownerHour: try countEvents(db, scope: RateLimit.Ledger.caseForOwner, key: gate.owner, since: hour),
+            senderHour: try count(RateLimit.Ledger.caseBySender, gate.sender, since: hour, cap: gate.caps.casesPerSenderHour),
+            senderDay: try count(RateLimit.Ledger.caseBySender, gate.sender, since: day, cap: gate.caps.casesPerSenderDay),
+            ownerHour: try count(RateLimit.Ledger.caseForOwner, gate.owner, since: hour, cap: gate.caps.casesPerOwnerHour),
             summariesHour: try countEvents(db, scope: RateLimit.Ledger.summary, key: gate.summaryRecipient, since: hour))
         let decision = RateLimit.decide(counts, gate: gate)
         if decision == .allow {

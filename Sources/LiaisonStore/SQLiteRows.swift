@@ -64,11 +64,17 @@ extension SQLiteStore {
         let base = "SELECT c.id, cases.number FROM correspondence c JOIN cases ON cases.id = c.case_id WHERE "
         var row = try Row.fetchOne(db.cachedStatement(sql: base + "c.content_hash = ?"), arguments: [m.contentHash])
         if row == nil, let mid = m.messageID {
-            row = try Row.fetchOne(db.cachedStatement(sql: base + "c.message_id = ? AND c.sender IS ? AND c.subject IS ? AND c.date IS ? LIMIT 1"),
+            row = try Row.fetchOne(db.cachedStatement(sql: base + filedByMessageCondition),
                                    arguments: [mid, m.sender, m.subject, m.date?.timeIntervalSince1970])
         }
         return row.map { .filed(caseNumber: $0["number"], correspondenceID: $0["id"]) }
     }
+
+    /// `+c.sender`: by `correspondence_message_id`, never by `correspondence_sender` — without
+    /// ANALYZE statistics SQLite chose the sender's index, a scan of everything that sender ever
+    /// sent (a bounce address, a busy colleague) for each message with a Message-ID: the filing
+    /// slowed as the store grew (scripts/bench-backlog, 3 Dec 2026; `FilingPlanTests`).
+    static let filedByMessageCondition = "c.message_id = ? AND +c.sender IS ? AND c.subject IS ? AND c.date IS ? LIMIT 1"
 
     /// `+status`: the lookups go by `held_hash`/`held_message_id`, never by `held_status` — without
     /// ANALYZE statistics SQLite chose `held_status` (status = 'pending' is every held row), a scan

@@ -457,6 +457,13 @@ enum SQLiteSchema {
                 END;
                 """)
         }
+        m.registerMigration("v12-backlog") { db in
+            // A backlog is marked in progress a batch at a time (`beginProcessing(batch:)`, issue 16):
+            // a mark written with others (batched = 1) left by a process that died does not count
+            // as a crash of that message — the process had several in hand and read one — it
+            // sends the message through alone, where a death counts as before.
+            try db.execute(sql: "ALTER TABLE processing ADD COLUMN batched INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 }

@@ -150,42 +150,82 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
         try fetchCase(db, sql: "SELECT cases.* FROM message_ids JOIN cases ON cases.id = message_ids.case_id WHERE message_ids.message_id = ?", [messageID])
     }
 
+    /// From the counterparty's thread cases (`case_addresses` by address), then their messages
+    /// since `since` (`correspondence_case`), the subject checked on each (`+thread_subject`):
+    /// a counterparty's own mail, never every message that ever had the subject — a common one
+    /// ("Undelivered Mail Returned to Sender", a form's fixed subject) made that lookup grow with
+    /// the store (0.83 ms against 0.12 ms a lookup on 10,000 messages, same answers;
+    /// scripts/bench-backlog, 3 Dec 2026; `FilingPlanTests`).
     static func casesForThread(_ db: Database, subject: String, addresses: [String], since: Date) throws -> [Case] {
         guard !addresses.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: addresses.count).joined(separator: ",")
-        let ids = try Int64.fetchAll(db.cachedStatement(sql: """
-            SELECT c.case_id FROM correspondence c
-            WHERE c.thread_subject = ? AND c.date >= ?
-              AND EXISTS (SELECT 1 FROM case_addresses a WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address IN (\(marks)))
-            GROUP BY c.case_id ORDER BY MAX(c.date) DESC
-            """), arguments: StatementArguments([subject, since.timeIntervalSince1970] as [any DatabaseValueConvertible]
-                                                    + addresses.map { $0.lowercased() }))
+        let ids = try Int64.fetchAll(db.cachedStatement(sql: threadCasesSQL(marks)),
+                                     arguments: StatementArguments(addresses.map { $0.lowercased() as any DatabaseValueConvertible }
+                                                                   + [subject, since.timeIntervalSince1970]))
         return try ids.compactMap { try fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [$0]) }
+    }
+
+    static func threadCasesSQL(_ marks: String) -> String {
+        """
+        SELECT c.case_id FROM correspondence c
+        WHERE c.case_id IN (SELECT a.case_id FROM case_addresses a WHERE a.role = 'thread' AND a.address IN (\(marks)))
+          AND +c.thread_subject = ? AND c.date >= ?
+        GROUP BY c.case_id ORDER BY MAX(c.date) DESC
+        """
     }
 
     // MARK: filing
 
     /// The one filing operation (see `FilingStore.file`).
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
-        try transaction { db in
-            let view = SQLiteCaseView(db: db)
-            let filing = try plan.filing(view)
-            let outcome = try Self.fileOne(db, filing, now: now)
-            if case .held(let heldID, .rateLimited) = outcome, let recipient = try Self.summaryRecipient(db, heldID: heldID) {
-                let detail = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM held WHERE id = ?"), arguments: [heldID])
-                try Self.write(db, try plan.summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient, view: view)),
-                               now: now, filed: nil)
-                return outcome
+        try transaction { db in try Self.file(db, plan, now: now) }
+    }
+
+    /// Several plans in ONE write transaction (see `FilingStore.file(batch:now:)`): a savepoint
+    /// per plan, so a plan that throws costs its own writes only; the batch stops there and the
+    /// plans before it commit. A store fault (busy, full, I/O…) rolls back everything.
+    public func file<P: FilingPlan>(batch plans: [P], now: Date) throws -> FilingBatch {
+        guard !plans.isEmpty else { return FilingBatch() }
+        return try transaction { db in
+            var batch = FilingBatch()
+            for plan in plans {
+                do {
+                    var outcome: FilingOutcome?
+                    try db.inSavepoint {
+                        outcome = try Self.file(db, plan, now: now)
+                        return .commit
+                    }
+                    batch.committed.append(outcome!)
+                } catch {
+                    let mapped = (error as? DatabaseError).map(Self.mapped) ?? error
+                    if StoreFaults.isUnavailable(mapped) { throw error }
+                    batch.failure = mapped
+                    break
+                }
             }
-            guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
-            let caseID = try Self.caseID(db, number)
-            guard let filedCase = try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [caseID]) else {
-                throw StoreError(.notFound, "no case \(number)")
-            }
-            let context = FiledContext(filedCase: filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
-            try Self.write(db, try plan.followUp(context), now: now, filed: (caseID, correspondenceID))
+            return batch
+        }
+    }
+
+    /// The one filing operation's body, inside an open write transaction.
+    static func file(_ db: Database, _ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
+        let view = SQLiteCaseView(db: db)
+        let filing = try plan.filing(view)
+        let outcome = try Self.fileOne(db, filing, now: now)
+        if case .held(let heldID, .rateLimited) = outcome, let recipient = try Self.summaryRecipient(db, heldID: heldID) {
+            let detail = try String.fetchOne(db.cachedStatement(sql: "SELECT detail FROM held WHERE id = ?"), arguments: [heldID])
+            try Self.write(db, try plan.summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient, view: view)),
+                           now: now, filed: nil)
             return outcome
         }
+        guard case .filed(let number, let correspondenceID, let opened) = outcome else { return outcome }
+        let caseID = try Self.caseID(db, number)
+        guard let filedCase = try Self.fetchCase(db, sql: "SELECT * FROM cases WHERE id = ?", [caseID]) else {
+            throw StoreError(.notFound, "no case \(number)")
+        }
+        let context = FiledContext(filedCase: filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
+        try Self.write(db, try plan.followUp(context), now: now, filed: (caseID, correspondenceID))
+        return outcome
     }
 
     /// Files many messages with known decisions in one transaction (bulk imports for benchmarks);

@@ -28,6 +28,23 @@ public protocol MailboxReading: Sendable {
     /// implementation has no such bound and never calls `tooLarge`.
     func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void,
                tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws
+    /// `fetch(uids:each:tooLarge:)`, handing over what has ALREADY arrived together: `group`
+    /// gets the messages of one response (a `UID FETCH` batch, bounded by the reader's batch
+    /// plan), ascending by UID, as soon as that response is read — never held back to wait for
+    /// more, so a lone message is a group of one. A `tooLarge` UID comes between groups, in its
+    /// UID order. The default implementation hands each message over as a group of one.
+    func fetch(uids: [UInt32], groups group: (_ messages: [FetchedMessage]) throws -> Void,
+               tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws
+}
+
+/// One message as fetched: its UID and exact bytes.
+public struct FetchedMessage: Sendable {
+    public var uid: UInt32
+    public var bytes: [UInt8]
+    public init(uid: UInt32, bytes: [UInt8]) {
+        self.uid = uid
+        self.bytes = bytes
+    }
 }
 
 extension MailboxReading {
@@ -43,6 +60,11 @@ extension MailboxReading {
     public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void,
                       tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
         try fetch(uids: uids, each: each)
+    }
+
+    public func fetch(uids: [UInt32], groups group: (_ messages: [FetchedMessage]) throws -> Void,
+                      tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
+        try fetch(uids: uids, each: { uid, bytes in try group([FetchedMessage(uid: uid, bytes: bytes)]) }, tooLarge: tooLarge)
     }
 
     /// `fetch(uids:each:)` collected: every existing message of `uids`, ascending by UID. Holds

@@ -103,6 +103,24 @@ public final class InMemoryMailbox: MailboxReading, @unchecked Sendable {
         }
     }
 
+    /// As `fetch(uids:each:tooLarge:)`: what one call found is one group (split around a
+    /// message above `maxMessageBytes`, which goes to `tooLarge` in its place).
+    public func fetch(uids: [UInt32], groups group: (_ messages: [FetchedMessage]) throws -> Void,
+                      tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
+        let limit = maxMessageBytes ?? Int.max
+        var pending: [FetchedMessage] = []
+        try fetch(uids: uids) { uid, bytes in
+            if bytes.count > limit {
+                if !pending.isEmpty { try group(pending) }
+                pending = []
+                try tooLarge(uid, bytes.count)
+            } else {
+                pending.append(FetchedMessage(uid: uid, bytes: bytes))
+            }
+        }
+        if !pending.isEmpty { try group(pending) }
+    }
+
     public func move(uid: UInt32, to folder: String) throws {
         try withLock {
             try call("move(\(uid), \(folder))")

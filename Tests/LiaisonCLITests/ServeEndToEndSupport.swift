@@ -108,7 +108,8 @@ enum E2E {
         let logPath: String
 
         /// `notifySocket`: systemd's notification socket for the child (STATUS= lines), none by default.
-        init(config: String, now: String, logPath: String, notifySocket: String? = nil) throws {
+        /// `environment`: added to the child's (e.g. `LIAISON_TEST_BATCH_COUNT`).
+        init(config: String, now: String, logPath: String, notifySocket: String? = nil, environment extra: [String: String] = [:]) throws {
             self.logPath = logPath
             FileManager.default.createFile(atPath: logPath, contents: nil)
             process.executableURL = CLI.binary
@@ -118,6 +119,7 @@ enum E2E {
             environment.removeValue(forKey: "NOTIFY_SOCKET")
             environment.removeValue(forKey: "WATCHDOG_USEC")
             if let notifySocket { environment["NOTIFY_SOCKET"] = notifySocket }
+            environment.merge(extra) { _, new in new }
             process.environment = environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -209,7 +209,9 @@ struct ServeEndToEndTests {
         delivered.append(try complaint(1, date: t0))
         try Rig.deliver(tracking, [delivered[0].path])
         let clock = try E2E.FakeClock(startingAt: "2026-11-18T10:00:00+08:00")
-        var serve = try E2E.Serve(config: config, now: clock.nowArgument(), logPath: ws.path("serve-1.log"))
+        // Batches of 3 (a debug-build hook): the kill below comes between two batches of one pass.
+        var serve = try E2E.Serve(config: config, now: clock.nowArgument(), logPath: ws.path("serve-1.log"),
+                                  environment: ["LIAISON_TEST_BATCH_COUNT": "3"])
         var logs = [serve]
         defer { serve.ensureStopped() }
         try serve.waitReady()
@@ -286,8 +288,9 @@ struct ServeEndToEndTests {
         #expect(killStatus == SIGKILL, "liaison serve did not die of SIGKILL: \(String(describing: killStatus))")
         let killedAt = clock.now()
         let filedBeforeKill = filedInLog(serve) - before
-        // serve was stopped while the batch arrived, so one pass takes all ten: killed after the
-        // first, the other nine were still to be filed by that pass.
+        // serve was stopped while the batch arrived, so one pass takes all ten, three per filing
+        // transaction: killed after the first of them, the rest were still to be filed by that
+        // pass (the next three marked and being read, or filed just now).
         #expect(filedBeforeKill < batch.count, "the kill came after the whole batch was filed: not mid-poll")
         // Not mid-send: the deferred mails' retries were due well after the kill.
         let retries = serve.logLines(containing: "mail deferred").compactMap(E2E.retryAt)

@@ -18,13 +18,15 @@ struct PollerServiceTests {
                      step: (any ReadObserver)? = nil, interval: Duration = .seconds(60),
                      backoff: Backoff = Backoff(initial: .milliseconds(20), maximum: .milliseconds(80)),
                      containment: ContainmentLimits = ContainmentLimits(),
+                     batch: ContainedIngest.BatchBounds = .standard,
                      onStuckReading: (@Sendable (String) -> Void)? = { _ in },
                      logs: LogCapture = LogCapture()) throws -> (PollerService, SQLiteStore) {
         let store = try store ?? temporaryStore()
         var pipeline = IngestPipeline(organization: try CorpusLocation.organization(), store: filingStore ?? store)
         if let step { pipeline.readObserver = { step.read($0) } }
-        let settings = PollerService.Settings(mailboxKey: key, pollInterval: interval, backoff: backoff, stallLimit: .seconds(30),
+        var settings = PollerService.Settings(mailboxKey: key, pollInterval: interval, backoff: backoff, stallLimit: .seconds(30),
                                               containment: containment)
+        settings.batch = batch
         let poller = PollerService(setup: .init(mailbox: mailbox, watcher: watcher, pipeline: pipeline, settings: settings),
                                    logger: logs.logger("liaison.poller"), onStuckReading: onStuckReading)
         return (poller, store)
@@ -122,9 +124,12 @@ struct PollerServiceTests {
         let expected = databaseLocked ? "database: SQLite error 5: database is locked" : "message uid 3: no case EC0"
         let faulted = await eventually(60) { poller.status().fault?.hasPrefix(expected) == true && flaky.failures >= 3 }
         #expect(faulted, "status fault: \(poller.status().fault ?? "none")")
-        // UIDs 1 and 2 are filed; 3 and later wait: the checkpoint stays at 2.
-        #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == 2)
-        #expect(try store.counts().correspondence == 2)
+        // A message's own failure: UIDs 1 and 2 are filed (the batch's transaction commits what
+        // came before UID 3); 3 and later wait: the checkpoint stays at 2. A store fault rolls
+        // the whole batch back (UIDs 1–12 arrived together): nothing is filed, nothing skipped.
+        let before: UInt32 = databaseLocked ? 0 : 2
+        #expect((try store.checkpoint(mailbox: Self.key)?.lastUID ?? 0) == before)
+        #expect(try store.counts().correspondence == Int(before))
         #expect(logs.count("fault started") == 1)
         flaky.heal()
         let recovered = await eventually(60) { (try? store.checkpoint(mailbox: Self.key)?.lastUID) == UInt32(count) }
@@ -182,18 +187,24 @@ struct PollerServiceTests {
         #expect(logs.count("offers no IDLE") == 1)
     }
 
-    @Test("graceful shutdown finishes the message being filed and starts no other")
+    @Test("graceful shutdown finishes the batches in hand (one filed, one read: whole batches) and starts no other")
     func shutdownFinishesMessageInHand() async throws {
-        let (mailbox, _) = try Self.loadedMailbox()
+        let (mailbox, count) = try Self.loadedMailbox()
         let step = BlockingStep()
-        let (poller, store) = try Self.make(mailbox: mailbox, step: step, containment: ContainmentLimits(readingBudget: .seconds(120)))
+        let (poller, store) = try Self.make(mailbox: mailbox, step: step, containment: ContainmentLimits(readingBudget: .seconds(120)),
+                                            batch: .init(maxCount: 4, maxBytes: 1 << 20))
         let task = Task(executorPreference: TestLoop.current) { try await poller.run() }
         #expect(await eventually(60) { step.entered })
         poller.requestStop()
         step.release()
         try await task.value
-        #expect(try store.counts().correspondence + store.counts().held == 1)
-        #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == 1)
+        let done = try store.counts().correspondence + store.counts().held
+        #expect(count > 8)
+        #expect(done == 4 || done == 8, "the first batch, and the second when it was marked before the stop: \(done)")
+        #expect(try store.checkpoint(mailbox: Self.key)?.lastUID == UInt32(done))
+        for uid in 1...UInt32(count) {
+            #expect(try store.processing(ContainmentTests.marker(uid)) == nil, "UID \(uid): nothing left in progress")
+        }
     }
 
     @Test("STATUS shows the last poll in the organisation's zone and the count filed")
@@ -224,10 +235,14 @@ final class FlakyStore: FilingStore, ContainmentStore, @unchecked Sendable {
     private let error: any Error
     private var healed = false
     private var count = 0
-    init(base: SQLiteStore, failOnMessageID: String, error: any Error) {
+    /// Throw when the follow-up is asked for (after the message's rows were written in the
+    /// transaction), not when its filing is.
+    private let late: Bool
+    init(base: SQLiteStore, failOnMessageID: String, error: any Error, inFollowUp: Bool = false) {
         self.base = base
         target = failOnMessageID
         self.error = error
+        late = inFollowUp
     }
     var failures: Int { lock.withLock { count } }
     func heal() { lock.withLock { healed = true } }
@@ -236,22 +251,40 @@ final class FlakyStore: FilingStore, ContainmentStore, @unchecked Sendable {
     struct Failing<P: FilingPlan>: FilingPlan {
         var plan: P
         var store: FlakyStore
+        let isTarget = Recorder()
         func filing(_ view: any FilingView) throws -> Filing {
             let filing = try plan.filing(view)
             try store.lock.withLock {
                 if !store.healed && filing.message.messageID == store.target {
+                    isTarget.add("target")
+                    if store.late { return }
                     store.count += 1
                     throw store.error
                 }
             }
             return filing
         }
-        func followUp(_ context: FiledContext) throws -> FollowUp { try plan.followUp(context) }
+        func followUp(_ context: FiledContext) throws -> FollowUp {
+            try store.lock.withLock {
+                if store.late && !isTarget.items.isEmpty {
+                    store.count += 1
+                    throw store.error
+                }
+            }
+            return try plan.followUp(context)
+        }
         func summary(_ context: HeldContext) throws -> FollowUp { try plan.summary(context) }
     }
 
     func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         try base.file(Failing(plan: plan, store: self), now: now)
+    }
+    /// SQLite's batch transaction (one savepoint per message), each plan failing as above.
+    func file<P: FilingPlan>(batch plans: [P], now: Date) throws -> FilingBatch {
+        try base.file(batch: plans.map { Failing(plan: $0, store: self) }, now: now)
+    }
+    func beginProcessing(batch: [(marker: ProcessingMarker, contentHash: String)], run: String, now: Date) throws -> Int? {
+        try base.beginProcessing(batch: batch, run: run, now: now)
     }
     func reject(heldID: Int64) throws { try base.reject(heldID: heldID) }
     func checkpoint(mailbox: String) throws -> MailboxCheckpoint? { try base.checkpoint(mailbox: mailbox) }

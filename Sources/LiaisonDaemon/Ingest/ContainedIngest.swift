@@ -138,7 +138,7 @@ public struct ContainedIngest: Sendable {
         return try hold([], hash: hash, detail: detail, marker: marker, checkpoint: checkpoint, now: now, store: store)
     }
 
-    private func hold(_ raw: [UInt8], hash: String, detail: String, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?,
+    func hold(_ raw: [UInt8], hash: String, detail: String, marker: ProcessingMarker, checkpoint: MailboxCheckpoint?,
                       now: Date, store: any IngestStore) throws -> IngestResult {
         let result: IngestResult
         switch try store.holdUnprocessable(raw: raw, contentHash: hash, detail: detail, marker: marker, checkpoint: checkpoint,
@@ -173,10 +173,14 @@ public struct ContainedIngest: Sendable {
 /// Test-only behaviour, compiled only with `-D LIAISON_TEST_HOOKS` (Package.swift defines it in
 /// debug builds; release builds have none of it) and then active only when the environment
 /// sets `LIAISON_TEST_TRAP=1`: a message whose header has `X-Liaison-Test-Trap: 1` makes the
-/// reader trap, as an unknown parser bug would (issue 11's containment test).
+/// reader trap, as an unknown parser bug would (issue 11's containment test); or
+/// `LIAISON_TEST_BATCH_COUNT=N` (1–32): the poller's batches hold at most N messages, so that a
+/// test can kill `serve` between two batches of one pass.
 enum TestHooks {
     #if LIAISON_TEST_HOOKS
     static let compiledIn = true
+    static let batchCount: Int? = ProcessInfo.processInfo.environment["LIAISON_TEST_BATCH_COUNT"].flatMap(Int.init)
+        .flatMap { (1...32).contains($0) ? $0 : nil }
     static let trapRequested = ProcessInfo.processInfo.environment["LIAISON_TEST_TRAP"] == "1"
     static func trapIfMarked(_ raw: [UInt8]) {
         let marker = Array("\nX-Liaison-Test-Trap: 1".utf8)
@@ -196,6 +200,7 @@ enum TestHooks {
     }
     #else
     static let compiledIn = false
+    static let batchCount: Int? = nil
     static let trapRequested = false
     static func trapIfMarked(_ raw: [UInt8]) {}
     #endif
@@ -203,9 +208,19 @@ enum TestHooks {
 
 /// Where a message's time went inside `ContainedIngest.ingest`, summed over a pass: `read` is
 /// parsing and reading on the worker thread (hand-over included); `store` is everything else —
-/// the containment marks, matching and filing in the store's transactions.
+/// the containment marks, matching and filing in the store's transactions. `readWait` is the
+/// part of `read` the pass waited for: all of it one message at a time; with batches
+/// (`ingest(batch:)`) a batch is read while the one before it is filed, so only what the
+/// filing did not cover.
 public struct IngestTimes: Sendable, Equatable {
     public var read: Duration = .zero
     public var store: Duration = .zero
+    public var readWait: Duration = .zero
     public init() {}
+
+    public static func += (lhs: inout IngestTimes, rhs: IngestTimes) {
+        lhs.read += rhs.read
+        lhs.store += rhs.store
+        lhs.readWait += rhs.readWait
+    }
 }

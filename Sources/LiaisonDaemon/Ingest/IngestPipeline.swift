@@ -33,6 +33,9 @@ public struct ReadMessage: Sendable {
     public var contacts: [String]
     /// How long reading took (monotonic): part of the filing latency `file` records.
     public var readingTime: Duration = .zero
+    /// `ContentHash.of(raw)` when the caller has it already (a batch: worked out off the filing
+    /// thread), so that filing does not hash the bytes again; nil: filing works it out.
+    public var contentHash: String?
 }
 
 /// The operator's decision in `liaison review accept`: file held message `heldID` on `caseNumber`.
@@ -148,6 +151,55 @@ public struct IngestPipeline: Sendable {
     }
 }
 
+extension IngestPipeline {
+    /// One message read and ready to file in a batch: its checkpoint and in-progress marker.
+    public struct BatchItem: Sendable {
+        public var read: ReadMessage
+        public var checkpoint: MailboxCheckpoint?
+        public var marker: ProcessingMarker?
+        public init(read: ReadMessage, checkpoint: MailboxCheckpoint?, marker: ProcessingMarker?) {
+            self.read = read
+            self.checkpoint = checkpoint
+            self.marker = marker
+        }
+    }
+
+    /// `file` for several messages in order, through the store's ONE batch operation
+    /// (`FilingStore.file(batch:now:)`): each is matched inside the transaction after the ones
+    /// before it were written, and the batch stops at the first that throws. Returns the
+    /// results of the messages filed (committed, counted in `metrics`) and what the next one
+    /// threw (nothing of it written).
+    public func file(batch items: [BatchItem], now: Date) throws -> (results: [IngestResult], failure: (any Error)?) {
+        let started = ContinuousClock.now
+        let plans = items.map { item -> MessageFiling in
+            let arrival: Arrival
+            switch timeBasis {
+            case .arrival(let offset):
+                arrival = Arrival.of(item.read.message, organization: organization, fetchedAt: now, clockOffset: offset)
+            case .dateHeader: arrival = Arrival.imported(item.read.message, fallback: now)
+            }
+            return MessageFiling(read: item.read, matcher: matcher, followUps: followUps, rateCaps: rateCaps, date: arrival.date,
+                                 now: now, checkpoint: item.checkpoint, marker: item.marker, send: nil, accepting: nil)
+        }
+        let batch = try store.file(batch: plans, now: now)
+        let elapsed = ContinuousClock.now - started
+        var results: [IngestResult] = []
+        results.reserveCapacity(batch.committed.count)
+        for (k, outcome) in batch.committed.enumerated() {
+            let result: IngestResult
+            switch outcome {
+            case .filed(let n, _, let opened): result = .filed(caseNumber: n, openedCase: opened, rule: plans[k].decided.value)
+            case .held(let id, let reason): result = .held(heldID: id, reason: reason)
+            case .duplicate(let e): result = .duplicate(e)
+            }
+            // The latency of a message in a batch: its reading and the batch's transaction.
+            metrics.messageOutcome(result, elapsed: items[k].read.readingTime + elapsed)
+            results.append(result)
+        }
+        return (results, batch.failure)
+    }
+}
+
 /// One message's `FilingPlan`: what the store asks inside its filing transaction.
 struct MessageFiling: FilingPlan {
     var read: ReadMessage
@@ -198,7 +250,7 @@ struct MessageFiling: FilingPlan {
             sender: facts.from?.address, kind: facts.kind, direction: facts.senderTrusted ? .outbound : .inbound,
             references: ([facts.inReplyTo].compactMap { $0 } + facts.references + [facts.bounce?.originalMessageID].compactMap { $0 }),
             alsoKnownAs: [facts.forwarded?.messageID].compactMap { $0 },
-            addresses: read.addresses, contacts: contacts, recipients: recipients, raw: read.raw)
+            addresses: read.addresses, contacts: contacts, recipients: recipients, raw: read.raw, contentHash: read.contentHash)
         var filing = Filing(message: incoming, decision: decision, checkpoint: checkpoint, marker: marker,
                             accepting: accepting?.heldID)
         if let caps = rateCaps, case .open(let new) = decision, !facts.senderTrusted, let sender = read.input.from, let owner = new.owner {

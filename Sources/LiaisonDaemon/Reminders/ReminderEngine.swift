@@ -132,7 +132,9 @@ public final class ReminderEngine: FilingFollowUps, @unchecked Sendable {
         for var notice in plan.notices {
             var to: [String] = []
             for r in notice.recipients {
-                let sent = try ledger.countEvents(scope: RateLimit.Ledger.notice, key: r, since: now.addingTimeInterval(-3600))
+                // Not counted with the cap off: nothing bounds those events then (see `rateDecision`).
+                let sent = caps.noticesPerOwnerHour > 0
+                    ? try ledger.countEvents(scope: RateLimit.Ledger.notice, key: r, since: now.addingTimeInterval(-3600)) : 0
                 if RateLimit.allowsNotice(sentHour: sent, caps: caps) {
                     to.append(r)
                     try ledger.recordEvent(scope: RateLimit.Ledger.notice, key: r, at: now)

@@ -54,6 +54,8 @@ public final class PollerService: DaemonComponent, Sendable {
         public var containment: ContainmentLimits
         /// `imap.max_response_bytes`: a message announcing more is held unread (named in its hold).
         public var maxMessageBytes: Int
+        /// How many of the messages that arrived together are marked and filed per transaction.
+        public var batch: ContainedIngest.BatchBounds = .standard
 
         public init(mailboxKey: String, pollInterval: Duration = .seconds(30), backoff: Backoff = Backoff(),
                     stallLimit: Duration = .seconds(300), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
@@ -361,6 +363,7 @@ public final class PollerService: DaemonComponent, Sendable {
                 "duplicates": "\(report.duplicates)", "held": "\(report.held)", "unprocessable": "\(report.unprocessable)",
                 "elapsed_ms": "\(Self.milliseconds(report.elapsed))", "read_ms": "\(Self.milliseconds(report.times.read))",
                 "store_ms": "\(Self.milliseconds(report.times.store))",
+                "read_wait_ms": "\(Self.milliseconds(report.times.readWait))",
             ])
         }
     }
@@ -413,38 +416,69 @@ public final class PollerService: DaemonComponent, Sendable {
         } catch { throw Self.mailboxFailure(error) }
         guard !uids.isEmpty else { return }
         progress.expect(within: setup.settings.stallLimit)
-        do {
-            try mailbox.fetch(uids: uids, each: { uid, bytes in
-                // Finish the message in hand, start no new one once shutdown was asked for.
-                if self.stopRequested { throw StopRequested() }
-                if !self.mayPoll { throw LeadershipLost() }
-                self.progress.expect(within: setup.settings.stallLimit)
+        var times = IngestTimes()
+        defer { report.times += times }
+        var bounds = leadership == nil ? setup.settings.batch : ContainedIngest.BatchBounds(maxCount: 1, maxBytes: 1)
+        if let n = TestHooks.batchCount { bounds.maxCount = min(bounds.maxCount, n) }
+        // What arrived together (one FETCH response) is filed in batches (`ingest(batch:)`):
+        // marks and filings a batch per transaction, the next batch read while one is filed.
+        func fileGroup(_ group: [FetchedMessage], hashes: [String]? = nil) throws {
+            let incoming = group.enumerated().map { k, m in
+                ContainedIngest.Incoming(raw: m.bytes,
+                                         marker: .uid(mailbox: key, uidValidity: status.uidValidity, uid: m.uid),
+                                         checkpoint: MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: m.uid),
+                                         contentHash: hashes?[k])
+            }
+            do {
+                // Several instances (a leadership): one message in hand at a time, as its
+                // loss must stop the pass before the next message.
+                try contained.ingest(batch: incoming, bounds: bounds,
+                                     overlapped: leadership == nil, now: { self.now() }, times: &times, before: {
+                    // Finish the batch in hand, start no new one once shutdown was asked for.
+                    if self.stopRequested { throw StopRequested() }
+                    if !self.mayPoll { throw LeadershipLost() }
+                    self.progress.expect(within: setup.settings.stallLimit)
+                }, done: { i, result in
+                    report.fetched += 1
+                    pipeline.metrics.messageFetched()
+                    self.record(result, uid: group[i].uid, into: &report)
+                })
+            } catch let failure as ContainedIngest.BatchFailure {
                 report.fetched += 1
                 pipeline.metrics.messageFetched()
-                let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
-                let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
-                let result: IngestResult
-                do {
-                    result = try contained.ingest(bytes, marker: marker, checkpoint: checkpoint, now: self.now(), times: &report.times)
-                } catch {
-                    throw Self.failure(error, uid: uid)
+                throw Self.failure(failure.error, uid: group[failure.index].uid)
+            }
+        }
+        func holdTooLarge(_ uid: UInt32, _ size: Int) throws {
+            // Larger than the reader may fetch: held unread, the mailbox behind it goes on.
+            if stopRequested { throw StopRequested() }
+            if !mayPoll { throw LeadershipLost() }
+            let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
+            let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
+            let result: IngestResult
+            do {
+                result = try contained.holdTooLarge(announcedSize: size, limit: setup.settings.maxMessageBytes,
+                                                    marker: marker, checkpoint: checkpoint, now: now())
+            } catch {
+                throw Self.failure(error, uid: uid)
+            }
+            record(result, uid: uid, into: &report)
+        }
+        do {
+            if leadership == nil {
+                // The next response is fetched while this one is filed (one response ahead:
+                // each within `max_response_bytes` and the fetch plan, as before).
+                let ahead = FetchAhead(mailbox: mailbox, uids: uids)
+                defer { ahead.finish() }
+                while let item = try ahead.next() {
+                    switch item {
+                    case .group(let group, let hashes): try fileGroup(group, hashes: hashes)
+                    case .tooLarge(let uid, let size): try holdTooLarge(uid, size)
+                    }
                 }
-                self.record(result, uid: uid, into: &report)
-            }, tooLarge: { uid, size in
-                // Larger than the reader may fetch: held unread, the mailbox behind it goes on.
-                if self.stopRequested { throw StopRequested() }
-                if !self.mayPoll { throw LeadershipLost() }
-                let checkpoint = MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: uid)
-                let marker = ProcessingMarker.uid(mailbox: key, uidValidity: status.uidValidity, uid: uid)
-                let result: IngestResult
-                do {
-                    result = try contained.holdTooLarge(announcedSize: size, limit: setup.settings.maxMessageBytes,
-                                                        marker: marker, checkpoint: checkpoint, now: self.now())
-                } catch {
-                    throw Self.failure(error, uid: uid)
-                }
-                self.record(result, uid: uid, into: &report)
-            })
+            } else {
+                try mailbox.fetch(uids: uids, groups: { try fileGroup($0) }, tooLarge: holdTooLarge)
+            }
         } catch let e as PassFailure {
             throw e
         } catch let e as StopRequested {
@@ -591,6 +625,80 @@ public final class PollerService: DaemonComponent, Sendable {
 
 /// Thrown inside a pass to stop before the next message (graceful shutdown).
 struct StopRequested: Error {}
+
+/// A pass's `MailboxReading.fetch(uids:groups:tooLarge:)` on a thread of its own, at most one
+/// response ahead of the poller: the next `UID FETCH` is read while the poller files the
+/// groups before it. `next()` hands the groups and oversized UIDs over in order, rethrows what
+/// the fetch threw, and returns nil at the end; `finish()` stops the fetch after the command in
+/// flight and waits for the thread. Memory: the group being filed and one more.
+/// `@unchecked Sendable`: `queue`, `ended` and `stopped` are only touched under `condition`.
+final class FetchAhead: @unchecked Sendable {
+    enum Item {
+        /// The messages of one response and their `ContentHash`es (worked out on this thread,
+        /// off the filing one).
+        case group([FetchedMessage], hashes: [String])
+        case tooLarge(UInt32, Int)
+    }
+    private struct Stopped: Error {}
+    private let condition = NSCondition()
+    private var queue: [Item] = []
+    private var ended: Result<Void, any Error>?
+    private var stopped = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(mailbox: any MailboxReading, uids: [UInt32]) {
+        let thread = Thread { [self] in
+            let result: Result<Void, any Error>
+            do {
+                try mailbox.fetch(uids: uids, groups: { group in try self.put(.group(group, hashes: group.map { ContentHash.of($0.bytes) })) },
+                                  tooLarge: { try self.put(.tooLarge($0, $1)) })
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            condition.lock()
+            ended = result
+            condition.broadcast()
+            condition.unlock()
+            done.signal()
+        }
+        thread.name = "liaison.poller.fetch"
+        thread.start()
+    }
+
+    /// Hands `item` over and waits until the poller took it (so the fetch of the response after
+    /// it starts only then: one response ahead, never more), unless stopped.
+    private func put(_ item: Item) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if stopped { throw Stopped() }
+        queue.append(item)
+        condition.broadcast()
+        while !queue.isEmpty && !stopped { condition.wait() }
+        if !queue.isEmpty { throw Stopped() }
+    }
+
+    func next() throws -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && ended == nil { condition.wait() }
+        if !queue.isEmpty {
+            let item = queue.removeFirst()
+            condition.broadcast()
+            return item
+        }
+        if case .failure(let error) = ended!, !(error is Stopped) { throw error }
+        return nil
+    }
+
+    func finish() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        done.wait()
+    }
+}
 
 /// Thrown inside a pass when the mailbox's leadership was lost: stop before the next message.
 struct LeadershipLost: Error {}

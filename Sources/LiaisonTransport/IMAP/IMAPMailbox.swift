@@ -157,6 +157,15 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
     /// `tooLarge` in its place (never asked for) and the fetch goes on.
     public func fetch(uids: [UInt32], each: (_ uid: UInt32, _ bytes: [UInt8]) throws -> Void,
                       tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
+        try fetch(uids: uids, groups: { messages in
+            for m in messages { try each(m.uid, m.bytes) }
+        }, tooLarge: tooLarge)
+    }
+
+    /// As `fetch(uids:each:tooLarge:)`, each `UID FETCH` batch handed to `group` whole as soon as
+    /// its responses are read (memory: one batch, as before).
+    public func fetch(uids: [UInt32], groups group: (_ messages: [FetchedMessage]) throws -> Void,
+                      tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
         let wanted = Array(Set(uids)).sorted()
         var start = 0
         while start < wanted.count {
@@ -177,10 +186,13 @@ public final class IMAPMailbox: MailboxReading, @unchecked Sendable {
                     let batch = Array(pending[..<end])
                     pending = pending[end...]
                     var bodies = try fetchBatch(batch, announced: announced)
+                    var fetched: [FetchedMessage] = []
+                    fetched.reserveCapacity(bodies.count)
                     for uid in batch {
                         guard let bytes = bodies.removeValue(forKey: uid) else { continue }
-                        try each(uid, bytes)
+                        fetched.append(FetchedMessage(uid: uid, bytes: bytes))
                     }
+                    if !fetched.isEmpty { try group(fetched) }
                 }
             }
         }
