@@ -122,4 +122,30 @@ struct KindTrustCategoryTests {
         #expect(Category.of(subject: "一个差评", text: "", organization: custom) == "complaint")
         #expect(Category.of(subject: "联合推广方案", text: "", organization: custom) == "partnership")
     }
+
+    /// LiteralSearch must answer exactly as Foundation's `contains`/`range(of:)` (no options):
+    /// where the byte search answers (plain scalars) and where it hands over (canonical
+    /// equivalents, combining marks, CR LF, empty needles).
+    @Test("the byte search answers as Foundation's search does")
+    func literalSearchAgreesWithFoundation() {
+        let hays = ["投诉:设备无法开机", "原料发货推迟，请确认。", "Please see the complaint below", "complaint", "",
+                    "cafe\u{301} complaint", "café complaint", "complaint\u{301} x", "下次沟通时间：周五",
+                    "line\r\nnext call: friday", "①第③点 “合同” — 条款", "ｃｏｍｐｌａｉｎｔ", "投\u{200D}诉", "가나다", "がぎ",
+                    "Ｋ", "\u{212A}elvin", "Kelvin", "aaab", "ab\r", "x\r\ny"]
+        let needles = ["投诉", "complaint", "café", "cafe\u{301}", "", "e", "next call", "①", "合同", "ｃｏｍ", "\u{212A}", "K",
+                       "aab", "\r", "\n", "\r\n", "가", "\u{1100}", "が", "か", "下次沟通"]
+        for h in hays {
+            let hay = LiteralSearch.Haystack(h)
+            for n in needles {
+                let needle = LiteralSearch.Needle(n)
+                #expect(LiteralSearch.contains(hay, needle) == h.contains(n), "contains \(n.debugDescription) in \(h.debugDescription)")
+                #expect(LiteralSearch.range(of: needle, in: hay) == h.range(of: n), "range of \(n.debugDescription) in \(h.debugDescription)")
+            }
+        }
+        // The fast path is the one taken for plain text and keywords.
+        #expect(LiteralSearch.Haystack("原料发货推迟，请确认 (ok) ①").plain)
+        #expect(!LiteralSearch.Haystack("café").plain)
+        #expect(!LiteralSearch.Needle("a\nb").plain)
+        #expect(LiteralSearch.firstOffset(of: Array("推迟".utf8), in: "发货推迟") == 6)
+    }
 }

@@ -28,14 +28,20 @@ public enum Category {
     }
 
     public static func of(subject: String?, text: String, organization: Organization) -> CaseCategory {
-        let lists = lists(for: organization)
-        if let s = subject?.lowercased(), let hit = firstMatch(s, lists) { return hit }
-        if let hit = firstMatch(text.lowercased(), lists) { return hit }
+        // Keywords lowercased and prepared once per message, not once per keyword and haystack.
+        let lists = lists(for: organization).map { list in
+            (name: list.name, keywords: list.keywords.map { LiteralSearch.Needle($0.lowercased()) })
+        }
+        if let s = subject?.lowercased(), let hit = firstMatch(LiteralSearch.Haystack(s), lists) { return hit }
+        if let hit = firstMatch(LiteralSearch.Haystack(text.lowercased()), lists) { return hit }
         return fallback
     }
 
-    static func firstMatch(_ haystack: String, _ lists: [(name: CaseCategory, keywords: [String])]) -> CaseCategory? {
-        for list in lists where list.keywords.contains(where: { haystack.contains($0.lowercased()) }) {
+    /// The first list one of whose keywords the haystack contains, as Foundation's `contains`
+    /// answers it (`LiteralSearch`: bytes when that is exact, Foundation otherwise).
+    static func firstMatch(_ haystack: LiteralSearch.Haystack,
+                           _ lists: [(name: CaseCategory, keywords: [LiteralSearch.Needle])]) -> CaseCategory? {
+        for list in lists where list.keywords.contains(where: { LiteralSearch.contains(haystack, $0) }) {
             return list.name
         }
         return nil

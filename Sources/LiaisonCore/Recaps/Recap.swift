@@ -22,6 +22,8 @@ public enum RecapReader {
     static let nextContactLabels = ["下次沟通时间", "下次溝通時間", "下次沟通", "下次溝通", "下次会议时间", "下次會議時間",
                                     "下次会议", "下次會議", "下次通话时间", "下次通話時間", "下次通话", "下次通話", "下次联系时间",
                                     "next call", "next meeting", "next contact", "next check-in"]
+    /// `nextContactLabels` prepared once for `LiteralSearch`.
+    static let nextContactNeedles = nextContactLabels.map(LiteralSearch.Needle.init)
 
     /// The recap in `text` (the message's own text: quotes are stripped here), or nil when it
     /// states no objection window. Trust and kind are the caller's concern (`MessageFacts`).
@@ -80,7 +82,8 @@ public enum RecapReader {
     /// The value after the first next-contact label, up to its sentence end, resolved.
     static func nextContact(in text: String, resolver: DeadlineResolver, sentAt: Date?) -> (Deadline?, String?) {
         let lower = text.lowercased()
-        let hits = nextContactLabels.compactMap { l in lower.range(of: l).map { ($0, l) } }
+        let hay = LiteralSearch.Haystack(lower)
+        let hits = nextContactNeedles.compactMap { l in LiteralSearch.range(of: l, in: hay).map { ($0, l.string) } }
         guard let (r, _) = hits.min(by: { $0.0.lowerBound < $1.0.lowerBound || ($0.0.lowerBound == $1.0.lowerBound && $0.1.count > $1.1.count) })
         else { return (nil, nil) }
         let offset = lower.distance(from: lower.startIndex, to: r.upperBound)
