@@ -11,23 +11,17 @@ import Testing
 @Suite("Held-mail lookups use their indexes")
 struct HeldLookupPlanTests {
     @Test func pendingHeldLookupsAreIndexSearches() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("held-plan-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try TestStores.sqlite(path: dir.appendingPathComponent("s.db").path)
-        func plan(_ sql: String, _ args: StatementArguments) throws -> String {
-            try store.pool.read { db in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: args).map { $0["detail"] as String }.joined(separator: "; ")
-            }
+        try withTemporarySQLiteStore("held-plan") { store in
+            let plan = store.queryPlan
+            let byHash = try plan(SQLiteStore.pendingHeldByHashSQL, ["h"])
+            #expect(byHash.contains("held_hash"), "\(byHash)")
+            #expect(!byHash.contains("held_status"), "\(byHash)")
+            let byMessage = try plan(SQLiteStore.pendingHeldByMessageSQL, ["<m@x>", "a@b", "s", 0])
+            #expect(byMessage.contains("held_message_id"), "\(byMessage)")
+            #expect(!byMessage.contains("held_status"), "\(byMessage)")
+            let unprocessable = try plan(SQLiteStore.unprocessableHeldSQL, ["h", "unprocessable"])
+            #expect(unprocessable.contains("held_hash"), "\(unprocessable)")
+            #expect(!unprocessable.contains("held_status"), "\(unprocessable)")
         }
-        let byHash = try plan(SQLiteStore.pendingHeldByHashSQL, ["h"])
-        #expect(byHash.contains("held_hash"), "\(byHash)")
-        #expect(!byHash.contains("held_status"), "\(byHash)")
-        let byMessage = try plan(SQLiteStore.pendingHeldByMessageSQL, ["<m@x>", "a@b", "s", 0])
-        #expect(byMessage.contains("held_message_id"), "\(byMessage)")
-        #expect(!byMessage.contains("held_status"), "\(byMessage)")
-        let unprocessable = try plan(SQLiteStore.unprocessableHeldSQL, ["h", "unprocessable"])
-        #expect(unprocessable.contains("held_hash"), "\(unprocessable)")
-        #expect(!unprocessable.contains("held_status"), "\(unprocessable)")
     }
 }
