@@ -65,6 +65,8 @@ let package = Package(
             providers: [.apt(["libxlsxwriter-dev"])]),
         // libxlsxwriter's deflate level (it has no option): minizip's open call, passed on with level 3.
         .target(name: "CXLSXDeflate", path: "Sources/CXLSXDeflate"),
+        // What a quiet service gives back (IdleHandBack.swift): malloc_trim, madvise.
+        .target(name: "CHandBack", path: "Sources/CHandBack"),
 
         // RFC 5322 / MIME reading and building. Foundation and libxml2 only.
         .target(name: "LiaisonMail", dependencies: ["CLibXML2"]),
@@ -109,7 +111,7 @@ let package = Package(
         .target(
             name: "LiaisonDaemon",
             dependencies: [
-                "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonStores", "LiaisonTransport", "LiaisonConfiguration",
+                "CHandBack", "LiaisonMail", "LiaisonCore", "LiaisonStore", "LiaisonStores", "LiaisonTransport", "LiaisonConfiguration",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -28,6 +28,8 @@ public final class Daemon: Sendable {
     private let statusInterval: Duration
     private let shutdownTimeout: Duration
     private let handleSignals: Bool
+    /// Gives memory back when the service has gone quiet (nil: never; `liaison serve` passes one).
+    private let idleHandBack: IdleHandBack?
     private let state = DaemonState()
     private let executor = LoopExecutor(label: "liaison.daemon.loop")
 
@@ -36,11 +38,13 @@ public final class Daemon: Sendable {
     /// off and call `shutdown()` and `reload()` instead. STATUS is recomputed every
     /// `statusInterval` and sent when it changed. A component still busy `shutdownTimeout` after
     /// SIGTERM is cancelled. `operations` (nil: a registry of its own) is told of `components`:
-    /// its `health()` reports theirs.
+    /// its `health()` reports theirs. `idleHandBack` is asked once a status tick whether to give
+    /// memory back.
     public init(components: [any DaemonComponent], notifier: SystemdNotifier = SystemdNotifier(),
                 logger: Logger = Logger(label: "liaison.daemon"), loadConfig: ConfigLoader? = nil,
                 statusInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(90),
-                handleSignals: Bool = true, operations: OperatorEndpoints? = nil) {
+                handleSignals: Bool = true, operations: OperatorEndpoints? = nil,
+                idleHandBack: IdleHandBack? = nil) {
         self.components = components
         let operations = operations ?? OperatorEndpoints()
         operations.watch(components)
@@ -51,6 +55,7 @@ public final class Daemon: Sendable {
         self.statusInterval = statusInterval
         self.shutdownTimeout = shutdownTimeout
         self.handleSignals = handleSignals
+        self.idleHandBack = idleHandBack
     }
 
     // MARK: running
@@ -166,7 +171,8 @@ public final class Daemon: Sendable {
 
     // MARK: supervisor
 
-    /// Sends READY=1, then STATUS on change and WATCHDOG=1 while nothing is stalled; listens for SIGHUP.
+    /// Sends READY=1, then STATUS on change and WATCHDOG=1 while nothing is stalled; listens for
+    /// SIGHUP; gives memory back when the service has gone quiet (`IdleHandBack`).
     struct Supervisor: Service {
         let daemon: Daemon
 
@@ -201,6 +207,7 @@ public final class Daemon: Sendable {
                                           metadata: ["stalled": "\(stalled.joined(separator: ","))"])
                     }
                 }
+                d.idleHandBack?.tick()
                 // Shutdown reaches the supervisor last (after every component stopped): end at once.
                 do { try await cancelWhenGracefulShutdown { try await LoopClock().sleep(for: tick) } } catch { break }
             }

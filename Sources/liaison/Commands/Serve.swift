@@ -73,7 +73,7 @@ struct Serve: AsyncParsableCommand {
                     logger.warning("store.url changed: takes effect at the next restart", metadata: ["running": "\(storePath)"])
                 }
                 return next
-            }, operations: operations)
+            }, operations: operations, idleHandBack: IdleHandBack())
         if once {
             do {
                 try await daemon.runOnce(now: now)
