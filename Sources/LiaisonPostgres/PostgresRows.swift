@@ -36,8 +36,18 @@ extension PostgresStore {
         return try s.rows(sql, args).map { try makeCase(s, $0) }
     }
 
+    /// The case of a Message-ID and of a number: the conditions of `caseForMessageID` and
+    /// `caseWithNumber` (also read outside a transaction by `PostgresFilingView`).
+    static let caseForMessageIDCondition = "id = (SELECT case_id FROM message_ids WHERE message_id = ?)"
+    static let caseWithNumberCondition = "number = ?"
+
     static func caseForMessageID(_ s: PGSession, _ messageID: String) throws -> Case? {
-        try fetchCase(s, where: "id = (SELECT case_id FROM message_ids WHERE message_id = ?)", [messageID])
+        try fetchCase(s, where: caseForMessageIDCondition, [messageID])
+    }
+
+    /// As `fetchCase` (the same statement), with the case's id.
+    static func fetchCaseAndID(_ s: PGSession, where condition: String, _ args: [PGArg]) throws -> (case: Case, id: Int64)? {
+        try s.row("SELECT \(caseColumns) FROM cases WHERE \(condition)", args, prepared: true).map { (try makeCase(s, $0), try $0["id"]) }
     }
 
     static func casesForThread(_ s: PGSession, subject: String, addresses: [String], since: Date) throws -> [Case] {
@@ -194,8 +204,10 @@ extension PostgresStore {
     /// (`fileCommitting`). For `.opened` with no case opened (a duplicate) it writes nothing and
     /// raises nothing. With `checkpoint`, the statement also moves it (as `advance`), whatever
     /// the outcome: one statement less.
+    /// With `verifying` reads (`PostgresFilingView`), it also reads them again and raises LQ409
+    /// when one answers otherwise (before any other refusal).
     static func filingStatement(_ m: IncomingMessage, into ref: CaseRef, at: Date,
-                                checkpoint: MailboxCheckpoint? = nil) -> (String, [PGArg]) {
+                                checkpoint: MailboxCheckpoint? = nil, verifying reads: [PostgresFilingView.Read] = []) -> (String, [PGArg]) {
         // The case's condition and its argument; when the statement refuses (its text's argument
         // the last one): a known case — no row inserted and no earlier filing, LQ404 without the
         // case; a case just opened — no row inserted (an earlier filing seen now was committed
@@ -223,6 +235,8 @@ extension PostgresStore {
         var seen = Set<String>()
         let references = m.references.filter { seen.insert($0).inserted }
         let threadAddresses = m.addresses.map { $0.lowercased() }, contactAddresses = m.contacts.map { $0.lowercased() }
+        let (check, checkArgs): (String, [PGArg]) = reads.isEmpty ? ("", []) : verification(reads)
+        let refused = reads.isEmpty ? refusal : "CASE WHEN NOT (SELECT ok FROM v) THEN \(lost) ELSE \(refusal) END"
         let sql = """
             WITH k AS (\(target)),
             d AS (\(filedSQL)),
@@ -254,17 +268,17 @@ extension PostgresStore {
               ON CONFLICT DO NOTHING),
             h AS (
               UPDATE held SET status = 'filed' WHERE EXISTS (SELECT 1 FROM c)
-                AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))\(checkpoint == nil ? "" : ",\nq AS (\(checkpointUpsert))")
+                AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))\(checkpoint == nil ? "" : ",\nq AS (\(checkpointUpsert))")\(check.isEmpty ? "" : ",\n" + check)
             SELECT (SELECT id FROM d) AS filed_id, (SELECT number FROM d) AS filed_number,
                    (SELECT id FROM k) AS case_id, (SELECT id FROM c) AS correspondence_id,
-                   \(refusal) AS refused,
+                   \(refused) AS refused,
                    \(caseColumns)
             FROM (SELECT 1) AS one LEFT JOIN cases ON cases.id = (SELECT id FROM k)
             """
         let args: [PGArg] = targetArgs + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
             m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
             messageIDs, references, threadAddresses, contactAddresses,
-            m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m) + (checkpoint.map(checkpointArgs) ?? []) + refusalArgs
+            m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m) + (checkpoint.map(checkpointArgs) ?? []) + checkArgs + refusalArgs
         return (sql, args)
     }
 

@@ -126,30 +126,45 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     /// lookup; for a plan without follow-ups (`followsUp` false) the filing statement (which
     /// moves the checkpoint; for a new case `liaison_open_case` before it) and COMMIT go out
     /// together and are waited for once (`fileCommitting`); otherwise the filing is read, the
-    /// follow-up written, then COMMIT.
+    /// follow-up written, then COMMIT. A plan without follow-ups that files on a known case
+    /// found by a Message-ID or a number (or decided without reading) is filed in two
+    /// statements instead: the lookup, then the filing alone, its own transaction, reading that
+    /// lookup again (`PostgresFilingView`, `fileAlone`).
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         var attempt = 0
+        var readAhead = !plan.followsUp
         while true {
             attempt += 1
             do {
                 return try pool.withSession { s in
-                    // Not waited for: the plan's first lookup waits behind it (see `PGSession.send`).
-                    try s.send("BEGIN")
+                    // Without read-ahead BEGIN is sent now, not waited for: the plan's first
+                    // lookup waits behind it (see `PGSession.send`).
+                    let view = try PostgresFilingView(s: s, readAhead: readAhead)
                     do {
-                        let view = PostgresCaseView(s: s)
                         let filing = try plan.filing(view)
+                        if !view.inTransaction, let outcome = try Self.fileAlone(s, filing, verifying: view.reads, now: now) {
+                            return outcome
+                        }
+                        // Reads made outside the transaction are checked by `fileAlone` only.
+                        if !view.reads.isEmpty { throw DecideAgain() }
+                        try view.begin()
                         if !plan.followsUp, let outcome = try Self.fileCommitting(s, filing, now: now) { return outcome }
-                        let outcome = try Self.file(s, plan, view: view, filing: filing, now: now)
+                        let outcome = try Self.file(s, plan, view: view.inner, filing: filing, now: now)
                         try s.execute("COMMIT")
                         return outcome
                     } catch {
                         // After a COMMIT sent behind a failed statement the server has rolled
                         // back already; this ROLLBACK then only draws a warning.
-                        if !s.broken { _ = try? s.execute("ROLLBACK") }
+                        if view.inTransaction, !s.broken { _ = try? s.execute("ROLLBACK") }
                         throw error
                     }
                 }
+            } catch is DecideAgain {
+                // Not a failed attempt: decided again inside a transaction from the start.
+                attempt -= 1
+                readAhead = false
             } catch is LostRace where attempt < 3 {
+                readAhead = false
                 continue
             } catch is LostRace {
                 throw StoreError(.busy, "the same message kept being filed by another instance meanwhile")
