@@ -31,9 +31,25 @@ final class PostgresFilingView: FilingView {
         var caseID: Int64
     }
 
+    /// The thread search made outside the transaction block (at most one): its arguments and
+    /// the ids of the cases it answered, in its order.
+    struct ThreadRead: Equatable {
+        var subject: String
+        var since: Double
+        var addresses: [String]
+        var caseIDs: [Int64]
+    }
+
+    /// What the plan read outside the transaction block.
+    struct Reads: Equatable {
+        var keys: [Read] = []
+        var thread: ThreadRead? = nil
+        var isEmpty: Bool { keys.isEmpty && thread == nil }
+    }
+
     let s: PGSession
     private(set) var inTransaction = false
-    private(set) var reads: [Read] = []
+    private(set) var reads = Reads()
 
     /// `readAhead` false: the transaction begins at once (`BEGIN` sent, not waited for).
     init(s: PGSession, readAhead: Bool) throws {
@@ -64,13 +80,21 @@ final class PostgresFilingView: FilingView {
     /// The same statement as inside a transaction (`fetchCase`), its case's id kept.
     private func read(_ kind: String, _ key: String, _ condition: String) throws -> Case? {
         let found = try PostgresStore.fetchCaseAndID(s, where: condition, [key])
-        reads.append(Read(kind: kind, key: key, caseID: found?.id ?? 0))
+        reads.keys.append(Read(kind: kind, key: key, caseID: found?.id ?? 0))
         return found?.case
     }
 
+    /// The first thread search outside a transaction is recorded (checked by re-running it);
+    /// a second one begins the transaction.
     func casesForThread(subject: String, addresses: [String], since: Date) throws -> [Case] {
-        try begin()
-        return try inner.casesForThread(subject: subject, addresses: addresses, since: since)
+        if inTransaction || reads.thread != nil || addresses.isEmpty {
+            try begin()
+            return try inner.casesForThread(subject: subject, addresses: addresses, since: since)
+        }
+        let lowered = addresses.map { $0.lowercased() }
+        let found = try PostgresStore.casesForThreadAndIDs(s, subject: subject, addresses: lowered, since: since)
+        reads.thread = ThreadRead(subject: subject, since: since.timeIntervalSince1970, addresses: lowered, caseIDs: found.map(\.id))
+        return found.map(\.case)
     }
 
     func outboxEntry(messageID: String) throws -> OutboxEntry? {
@@ -123,7 +147,7 @@ extension PostgresStore {
     /// sent) when the filing is not a message on a known case without a marker or an accepted
     /// hold. LQ409 (`LostRace`) when a read no longer answers the same or another instance filed
     /// the same bytes meanwhile; LQ404 (`notFound`) when there is no such case.
-    static func fileAlone(_ s: PGSession, _ filing: Filing, verifying reads: [PostgresFilingView.Read], now: Date) throws -> FilingOutcome? {
+    static func fileAlone(_ s: PGSession, _ filing: Filing, verifying reads: PostgresFilingView.Reads, now: Date) throws -> FilingOutcome? {
         guard filing.accepting == nil, filing.marker == nil, case .existing(let number, _) = filing.decision else { return nil }
         let m = filing.message
         let (sql, args) = filingStatement(m, into: .number(number), at: now, checkpoint: filing.checkpoint, verifying: reads)
@@ -138,13 +162,26 @@ extension PostgresStore {
         }
     }
 
-    /// The CTE (`v`, one boolean `ok`) that reads `reads` again, and its arguments.
-    static func verification(_ reads: [PostgresFilingView.Read]) -> (String, [PGArg]) {
-        ("""
-         v AS (SELECT COALESCE(bool_and(COALESCE(CASE x.kind
-                  WHEN 'm' THEN (SELECT mi.case_id FROM message_ids mi WHERE mi.message_id = x.key)
-                  ELSE (SELECT cn.id FROM cases cn WHERE cn.number = x.key) END, 0) = x.expect), true) AS ok
-               FROM unnest(?::text[], ?::text[], ?::bigint[]) AS x(kind, key, expect))
-         """, [reads.map(\.kind), reads.map(\.key), reads.map(\.caseID)])
+    /// The CTE (`v`, one boolean `ok`) that reads `reads` again, and its arguments: each key's
+    /// case, and the thread search's cases in the order `casesForThread` gives them.
+    static func verification(_ reads: PostgresFilingView.Reads) -> (String, [PGArg]) {
+        var parts: [String] = [], args: [PGArg] = []
+        if !reads.keys.isEmpty {
+            parts.append("""
+                (SELECT COALESCE(bool_and(COALESCE(CASE x.kind
+                   WHEN 'm' THEN (SELECT mi.case_id FROM message_ids mi WHERE mi.message_id = x.key)
+                   ELSE (SELECT cn.id FROM cases cn WHERE cn.number = x.key) END, 0) = x.expect), true)
+                 FROM unnest(?::text[], ?::text[], ?::bigint[]) AS x(kind, key, expect))
+                """)
+            args += [reads.keys.map(\.kind), reads.keys.map(\.key), reads.keys.map(\.caseID)] as [PGArg]
+        }
+        if let t = reads.thread {
+            parts.append("""
+                (ARRAY(SELECT t.matched_case FROM liaison_thread_cases(?::text, ?::double precision, ?::text[]) t
+                       ORDER BY t.last_date DESC, t.matched_case) = ?::bigint[])
+                """)
+            args += [t.subject, t.since, t.addresses, t.caseIDs] as [PGArg]
+        }
+        return ("v AS (SELECT \(parts.joined(separator: " AND ")) AS ok)", args)
     }
 }

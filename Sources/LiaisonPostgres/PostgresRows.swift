@@ -51,14 +51,19 @@ extension PostgresStore {
     }
 
     static func casesForThread(_ s: PGSession, subject: String, addresses: [String], since: Date) throws -> [Case] {
+        try casesForThreadAndIDs(s, subject: subject, addresses: addresses, since: since).map(\.case)
+    }
+
+    /// As `casesForThread`, each case with its id.
+    static func casesForThreadAndIDs(_ s: PGSession, subject: String, addresses: [String], since: Date) throws -> [(case: Case, id: Int64)] {
         guard !addresses.isEmpty else { return [] }
         // The addresses as one array: one text (prepared) whatever their number. The search is
-        // `liaison_thread_cases` (pg8-perf): planned for these values inside the function, while
-        // this statement keeps one plan per connection.
+        // `liaison_thread_cases` (pg8-perf, pg9-latency: its plans chosen inside the function),
+        // while this statement keeps one plan per connection.
         return try s.rows("""
             SELECT \(caseColumns) FROM liaison_thread_cases(?::text, ?::double precision, ?::text[]) t
             JOIN cases ON cases.id = t.matched_case ORDER BY t.last_date DESC, cases.id
-            """, [subject, since.timeIntervalSince1970, addresses.map { $0.lowercased() }], prepared: true).map { try makeCase(s, $0) }
+            """, [subject, since.timeIntervalSince1970, addresses.map { $0.lowercased() }], prepared: true).map { (try makeCase(s, $0), try $0["id"]) }
     }
 
     /// The id of the case numbered `number`; `StoreError` when there is none.
@@ -207,7 +212,7 @@ extension PostgresStore {
     /// With `verifying` reads (`PostgresFilingView`), it also reads them again and raises LQ409
     /// when one answers otherwise (before any other refusal).
     static func filingStatement(_ m: IncomingMessage, into ref: CaseRef, at: Date,
-                                checkpoint: MailboxCheckpoint? = nil, verifying reads: [PostgresFilingView.Read] = []) -> (String, [PGArg]) {
+                                checkpoint: MailboxCheckpoint? = nil, verifying reads: PostgresFilingView.Reads = .init()) -> (String, [PGArg]) {
         // The case's condition and its argument; when the statement refuses (its text's argument
         // the last one): a known case — no row inserted and no earlier filing, LQ404 without the
         // case; a case just opened — no row inserted (an earlier filing seen now was committed

@@ -126,10 +126,11 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     /// lookup; for a plan without follow-ups (`followsUp` false) the filing statement (which
     /// moves the checkpoint; for a new case `liaison_open_case` before it) and COMMIT go out
     /// together and are waited for once (`fileCommitting`); otherwise the filing is read, the
-    /// follow-up written, then COMMIT. A plan without follow-ups that files on a known case
-    /// found by a Message-ID or a number (or decided without reading) is filed in two
-    /// statements instead: the lookup, then the filing alone, its own transaction, reading that
-    /// lookup again (`PostgresFilingView`, `fileAlone`).
+    /// follow-up written, then COMMIT. A plan without follow-ups reads its lookups by
+    /// Message-ID, number and thread outside a transaction block (`PostgresFilingView`); a
+    /// filing on a known case is then the filing statement alone, its own transaction, reading
+    /// those lookups again (`fileAlone`): two statements instead of four. A case to open is
+    /// opened as above, its filing statement reading them again.
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         var attempt = 0
         var readAhead = !plan.followsUp
@@ -145,10 +146,13 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                         if !view.inTransaction, let outcome = try Self.fileAlone(s, filing, verifying: view.reads, now: now) {
                             return outcome
                         }
-                        // Reads made outside the transaction are checked by `fileAlone` only.
-                        if !view.reads.isEmpty { throw DecideAgain() }
                         try view.begin()
-                        if !plan.followsUp, let outcome = try Self.fileCommitting(s, filing, now: now) { return outcome }
+                        if !plan.followsUp, let outcome = try Self.fileCommitting(s, filing, now: now, verifying: view.reads) {
+                            return outcome
+                        }
+                        // Reads made outside the transaction are checked by the filing statement
+                        // of `fileAlone` and `fileCommitting` only.
+                        if !view.reads.isEmpty { throw DecideAgain() }
                         let outcome = try Self.file(s, plan, view: view.inner, filing: filing, now: now)
                         try s.execute("COMMIT")
                         return outcome
