@@ -162,6 +162,45 @@ extension PostgresStore {
         }
     }
 
+    /// A new case opened and the message filed on it in ONE statement, its own transaction
+    /// (`liaison_open_and_file`, pg9-latency), checking `reads` inside it; nil (nothing sent)
+    /// when the filing is not a case to open without a rate gate, a marker or an accepted hold,
+    /// or its number template is not one `numberParts` splits. LQ409 (`LostRace`) when a read
+    /// answers otherwise or another instance filed the same message meanwhile.
+    static func fileOpeningAlone(_ s: PGSession, _ filing: Filing, verifying reads: PostgresFilingView.Reads, now: Date) throws -> FilingOutcome? {
+        guard filing.accepting == nil, filing.marker == nil, filing.rateGate == nil, case .open(let new) = filing.decision,
+              let parts = numberParts(new.numberTemplate) else { return nil }
+        let m = filing.message
+        let a = filingArrays(m)
+        let (check, checkArgs): (String, [PGArg]) = reads.isEmpty ? ("", []) : verification(reads)
+        let lost = "liaison_raise('LQ409', 'the same message was filed by another instance meanwhile')"
+        let sql = """
+            \(check.isEmpty ? "" : "WITH " + check)
+            SELECT o.earlier_id, o.earlier_number, o.opened_id, o.opened_number, o.correspondence_id\(check.isEmpty ? "" : ",\n  CASE WHEN NOT (SELECT ok FROM v) THEN \(lost) END AS refused")
+            FROM liaison_open_and_file(?::text, ?::text, ?::integer, ?::text, ?::boolean, ?::text, ?::text, ?::text,
+                                       ?::double precision, ?::text[],
+                                       ?::text, ?::text, ?::text, ?::text, ?::double precision,
+                                       ?::text, ?::text, ?::text, ?::bytea, ?::double precision,
+                                       ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                                       ?::text, ?::bigint, ?::bigint) o
+            """
+        let cp = filing.checkpoint
+        let args: [PGArg] = checkArgs + [
+            new.numberTemplate, parts.prefix, Int32(parts.width), parts.suffix, new.isInternal,
+            new.counterparty.organization, new.owner?.lowercased(), new.category.rawValue,
+            new.openedAt.timeIntervalSince1970, new.counterparty.contacts.map { $0.lowercased() },
+            m.contentHash, m.messageID, m.sender, m.subject, m.date?.timeIntervalSince1970,
+            m.direction.rawValue, m.kind.rawValue, m.threadSubject, Data(m.raw), now.timeIntervalSince1970,
+            a.messageIDs, a.references, a.threadAddresses, a.contactAddresses, a.recipients,
+            cp?.mailbox, cp.map { Int64($0.uidValidity) }, cp.map { Int64($0.lastUID) }]
+        guard let row = try s.row(sql, args, prepared: true) else { throw StoreError(.invalid, "opening a case returned no row") }
+        let earlierID: Int64? = try row["earlier_id"], earlierNumber: String? = try row["earlier_number"]
+        if let earlierID, let earlierNumber { return .duplicate(.filed(caseNumber: earlierNumber, correspondenceID: earlierID)) }
+        let number: String? = try row["opened_number"], correspondenceID: Int64? = try row["correspondence_id"]
+        guard let number, let correspondenceID else { throw StoreError(.invalid, "opening a case filed nothing") }
+        return .filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: true)
+    }
+
     /// The CTE (`v`, one boolean `ok`) that reads `reads` again, and its arguments: each key's
     /// case, and the thread search's cases in the order `casesForThread` gives them.
     static func verification(_ reads: PostgresFilingView.Reads) -> (String, [PGArg]) {

@@ -236,10 +236,7 @@ extension PostgresStore {
             (target, targetArgs) = ("SELECT id FROM cases WHERE id = nullif(current_setting('liaison.opened_case', true), '')::bigint", [])
             (refusal, refusalArgs) = ("CASE WHEN (SELECT id FROM k) IS NOT NULL AND (SELECT id FROM c) IS NULL THEN \(lost) END", [])
         }
-        let messageIDs = [m.messageID].compactMap { $0 } + m.alsoKnownAs
-        var seen = Set<String>()
-        let references = m.references.filter { seen.insert($0).inserted }
-        let threadAddresses = m.addresses.map { $0.lowercased() }, contactAddresses = m.contacts.map { $0.lowercased() }
+        let (messageIDs, references, threadAddresses, contactAddresses, recipients) = filingArrays(m)
         let (check, checkArgs): (String, [PGArg]) = reads.isEmpty ? ("", []) : verification(reads)
         let refused = reads.isEmpty ? refusal : "CASE WHEN NOT (SELECT ok FROM v) THEN \(lost) ELSE \(refusal) END"
         let sql = """
@@ -282,9 +279,18 @@ extension PostgresStore {
             """
         let args: [PGArg] = targetArgs + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
             m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
-            messageIDs, references, threadAddresses, contactAddresses,
-            m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m) + (checkpoint.map(checkpointArgs) ?? []) + checkArgs + refusalArgs
+            messageIDs, references, threadAddresses, contactAddresses, recipients] + pendingHeldArgs(m) + (checkpoint.map(checkpointArgs) ?? []) + checkArgs + refusalArgs
         return (sql, args)
+    }
+
+    /// The lists a filing writes besides its row (also `liaison_open_and_file`'s arguments): the
+    /// message's own IDs, its references (each once, in order), its thread and contact
+    /// addresses (lowercased), its To/Cc when outbound.
+    static func filingArrays(_ m: IncomingMessage)
+        -> (messageIDs: [String], references: [String], threadAddresses: [String], contactAddresses: [String], recipients: [String]) {
+        var seen = Set<String>()
+        return ([m.messageID].compactMap { $0 } + m.alsoKnownAs, m.references.filter { seen.insert($0).inserted },
+                m.addresses.map { $0.lowercased() }, m.contacts.map { $0.lowercased() }, m.direction == .outbound ? m.recipients : [])
     }
 
     /// What the filing statement's row says: filed (the case as it stands after), an earlier

@@ -129,8 +129,8 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     /// follow-up written, then COMMIT. A plan without follow-ups reads its lookups by
     /// Message-ID, number and thread outside a transaction block (`PostgresFilingView`); a
     /// filing on a known case is then the filing statement alone, its own transaction, reading
-    /// those lookups again (`fileAlone`): two statements instead of four. A case to open is
-    /// opened as above, its filing statement reading them again.
+    /// those lookups again (`fileAlone`): two statements instead of four; a case to open is
+    /// opened and filed on by one call, also its own transaction (`fileOpeningAlone`).
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         var attempt = 0
         var readAhead = !plan.followsUp
@@ -143,8 +143,9 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                     let view = try PostgresFilingView(s: s, readAhead: readAhead)
                     do {
                         let filing = try plan.filing(view)
-                        if !view.inTransaction, let outcome = try Self.fileAlone(s, filing, verifying: view.reads, now: now) {
-                            return outcome
+                        if !view.inTransaction {
+                            if let outcome = try Self.fileAlone(s, filing, verifying: view.reads, now: now) { return outcome }
+                            if let outcome = try Self.fileOpeningAlone(s, filing, verifying: view.reads, now: now) { return outcome }
                         }
                         try view.begin()
                         if !plan.followsUp, let outcome = try Self.fileCommitting(s, filing, now: now, verifying: view.reads) {

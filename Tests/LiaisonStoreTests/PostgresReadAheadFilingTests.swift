@@ -211,4 +211,56 @@ struct PostgresReadAheadFilingTests {
             else { Issue.record("a number was taken by the rolled-back opening"); return }
         }
     }
+
+    @Test("the thread search of pg9-latency answers as pg8-perf's query in each of its branches (address first, subject first, both common, none)")
+    func threadSearchBranches() throws {
+        try PGStores.withFreshStore("PostgreSQL thread search branches") { store in
+            try store.pool.withSession { s in
+                // 70 cases; "common@x" a thread address of all, "rare@x" of cases 1 and 2 (and a
+                // contact, not a thread address, of case 3). Subject S: one message on each case
+                // (dated by case), T: cases 1, 2 and 40 only.
+                try s.execute("""
+                    INSERT INTO cases (number, internal, category, status, opened_at)
+                    SELECT 'B-' || g, false, 'request', 'open', 0 FROM generate_series(1, 70) g
+                    """)
+                try s.execute("""
+                    INSERT INTO case_addresses (address, case_id, role, seq)
+                    SELECT 'common@x', id, 'thread', 1 FROM cases
+                    UNION ALL SELECT 'rare@x', id, 'thread', 2 FROM cases WHERE number IN ('B-1', 'B-2')
+                    UNION ALL SELECT 'rare@x', id, 'contact', 1 FROM cases WHERE number = 'B-3'
+                    """)
+                try s.execute("""
+                    INSERT INTO correspondence (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject, raw, filed_at)
+                    SELECT id, '<s' || id || '@x>', 's' || id, 'inbound', 'correspondence', 1000 + id, 'S', 'S', ''::bytea, 0 FROM cases
+                    UNION ALL
+                    SELECT id, '<t' || id || '@x>', 't' || id, 'inbound', 'correspondence', 2000 + id, 'T', 'T', ''::bytea, 0 FROM cases
+                    WHERE number IN ('B-1', 'B-2', 'B-40')
+                    """)
+                try s.execute("ANALYZE cases, case_addresses, correspondence")
+                let pg8 = """
+                    SELECT c.case_id, MAX(c.date) FROM correspondence c
+                    WHERE c.thread_subject = ?::text AND c.date >= ?::double precision
+                      AND EXISTS (SELECT 1 FROM case_addresses a
+                                  WHERE a.case_id = c.case_id AND a.role = 'thread' AND a.address = ANY(?::text[]))
+                    GROUP BY c.case_id ORDER BY 2 DESC, 1
+                    """
+                let now = "SELECT matched_case, last_date FROM liaison_thread_cases(?::text, ?::double precision, ?::text[]) ORDER BY 2 DESC, 1"
+                var nonEmpty = 0
+                for subject in ["S", "T", "U"] {
+                    for addresses in [["rare@x"], ["common@x"], ["rare@x", "common@x"], ["nobody@x"], ["nobody@x", "rare@x"], ["rare@x", "rare@x"]] {
+                        for since in [0.0, 1035.0, 5000.0] {
+                            let args: [PGArg] = [subject, since, addresses]
+                            let expected = try s.rows(pg8, args).map { [try $0[0] as Int64, Int64(try $0[1] as Double)] }
+                            let got = try s.rows(now, args).map { [try $0[0] as Int64, Int64(try $0[1] as Double)] }
+                            #expect(got == expected, "\(subject) \(addresses) \(since)")
+                            if !expected.isEmpty { nonEmpty += 1 }
+                        }
+                    }
+                }
+                // The branches were taken with answers: rare (address first), common with T
+                // (subject first), common with S (both full), each with two dates.
+                #expect(nonEmpty == 17)
+            }
+        }
+    }
 }
