@@ -143,62 +143,67 @@ extension PostgresStore {
     /// decided again inside one (see `PostgresFilingView`).
     struct DecideAgain: Error {}
 
-    /// The filing as ONE statement, its own transaction, checking `reads` inside it; nil (nothing
-    /// sent) when the filing is not a message on a known case without a marker or an accepted
-    /// hold. LQ409 (`LostRace`) when a read no longer answers the same or another instance filed
-    /// the same bytes meanwhile; LQ404 (`notFound`) when there is no such case.
+    /// The filing as ONE statement, its own transaction (`liaison_file_case`, pg9-latency),
+    /// checking `reads` inside it first; nil (nothing sent) when the filing is not a message on
+    /// a known case without a marker or an accepted hold. LQ409 (`LostRace`) when a read no
+    /// longer answers the same or another instance filed the same bytes meanwhile; LQ404
+    /// (`notFound`) when there is no such case.
     static func fileAlone(_ s: PGSession, _ filing: Filing, verifying reads: PostgresFilingView.Reads, now: Date) throws -> FilingOutcome? {
         guard filing.accepting == nil, filing.marker == nil, case .existing(let number, _) = filing.decision else { return nil }
-        let m = filing.message
-        let (sql, args) = filingStatement(m, into: .number(number), at: now, checkpoint: filing.checkpoint, verifying: reads)
-        guard let row = try s.row(sql, args, prepared: true), let insertion = try filingResult(s, row, m) else {
-            throw StoreError(.invalid, "filing returned no row")
-        }
-        switch insertion {
-        case .duplicate(let existing):
-            return .duplicate(existing)
-        case .filed(_, let correspondenceID, _):
-            return .filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: false)
-        }
+        let (sql, args) = oneCall("earlier_id, earlier_number, correspondence_id", "liaison_file_case", """
+              (SELECT id FROM cases WHERE number = ?::text), ?::text,
+            """, [number, "no case \(number)"], filing, reads: reads, now: now)
+        guard let row = try s.row(sql, args, prepared: true) else { throw StoreError(.invalid, "filing returned no row") }
+        let earlierID: Int64? = try row["earlier_id"], earlierNumber: String? = try row["earlier_number"]
+        if let earlierID, let earlierNumber { return .duplicate(.filed(caseNumber: earlierNumber, correspondenceID: earlierID)) }
+        guard let correspondenceID: Int64 = try row["correspondence_id"] else { throw StoreError(.invalid, "filing filed nothing") }
+        return .filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: false)
     }
 
     /// A new case opened and the message filed on it in ONE statement, its own transaction
-    /// (`liaison_open_and_file`, pg9-latency), checking `reads` inside it; nil (nothing sent)
-    /// when the filing is not a case to open without a rate gate, a marker or an accepted hold,
-    /// or its number template is not one `numberParts` splits. LQ409 (`LostRace`) when a read
-    /// answers otherwise or another instance filed the same message meanwhile.
+    /// (`liaison_open_and_file`, pg9-latency), checking `reads` inside it first; nil (nothing
+    /// sent) when the filing is not a case to open without a rate gate, a marker or an accepted
+    /// hold, or its number template is not one `numberParts` splits. LQ409 (`LostRace`) when a
+    /// read answers otherwise or another instance filed the same message meanwhile.
     static func fileOpeningAlone(_ s: PGSession, _ filing: Filing, verifying reads: PostgresFilingView.Reads, now: Date) throws -> FilingOutcome? {
         guard filing.accepting == nil, filing.marker == nil, filing.rateGate == nil, case .open(let new) = filing.decision,
               let parts = numberParts(new.numberTemplate) else { return nil }
-        let m = filing.message
-        let a = filingArrays(m)
-        let (check, checkArgs): (String, [PGArg]) = reads.isEmpty ? ("", []) : verification(reads)
-        let lost = "liaison_raise('LQ409', 'the same message was filed by another instance meanwhile')"
-        let sql = """
-            \(check.isEmpty ? "" : "WITH " + check)
-            SELECT o.earlier_id, o.earlier_number, o.opened_id, o.opened_number, o.correspondence_id\(check.isEmpty ? "" : ",\n  CASE WHEN NOT (SELECT ok FROM v) THEN \(lost) END AS refused")
-            FROM liaison_open_and_file(?::text, ?::text, ?::integer, ?::text, ?::boolean, ?::text, ?::text, ?::text,
-                                       ?::double precision, ?::text[],
-                                       ?::text, ?::text, ?::text, ?::text, ?::double precision,
-                                       ?::text, ?::text, ?::text, ?::bytea, ?::double precision,
-                                       ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                       ?::text, ?::bigint, ?::bigint) o
-            """
-        let cp = filing.checkpoint
-        let args: [PGArg] = checkArgs + [
-            new.numberTemplate, parts.prefix, Int32(parts.width), parts.suffix, new.isInternal,
-            new.counterparty.organization, new.owner?.lowercased(), new.category.rawValue,
-            new.openedAt.timeIntervalSince1970, new.counterparty.contacts.map { $0.lowercased() },
-            m.contentHash, m.messageID, m.sender, m.subject, m.date?.timeIntervalSince1970,
-            m.direction.rawValue, m.kind.rawValue, m.threadSubject, Data(m.raw), now.timeIntervalSince1970,
-            a.messageIDs, a.references, a.threadAddresses, a.contactAddresses, a.recipients,
-            cp?.mailbox, cp.map { Int64($0.uidValidity) }, cp.map { Int64($0.lastUID) }]
+        let (sql, args) = oneCall("earlier_id, earlier_number, opened_number, correspondence_id", "liaison_open_and_file", """
+              ?::text, ?::text, ?::integer, ?::text, ?::boolean, ?::text, ?::text, ?::text, ?::double precision, ?::text[],
+            """, [new.numberTemplate, parts.prefix, Int32(parts.width), parts.suffix, new.isInternal,
+                  new.counterparty.organization, new.owner?.lowercased(), new.category.rawValue,
+                  new.openedAt.timeIntervalSince1970, new.counterparty.contacts.map { $0.lowercased() }],
+            filing, reads: reads, now: now)
         guard let row = try s.row(sql, args, prepared: true) else { throw StoreError(.invalid, "opening a case returned no row") }
         let earlierID: Int64? = try row["earlier_id"], earlierNumber: String? = try row["earlier_number"]
         if let earlierID, let earlierNumber { return .duplicate(.filed(caseNumber: earlierNumber, correspondenceID: earlierID)) }
         let number: String? = try row["opened_number"], correspondenceID: Int64? = try row["correspondence_id"]
         guard let number, let correspondenceID else { throw StoreError(.invalid, "opening a case filed nothing") }
         return .filed(caseNumber: number, correspondenceID: correspondenceID, openedCase: true)
+    }
+
+    /// `SELECT columns FROM function(validity, <head> <the message's and checkpoint's
+    /// arguments>) o`; with reads to check, after `v` and LATERAL to it (validity `v.ok`, read
+    /// first), else validity `true`. The arguments in the text's order.
+    private static func oneCall(_ columns: String, _ function: String, _ head: String, _ headArgs: [PGArg], _ filing: Filing,
+                                reads: PostgresFilingView.Reads, now: Date) -> (String, [PGArg]) {
+        let m = filing.message, a = filingArrays(m), cp = filing.checkpoint
+        let (check, checkArgs): (String, [PGArg]) = reads.isEmpty ? ("", []) : verification(reads)
+        let call = check.isEmpty ? "\(columns) FROM \(function)(true,\n\(head)"
+            : "\(columns) FROM v CROSS JOIN LATERAL \(function)(v.ok,\n\(head)"
+        let sql = """
+            \(check.isEmpty ? "" : "WITH " + check + "\n")SELECT \(call)
+              ?::text, ?::text, ?::text, ?::text, ?::double precision,
+              ?::text, ?::text, ?::text, ?::bytea, ?::double precision,
+              ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+              ?::text, ?::bigint, ?::bigint) o
+            """
+        let args: [PGArg] = checkArgs + headArgs + [
+            m.contentHash, m.messageID, m.sender, m.subject, m.date?.timeIntervalSince1970,
+            m.direction.rawValue, m.kind.rawValue, m.threadSubject, Data(m.raw), now.timeIntervalSince1970,
+            a.messageIDs, a.references, a.threadAddresses, a.contactAddresses, a.recipients,
+            cp?.mailbox, cp.map { Int64($0.uidValidity) }, cp.map { Int64($0.lastUID) }]
+        return (sql, args)
     }
 
     /// The CTE (`v`, one boolean `ok`) that reads `reads` again, and its arguments: each key's

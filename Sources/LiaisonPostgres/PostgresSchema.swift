@@ -388,12 +388,16 @@ enum PostgresSchema {
         // connection, `plan_cache_mode = force_generic_plan`) is the right one. Both probes
         // full: the pg8-perf query, planned for the call's values as before (EXECUTE). The
         // answer is the same set in every branch (`PostgresReadAheadFilingTests` compares them).
-        // `liaison_open_and_file` opens a case (`liaison_open_case`) and files the message on
-        // it in one call, so a new case needs no transaction block of its own: the same rows as
-        // `liaison_open_case` then `PostgresStore.filingStatement` on `.opened` (the earlier
-        // filing looked for again before the insert, LQ409 when found or when the insert meets
-        // the same bytes: the case must not stay empty), and the checkpoint moved whatever the
-        // outcome. Its addresses are numbered after the case's own, as the filing statement's.
+        // `liaison_file_case` files a message on a case in one call (no case read back: for
+        // plans without follow-ups, `PostgresStore.fileAlone`): the same rows as
+        // `PostgresStore.filingStatement` — the earlier filing first (then nothing written), LQ404
+        // without the case, LQ409 when the insert meets the same bytes — and the checkpoint
+        // moved whatever the outcome. `liaison_open_and_file` opens a case (`liaison_open_case`)
+        // and files on it through `liaison_file_case`: an earlier filing found there is a lost
+        // race (LQ409: the case must not stay empty), as `filingStatement` on `.opened`. Both
+        // first raise LQ409 when `p_valid` is false: the caller's check of its read-ahead
+        // lookups (`PostgresFilingView`), evaluated before them. Each is its own transaction
+        // when sent alone: a new case or a reply needs no BEGIN and COMMIT of its own.
         ("pg9-latency", [
             """
             CREATE OR REPLACE FUNCTION liaison_thread_cases(p_subject text, p_since double precision, p_addresses text[])
@@ -435,48 +439,47 @@ enum PostgresSchema {
             $liaison$
             """,
             """
-            CREATE OR REPLACE FUNCTION liaison_open_and_file(
-              p_template text, p_prefix text, p_width integer, p_suffix text,
-              p_internal boolean, p_organization text, p_owner text, p_category text, p_opened_at double precision,
-              p_contacts text[],
+            CREATE OR REPLACE FUNCTION liaison_file_case(
+              p_valid boolean, p_case bigint, p_missing text,
               m_hash text, m_message_id text, m_sender text, m_subject text, m_date double precision,
               m_direction text, m_kind text, m_thread_subject text, m_raw bytea, m_filed_at double precision,
               m_ids text[], m_refs text[], m_thread text[], m_contact_addresses text[], m_recipients text[],
               cp_mailbox text, cp_validity bigint, cp_uid bigint)
-            RETURNS TABLE (earlier_id bigint, earlier_number text, opened_id bigint, opened_number text, correspondence_id bigint)
+            RETURNS TABLE (earlier_id bigint, earlier_number text, correspondence_id bigint)
             LANGUAGE plpgsql AS $liaison$
             BEGIN
-              SELECT o.earlier_id, o.earlier_number, o.opened_id, o.opened_number
-                INTO earlier_id, earlier_number, opened_id, opened_number
-                FROM liaison_open_case(p_template, p_prefix, p_width, p_suffix, p_internal, p_organization, p_owner,
-                                       p_category, p_opened_at, p_contacts, m_hash, m_message_id, m_sender, m_subject, m_date) o;
-              IF opened_id IS NOT NULL THEN
-                IF EXISTS (SELECT 1 FROM correspondence f
-                           WHERE f.content_hash = m_hash OR (f.message_id = m_message_id AND f.sender IS NOT DISTINCT FROM m_sender
-                                 AND f.subject IS NOT DISTINCT FROM m_subject AND f.date IS NOT DISTINCT FROM m_date)) THEN
-                  PERFORM liaison_raise('LQ409', 'the same message was filed by another instance meanwhile');
+              IF p_valid IS NOT TRUE THEN
+                PERFORM liaison_raise('LQ409', 'a lookup answered otherwise when the filing read it again');
+              END IF;
+              SELECT f.id, k.number INTO earlier_id, earlier_number FROM correspondence f JOIN cases k ON k.id = f.case_id
+              WHERE f.content_hash = m_hash OR (f.message_id = m_message_id AND f.sender IS NOT DISTINCT FROM m_sender
+                                                AND f.subject IS NOT DISTINCT FROM m_subject AND f.date IS NOT DISTINCT FROM m_date)
+              ORDER BY f.content_hash = m_hash DESC LIMIT 1;
+              IF earlier_id IS NULL THEN
+                IF p_case IS NULL THEN
+                  PERFORM liaison_raise('LQ404', p_missing);
                 END IF;
                 INSERT INTO correspondence AS f (case_id, message_id, content_hash, direction, kind, date, subject, thread_subject,
                                                  sender, raw, filed_at)
-                  VALUES (opened_id, m_message_id, m_hash, m_direction, m_kind, m_date, m_subject, m_thread_subject,
+                  VALUES (p_case, m_message_id, m_hash, m_direction, m_kind, m_date, m_subject, m_thread_subject,
                           m_sender, m_raw, m_filed_at)
                   ON CONFLICT (content_hash) DO NOTHING RETURNING f.id INTO correspondence_id;
                 IF correspondence_id IS NULL THEN
                   PERFORM liaison_raise('LQ409', 'the same message was filed by another instance meanwhile');
                 END IF;
-                INSERT INTO message_ids (message_id, case_id) SELECT x, opened_id FROM unnest(m_ids) AS x ON CONFLICT DO NOTHING;
+                INSERT INTO message_ids (message_id, case_id) SELECT x, p_case FROM unnest(m_ids) AS x ON CONFLICT DO NOTHING;
                 INSERT INTO message_references (correspondence_id, referenced_id)
-                  SELECT liaison_open_and_file.correspondence_id, x FROM unnest(m_refs) AS x ON CONFLICT DO NOTHING;
+                  SELECT liaison_file_case.correspondence_id, x FROM unnest(m_refs) AS x ON CONFLICT DO NOTHING;
                 INSERT INTO case_addresses (address, case_id, role, seq)
-                  SELECT x.a, opened_id, 'thread', b.top + x.n FROM unnest(m_thread) WITH ORDINALITY AS x(a, n),
-                    (SELECT COALESCE(MAX(seq), 0) AS top FROM case_addresses WHERE case_id = opened_id AND role = 'thread') b
+                  SELECT x.a, p_case, 'thread', b.top + x.n FROM unnest(m_thread) WITH ORDINALITY AS x(a, n),
+                    (SELECT COALESCE(MAX(seq), 0) AS top FROM case_addresses WHERE case_id = p_case AND role = 'thread') b
                   ON CONFLICT DO NOTHING;
                 INSERT INTO case_addresses (address, case_id, role, seq)
-                  SELECT x.a, opened_id, 'contact', b.top + x.n FROM unnest(m_contact_addresses) WITH ORDINALITY AS x(a, n),
-                    (SELECT COALESCE(MAX(seq), 0) AS top FROM case_addresses WHERE case_id = opened_id AND role = 'contact') b
+                  SELECT x.a, p_case, 'contact', b.top + x.n FROM unnest(m_contact_addresses) WITH ORDINALITY AS x(a, n),
+                    (SELECT COALESCE(MAX(seq), 0) AS top FROM case_addresses WHERE case_id = p_case AND role = 'contact') b
                   ON CONFLICT DO NOTHING;
                 INSERT INTO message_recipients (address, case_id, correspondence_id)
-                  SELECT x, opened_id, liaison_open_and_file.correspondence_id FROM unnest(m_recipients) AS x ON CONFLICT DO NOTHING;
+                  SELECT x, p_case, liaison_file_case.correspondence_id FROM unnest(m_recipients) AS x ON CONFLICT DO NOTHING;
                 UPDATE held SET status = 'filed' WHERE id = (
                   SELECT h.id FROM held h WHERE h.status = 'pending' AND (h.content_hash = m_hash OR (h.message_id = m_message_id
                     AND h.sender IS NOT DISTINCT FROM m_sender AND h.subject IS NOT DISTINCT FROM m_subject
@@ -489,6 +492,48 @@ enum PostgresSchema {
                   last_uid = CASE WHEN k.uid_validity = EXCLUDED.uid_validity
                                   THEN GREATEST(k.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
                   uid_validity = EXCLUDED.uid_validity;
+              END IF;
+              RETURN NEXT;
+            END
+            $liaison$
+            """,
+            """
+            CREATE OR REPLACE FUNCTION liaison_open_and_file(
+              p_valid boolean,
+              p_template text, p_prefix text, p_width integer, p_suffix text,
+              p_internal boolean, p_organization text, p_owner text, p_category text, p_opened_at double precision,
+              p_contacts text[],
+              m_hash text, m_message_id text, m_sender text, m_subject text, m_date double precision,
+              m_direction text, m_kind text, m_thread_subject text, m_raw bytea, m_filed_at double precision,
+              m_ids text[], m_refs text[], m_thread text[], m_contact_addresses text[], m_recipients text[],
+              cp_mailbox text, cp_validity bigint, cp_uid bigint)
+            RETURNS TABLE (earlier_id bigint, earlier_number text, opened_id bigint, opened_number text, correspondence_id bigint)
+            LANGUAGE plpgsql AS $liaison$
+            BEGIN
+              IF p_valid IS NOT TRUE THEN
+                PERFORM liaison_raise('LQ409', 'a lookup answered otherwise when the filing read it again');
+              END IF;
+              SELECT o.earlier_id, o.earlier_number, o.opened_id, o.opened_number
+                INTO earlier_id, earlier_number, opened_id, opened_number
+                FROM liaison_open_case(p_template, p_prefix, p_width, p_suffix, p_internal, p_organization, p_owner,
+                                       p_category, p_opened_at, p_contacts, m_hash, m_message_id, m_sender, m_subject, m_date) o;
+              IF opened_id IS NULL THEN
+                -- An earlier filing: nothing opened, the checkpoint moved.
+                IF cp_mailbox IS NOT NULL THEN
+                  INSERT INTO checkpoints AS k (mailbox, uid_validity, last_uid) VALUES (cp_mailbox, cp_validity, cp_uid)
+                  ON CONFLICT (mailbox) DO UPDATE SET
+                    last_uid = CASE WHEN k.uid_validity = EXCLUDED.uid_validity
+                                    THEN GREATEST(k.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
+                    uid_validity = EXCLUDED.uid_validity;
+                END IF;
+              ELSE
+                SELECT f.correspondence_id INTO correspondence_id
+                  FROM liaison_file_case(true, opened_id, '', m_hash, m_message_id, m_sender, m_subject, m_date,
+                    m_direction, m_kind, m_thread_subject, m_raw, m_filed_at, m_ids, m_refs, m_thread, m_contact_addresses,
+                    m_recipients, cp_mailbox, cp_validity, cp_uid) f;
+                IF correspondence_id IS NULL THEN
+                  PERFORM liaison_raise('LQ409', 'the same message was filed by another instance meanwhile');
+                END IF;
               END IF;
               RETURN NEXT;
             END
