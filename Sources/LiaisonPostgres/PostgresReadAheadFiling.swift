@@ -211,12 +211,7 @@ extension PostgresStore {
     static func verification(_ reads: PostgresFilingView.Reads) -> (String, [PGArg]) {
         var parts: [String] = [], args: [PGArg] = []
         if !reads.keys.isEmpty {
-            parts.append("""
-                (SELECT COALESCE(bool_and(COALESCE(CASE x.kind
-                   WHEN 'm' THEN (SELECT mi.case_id FROM message_ids mi WHERE mi.message_id = x.key)
-                   ELSE (SELECT cn.id FROM cases cn WHERE cn.number = x.key) END, 0) = x.expect), true)
-                 FROM unnest(?::text[], ?::text[], ?::bigint[]) AS x(kind, key, expect))
-                """)
+            parts.append("liaison_reads_hold(?::text[], ?::text[], ?::bigint[])")
             args += [reads.keys.map(\.kind), reads.keys.map(\.key), reads.keys.map(\.caseID)] as [PGArg]
         }
         if let t = reads.thread {
