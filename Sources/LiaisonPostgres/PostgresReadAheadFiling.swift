@@ -2,26 +2,28 @@ import Foundation
 import LiaisonCore
 import LiaisonStore
 
-/// Filing a message on a known case in ONE statement, its own transaction (issue 17).
+/// Filing in two statements: the lookups, then ONE call that is its own transaction (issue 17,
+/// migration pg9-latency; docs/architecture.md "Read-ahead filing").
 ///
-/// postgres-nio runs one statement at a time per connection, and on this kind of machine every
+/// postgres-nio runs one statement at a time per connection, and on this machine every
 /// statement costs a round trip of its own (about 0.15–0.2 ms on loopback, measured with
 /// pgbench), so `BEGIN`, lookup, filing, `COMMIT` is four. A plan without follow-ups
-/// (`FilingPlan.followsUp` false) is therefore first asked to decide on a `PostgresFilingView`
-/// that runs the two lookups whose answer is one key's case — `caseForMessageID` and
-/// `caseWithNumber` — each as one statement outside a transaction block, and records what they
-/// answered (the key and the case's id, or none). When the decision is a known case (no hold,
-/// no accepted hold, no marker), the filing statement (`filingStatement`, which also moves the
-/// checkpoint) is sent alone with those reads: it reads each of them again inside its own
-/// transaction and fails with LQ409 — the filing rolled back, read as `LostRace` and run again
-/// the usual way — when one no longer answers the same. So the decision's inputs are those of the
-/// transaction that files (the uniqueness of the filing is the database's, as always), in two
-/// statements instead of four.
+/// (`FilingPlan.followsUp` false) is therefore asked to decide on a `PostgresFilingView` that
+/// runs `caseForMessageID`, `caseWithNumber` and the first `casesForThread` each as one
+/// statement outside a transaction block, and records what they answered (a key and its case's
+/// id, or none; the thread search's arguments and its cases' ids in order). A filing on a known
+/// case is then `liaison_file_case` alone (`PostgresStore.fileAlone`), a new case
+/// `liaison_open_and_file` (`fileOpeningAlone`): each reads the recorded lookups again inside
+/// its own transaction first (the CTE `v` of `verification`) and raises LQ409 when one answers
+/// otherwise — rolled back, read as `LostRace`, and decided again inside a transaction by
+/// `PostgresStore.file`. So the decision's inputs are those of the transaction that files; the
+/// uniqueness of the filing is the database's, as always.
 ///
-/// Any other read of the view (the thread search, the rate ledger, a case's details) first
-/// sends `BEGIN`: the plan continues inside a transaction as it always did. Reads made before
-/// that cannot be checked on the other paths, so such a filing is decided again from the start
-/// inside a transaction (`PostgresStore.file`).
+/// Any other read of the view (the rate ledger, the outbox, a second thread search) first sends
+/// `BEGIN`: the plan continues inside a transaction as it always did, and the filing statement
+/// of `fileCommitting` checks the reads made before it. A decision neither path files (a hold,
+/// a marker, an accepted hold, a rate gate) after reads outside the block is decided again from
+/// the start inside a transaction (`DecideAgain`).
 final class PostgresFilingView: FilingView {
     /// A read made outside the transaction block: `kind` "m" (a Message-ID's case) or "n" (a
     /// case number's case), its key, and the case's id (0: none).
