@@ -17,7 +17,10 @@ extension PostgresStore {
     /// The outcome when the filing could go this way (and has, committed); nil when it cannot
     /// (a hold, an accepted held message, a rate gate, a number template `numberParts` cannot
     /// split) — then nothing was sent and the caller files the usual way.
-    static func fileCommitting(_ s: PGSession, _ filing: Filing, now: Date) throws -> FilingOutcome? {
+    /// With `reads` made outside the transaction (`PostgresFilingView`), the filing statement
+    /// reads them again and raises LQ409 when one answers otherwise.
+    static func fileCommitting(_ s: PGSession, _ filing: Filing, now: Date,
+                               verifying reads: PostgresFilingView.Reads = .init()) throws -> FilingOutcome? {
         guard filing.accepting == nil else { return nil }
         let m = filing.message
         var number: String? = nil
@@ -32,7 +35,7 @@ extension PostgresStore {
             guard filing.rateGate == nil, let sent = try sendOpenCase(s, new, m) else { return nil }
             (opening, ref) = (sent, .opened)
         }
-        let (sql, args) = filingStatement(m, into: ref, at: now, checkpoint: filing.checkpoint)
+        let (sql, args) = filingStatement(m, into: ref, at: now, checkpoint: filing.checkpoint, verifying: reads)
         let filed = try s.sendKeeping(sql, args, prepared: true)
         if let marker = filing.marker { try clearMarker(s, marker, wait: false) }
         // Waits for all of them; an error of theirs is thrown here (the transaction rolled back).

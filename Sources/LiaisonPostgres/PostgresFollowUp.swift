@@ -240,7 +240,7 @@ struct PostgresCaseView: FilingView {
         try PostgresStore.fetchOutbox(s, sql: PostgresStore.outboxSelect + " WHERE o.message_id = ?", [messageID]).first
     }
 
-    func caseWithNumber(_ number: String) throws -> Case? { try PostgresStore.fetchCase(s, where: "number = ?", [number]) }
+    func caseWithNumber(_ number: String) throws -> Case? { try PostgresStore.fetchCase(s, where: PostgresStore.caseWithNumberCondition, [number]) }
 
     func cases(status: CaseStatus?, owner: String?) throws -> [Case] { try PostgresStore.fetchCases(s, status: status, owner: owner) }
 

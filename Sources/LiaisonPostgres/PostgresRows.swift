@@ -36,19 +36,34 @@ extension PostgresStore {
         return try s.rows(sql, args).map { try makeCase(s, $0) }
     }
 
+    /// The case of a Message-ID and of a number: the conditions of `caseForMessageID` and
+    /// `caseWithNumber` (also read outside a transaction by `PostgresFilingView`).
+    static let caseForMessageIDCondition = "id = (SELECT case_id FROM message_ids WHERE message_id = ?)"
+    static let caseWithNumberCondition = "number = ?"
+
     static func caseForMessageID(_ s: PGSession, _ messageID: String) throws -> Case? {
-        try fetchCase(s, where: "id = (SELECT case_id FROM message_ids WHERE message_id = ?)", [messageID])
+        try fetchCase(s, where: caseForMessageIDCondition, [messageID])
+    }
+
+    /// As `fetchCase` (the same statement), with the case's id.
+    static func fetchCaseAndID(_ s: PGSession, where condition: String, _ args: [PGArg]) throws -> (case: Case, id: Int64)? {
+        try s.row("SELECT \(caseColumns) FROM cases WHERE \(condition)", args, prepared: true).map { (try makeCase(s, $0), try $0["id"]) }
     }
 
     static func casesForThread(_ s: PGSession, subject: String, addresses: [String], since: Date) throws -> [Case] {
+        try casesForThreadAndIDs(s, subject: subject, addresses: addresses, since: since).map(\.case)
+    }
+
+    /// As `casesForThread`, each case with its id.
+    static func casesForThreadAndIDs(_ s: PGSession, subject: String, addresses: [String], since: Date) throws -> [(case: Case, id: Int64)] {
         guard !addresses.isEmpty else { return [] }
         // The addresses as one array: one text (prepared) whatever their number. The search is
-        // `liaison_thread_cases` (pg8-perf): planned for these values inside the function, while
-        // this statement keeps one plan per connection.
+        // `liaison_thread_cases` (pg8-perf, pg9-latency: its plans chosen inside the function),
+        // while this statement keeps one plan per connection.
         return try s.rows("""
             SELECT \(caseColumns) FROM liaison_thread_cases(?::text, ?::double precision, ?::text[]) t
             JOIN cases ON cases.id = t.matched_case ORDER BY t.last_date DESC, cases.id
-            """, [subject, since.timeIntervalSince1970, addresses.map { $0.lowercased() }], prepared: true).map { try makeCase(s, $0) }
+            """, [subject, since.timeIntervalSince1970, addresses.map { $0.lowercased() }], prepared: true).map { (try makeCase(s, $0), try $0["id"]) }
     }
 
     /// The id of the case numbered `number`; `StoreError` when there is none.
@@ -194,8 +209,10 @@ extension PostgresStore {
     /// (`fileCommitting`). For `.opened` with no case opened (a duplicate) it writes nothing and
     /// raises nothing. With `checkpoint`, the statement also moves it (as `advance`), whatever
     /// the outcome: one statement less.
+    /// With `verifying` reads (`PostgresFilingView`), it also reads them again and raises LQ409
+    /// when one answers otherwise (before any other refusal).
     static func filingStatement(_ m: IncomingMessage, into ref: CaseRef, at: Date,
-                                checkpoint: MailboxCheckpoint? = nil) -> (String, [PGArg]) {
+                                checkpoint: MailboxCheckpoint? = nil, verifying reads: PostgresFilingView.Reads = .init()) -> (String, [PGArg]) {
         // The case's condition and its argument; when the statement refuses (its text's argument
         // the last one): a known case — no row inserted and no earlier filing, LQ404 without the
         // case; a case just opened — no row inserted (an earlier filing seen now was committed
@@ -219,10 +236,9 @@ extension PostgresStore {
             (target, targetArgs) = ("SELECT id FROM cases WHERE id = nullif(current_setting('liaison.opened_case', true), '')::bigint", [])
             (refusal, refusalArgs) = ("CASE WHEN (SELECT id FROM k) IS NOT NULL AND (SELECT id FROM c) IS NULL THEN \(lost) END", [])
         }
-        let messageIDs = [m.messageID].compactMap { $0 } + m.alsoKnownAs
-        var seen = Set<String>()
-        let references = m.references.filter { seen.insert($0).inserted }
-        let threadAddresses = m.addresses.map { $0.lowercased() }, contactAddresses = m.contacts.map { $0.lowercased() }
+        let (messageIDs, references, threadAddresses, contactAddresses, recipients) = filingArrays(m)
+        let (check, checkArgs): (String, [PGArg]) = reads.isEmpty ? ("", []) : verification(reads)
+        let refused = reads.isEmpty ? refusal : "CASE WHEN NOT (SELECT ok FROM v) THEN \(lost) ELSE \(refusal) END"
         let sql = """
             WITH k AS (\(target)),
             d AS (\(filedSQL)),
@@ -254,18 +270,27 @@ extension PostgresStore {
               ON CONFLICT DO NOTHING),
             h AS (
               UPDATE held SET status = 'filed' WHERE EXISTS (SELECT 1 FROM c)
-                AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))\(checkpoint == nil ? "" : ",\nq AS (\(checkpointUpsert))")
+                AND id = (SELECT id FROM held WHERE \(pendingHeldCondition)))\(checkpoint == nil ? "" : ",\nq AS (\(checkpointUpsert))")\(check.isEmpty ? "" : ",\n" + check)
             SELECT (SELECT id FROM d) AS filed_id, (SELECT number FROM d) AS filed_number,
                    (SELECT id FROM k) AS case_id, (SELECT id FROM c) AS correspondence_id,
-                   \(refusal) AS refused,
+                   \(refused) AS refused,
                    \(caseColumns)
             FROM (SELECT 1) AS one LEFT JOIN cases ON cases.id = (SELECT id FROM k)
             """
         let args: [PGArg] = targetArgs + filedArgs(m) + [m.messageID, m.contentHash, m.direction.rawValue, m.kind.rawValue,
             m.date?.timeIntervalSince1970, m.subject, m.threadSubject, m.sender, Data(m.raw), at.timeIntervalSince1970,
-            messageIDs, references, threadAddresses, contactAddresses,
-            m.direction == .outbound ? m.recipients : []] + pendingHeldArgs(m) + (checkpoint.map(checkpointArgs) ?? []) + refusalArgs
+            messageIDs, references, threadAddresses, contactAddresses, recipients] + pendingHeldArgs(m) + (checkpoint.map(checkpointArgs) ?? []) + checkArgs + refusalArgs
         return (sql, args)
+    }
+
+    /// The lists a filing writes besides its row (also `liaison_open_and_file`'s arguments): the
+    /// message's own IDs, its references (each once, in order), its thread and contact
+    /// addresses (lowercased), its To/Cc when outbound.
+    static func filingArrays(_ m: IncomingMessage)
+        -> (messageIDs: [String], references: [String], threadAddresses: [String], contactAddresses: [String], recipients: [String]) {
+        var seen = Set<String>()
+        return ([m.messageID].compactMap { $0 } + m.alsoKnownAs, m.references.filter { seen.insert($0).inserted },
+                m.addresses.map { $0.lowercased() }, m.contacts.map { $0.lowercased() }, m.direction == .outbound ? m.recipients : [])
     }
 
     /// What the filing statement's row says: filed (the case as it stands after), an earlier

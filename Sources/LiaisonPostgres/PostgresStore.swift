@@ -126,30 +126,50 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     /// lookup; for a plan without follow-ups (`followsUp` false) the filing statement (which
     /// moves the checkpoint; for a new case `liaison_open_case` before it) and COMMIT go out
     /// together and are waited for once (`fileCommitting`); otherwise the filing is read, the
-    /// follow-up written, then COMMIT.
+    /// follow-up written, then COMMIT. A plan without follow-ups reads its lookups by
+    /// Message-ID, number and thread outside a transaction block (`PostgresFilingView`); a
+    /// filing on a known case is then the filing statement alone, its own transaction, reading
+    /// those lookups again (`fileAlone`): two statements instead of four; a case to open is
+    /// opened and filed on by one call, also its own transaction (`fileOpeningAlone`).
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         var attempt = 0
+        var readAhead = !plan.followsUp
         while true {
             attempt += 1
             do {
                 return try pool.withSession { s in
-                    // Not waited for: the plan's first lookup waits behind it (see `PGSession.send`).
-                    try s.send("BEGIN")
+                    // Without read-ahead BEGIN is sent now, not waited for: the plan's first
+                    // lookup waits behind it (see `PGSession.send`).
+                    let view = try PostgresFilingView(s: s, readAhead: readAhead)
                     do {
-                        let view = PostgresCaseView(s: s)
                         let filing = try plan.filing(view)
-                        if !plan.followsUp, let outcome = try Self.fileCommitting(s, filing, now: now) { return outcome }
-                        let outcome = try Self.file(s, plan, view: view, filing: filing, now: now)
+                        if !view.inTransaction {
+                            if let outcome = try Self.fileAlone(s, filing, verifying: view.reads, now: now) { return outcome }
+                            if let outcome = try Self.fileOpeningAlone(s, filing, verifying: view.reads, now: now) { return outcome }
+                        }
+                        try view.begin()
+                        if !plan.followsUp, let outcome = try Self.fileCommitting(s, filing, now: now, verifying: view.reads) {
+                            return outcome
+                        }
+                        // Reads made outside the transaction are checked by the filing statement
+                        // of `fileAlone` and `fileCommitting` only.
+                        if !view.reads.isEmpty { throw DecideAgain() }
+                        let outcome = try Self.file(s, plan, view: view.inner, filing: filing, now: now)
                         try s.execute("COMMIT")
                         return outcome
                     } catch {
                         // After a COMMIT sent behind a failed statement the server has rolled
                         // back already; this ROLLBACK then only draws a warning.
-                        if !s.broken { _ = try? s.execute("ROLLBACK") }
+                        if view.inTransaction, !s.broken { _ = try? s.execute("ROLLBACK") }
                         throw error
                     }
                 }
+            } catch is DecideAgain {
+                // Not a failed attempt: decided again inside a transaction from the start.
+                attempt -= 1
+                readAhead = false
             } catch is LostRace where attempt < 3 {
+                readAhead = false
                 continue
             } catch is LostRace {
                 throw StoreError(.busy, "the same message kept being filed by another instance meanwhile")

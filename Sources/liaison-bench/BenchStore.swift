@@ -15,7 +15,9 @@ extension PostgresStore: BenchStoreBackend {}
 
 /// One benchmark message matched by `CaseMatcher` through the filing transaction's own view
 /// (as the daemon's `MessageFiling` does) and filed with no follow-up; `decided` keeps the
-/// decision of the last attempt for the figures by rule.
+/// decision of the last attempt for the figures by rule. (PostgreSQL: a plan without follow-ups
+/// has its lookups read ahead and read again inside the transaction that files —
+/// `PostgresFilingView`, docs/architecture.md "Read-ahead filing".)
 struct MatchedFiling: FilingPlan {
     final class Decided { var decision: FilingDecision? }
     let matcher: CaseMatcher
