@@ -214,6 +214,58 @@ struct ServeCommandTests {
         #expect(log.contains("<5>liaison.daemon: configuration reloaded"), "\(log)")
         #expect(try Self.filedCount(db: db, config: config) == 1)
     }
+
+    /// Issue 16 part 2: once quiet, serve gives back the pages it does not run (IdleHandBack).
+    /// Seen from outside: the log line, and the process's resident size from /proc.
+    @Test("serve, once quiet, gives its unused pages back: resident size drops, logged", .enabled(if: Rig.available || Rig.required))
+    func givesMemoryBackWhenQuiet() throws {
+        try Rig.require()
+        let folder = "Idle\(UUID().uuidString.prefix(8))"
+        try Self.deliver(folder: folder, Self.corpus(["01-"]))
+        let (config, db) = try Self.writeConfig(folder: folder, pollInterval: "30s")
+        let logPath = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("serve.log").path
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["serve", "--config", config]
+        p.standardError = log
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        func text() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+        func residentKiB() -> Int {
+            let status = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        func wait(_ seconds: Double, until: () -> Bool) -> Bool {
+            let end = Date().addingTimeInterval(seconds)
+            while Date() < end {
+                if until() { return true }
+                usleep(50_000)
+            }
+            return until()
+        }
+        #expect(wait(30) { text().contains("liaison.poller: message case=") }, "filed: \(text())")
+        let busy = residentKiB()
+        #expect(wait(30) { text().contains("idle: pages given back") }, "no hand-back within 30 s: \(text())")
+        let quiet = residentKiB()
+        let line = text().split(separator: "\n").first { $0.contains("idle: pages given back") }.map(String.init) ?? ""
+        func field(_ name: String) -> Int? {
+            guard let r = line.range(of: name + "=") else { return nil }
+            return Int(line[r.upperBound...].prefix { $0.isNumber })
+        }
+        let before = try #require(field("resident_before_kb"), "\(line)")
+        let after = try #require(field("resident_after_kb"), "\(line)")
+        #expect(after < before, "\(line)")
+        #expect(quiet < busy, "VmRSS \(busy) KiB once filed, \(quiet) KiB after the hand-back")
+        #expect(try #require(field("ranges")) > 0, "\(line)")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text())")
+        #expect(text().components(separatedBy: "idle: pages given back").count - 1 == 1, "one hand-back while quiet: \(text())")
+    }
 }
 
 struct CLIFailure: Error, CustomStringConvertible {
