@@ -209,7 +209,7 @@ public final class Daemon: Sendable {
                 }
                 d.idleHandBack?.tick()
                 // Shutdown reaches the supervisor last (after every component stopped): end at once.
-                do { try await cancelWhenGracefulShutdown { try await LoopClock().sleep(for: tick) } } catch { break }
+                do { try await LoopClock().sleepUnlessShuttingDown(for: tick) } catch { break }
             }
         }
     }

@@ -1,4 +1,5 @@
 import Dispatch
+import ServiceLifecycle
 import Synchronization
 
 /// Where the daemon's async loops run: a serial Dispatch queue of their own, as a Swift task
@@ -40,13 +41,42 @@ public struct LoopClock: Clock {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
                 guard sleeper.install(c) else { return }
-                let left = ContinuousClock.now.duration(to: deadline).components
-                let nanoseconds = left.seconds < 0 ? 0 : min(Int64(left.seconds), 1 << 32) * 1_000_000_000 + left.attoseconds / 1_000_000_000
-                Self.timers.asyncAfter(deadline: .now() + .nanoseconds(Int(max(0, nanoseconds)))) { sleeper.resume(nil) }
+                Self.timers.asyncAfter(deadline: .now() + Self.dispatchDelay(until: deadline)) { sleeper.resume(nil) }
             }
         } onCancel: {
             sleeper.resume(CancellationError())
         }
+    }
+
+    /// Sleeps `duration`, or less: returns at once when graceful shutdown begins (or has begun);
+    /// throws `CancellationError` when the task is cancelled. For a loop that must notice shutdown
+    /// between its steps. ServiceLifecycle's `cancelWhenGracefulShutdown` would do the same, but
+    /// every time the sleep ends before shutdown it ends its other child through an unstructured
+    /// `Task` (CancellationWaiter), which runs on the cooperative pool and so waits for a free
+    /// thread of it: with the pool held by long computations the loop stood still (the
+    /// supervisor's watchdog pings stopped for a minute in DaemonNotifyTests). Here the timer,
+    /// cancellation and the shutdown handler each resume the sleep directly.
+    public func sleepUnlessShuttingDown(for duration: Duration) async throws {
+        let deadline = now.advanced(by: duration)
+        let sleeper = Sleeper()
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                    guard sleeper.install(c) else { return }
+                    Self.timers.asyncAfter(deadline: .now() + Self.dispatchDelay(until: deadline)) { sleeper.resume(nil) }
+                }
+            } onCancel: {
+                sleeper.resume(CancellationError())
+            }
+        } onGracefulShutdown: {
+            sleeper.resume(nil)
+        }
+    }
+
+    private static func dispatchDelay(until deadline: Instant) -> DispatchTimeInterval {
+        let left = ContinuousClock.now.duration(to: deadline).components
+        let nanoseconds = left.seconds < 0 ? 0 : min(Int64(left.seconds), 1 << 32) * 1_000_000_000 + left.attoseconds / 1_000_000_000
+        return .nanoseconds(Int(max(0, nanoseconds)))
     }
 
     private static let timers = DispatchQueue(label: "liaison.clock.timers")
