@@ -99,12 +99,17 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
 
     /// `transaction`, with the connection's temporary files (the savepoints' sub-journal) in
     /// memory for this transaction only: `temp_store` cannot change inside a transaction, so it
-    /// is set before BEGIN and put back to the default after COMMIT or ROLLBACK.
+    /// is set before BEGIN and put back to the default after COMMIT or ROLLBACK. The page cache
+    /// is `batchCacheKiB` for the transaction: a batch of 32 messages (up to 4 MiB of mail, with
+    /// their index pages) dirties more than SQLite's default 2 MiB, which then wrote pages to the
+    /// WAL in the middle of the transaction to make room and read them back; put back after, so
+    /// the cache an idle daemon keeps is the default one.
     func transactionWithSubjournalInMemory<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA temp_store = MEMORY")
-                defer { try? db.execute(sql: "PRAGMA temp_store = DEFAULT") }
+                let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+                try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA cache_size = \(-Self.batchCacheKiB)")
+                defer { try? db.execute(sql: "PRAGMA temp_store = DEFAULT; PRAGMA cache_size = \(cacheSize)") }
                 var result: T?
                 try db.inTransaction {
                     result = try body(db)
@@ -114,6 +119,9 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
             }
         } catch let e as DatabaseError { throw Self.mapped(e) }
     }
+
+    /// The writer's page cache while it files a batch (`transactionWithSubjournalInMemory`).
+    static let batchCacheKiB = 16_384
 
     /// One read (a snapshot); GRDB's errors come out as `StoreError`.
     func snapshot<T>(_ body: (Database) throws -> T) throws -> T {
