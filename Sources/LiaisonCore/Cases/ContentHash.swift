@@ -23,7 +23,7 @@ public enum ContentHash {
     /// Calls `keep` with each run of the message's bytes that `stripTrace` keeps, in order: the
     /// header line by line (a trace field and its continuation lines left out), then the blank
     /// line and the body in one piece. No copy: the hash reads the message where it is.
-    static func forEachKept(_ raw: UnsafeRawBufferPointer, _ keep: (UnsafeRawBufferPointer) -> Void) {
+    public static func forEachKept(_ raw: UnsafeRawBufferPointer, _ keep: (UnsafeRawBufferPointer) -> Void) {
         let count = raw.count
         var i = 0
         var skipping = false
@@ -61,7 +61,7 @@ public enum ContentHash {
 
     static let traceFieldBytes: [[UInt8]] = traceFields.map { Array($0.utf8) }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
