@@ -464,6 +464,14 @@ enum SQLiteSchema {
             // sends the message through alone, where a death counts as before.
             try db.execute(sql: "ALTER TABLE processing ADD COLUMN batched INTEGER NOT NULL DEFAULT 0")
         }
+        m.registerMigration("v13-drain") { db in
+            // The thread lookup of every arriving message (`SQLiteStore.threadCasesSQL`, issue 16)
+            // answered from an index alone: the counterparty's cases, then in each the messages
+            // with the subject since the date. On `correspondence_case` (case, date) it read every
+            // message row of those cases to check the subject — one 8 KiB page each (the rows
+            // hold the raw mail): a tenth of the filing thread's time draining a backlog.
+            try db.execute(sql: "CREATE INDEX correspondence_case_thread ON correspondence(case_id, thread_subject, date)")
+        }
         return m
     }
 }

@@ -97,6 +97,32 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
         do { return try pool.write(body) } catch let e as DatabaseError { throw Self.mapped(e) }
     }
 
+    /// `transaction`, with the connection's temporary files (the savepoints' sub-journal) in
+    /// memory for this transaction only: `temp_store` cannot change inside a transaction, so it
+    /// is set before BEGIN and put back to the default after COMMIT or ROLLBACK. The page cache
+    /// is `batchCacheKiB` for the transaction: a batch of 32 messages (up to 4 MiB of mail, with
+    /// their index pages) dirties more than SQLite's default 2 MiB, which then wrote pages to the
+    /// WAL in the middle of the transaction to make room and read them back; put back after, so
+    /// the cache an idle daemon keeps is the default one.
+    func transactionWithSubjournalInMemory<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+                try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA cache_size = \(-Self.batchCacheKiB)")
+                defer { try? db.execute(sql: "PRAGMA temp_store = DEFAULT; PRAGMA cache_size = \(cacheSize)") }
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let e as DatabaseError { throw Self.mapped(e) }
+    }
+
+    /// The writer's page cache while it files a batch (`transactionWithSubjournalInMemory`).
+    static let batchCacheKiB = 16_384
+
     /// One read (a snapshot); GRDB's errors come out as `StoreError`.
     func snapshot<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch let e as DatabaseError { throw Self.mapped(e) }
@@ -150,12 +176,14 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
         try fetchCase(db, sql: "SELECT cases.* FROM message_ids JOIN cases ON cases.id = message_ids.case_id WHERE message_ids.message_id = ?", [messageID])
     }
 
-    /// From the counterparty's thread cases (`case_addresses` by address), then their messages
-    /// since `since` (`correspondence_case`), the subject checked on each (`+thread_subject`):
-    /// a counterparty's own mail, never every message that ever had the subject — a common one
-    /// ("Undelivered Mail Returned to Sender", a form's fixed subject) made that lookup grow with
-    /// the store (0.83 ms against 0.12 ms a lookup on 10,000 messages, same answers;
-    /// scripts/bench-backlog, 3 Dec 2026; `FilingPlanTests`).
+    /// From the counterparty's thread cases (`case_addresses` by address), then in each its
+    /// messages with the subject since `since`, on `correspondence_case_thread` (case, subject,
+    /// date: v13-drain) alone, no message row read: a counterparty's own mail, never every
+    /// message that ever had the subject — a common one ("Undelivered Mail Returned to Sender",
+    /// a form's fixed subject) made that lookup grow with the store (0.83 ms against 0.12 ms a
+    /// lookup on 10,000 messages, same answers; scripts/bench-backlog, 3 Dec 2026;
+    /// `FilingPlanTests`). `INDEXED BY`: without ANALYZE statistics SQLite could pick the
+    /// subject's index (`correspondence_thread`), every message that ever had the subject.
     static func casesForThread(_ db: Database, subject: String, addresses: [String], since: Date) throws -> [Case] {
         guard !addresses.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: addresses.count).joined(separator: ",")
@@ -167,9 +195,9 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
 
     static func threadCasesSQL(_ marks: String) -> String {
         """
-        SELECT c.case_id FROM correspondence c
+        SELECT c.case_id FROM correspondence c INDEXED BY correspondence_case_thread
         WHERE c.case_id IN (SELECT a.case_id FROM case_addresses a WHERE a.role = 'thread' AND a.address IN (\(marks)))
-          AND +c.thread_subject = ? AND c.date >= ?
+          AND c.thread_subject = ? AND c.date >= ?
         GROUP BY c.case_id ORDER BY MAX(c.date) DESC
         """
     }
@@ -184,9 +212,18 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
     /// Several plans in ONE write transaction (see `FilingStore.file(batch:now:)`): a savepoint
     /// per plan, so a plan that throws costs its own writes only; the batch stops there and the
     /// plans before it commit. A store fault (busy, full, I/O…) rolls back everything.
+    ///
+    /// The batch's transaction keeps SQLite's sub-journal (the pages a savepoint may have to put
+    /// back) in memory (`temp_store = MEMORY`, set before BEGIN and put back after): one
+    /// message's filing touches more than the 64 KiB SQLite keeps in memory by default, so each
+    /// savepoint wrote its pages to a temporary file in /var/tmp — a quarter of the filing
+    /// thread's time in the drain's profile. The sub-journal holds one message's pages at most
+    /// (it is emptied when the message's savepoint is released); the setting is the writer
+    /// connection's and only for this transaction, so no other statement's temporary data moves
+    /// into memory.
     public func file<P: FilingPlan>(batch plans: [P], now: Date) throws -> FilingBatch {
         guard !plans.isEmpty else { return FilingBatch() }
-        return try transaction { db in
+        return try transactionWithSubjournalInMemory { db in
             var batch = FilingBatch()
             for plan in plans {
                 do {

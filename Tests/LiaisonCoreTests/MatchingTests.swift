@@ -152,4 +152,39 @@ struct CaseNumberingTests {
         #expect(ContentHash.of(a) == ContentHash.of(b))
         #expect(ContentHash.of(a) != ContentHash.of(c))
     }
+
+    @Test func sha256InPiecesIsTheHashOfTheWhole() {
+        // Every length around the block and padding edges, cut at every kind of place.
+        var rng = SystemRandomNumberGenerator()
+        for n in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096 + 7] {
+            let data = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let whole = SHA256.hash(data)
+            for cuts in [[n / 2], [1, n / 3, n - 1], Array(stride(from: 0, to: n, by: 13)), Array(0..<min(n, 70))] {
+                var hasher = SHA256()
+                var from = 0
+                for cut in cuts.filter({ $0 > 0 && $0 < n }).sorted() {
+                    data[from..<cut].withUnsafeBytes { hasher.update($0) }
+                    from = cut
+                }
+                data[from...].withUnsafeBytes { hasher.update($0) }
+                #expect(hasher.finish() == whole, "n=\(n) cuts=\(cuts)")
+            }
+        }
+        // A million "a": FIPS 180-2 appendix B.3.
+        #expect(ContentHash.hex(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000)))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func contentHashLeavesOutTraceFieldsAsBefore() {
+        // The hash is SHA-256 of the message with its trace fields (any case, blanks before the
+        // colon, folded lines) left out; the body is hashed whole even when it holds one.
+        let raw = Array("RECEIVED : from a\r\n\tby b\r\nX-Original-To: t@x\r\nSubject: x\r\n  folded\r\nReceivedX: kept\r\nDelivered-To:t\r\n\r\nReceived: body\r\n".utf8)
+        let kept = Array("Subject: x\r\n  folded\r\nReceivedX: kept\r\n\r\nReceived: body\r\n".utf8)
+        #expect(ContentHash.stripTrace(raw) == kept)
+        #expect(ContentHash.of(raw) == ContentHash.hex(SHA256.hash(kept)))
+        // No blank line, no final line feed.
+        let open = Array("Return-Path: <a@b>\nSubject: z".utf8)
+        #expect(ContentHash.stripTrace(open) == Array("Subject: z".utf8))
+        #expect(ContentHash.of(open) == ContentHash.hex(SHA256.hash(Array("Subject: z".utf8))))
+    }
 }

@@ -158,4 +158,52 @@ struct RecapStateTests {
         #expect(RecapState.pending.windowCheck(now: after, deadline: nil).0 == .pending)
         #expect(RecapState.pending.objection(at: after, items: [], deadline: nil).0 == .disputed(at: after, objectedItems: []))
     }
+
+    /// The clause test as it was before the pre-check: every expression run on every clause.
+    static func assertsByExpressions(_ clause: String) -> Bool {
+        let lower = clause.lowercased()
+        if TextFold.firstMatch(ObjectionReader.conditional, in: lower) != nil { return false }
+        if ObjectionReader.hasMarkerCN(Array(lower)) { return true }
+        let negated = TextFold.matches(ObjectionReader.negatedEN, in: lower)
+        for p in ObjectionReader.markersEN {
+            var k = 0
+            for r in TextFold.matches(p, in: lower) {
+                while k < negated.count, negated[k].upperBound <= r.lowerBound { k += 1 }
+                if k < negated.count, negated[k].overlaps(r) { continue }
+                return true
+            }
+        }
+        return false
+    }
+
+    @Test("the words' pre-check gives the expressions' answer, plain and not plain")
+    func preCheckAgreesWithExpressions() {
+        let words = ["I disagree", "we object to item 2", "objections", "do not agree", "cannot agree", "not acceptable",
+                     "can't accept", "is wrong", "are not correct", "needs to be amended", "have some serious concerns",
+                     "concerns about", "concerned that", "a few corrections", "correction", "needs a correction",
+                     "should be changed", "please revise", "isn't right", "no objection", "don't disagree",
+                     "if you disagree", "no longer concerned", "nothing to correct", "thanks, all fine", "see you monday",
+                     "有异议", "没有异议", "如有异议", "第3项需修改", "谢谢", "agreed", "accepted", "rightly so", ""]
+        // Scalars that case-fold to ASCII letters (ſ→s, K→k, ﬁ→fi, ß→ss), accents, full-width and
+        // circled forms, upper case: the pre-check must step aside or agree.
+        let twists: [(String) -> String] = [
+            { $0 }, { $0.uppercased() }, { $0.replacingOccurrences(of: "s", with: "ſ") },
+            { $0.replacingOccurrences(of: "k", with: "\u{212A}") }, { $0.replacingOccurrences(of: "fi", with: "ﬁ") },
+            { $0.replacingOccurrences(of: "ss", with: "ß") }, { "Ⓢ " + $0 }, { "résumé: " + $0 }, { "ｓｈｏｕｌｄ " + $0 },
+            { $0.replacingOccurrences(of: "e", with: "e\u{301}") }, { "第③点 " + $0 + "。" },
+        ]
+        var checked = 0
+        for w in words {
+            for twist in twists {
+                let clause = twist(w)
+                #expect(ObjectionReader.asserts(clause) == Self.assertsByExpressions(clause), "\(clause)")
+                checked += 1
+            }
+        }
+        #expect(checked == words.count * twists.count)
+        // A plain clause with no stem skips the expressions; one with a stem does not.
+        #expect(!ObjectionReader.mayAssertEN("thanks, see you on monday. 谢谢"))
+        #expect(ObjectionReader.mayAssertEN("we have concerns"))
+        #expect(ObjectionReader.mayAssertEN("ſhould be changed"), "not plain: the expressions decide")
+    }
 }

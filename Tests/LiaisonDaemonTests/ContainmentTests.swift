@@ -184,6 +184,44 @@ struct ContainmentTests {
         #expect(v == 42)
     }
 
+    @Test("readings in time share one reader thread; an abandoned one is not waited for; an idle reader ends")
+    func readerThreadKept() async throws {
+        let worker = ReadingWorker(linger: .milliseconds(300), onStuck: { _ in })
+        let lane = BlockingLane(label: "test.reading")
+        let threads = Recorder()
+        for k in 0..<5 {
+            let outcome = try await lane.run {
+                worker.run(budget: .seconds(10), grace: 10, label: "uid \(k)") { () -> Int in
+                    threads.add("\(pthread_self())")
+                    return k * 2
+                }
+            }
+            guard case .finished(let v) = outcome else { Issue.record("expected a value"); return }
+            #expect(v == k * 2)
+        }
+        #expect(worker.threadsCreated == 1, "five readings in a row, one thread")
+        #expect(Set(threads.items).count == 1)
+        // A reading past its budget keeps its thread: the next one gets a new thread.
+        let gate = Gate()
+        let late = try await lane.run { worker.run(budget: .milliseconds(50), grace: 1_000, label: "uid 9") { gate.wait(); return 1 } }
+        guard case .timedOut = late else { Issue.record("expected a time-out"); return }
+        guard case .finished(let v) = try await lane.run({ worker.run(budget: .seconds(10), grace: 10, label: "uid 10") { 7 } }) else {
+            Issue.record("expected a value"); return
+        }
+        #expect(v == 7)
+        #expect(worker.threadsCreated == 2)
+        #expect(worker.abandonedRunning == 1)
+        gate.open()
+        #expect(await eventually(5) { worker.abandonedRunning == 0 })
+        // Nobody reads any more: the waiting reader ends after its linger.
+        #expect(await eventually(5) { !worker.readerWaiting })
+        guard case .finished(let w) = try await lane.run({ worker.run(budget: .seconds(10), grace: 10, label: "uid 11") { 8 } }) else {
+            Issue.record("expected a value"); return
+        }
+        #expect(w == 8)
+        #expect(worker.threadsCreated == 3, "the reader that ended is not reused")
+    }
+
     @Test("a message left in progress by two processes that died is held unread; after one death it is read again")
     func crashesHold() async throws {
         let (mailbox, count) = try P.loadedMailbox()

@@ -19,6 +19,37 @@ struct SQLiteStoreTests {
         try check.run(try TestStores.sqlite(path: try temporaryDatabasePath()))
     }
 
+    @Test("a batch's transaction keeps its savepoints' sub-journal in memory, and only that transaction")
+    func batchSubjournalInMemory() throws {
+        let store = try TestStores.sqlite(path: try temporaryDatabasePath())
+        func tempStore() throws -> Int? { try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") } }
+        #expect(try tempStore() == 0)
+        func cacheSize() throws -> Int? { try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA cache_size") } }
+        let idleCache = try cacheSize()
+        let big = Data(repeating: 0x61, count: 300_000)  // far past the 64 KiB kept in memory by default
+        try store.transactionWithSubjournalInMemory { db in
+            #expect(try Int.fetchOne(db, sql: "PRAGMA temp_store") == 2)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA cache_size") == -SQLiteStore.batchCacheKiB)
+            try db.execute(sql: "CREATE TABLE t (b BLOB)")
+            for k in 0..<40 { try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [big + Data([UInt8(k)])]) }
+            // A savepoint rolled back puts the pages back from the in-memory sub-journal.
+            try? db.inSavepoint {
+                try db.execute(sql: "UPDATE t SET b = zeroblob(10)")
+                try db.execute(sql: "DELETE FROM t WHERE rowid % 2 = 0")
+                throw StoreError(.invalid, "rolled back")
+            }
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM t WHERE length(b) = 300001") == 40)
+        }
+        #expect(try tempStore() == 0, "back to the default after the transaction")
+        #expect(try cacheSize() == idleCache)
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 40)
+        // A transaction that throws puts it back too.
+        #expect(throws: StoreError.self) {
+            try store.transactionWithSubjournalInMemory { db in try db.execute(sql: "INSERT INTO nowhere VALUES (1)") }
+        }
+        #expect(try tempStore() == 0)
+    }
+
     @Test func fileIsCreated0600AndWAL() throws {
         let path = try temporaryDatabasePath()
         let store = try TestStores.sqlite(path: path)

@@ -85,25 +85,33 @@ public enum ObjectionReader {
         sentence.split(whereSeparator: { ",:，：".contains($0) }).map(String.init)
     }
 
+    /// Words one of which every match of a `markersEN` pattern holds (lowercase ASCII): the
+    /// word after `\b` in each pattern, or for `(a|b)`, words of every branch ("correct" is in
+    /// "incorrect", "corrected" and "corrections"). Checked by `mayAssertEN`.
+    static let stemsEN: [[UInt8]] = ["disagree", "object", "agree", "accept", "correct", "wrong", "need", "concern",
+                                     "should", "please", "right", "accurate"].map { Array($0.utf8) }
+
+    /// False when no `markersEN` pattern can match `lower` (a lowercased clause): it holds no
+    /// stem of `stemsEN`. Only where a byte search answers for the case-insensitive expressions:
+    /// when every scalar is `LiteralSearch.isPlain` (ASCII, CJK, full-width forms…: none of them
+    /// case-folds to ASCII letters, as ſ, K, ß or ﬁ do); else true, and the expressions decide.
+    static func mayAssertEN(_ lower: String) -> Bool {
+        guard LiteralSearch.isPlain(lower, needle: false) else { return true }
+        return stemsEN.contains { LiteralSearch.firstOffset(of: $0, in: lower) != nil }
+    }
+
     /// True when the clause holds a disagreement word that is neither negated nor conditional.
+    /// The expressions (conditional, negations, English markers: ICU through NSString, most of
+    /// the reading of a long reply) run only when `mayAssertEN` or a Chinese marker says one of
+    /// the markers can be there; without one the answer is false whatever they say.
     static func asserts(_ clause: String) -> Bool {
         let lower = clause.lowercased()
-        if TextFold.firstMatch(conditional, in: lower) != nil { return false }
-        // One pass over the clause; at each character only the markers starting with it are tried.
         let chars = Array(lower)
-        for at in chars.indices {
-            guard let candidates = markersByFirst[chars[at]] else { continue }
-            for marker in candidates {
-                let end = at + marker.count
-                guard end <= chars.count, chars[at..<end].elementsEqual(marker) else { continue }
-                // 不同意 inside 不同意见 is read as 不同意见.
-                if marker == buTongYi, end < chars.count, "见見".contains(chars[end]) { continue }
-                let before = String(chars[max(0, at - 8)..<at])
-                let withoutYou = before.hasSuffix("有") ? String(before.dropLast()) : before
-                if negatorsCN.contains(where: { withoutYou.hasSuffix($0) || before.hasSuffix($0) }) { continue }
-                return true
-            }
-        }
+        let markerCN = hasMarkerCN(chars)
+        let mayEN = mayAssertEN(lower)
+        guard markerCN || mayEN else { return false }
+        if TextFold.firstMatch(conditional, in: lower) != nil { return false }
+        if markerCN { return true }
         // Both lists come in text order: one sweep per marker pattern (a reply of a million
         // "no objection" is linear, not a million by a million).
         let negatedRanges = TextFold.matches(negatedEN, in: lower)
@@ -114,6 +122,26 @@ public enum ObjectionReader {
                 // Negations do not overlap one another, so only those from `k` on, starting before
                 // `r` ends, can overlap it; the first one of them decides.
                 if k < negatedRanges.count, negatedRanges[k].overlaps(r) { continue }
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Whether the (lowercased) clause holds a Chinese disagreement marker that no negator
+    /// just before it takes back.
+    static func hasMarkerCN(_ chars: [Character]) -> Bool {
+        // One pass over the clause; at each character only the markers starting with it are tried.
+        for at in chars.indices {
+            guard let candidates = markersByFirst[chars[at]] else { continue }
+            for marker in candidates {
+                let end = at + marker.count
+                guard end <= chars.count, chars[at..<end].elementsEqual(marker) else { continue }
+                // 不同意 inside 不同意见 is read as 不同意见.
+                if marker == buTongYi, end < chars.count, "见見".contains(chars[end]) { continue }
+                let before = String(chars[max(0, at - 8)..<at])
+                let withoutYou = before.hasSuffix("有") ? String(before.dropLast()) : before
+                if negatorsCN.contains(where: { withoutYou.hasSuffix($0) || before.hasSuffix($0) }) { continue }
                 return true
             }
         }

@@ -650,7 +650,7 @@ final class FetchAhead: @unchecked Sendable {
         let thread = Thread { [self] in
             let result: Result<Void, any Error>
             do {
-                try mailbox.fetch(uids: uids, groups: { group in try self.put(.group(group, hashes: group.map { ContentHash.of($0.bytes) })) },
+                try mailbox.fetch(uids: uids, groups: { group in try self.put(.group(group, hashes: group.map { ContentDigest.of($0.bytes) })) },
                                   tooLarge: { try self.put(.tooLarge($0, $1)) })
                 result = .success(())
             } catch {
