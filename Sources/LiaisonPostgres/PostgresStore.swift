@@ -190,7 +190,7 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         }
         guard case .filed(_, let correspondenceID, let opened) = outcome, let filed else { return outcome }
         let context = FiledContext(filedCase: filed.filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
-        try write(s, try plan.followUp(context), now: now, filed: (filed.caseID, correspondenceID))
+        try write(s, try plan.followUp(context), now: now, filed: (filed.caseID, correspondenceID), filedNumber: filed.filedCase.number)
         return outcome
     }
 
