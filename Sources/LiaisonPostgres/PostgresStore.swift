@@ -130,7 +130,9 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     /// Message-ID, number and thread outside a transaction block (`PostgresFilingView`); a
     /// filing on a known case is then the filing statement alone, its own transaction, reading
     /// those lookups again (`fileAlone`): two statements instead of four; a case to open is
-    /// opened and filed on by one call, also its own transaction (`fileOpeningAlone`).
+    /// opened and filed on by one call, also its own transaction (`fileOpeningAlone`). A plan
+    /// with follow-ups reads ahead too; its filing statement (sent with `BEGIN`) reads the
+    /// lookups again, then the follow-ups and COMMIT follow in that transaction.
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         var attempt = 0
         var readAhead = true
