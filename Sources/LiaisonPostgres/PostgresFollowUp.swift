@@ -6,12 +6,16 @@ import LiaisonStore
 /// `update`, firing a reminder and recording a failed delivery (as `SQLiteFollowUp.swift`; a
 /// field added to `FollowUp` is written here).
 extension PostgresStore {
-    static func write(_ s: PGSession, _ f: FollowUp, now: Date, filed: (caseID: Int64, correspondenceID: Int64)?) throws {
+    /// `filedNumber`: the filed case's number (its id is `filed.caseID`): the follow-ups on that
+    /// case need no lookup of its id (one round trip less each filing).
+    static func write(_ s: PGSession, _ f: FollowUp, now: Date, filed: (caseID: Int64, correspondenceID: Int64)?,
+                      filedNumber: String? = nil) throws {
         if let recap = f.recap {
             guard let filed else { throw StoreError(.refused, "a recap is stored only with the message that carries it") }
             try insertRecap(s, recap, id: filed.correspondenceID, caseID: filed.caseID)
         }
         var known: [String: Int64] = [:]
+        if let filed, let filedNumber { known[filedNumber] = filed.caseID }
         func id(_ number: String) throws -> Int64 {
             if let id = known[number] { return id }
             let id = try caseID(s, number)

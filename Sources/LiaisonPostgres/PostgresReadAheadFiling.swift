@@ -19,6 +19,10 @@ import LiaisonStore
 /// `PostgresStore.file`. So the decision's inputs are those of the transaction that files; the
 /// uniqueness of the filing is the database's, as always.
 ///
+/// A plan with follow-ups (the daemon's `MessageFiling`) decides on the same view; then `BEGIN`
+/// and the filing statement that reads the recorded lookups again go out together, the
+/// follow-ups and `COMMIT` after it in the same transaction (`PostgresStore.file`, `fileOne`).
+///
 /// Any other read of the view (the rate ledger, the outbox, a second thread search) first sends
 /// `BEGIN`: the plan continues inside a transaction as it always did, and the filing statement
 /// of `fileCommitting` checks the reads made before it. A decision neither path files (a hold,

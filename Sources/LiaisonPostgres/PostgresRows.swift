@@ -195,8 +195,9 @@ extension PostgresStore {
     }
 
     static func insertCorrespondence(_ s: PGSession, _ m: IncomingMessage, into ref: CaseRef, at: Date,
-                                     checkpoint: MailboxCheckpoint? = nil) throws -> Insertion {
-        let (sql, args) = filingStatement(m, into: ref, at: at, checkpoint: checkpoint)
+                                     checkpoint: MailboxCheckpoint? = nil,
+                                     verifying reads: PostgresFilingView.Reads = .init()) throws -> Insertion {
+        let (sql, args) = filingStatement(m, into: ref, at: at, checkpoint: checkpoint, verifying: reads)
         guard let r = try s.row(sql, args, prepared: true) else { throw StoreError(.invalid, "filing returned no row") }
         guard let insertion = try filingResult(s, r, m) else { throw StoreError(.invalid, "filing found no case") }
         return insertion

@@ -130,10 +130,12 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
     /// Message-ID, number and thread outside a transaction block (`PostgresFilingView`); a
     /// filing on a known case is then the filing statement alone, its own transaction, reading
     /// those lookups again (`fileAlone`): two statements instead of four; a case to open is
-    /// opened and filed on by one call, also its own transaction (`fileOpeningAlone`).
+    /// opened and filed on by one call, also its own transaction (`fileOpeningAlone`). A plan
+    /// with follow-ups reads ahead too; its filing statement (sent with `BEGIN`) reads the
+    /// lookups again, then the follow-ups and COMMIT follow in that transaction.
     public func file(_ plan: some FilingPlan, now: Date) throws -> FilingOutcome {
         var attempt = 0
-        var readAhead = !plan.followsUp
+        var readAhead = true
         while true {
             attempt += 1
             do {
@@ -143,7 +145,7 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                     let view = try PostgresFilingView(s: s, readAhead: readAhead)
                     do {
                         let filing = try plan.filing(view)
-                        if !view.inTransaction {
+                        if !view.inTransaction, !plan.followsUp {
                             if let outcome = try Self.fileAlone(s, filing, verifying: view.reads, now: now) { return outcome }
                             if let outcome = try Self.fileOpeningAlone(s, filing, verifying: view.reads, now: now) { return outcome }
                         }
@@ -151,10 +153,13 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                         if !plan.followsUp, let outcome = try Self.fileCommitting(s, filing, now: now, verifying: view.reads) {
                             return outcome
                         }
-                        // Reads made outside the transaction are checked by the filing statement
-                        // of `fileAlone` and `fileCommitting` only.
-                        if !view.reads.isEmpty { throw DecideAgain() }
-                        let outcome = try Self.file(s, plan, view: view.inner, filing: filing, now: now)
+                        // A plan with follow-ups: BEGIN (sent above, not waited for) and the
+                        // filing statement, which reads again what the plan read outside the
+                        // block (LQ409 when one answers otherwise), go out together; then the
+                        // follow-ups and COMMIT in the same transaction. `fileOne` throws
+                        // `DecideAgain`, nothing sent, for a decision its filing statement cannot
+                        // check the reads for.
+                        let outcome = try Self.file(s, plan, view: view.inner, filing: filing, now: now, verifying: view.reads)
                         try s.execute("COMMIT")
                         return outcome
                     } catch {
@@ -177,8 +182,9 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         }
     }
 
-    static func file(_ s: PGSession, _ plan: some FilingPlan, view: PostgresCaseView, filing: Filing, now: Date) throws -> FilingOutcome {
-        let (outcome, filed) = try fileOne(s, filing, now: now)
+    static func file(_ s: PGSession, _ plan: some FilingPlan, view: PostgresCaseView, filing: Filing, now: Date,
+                     verifying reads: PostgresFilingView.Reads = .init()) throws -> FilingOutcome {
+        let (outcome, filed) = try fileOne(s, filing, now: now, verifying: reads)
         if case .held(let heldID, .rateLimited) = outcome, let recipient = try summaryRecipient(s, heldID: heldID) {
             let detail: String? = try s.value("SELECT detail FROM held WHERE id = ?", [heldID])
             try write(s, try plan.summary(HeldContext(heldID: heldID, detail: detail, recipient: recipient, view: view)), now: now, filed: nil)
@@ -186,13 +192,27 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         }
         guard case .filed(_, let correspondenceID, let opened) = outcome, let filed else { return outcome }
         let context = FiledContext(filedCase: filed.filedCase, correspondenceID: correspondenceID, openedCase: opened, view: view)
-        try write(s, try plan.followUp(context), now: now, filed: (filed.caseID, correspondenceID))
+        try write(s, try plan.followUp(context), now: now, filed: (filed.caseID, correspondenceID), filedNumber: filed.filedCase.number)
         return outcome
     }
 
     /// Files, holds or recognises a duplicate; for a filed message also the case's id and the
     /// case as it stands after the filing (read by the filing's own statement).
-    static func fileOne(_ s: PGSession, _ filing: Filing, now: Date) throws -> (FilingOutcome, (caseID: Int64, filedCase: Case)?) {
+    /// With `reads` made outside the transaction (`PostgresFilingView`), the filing statement
+    /// reads them again (LQ409 when one answers otherwise): only a message on a known case, or
+    /// on a case `liaison_open_case` opens, without an accepted hold; any other decision throws
+    /// `DecideAgain` before anything is sent.
+    static func fileOne(_ s: PGSession, _ filing: Filing, now: Date,
+                        verifying reads: PostgresFilingView.Reads = .init()) throws -> (FilingOutcome, (caseID: Int64, filedCase: Case)?) {
+        if !reads.isEmpty {
+            let checked: Bool
+            switch filing.decision {
+            case .existing: checked = filing.accepting == nil
+            case .open(let new): checked = filing.accepting == nil && filing.rateGate == nil && numberParts(new.numberTemplate) != nil
+            case .hold: checked = false
+            }
+            if !checked { throw DecideAgain() }
+        }
         let m = filing.message
         let outcome: FilingOutcome
         var filed: (caseID: Int64, filedCase: Case)? = nil
@@ -222,7 +242,7 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
         if let sent = opening {
             // Sent, not waited for; the filing statement that follows files on the case it opened.
             guard case .filed(let caseID, let correspondenceID, let filedCase) = try insertCorrespondence(
-                s, m, into: .opened, at: now, checkpoint: filing.checkpoint),
+                s, m, into: .opened, at: now, checkpoint: filing.checkpoint, verifying: reads),
                   let row = sent.result?.rows.first else {
                 // No case opened: it found an earlier filing.
                 guard let row = sent.result?.rows.first, let id: Int64 = try row["earlier_id"], let n: String = try row["earlier_number"]
@@ -246,7 +266,7 @@ public final class PostgresStore: FilingStore, CaseQueries, CaseUpdates, Reminde
                 }
             case .existing(let number, _):
                 advanced = filing.checkpoint != nil
-                switch try insertCorrespondence(s, m, into: .number(number), at: now, checkpoint: filing.checkpoint) {
+                switch try insertCorrespondence(s, m, into: .number(number), at: now, checkpoint: filing.checkpoint, verifying: reads) {
                 case .duplicate(let existing):
                     outcome = .duplicate(existing)
                 case .filed(let caseID, let correspondenceID, let filedCase):

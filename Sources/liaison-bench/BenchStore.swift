@@ -26,15 +26,23 @@ struct MatchedFiling: FilingPlan {
     let now: Date
     let checkpoint: MailboxCheckpoint
     let decided = Decided()
+    /// The daemon's shape (`--follow-up`): a follow-up that writes one case event on the filed
+    /// case, as `MessageFiling`'s follow-ups write events, reminders and cancellations by case
+    /// number (`PostgresStore.write`: the case's id, then the row) — a plan that follows up.
+    var followUpEvent = false
 
     func filing(_ view: any FilingView) throws -> Filing {
         let decision = try matcher.decide(input, lookup: view, now: now)
         decided.decision = decision
         return Filing(message: message, decision: decision, checkpoint: checkpoint)
     }
-    func followUp(_ context: FiledContext) throws -> FollowUp { FollowUp() }
+    func followUp(_ context: FiledContext) throws -> FollowUp {
+        guard followUpEvent else { return FollowUp() }
+        return FollowUp(events: [CaseEvent(caseNumber: context.filedCase.number, at: now, kind: .recapFiled,
+                                           detail: "bench follow-up \(message.messageID ?? "")")])
+    }
     func summary(_ context: HeldContext) throws -> FollowUp { FollowUp() }
-    var followsUp: Bool { false }
+    var followsUp: Bool { followUpEvent }
 }
 
 /// The scale benchmark of issue 4: with N filed messages on N/10 cases in SQLite (default
@@ -53,6 +61,8 @@ struct BenchStore: AsyncParsableCommand {
     var postgres: String?
     @Flag(help: "PostgreSQL: populate through the filing path (a dozen statements a message) instead of the bulk load.")
     var throughFiling = false
+    @Flag(help: "Also time the daemon's shape: 2,000 more filings, interleaved four by four with the others, whose plan follows up with one case event (as MessageFiling's follow-ups write), printed apart.")
+    var followUp = false
 
     static let org = Organization(name: "示例", internalDomains: ["corp.example"], trackingAddress: "track@corp.example",
                                   authservID: "mx.corp.example")
@@ -145,9 +155,13 @@ struct BenchStore: AsyncParsableCommand {
         var timings: [Duration] = []
         var rules: [String: Int] = [:]
         var byRule: [String: [Duration]] = [:]
+        var followed: [Duration] = []
+        var followedByRule: [String: [Duration]] = [:]
         var rng = SystemRandomNumberGenerator()
         let onFile = try store.counts().correspondence
-        for n in 0..<2_000 {
+        for n in 0..<(followUp ? 4_000 : 2_000) {
+            // With --follow-up, blocks of four (one of each mode) alternate between the shapes.
+            let following = followUp && (n / 4) % 2 == 1
             let j = 1_000_000_000 + onFile + n
             let k = Int.random(in: 0..<caseCount, using: &rng)
             let party = "buyer\(k % 5_000)@client\(k).example"
@@ -167,20 +181,26 @@ struct BenchStore: AsyncParsableCommand {
                                            direction: .inbound, references: facts.references,
                                            addresses: matcher.counterpartyAddresses(input), raw: raw)
             // Matched inside the filing transaction, as the daemon files (`MessageFiling`).
-            let plan = MatchedFiling(matcher: matcher, input: input, message: incoming, now: Self.base,
+            var plan = MatchedFiling(matcher: matcher, input: input, message: incoming, now: Self.base,
                                      checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: UInt32(n + 1)))
+            plan.followUpEvent = following
             let outcome = try store.file(plan, now: Self.base)
             let took = clock.now - t0
             guard let decision = plan.decided.decision else { throw ValidationError("the plan was not asked where the message goes") }
-            timings.append(took)
             let rule: String
             switch decision {
             case .existing(_, let r): rule = r.rawValue
             case .open: rule = "new case"
             case .hold(let reason, _): rule = "held: " + reason.rawValue
             }
-            rules[rule, default: 0] += 1
-            byRule[rule, default: []].append(took)
+            if following {
+                followed.append(took)
+                followedByRule[rule, default: []].append(took)
+            } else {
+                timings.append(took)
+                rules[rule, default: 0] += 1
+                byRule[rule, default: []].append(took)
+            }
             if case .duplicate = outcome { FileHandle.standardError.write(Data("benchmark message \(j) was a duplicate\n".utf8)) }
         }
         timings.sort()
@@ -199,6 +219,14 @@ struct BenchStore: AsyncParsableCommand {
         for (rule, list) in byRule.sorted(by: { $0.key < $1.key }) {
             let sorted = list.sorted()
             print("bench:   \(rule): \(sorted.count) filings, median \(String(format: "%.3f", ms(sorted[sorted.count / 2]))) ms, p99 \(String(format: "%.3f", ms(sorted[sorted.count * 99 / 100]))) ms")
+        }
+        if !followed.isEmpty {
+            followed.sort()
+            print("bench: the daemon's shape (a follow-up writing one case event), \(followed.count) filings interleaved with the above: match+file+follow-up median \(String(format: "%.3f", ms(followed[followed.count / 2]))) ms, p99 \(String(format: "%.3f", ms(followed[followed.count * 99 / 100]))) ms")
+            for (rule, list) in followedByRule.sorted(by: { $0.key < $1.key }) {
+                let sorted = list.sorted()
+                print("bench:   \(rule) + follow-up: \(sorted.count) filings, median \(String(format: "%.3f", ms(sorted[sorted.count / 2]))) ms, p99 \(String(format: "%.3f", ms(sorted[sorted.count * 99 / 100]))) ms")
+            }
         }
         print("bench: load average (1, 5, 15 min) before measuring \(loadBefore), after \(BenchReport.loadAverage()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
         print("bench: database \(dbBytes / 1_048_576) MiB for \(rawBytes / 1_048_576) MiB of raw mail (\(String(format: "%.2f", Double(dbBytes) / Double(max(rawBytes, 1))))×)")

@@ -39,9 +39,17 @@ struct PostgresReadAheadFilingTests {
                 ?? (holdUnfound ? .hold(.noThread, detail: nil) : .open(C.newCase()))
             return Filing(message: message, decision: decision, checkpoint: MailboxCheckpoint(mailbox: "INBOX", uidValidity: 1, lastUID: 7))
         }
-        func followUp(_ context: FiledContext) throws -> FollowUp { FollowUp() }
+        /// With follow-ups (as the daemon's `MessageFiling`): an event on the filed case (or on
+        /// `followCase`, which may name no case: the follow-up then fails).
+        var follow = false
+        var followCase: String? = nil
+        func followUp(_ context: FiledContext) throws -> FollowUp {
+            guard follow else { return FollowUp() }
+            return FollowUp(events: [CaseEvent(caseNumber: followCase ?? context.filedCase.number, at: C.day, kind: .recapFiled,
+                                               detail: "followed \(message.messageID ?? "")")])
+        }
         func summary(_ context: HeldContext) throws -> FollowUp { FollowUp() }
-        var followsUp: Bool { false }
+        var followsUp: Bool { follow }
     }
 
     /// Files `id` on a new case opened with `template`; its case's number.
@@ -261,6 +269,91 @@ struct PostgresReadAheadFilingTests {
                 // (subject first), common with S (both full), each with two dates.
                 #expect(nonEmpty == 17)
             }
+        }
+    }
+
+    @Test("a plan with follow-ups reads ahead too: a Message-ID filed elsewhere meanwhile is decided again, its follow-up written once, where it was filed")
+    func followUpRaceDecidedAgain() throws {
+        try PGStores.withFreshStore("PostgreSQL read-ahead follow-up race") { store in
+            let later = try Self.seed(store, "<b@x>", "EC20261116-{seq:3}")
+            let other = try Self.seed(store, "<seed@x>", "OT-{seq:2}")
+            // As `raceDecidedAgain`, with follow-ups: inside a transaction from the start the
+            // plan would have filed on `later` at its first attempt (READ COMMITTED).
+            let plan = RefPlan(C.message("<reply@x>", body: "reply", refs: ["<a@x>", "<b@x>"]), refs: ["<a@x>", "<b@x>"])
+            plan.follow = true
+            plan.between = { attempt in
+                if attempt == 1 {
+                    _ = try store.file(Filing(message: C.message("<a@x>", body: "a"), decision: .existing(caseNumber: other, rule: .reference)),
+                                       now: C.day)
+                }
+            }
+            guard case .filed(other, _, false) = try store.file(plan, now: C.day) else { Issue.record("not filed on the other case"); return }
+            #expect(plan.attempts == 2)
+            #expect(try store.correspondence(caseNumber: later).map(\.messageID) == ["<b@x>"])
+            #expect(try store.correspondence(caseNumber: other).map(\.messageID) == ["<seed@x>", "<a@x>", "<reply@x>"])
+            #expect(try store.events(caseNumber: later).filter { $0.detail == "followed <reply@x>" }.isEmpty)
+            #expect(try store.events(caseNumber: other).filter { $0.detail == "followed <reply@x>" }.count == 1)
+            #expect(try store.checkpoint(mailbox: "INBOX")?.lastUID == 7)
+            // Unchanged reads: filed at the first attempt with its follow-up; the same bytes
+            // again a duplicate, no second follow-up.
+            let reply = RefPlan(C.message("<reply2@x>", body: "reply2", refs: ["<b@x>"]), refs: ["<nobody@x>", "<b@x>"])
+            reply.follow = true
+            guard case .filed(later, let id, false) = try store.file(reply, now: C.day) else { Issue.record("reply not filed"); return }
+            #expect(reply.attempts == 1)
+            #expect(try store.file(reply, now: C.day) == .duplicate(.filed(caseNumber: later, correspondenceID: id)))
+            #expect(try store.events(caseNumber: later).filter { $0.detail == "followed <reply2@x>" }.count == 1)
+        }
+    }
+
+    @Test("a plan with follow-ups: a case opened after the thread search with its follow-up, a changed search decided again, a failing follow-up rolls the filing back, a hold decided inside a transaction")
+    func followUpOpeningAndAtomicity() throws {
+        try PGStores.withFreshStore("PostgreSQL read-ahead follow-up opening") { store in
+            let existing = try Self.seed(store, "<seed@x>", "OT-{seq:2}")
+            // Nothing found: a case opened, its filing reading the lookups again, the follow-up on it.
+            let fresh = RefPlan(C.message("<fresh@x>", subject: "新事项", from: "new@fresh.example", body: "fresh",
+                                          addresses: ["new@fresh.example"]), refs: ["<nobody@x>"])
+            fresh.thenThread = true
+            fresh.follow = true
+            guard case .filed(let opened, _, true) = try store.file(fresh, now: C.day) else { Issue.record("not opened"); return }
+            #expect(fresh.attempts == 1)
+            #expect(try store.events(caseNumber: opened).filter { $0.detail == "followed <fresh@x>" }.count == 1)
+            // The thread search answers otherwise by the time of the filing (a message of the
+            // thread filed on `existing` meanwhile): decided again, filed on... the cases the
+            // search now finds, the first of them by date.
+            let plan = RefPlan(C.message("<new@x>", subject: "另一事项", from: "other@fresh.example", body: "new",
+                                         addresses: ["other@fresh.example"]), refs: [])
+            plan.thenThread = true
+            plan.follow = true
+            plan.between = { attempt in
+                if attempt == 1 {
+                    _ = try store.file(Filing(message: C.message("<meanwhile@x>", subject: "另一事项", from: "other@fresh.example",
+                                                                 body: "meanwhile", addresses: ["other@fresh.example"]),
+                                              decision: .existing(caseNumber: existing, rule: .threadSubject)), now: C.day)
+                }
+            }
+            guard case .filed(existing, _, false) = try store.file(plan, now: C.day) else { Issue.record("not filed on the existing case"); return }
+            #expect(plan.attempts == 2)
+            #expect(try store.events(caseNumber: existing).filter { $0.detail == "followed <new@x>" }.count == 1)
+            #expect(try store.counts() == (4, 2, 0))
+            // A follow-up that fails (an event on no case): the filing rolled back with it,
+            // checkpoint unmoved, nothing filed.
+            try store.pool.withSession { try $0.execute("DELETE FROM checkpoints") }
+            let failing = RefPlan(C.message("<fails@x>", body: "fails", refs: ["<seed@x>"]), refs: ["<seed@x>"])
+            failing.follow = true
+            failing.followCase = "NO-SUCH-CASE"
+            #expect(throws: StoreError.self) { _ = try store.file(failing, now: C.day) }
+            #expect(try store.counts() == (4, 2, 0))
+            #expect(try store.caseForMessageID("<fails@x>") == nil)
+            #expect(try store.checkpoint(mailbox: "INBOX") == nil)
+            // A hold after reads outside the transaction: decided again inside one, held once.
+            let held = RefPlan(C.message("<held@x>", subject: "别的", from: "x@else.example", body: "held", addresses: ["x@else.example"]),
+                               refs: ["<nobody@x>"])
+            held.thenThread = true
+            held.holdUnfound = true
+            held.follow = true
+            guard case .held(_, .noThread) = try store.file(held, now: C.day) else { Issue.record("not held"); return }
+            #expect(held.attempts == 2)
+            #expect(try store.counts() == (4, 2, 1))
         }
     }
 }
