@@ -37,15 +37,7 @@ public struct LoopClock: Clock {
     public var minimumResolution: Duration { ContinuousClock().minimumResolution }
 
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
-        let sleeper = Sleeper()
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                guard sleeper.install(c) else { return }
-                Self.timers.asyncAfter(deadline: .now() + Self.dispatchDelay(until: deadline)) { sleeper.resume(nil) }
-            }
-        } onCancel: {
-            sleeper.resume(CancellationError())
-        }
+        try await Self.wait(until: deadline, Sleeper())
     }
 
     /// Sleeps `duration`, or less: returns at once when graceful shutdown begins (or has begun);
@@ -57,19 +49,24 @@ public struct LoopClock: Clock {
     /// supervisor's watchdog pings stopped for a minute in DaemonNotifyTests). Here the timer,
     /// cancellation and the shutdown handler each resume the sleep directly.
     public func sleepUnlessShuttingDown(for duration: Duration) async throws {
-        let deadline = now.advanced(by: duration)
         let sleeper = Sleeper()
         try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                    guard sleeper.install(c) else { return }
-                    Self.timers.asyncAfter(deadline: .now() + Self.dispatchDelay(until: deadline)) { sleeper.resume(nil) }
-                }
-            } onCancel: {
-                sleeper.resume(CancellationError())
-            }
+            try await Self.wait(until: now.advanced(by: duration), sleeper)
         } onGracefulShutdown: {
             sleeper.resume(nil)
+        }
+    }
+
+    /// Waits for `deadline` on the timer queue; cancellation ends the wait with `CancellationError`,
+    /// and whoever else holds `sleeper` may end it first.
+    private static func wait(until deadline: Instant, _ sleeper: Sleeper) async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                guard sleeper.install(c) else { return }
+                timers.asyncAfter(deadline: .now() + dispatchDelay(until: deadline)) { sleeper.resume(nil) }
+            }
+        } onCancel: {
+            sleeper.resume(CancellationError())
         }
     }
 
