@@ -53,6 +53,17 @@ struct PostgresReadAheadFilingTests {
     }
 
     /// Files `id` on a new case opened with `template`; its case's number.
+    /// A message of the thread `subject` from `from` alone (what the thread search is asked).
+    static func threadMessage(_ id: String, _ subject: String = "新事项", from: String = "new@fresh.example", body: String) -> IncomingMessage {
+        C.message(id, subject: subject, from: from, body: body, addresses: [from])
+    }
+
+    /// Another instance files `message` on `number` by the thread rule: what a race does between
+    /// a plan's reads and its filing.
+    static func fileMeanwhile(_ store: PostgresStore, _ message: IncomingMessage, on number: String) throws {
+        _ = try store.file(Filing(message: message, decision: .existing(caseNumber: number, rule: .threadSubject)), now: C.day)
+    }
+
     static func seed(_ store: PostgresStore, _ id: String, _ template: String) throws -> String {
         guard case .filed(let number, _, true) = try store.file(
             Filing(message: C.message(id, body: id), decision: .open(C.newCase(template))), now: C.day)
@@ -128,25 +139,32 @@ struct PostgresReadAheadFilingTests {
         }
     }
 
+    /// Two cases, `later` holding <b@x> and `other`; a reply that names <a@x> (no case yet) then
+    /// <b@x>; before it files, another instance files <a@x> on `other`. The plan is decided again
+    /// and filed on `other` (at its first attempt it would have chosen `later`). Returns both numbers.
+    static func raceOnAMessageID(_ store: PostgresStore, follow: Bool) throws -> (later: String, other: String)? {
+        let later = try seed(store, "<b@x>", "EC20261116-{seq:3}")
+        let other = try seed(store, "<seed@x>", "OT-{seq:2}")
+        let plan = RefPlan(C.message("<reply@x>", body: "reply", refs: ["<a@x>", "<b@x>"]), refs: ["<a@x>", "<b@x>"])
+        plan.follow = follow
+        plan.between = { attempt in
+            if attempt == 1 {
+                _ = try store.file(Filing(message: C.message("<a@x>", body: "a"), decision: .existing(caseNumber: other, rule: .reference)),
+                                   now: C.day)
+            }
+        }
+        guard case .filed(other, _, false) = try store.file(plan, now: C.day) else { Issue.record("not filed on the other case"); return nil }
+        #expect(plan.attempts == 2)
+        #expect(try store.correspondence(caseNumber: later).map(\.messageID) == ["<b@x>"])
+        #expect(try store.correspondence(caseNumber: other).map(\.messageID) == ["<seed@x>", "<a@x>", "<reply@x>"])
+        #expect(try store.checkpoint(mailbox: "INBOX")?.lastUID == 7)
+        return (later, other)
+    }
+
     @Test("a Message-ID filed on another case between the lookups and the filing: decided again, filed where the matcher now says")
     func raceDecidedAgain() throws {
         try PGStores.withFreshStore("PostgreSQL read-ahead race") { store in
-            let later = try Self.seed(store, "<b@x>", "EC20261116-{seq:3}")
-            let other = try Self.seed(store, "<seed@x>", "OT-{seq:2}")
-            // The plan looks for <a@x> (no case yet), then <b@x> (`later`); before it files,
-            // another instance files a message <a@x> on `other`.
-            let plan = RefPlan(C.message("<reply@x>", body: "reply", refs: ["<a@x>", "<b@x>"]), refs: ["<a@x>", "<b@x>"])
-            plan.between = { attempt in
-                if attempt == 1 {
-                    _ = try store.file(Filing(message: C.message("<a@x>", body: "a"), decision: .existing(caseNumber: other, rule: .reference)),
-                                       now: C.day)
-                }
-            }
-            guard case .filed(other, _, false) = try store.file(plan, now: C.day) else { Issue.record("not filed on the other case"); return }
-            #expect(plan.attempts == 2)
-            #expect(try store.correspondence(caseNumber: later).map(\.messageID) == ["<b@x>"])
-            #expect(try store.correspondence(caseNumber: other).map(\.messageID) == ["<seed@x>", "<a@x>", "<reply@x>"])
-            #expect(try store.checkpoint(mailbox: "INBOX")?.lastUID == 7)
+            _ = try Self.raceOnAMessageID(store, follow: false)
         }
     }
 
@@ -162,8 +180,7 @@ struct PostgresReadAheadFilingTests {
             #expect(plan.attempts == 1)
             #expect(try store.correspondence(caseNumber: number).map(\.messageID) == ["<first@x>", "<reply@x>"])
             // Nothing found at all: a case opened, its filing reading both again.
-            let fresh = RefPlan(C.message("<fresh@x>", subject: "新事项", from: "new@fresh.example", body: "fresh",
-                                          addresses: ["new@fresh.example"]), refs: ["<nobody@x>"])
+            let fresh = RefPlan(Self.threadMessage("<fresh@x>", body: "fresh"), refs: ["<nobody@x>"])
             fresh.thenThread = true
             guard case .filed(let opened, _, true) = try store.file(fresh, now: C.day) else { Issue.record("not opened"); return }
             #expect(fresh.attempts == 1)
@@ -171,14 +188,11 @@ struct PostgresReadAheadFilingTests {
             #expect(try store.checkpoint(mailbox: "INBOX")?.lastUID == 7)
             // Another filing on the case found between the search and the filing: the search
             // answers the same cases in the same order, so the filing stands.
-            let late = RefPlan(C.message("<late@x>", subject: "新事项", from: "new@fresh.example", body: "late",
-                                         addresses: ["new@fresh.example"]), refs: [])
+            let late = RefPlan(Self.threadMessage("<late@x>", body: "late"), refs: [])
             late.thenThread = true
             late.between = { attempt in
                 if attempt == 1 {
-                    _ = try store.file(Filing(message: C.message("<other@x>", subject: "新事项", from: "new@fresh.example",
-                                                                 body: "other", addresses: ["new@fresh.example"]),
-                                              decision: .existing(caseNumber: opened, rule: .threadSubject)), now: C.day)
+                    try Self.fileMeanwhile(store, Self.threadMessage("<other@x>", body: "other"), on: opened)
                 }
             }
             guard case .filed(opened, _, false) = try store.file(late, now: C.day) else { Issue.record("not filed on the opened case"); return }
@@ -200,14 +214,11 @@ struct PostgresReadAheadFilingTests {
             let existing = try Self.seed(store, "<seed@x>", "OT-{seq:2}")
             // The plan's thread search (subject 新事项, new@fresh.example) finds nothing; before it
             // decides, another instance files a message of that thread and address on `existing`.
-            let plan = RefPlan(C.message("<new@x>", subject: "新事项", from: "new@fresh.example", body: "new",
-                                         addresses: ["new@fresh.example"]), refs: [])
+            let plan = RefPlan(Self.threadMessage("<new@x>", body: "new"), refs: [])
             plan.thenThread = true
             plan.between = { attempt in
                 if attempt == 1 {
-                    _ = try store.file(Filing(message: C.message("<meanwhile@x>", subject: "新事项", from: "new@fresh.example",
-                                                                 body: "meanwhile", addresses: ["new@fresh.example"]),
-                                              decision: .existing(caseNumber: existing, rule: .threadSubject)), now: C.day)
+                    try Self.fileMeanwhile(store, Self.threadMessage("<meanwhile@x>", body: "meanwhile"), on: existing)
                 }
             }
             guard case .filed(existing, _, false) = try store.file(plan, now: C.day) else { Issue.record("not filed on the existing case"); return }
@@ -275,25 +286,11 @@ struct PostgresReadAheadFilingTests {
     @Test("a plan with follow-ups reads ahead too: a Message-ID filed elsewhere meanwhile is decided again, its follow-up written once, where it was filed")
     func followUpRaceDecidedAgain() throws {
         try PGStores.withFreshStore("PostgreSQL read-ahead follow-up race") { store in
-            let later = try Self.seed(store, "<b@x>", "EC20261116-{seq:3}")
-            let other = try Self.seed(store, "<seed@x>", "OT-{seq:2}")
-            // As `raceDecidedAgain`, with follow-ups: inside a transaction from the start the
-            // plan would have filed on `later` at its first attempt (READ COMMITTED).
-            let plan = RefPlan(C.message("<reply@x>", body: "reply", refs: ["<a@x>", "<b@x>"]), refs: ["<a@x>", "<b@x>"])
-            plan.follow = true
-            plan.between = { attempt in
-                if attempt == 1 {
-                    _ = try store.file(Filing(message: C.message("<a@x>", body: "a"), decision: .existing(caseNumber: other, rule: .reference)),
-                                       now: C.day)
-                }
-            }
-            guard case .filed(other, _, false) = try store.file(plan, now: C.day) else { Issue.record("not filed on the other case"); return }
-            #expect(plan.attempts == 2)
-            #expect(try store.correspondence(caseNumber: later).map(\.messageID) == ["<b@x>"])
-            #expect(try store.correspondence(caseNumber: other).map(\.messageID) == ["<seed@x>", "<a@x>", "<reply@x>"])
+            // Inside a transaction from the start the plan would have filed on `later` at its
+            // first attempt (READ COMMITTED).
+            guard let (later, other) = try Self.raceOnAMessageID(store, follow: true) else { return }
             #expect(try store.events(caseNumber: later).filter { $0.detail == "followed <reply@x>" }.isEmpty)
             #expect(try store.events(caseNumber: other).filter { $0.detail == "followed <reply@x>" }.count == 1)
-            #expect(try store.checkpoint(mailbox: "INBOX")?.lastUID == 7)
             // Unchanged reads: filed at the first attempt with its follow-up; the same bytes
             // again a duplicate, no second follow-up.
             let reply = RefPlan(C.message("<reply2@x>", body: "reply2", refs: ["<b@x>"]), refs: ["<nobody@x>", "<b@x>"])
@@ -310,8 +307,7 @@ struct PostgresReadAheadFilingTests {
         try PGStores.withFreshStore("PostgreSQL read-ahead follow-up opening") { store in
             let existing = try Self.seed(store, "<seed@x>", "OT-{seq:2}")
             // Nothing found: a case opened, its filing reading the lookups again, the follow-up on it.
-            let fresh = RefPlan(C.message("<fresh@x>", subject: "新事项", from: "new@fresh.example", body: "fresh",
-                                          addresses: ["new@fresh.example"]), refs: ["<nobody@x>"])
+            let fresh = RefPlan(Self.threadMessage("<fresh@x>", body: "fresh"), refs: ["<nobody@x>"])
             fresh.thenThread = true
             fresh.follow = true
             guard case .filed(let opened, _, true) = try store.file(fresh, now: C.day) else { Issue.record("not opened"); return }
@@ -320,15 +316,12 @@ struct PostgresReadAheadFilingTests {
             // The thread search answers otherwise by the time of the filing (a message of the
             // thread filed on `existing` meanwhile): decided again, filed on... the cases the
             // search now finds, the first of them by date.
-            let plan = RefPlan(C.message("<new@x>", subject: "另一事项", from: "other@fresh.example", body: "new",
-                                         addresses: ["other@fresh.example"]), refs: [])
+            let plan = RefPlan(Self.threadMessage("<new@x>", "另一事项", from: "other@fresh.example", body: "new"), refs: [])
             plan.thenThread = true
             plan.follow = true
             plan.between = { attempt in
                 if attempt == 1 {
-                    _ = try store.file(Filing(message: C.message("<meanwhile@x>", subject: "另一事项", from: "other@fresh.example",
-                                                                 body: "meanwhile", addresses: ["other@fresh.example"]),
-                                              decision: .existing(caseNumber: existing, rule: .threadSubject)), now: C.day)
+                    try Self.fileMeanwhile(store, Self.threadMessage("<meanwhile@x>", "另一事项", from: "other@fresh.example", body: "meanwhile"), on: existing)
                 }
             }
             guard case .filed(existing, _, false) = try store.file(plan, now: C.day) else { Issue.record("not filed on the existing case"); return }
