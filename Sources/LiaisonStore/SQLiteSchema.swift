@@ -472,6 +472,125 @@ enum SQLiteSchema {
             // hold the raw mail): a tenth of the filing thread's time draining a backlog.
             try db.execute(sql: "CREATE INDEX correspondence_case_thread ON correspondence(case_id, thread_subject, date)")
         }
+        m.registerMigration("v14-search-batch") { db in
+            // The search index (v10-search) written once per batch while a backlog is filed
+            // (issue 16): FTS5 writes its pending terms to disk as a segment of their own at the
+            // start of every statement that follows one which touched it inside a transaction,
+            // and at every savepoint, so a batch of 32 messages wrote about a hundred tiny
+            // segments and merged them (an eighth of the filing thread). While
+            // `case_search_deferred` holds its one row — only inside the batch filing's own
+            // transaction (`SQLiteStore.deferringSearch`), which empties it before it commits, so
+            // no other connection ever sees it — the triggers note WHICH rows of the index are
+            // stale in `case_search_queue` (a message's subject, a case's number and
+            // organisation, a case's contacts), and the batch rewrites those rows from the tables
+            // in one statement before it commits (`SQLiteStore.flushSearch`): the index answers
+            // exactly as if each trigger had written it. Every other writer (the console, a
+            // single filing, retention, the person erasure, the sqlite3 shell) finds the table
+            // empty and keeps v10's triggers' behaviour. `case_search_*` tables are the index's:
+            // copies and erasures skip them.
+            try db.execute(sql: """
+                CREATE TABLE case_search_deferred (one INTEGER PRIMARY KEY CHECK (one = 1));
+                CREATE TABLE case_search_queue (
+                    kind INTEGER NOT NULL,  -- the rowid's remainder: 0 a message's subject, 1 a case, 2 a case's contacts
+                    id INTEGER NOT NULL,    -- the message's or the case's id
+                    PRIMARY KEY (kind, id)
+                ) WITHOUT ROWID;
+                DROP TRIGGER case_search_message_in;
+                DROP TRIGGER case_search_message_up;
+                DROP TRIGGER case_search_message_out;
+                DROP TRIGGER case_search_case_in;
+                DROP TRIGGER case_search_case_up;
+                DROP TRIGGER case_search_case_out;
+                DROP TRIGGER case_search_contact_in;
+                DROP TRIGGER case_search_contact_out;
+                DROP TRIGGER case_search_contact_up;
+                CREATE TRIGGER case_search_message_in AFTER INSERT ON correspondence
+                  WHEN new.subject IS NOT NULL AND new.subject <> '' AND NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4, new.case_id, new.subject);
+                END;
+                CREATE TRIGGER case_search_message_up AFTER UPDATE OF subject, case_id ON correspondence
+                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  DELETE FROM case_search WHERE rowid = old.id * 4;
+                  INSERT INTO case_search (rowid, case_id, text)
+                    SELECT new.id * 4, new.case_id, new.subject WHERE new.subject IS NOT NULL AND new.subject <> '';
+                END;
+                CREATE TRIGGER case_search_message_out AFTER DELETE ON correspondence
+                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  DELETE FROM case_search WHERE rowid = old.id * 4;
+                END;
+                CREATE TRIGGER case_search_case_in AFTER INSERT ON cases
+                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4 + 1, new.id, new.number || char(10) || coalesce(new.organization, ''));
+                END;
+                CREATE TRIGGER case_search_case_up AFTER UPDATE OF number, organization ON cases
+                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  DELETE FROM case_search WHERE rowid = old.id * 4 + 1;
+                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4 + 1, new.id, new.number || char(10) || coalesce(new.organization, ''));
+                END;
+                CREATE TRIGGER case_search_case_out AFTER DELETE ON cases
+                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  DELETE FROM case_search WHERE rowid IN (old.id * 4 + 1, old.id * 4 + 2);
+                END;
+                CREATE TRIGGER case_search_contact_in AFTER INSERT ON case_addresses
+                  WHEN new.role = 'contact' AND NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  DELETE FROM case_search WHERE rowid = new.case_id * 4 + 2;
+                  INSERT INTO case_search (rowid, case_id, text)
+                    SELECT new.case_id * 4 + 2, new.case_id, group_concat(address, char(10)) FROM case_addresses
+                    WHERE case_id = new.case_id AND role = 'contact' HAVING count(*) > 0;
+                END;
+                CREATE TRIGGER case_search_contact_out AFTER DELETE ON case_addresses
+                  WHEN old.role = 'contact' AND NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  DELETE FROM case_search WHERE rowid = old.case_id * 4 + 2;
+                  INSERT INTO case_search (rowid, case_id, text)
+                    SELECT old.case_id * 4 + 2, old.case_id, group_concat(address, char(10)) FROM case_addresses
+                    WHERE case_id = old.case_id AND role = 'contact' HAVING count(*) > 0;
+                END;
+                CREATE TRIGGER case_search_contact_up AFTER UPDATE ON case_addresses
+                  WHEN (old.role = 'contact' OR new.role = 'contact') AND NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  DELETE FROM case_search WHERE rowid IN (old.case_id * 4 + 2, new.case_id * 4 + 2);
+                  INSERT INTO case_search (rowid, case_id, text)
+                    SELECT k * 4 + 2, k, (SELECT group_concat(address, char(10)) FROM case_addresses WHERE case_id = k AND role = 'contact')
+                    FROM (SELECT old.case_id AS k UNION SELECT new.case_id)
+                    WHERE EXISTS (SELECT 1 FROM case_addresses WHERE case_id = k AND role = 'contact');
+                END;
+                CREATE TRIGGER case_search_message_in_deferred AFTER INSERT ON correspondence
+                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (0, new.id);
+                END;
+                CREATE TRIGGER case_search_message_up_deferred AFTER UPDATE OF subject, case_id ON correspondence
+                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (0, old.id), (0, new.id);
+                END;
+                CREATE TRIGGER case_search_message_out_deferred AFTER DELETE ON correspondence
+                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (0, old.id);
+                END;
+                CREATE TRIGGER case_search_case_in_deferred AFTER INSERT ON cases
+                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (1, new.id);
+                END;
+                CREATE TRIGGER case_search_case_up_deferred AFTER UPDATE OF number, organization ON cases
+                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (1, old.id), (1, new.id);
+                END;
+                CREATE TRIGGER case_search_case_out_deferred AFTER DELETE ON cases
+                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (1, old.id), (2, old.id);
+                END;
+                CREATE TRIGGER case_search_contact_in_deferred AFTER INSERT ON case_addresses
+                  WHEN new.role = 'contact' AND EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (2, new.case_id);
+                END;
+                CREATE TRIGGER case_search_contact_out_deferred AFTER DELETE ON case_addresses
+                  WHEN old.role = 'contact' AND EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (2, old.case_id);
+                END;
+                CREATE TRIGGER case_search_contact_up_deferred AFTER UPDATE ON case_addresses
+                  WHEN (old.role = 'contact' OR new.role = 'contact') AND EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (2, old.case_id), (2, new.case_id);
+                END;
+                """)
+        }
         return m
     }
 }

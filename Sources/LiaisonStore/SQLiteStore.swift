@@ -224,6 +224,7 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
     public func file<P: FilingPlan>(batch plans: [P], now: Date) throws -> FilingBatch {
         guard !plans.isEmpty else { return FilingBatch() }
         return try transactionWithSubjournalInMemory { db in
+            try Self.deferSearch(db)
             var batch = FilingBatch()
             for plan in plans {
                 do {
@@ -240,8 +241,39 @@ public final class SQLiteStore: FilingStore, CaseQueries, CaseUpdates, ReminderQ
                     break
                 }
             }
+            try Self.flushSearch(db)
             return batch
         }
+    }
+
+    /// From here to `flushSearch`, in this transaction, the search index's triggers note which
+    /// of its rows are stale instead of writing them (v14-search-batch): FTS5 would otherwise
+    /// write its pending terms as a segment of their own at nearly every statement of the batch.
+    static func deferSearch(_ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO case_search_deferred (one) VALUES (1)").execute()
+    }
+
+    /// Rewrites the search index's rows noted since `deferSearch` from the tables, as the
+    /// triggers would have written them (a message's subject, a case's number and
+    /// organisation, a case's contacts: deleted, then written again if there is anything to
+    /// write), and ends the deferral. Must run before the transaction commits: no other
+    /// connection may ever see the deferral.
+    static func flushSearch(_ db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM case_search WHERE rowid IN (SELECT id * 4 + kind FROM case_search_queue);
+            INSERT INTO case_search (rowid, case_id, text)
+              SELECT m.id * 4, m.case_id, m.subject FROM case_search_queue q JOIN correspondence m ON m.id = q.id
+                WHERE q.kind = 0 AND m.subject IS NOT NULL AND m.subject <> ''
+              UNION ALL
+              SELECT c.id * 4 + 1, c.id, c.number || char(10) || coalesce(c.organization, '')
+                FROM case_search_queue q JOIN cases c ON c.id = q.id WHERE q.kind = 1
+              UNION ALL
+              SELECT q.id * 4 + 2, q.id, (SELECT group_concat(address, char(10)) FROM case_addresses WHERE case_id = q.id AND role = 'contact')
+                FROM case_search_queue q
+                WHERE q.kind = 2 AND EXISTS (SELECT 1 FROM case_addresses WHERE case_id = q.id AND role = 'contact');
+            DELETE FROM case_search_queue;
+            DELETE FROM case_search_deferred;
+            """)
     }
 
     /// The one filing operation's body, inside an open write transaction.

@@ -50,6 +50,85 @@ struct SQLiteStoreTests {
         #expect(try tempStore() == 0)
     }
 
+    /// A batch writes the search index (v10-search) once, before it commits (v14-search-batch),
+    /// and the index it leaves is row for row the one the triggers write when the same plans are
+    /// filed one by one: new cases (number, organisation, contacts), messages on them, a new
+    /// contact on a case from an earlier batch (its row rewritten), a plan that throws after
+    /// its message was written (its notes rolled back with it). Nothing of the deferral is left
+    /// behind, and the writers after it write the index directly again.
+    @Test("a batch writes the search index once, as the triggers write it one message at a time")
+    func batchWritesTheSearchIndexAsTheTriggersWould() throws {
+        typealias C = StoreConformance
+        let batched = try TestStores.sqlite(path: try temporaryDatabasePath())
+        let single = try TestStores.sqlite(path: try temporaryDatabasePath())
+        struct Refused: Error {}
+        func opening(_ id: String, _ subject: String, org: String?, contacts: [String], template: String = "EC20261116-{seq:3}") -> DecidedFiling {
+            var c = C.newCase(template)
+            c.counterparty = Counterparty(organization: org, contacts: contacts)
+            return DecidedFiling(Filing(message: C.message(id, subject: subject, from: contacts[0], body: id, addresses: contacts),
+                                        decision: .open(c)))
+        }
+        func onto(_ number: String, _ id: String, _ subject: String, from: String, contacts: [String],
+                  then: ((FiledContext) throws -> FollowUp)? = nil) -> DecidedFiling {
+            DecidedFiling(Filing(message: C.message(id, subject: subject, from: from, body: id, addresses: contacts), decision: .existing(caseNumber: number, rule: .review)), then: then)
+        }
+        let first = [
+            opening("<a@x>", "投诉:设备无法开机", org: "华东机电", contacts: ["liu@huadong.example", "ma@huadong.example"]),
+            onto("EC20261116-001", "<b@x>", "Re: 投诉:设备无法开机", from: "liu@huadong.example", contacts: ["liu@huadong.example"]),
+            opening("<c@x>", "Order 4711 delayed", org: nil, contacts: ["buyer@acme.example"], template: "NC20261116-{seq:3}"),
+            onto("NC20261116-001", "<d@x>", "", from: "buyer@acme.example", contacts: ["buyer@acme.example"]),
+            // Written, then refused in its follow-up: its savepoint takes the message and its notes.
+            onto("EC20261116-001", "<e@x>", "新的联系人", from: "qian@huadong.example", contacts: ["qian@huadong.example"],
+                 then: { _ in throw Refused() }),
+        ]
+        let second = [
+            // A new contact on a case of the batch before: its contacts' row is rewritten.
+            onto("EC20261116-001", "<f@x>", "补充说明", from: "qian@huadong.example", contacts: ["qian@huadong.example"]),
+            opening("<g@x>", "媒体采访申请", org: "晨报", contacts: ["editor@news.example"]),
+        ]
+        let out = try batched.file(batch: first, now: C.day)
+        #expect(out.committed.count == 4)
+        #expect(out.failure is Refused)
+        let out2 = try batched.file(batch: second, now: C.day)
+        #expect(out2.committed.count == 2 && out2.failure == nil)
+        for plan in first.prefix(4) + second { _ = try single.file(plan, now: C.day) }
+
+        func index(_ s: SQLiteStore) throws -> [String] {
+            try s.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT rowid, case_id, text FROM case_search ORDER BY rowid").map { "\($0[0] as Int64) \($0[1] as Int64) \($0[2] as String)" }
+            }
+        }
+        let rows = try index(batched)
+        #expect(rows == (try index(single)))
+        #expect(rows.count == 11, "5 subjects, 3 cases, 3 contact rows, one of them rewritten: \(rows)")
+        #expect(rows.contains { $0.hasSuffix("liu@huadong.example\nma@huadong.example\nqian@huadong.example") }, "\(rows)")
+        #expect(!rows.contains { $0.contains("新的联系人") })
+        func leftover(_ s: SQLiteStore) throws -> Int {
+            try s.pool.read { try Int.fetchOne($0, sql: "SELECT (SELECT count(*) FROM case_search_queue) + (SELECT count(*) FROM case_search_deferred)") } ?? -1
+        }
+        #expect(try leftover(batched) == 0)
+        func found(_ s: SQLiteStore, _ q: String) throws -> [Int64] {
+            try s.pool.read { try Int64.fetchAll($0, sql: "SELECT DISTINCT case_id FROM case_search WHERE case_search MATCH ? ORDER BY case_id", arguments: [q]) }
+        }
+        #expect(try found(batched, "\"qian@huadong\"") == [1])
+        #expect(try found(batched, "\"4711\"") == [2])
+        #expect(try found(batched, "\"晨报\"") == [3])
+
+        // After the batch, a writer outside it (a change of organisation, a contact removed,
+        // a message deleted) writes the index itself, as before.
+        for s in [batched, single] {
+            try s.pool.write { db in
+                try db.execute(sql: "UPDATE cases SET organization = '华东机电集团' WHERE number = 'EC20261116-001'")
+                try db.execute(sql: "DELETE FROM case_addresses WHERE address = 'ma@huadong.example' AND role = 'contact'")
+                try db.execute(sql: "DELETE FROM correspondence WHERE message_id = '<d@x>'")
+            }
+        }
+        #expect(try index(batched) == (try index(single)))
+        #expect(try found(batched, "\"华东机电集团\"") == [1])
+        #expect(try found(batched, "\"ma@huadong\"").isEmpty)
+        #expect(try leftover(batched) == 0)
+    }
+
     @Test func fileIsCreated0600AndWAL() throws {
         let path = try temporaryDatabasePath()
         let store = try TestStores.sqlite(path: path)
