@@ -64,4 +64,30 @@ struct JournalLogHandlerTests {
         #expect(line.count < 400)
         #expect(line.hasSuffix("…"))
     }
+
+    @Test("values and keys: control characters escaped, quoted when they hold a space, quote or =, cut by characters not bytes")
+    func valuesAndKeys() {
+        func line(_ metadata: Logger.Metadata) -> String {
+            JournalLogHandler.format(level: .info, label: "l", message: "m", metadata: metadata, journal: true, date: Self.date)
+        }
+        #expect(line(["k": "a\tb\u{7F}c\u{01}d"]) == "<6>l: m k=a\\tb\\x7fc\\x1d")
+        #expect(line(["k": "投诉:设备"]) == "<6>l: m k=投诉:设备", "no control character: as it is")
+        #expect(line(["k": "\u{85}x"]) == "<6>l: m k=\u{85}x", "C1 controls are not escaped, as before")
+        #expect(line(["k": "a=b"]) == "<6>l: m k=\"a=b\"")
+        #expect(line(["k": "say \"hi\""]) == "<6>l: m k=\"say \\\"hi\\\"\"")
+        #expect(line(["k": ""]) == "<6>l: m k=\"\"")
+        #expect(line(["case id": "1", "a/b": "2", "键": "3", "x-y.z_0": "4"]) == "<6>l: m a_b=2 case_id=1 x-y.z_0=4 键=3")
+        // 300 characters of 3 bytes each are within the bound; 301 are cut to 300.
+        let exact = String(repeating: "文", count: JournalLogHandler.maxValueLength)
+        #expect(line(["k": "\(exact)"]) == "<6>l: m k=\(exact)")
+        #expect(line(["k": "\(exact)文"]) == "<6>l: m k=\(exact)…")
+        for secret in ["password", "SMTP_PassWord", "x-api_key", "Authorization", "cookie", "the_token", "密码password", "ÉtatPassword"] {
+            #expect(JournalLogHandler.isSecretKey(secret), "\(secret)")
+        }
+        for plain in ["uid", "tok", "pass", "api", "case", "outcome", "auth", "密码", "Ｋｅｙ"] {
+            #expect(!JournalLogHandler.isSecretKey(plain), "\(plain)")
+        }
+        let ascii = String(repeating: "a", count: JournalLogHandler.maxValueLength + 1)
+        #expect(line(["k": "\(ascii)"]) == "<6>l: m k=\(ascii.dropLast())…")
+    }
 }

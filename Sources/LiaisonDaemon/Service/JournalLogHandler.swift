@@ -91,10 +91,19 @@ public struct JournalLogHandler: LogHandler {
 
     /// Metadata keys whose values are never written.
     public static func isSecretKey(_ key: String) -> Bool {
+        // An ASCII key (all of ours) on its bytes: every line asks this of every key.
+        if key.utf8.allSatisfy({ $0 < 0x80 }) {
+            let k = key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            return secretWordBytes.contains { word in
+                k.count >= word.count && (0...(k.count - word.count)).contains { at in k[at..<(at + word.count)].elementsEqual(word) }
+            }
+        }
         let k = key.lowercased()
-        return ["password", "passwd", "secret", "token", "credential", "authorization", "auth_data", "cookie", "apikey", "api_key"]
-            .contains { k.contains($0) }
+        return secretWords.contains { k.contains($0) }
     }
+
+    static let secretWords = ["password", "passwd", "secret", "token", "credential", "authorization", "auth_data", "cookie", "apikey", "api_key"]
+    static let secretWordBytes = secretWords.map { Array($0.utf8) }
 
     static func render(_ value: Logger.Metadata.Value) -> String {
         switch value {
@@ -108,8 +117,12 @@ public struct JournalLogHandler: LogHandler {
 
     static func quote(_ raw: String) -> String {
         var value = escape(raw)
-        if value.count > maxValueLength { value = String(value.prefix(maxValueLength)) + "…" }
-        if value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) {
+        // Characters are never more than UTF-8 bytes: most values are counted without breaking
+        // them into characters (one line per message filed, in a backlog a thousand a second).
+        if value.utf8.count > maxValueLength, value.count > maxValueLength { value = String(value.prefix(maxValueLength)) + "…" }
+        // A space, quote or equals sign anywhere, even as the start of a character with a
+        // combining mark, is quoted.
+        if value.isEmpty || value.utf8.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D }) {
             return "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         return value
@@ -117,6 +130,8 @@ public struct JournalLogHandler: LogHandler {
 
     /// Control characters (line breaks above all) as visible escapes: one event, one line.
     static func escape(_ text: String) -> String {
+        // No control character (every byte of a scalar above U+007F is 0x80 or more): as it is.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return text }
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -135,7 +150,11 @@ public struct JournalLogHandler: LogHandler {
     }
 
     static func sanitizeKey(_ key: String) -> String {
-        String(key.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" })
+        func plain(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x5F || b == 0x2D || b == 0x2E
+        }
+        if key.utf8.allSatisfy(plain) { return key }
+        return String(key.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" })
     }
 
     /// ISO 8601 UTC with milliseconds (`2026-11-23T12:00:05.250Z`): scripts/bench-serve measures
