@@ -493,6 +493,12 @@ extension TemplateTests {
             try "Subject: x\n\n{{#late}}\n".write(toFile: dir + "/item-due.en.mustache", atomically: true, encoding: .utf8)
             #expect(throws: TemplateLoadError.self) { try MailTemplates(directory: dir) }
             #expect(throws: TemplateLoadError.self) { try MailTemplates(directory: dir + "/nonexistent") }
+            // The same files again (start-up loads the folder three times; a SIGHUP with
+            // nothing changed): the same templates, and a failure in between left nothing behind.
+            try "Subject: [{{caseNumber}}] Changed\n\nNew body.\n".write(toFile: dir + "/item-due.en.mustache", atomically: true, encoding: .utf8)
+            #expect(try MailTemplates(directory: dir).render(.itemDue, locale: .en, values: ["caseNumber": "EC2"]).subject == "[EC2] Changed")
+            try "Subject: [{{caseNumber}}] Changed again\n\nNew body.\n".write(toFile: dir + "/item-due.en.mustache", atomically: true, encoding: .utf8)
+            #expect(try MailTemplates(directory: dir).render(.itemDue, locale: .en, values: ["caseNumber": "EC2"]).subject == "[EC2] Changed again")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import Synchronization
 
 /// A mail rendered from its template: the subject (one line), the text/plain body, and the
 /// text/html alternative made from the same template (Templates/README.md).
@@ -56,8 +57,21 @@ public struct MailTemplates: Sendable {
             }
             files[name] = text
         }
+        // The same folder with the same files again (start-up loads it for the configuration
+        // check, the reminders and the weekly check; a SIGHUP with nothing changed): the
+        // templates parsed the last time, which are what parsing them again would give.
+        // Parsing is the cost (a tenth of a second of start-up each time); reading is not.
+        if let same = Self.lastLoaded.withLock({ last in last.flatMap { $0.directory == directory && $0.files == files ? $0.templates : nil } }) {
+            self = same
+            return
+        }
         try self.init(files: files, directory: directory)
+        let loaded = self
+        Self.lastLoaded.withLock { $0 = (directory, files, loaded) }
     }
+
+    /// The folder loaded last, its files, and what they gave (`init(directory:)`).
+    private static let lastLoaded = Mutex<(directory: String, files: [String: String], templates: MailTemplates)?>(nil)
 
     /// Templates from file names and contents (names as in the folder, e.g. `digest.en.mustache`).
     public init(files: [String: String], directory: String? = nil) throws {
