@@ -84,7 +84,7 @@ struct SQLiteStoreTests {
         let second = [
             // A new contact on a case of the batch before: its contacts' row is rewritten.
             onto("EC20261116-001", "<f@x>", "补充说明", from: "qian@huadong.example", contacts: ["qian@huadong.example"]),
-            opening("<g@x>", "媒体采访申请", org: "晨报", contacts: ["editor@news.example"]),
+            opening("<g@x>", "媒体采访申请", org: "晨报社", contacts: ["editor@news.example"]),
         ]
         let out = try batched.file(batch: first, now: C.day)
         #expect(out.committed.count == 4)
@@ -112,7 +112,7 @@ struct SQLiteStoreTests {
         }
         #expect(try found(batched, "\"qian@huadong\"") == [1])
         #expect(try found(batched, "\"4711\"") == [2])
-        #expect(try found(batched, "\"晨报\"") == [3])
+        #expect(try found(batched, "\"晨报社\"") == [3])
 
         // After the batch, a writer outside it (a change of organisation, a contact removed,
         // a message deleted) writes the index itself, as before.
