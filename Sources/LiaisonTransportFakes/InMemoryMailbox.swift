@@ -15,10 +15,14 @@ public final class InMemoryMailbox: MailboxReading, @unchecked Sendable {
 
     /// Like `imap.max_response_bytes`: a message larger than this goes to `tooLarge` (nil: no bound).
     public let maxMessageBytes: Int?
+    /// Like the fetch plan's count: `fetch(uids:groups:tooLarge:)` hands over at most this many
+    /// messages a group, as several `UID FETCH` responses would (nil: one group a call).
+    public let groupSize: Int?
 
-    public init(uidValidity: UInt32 = 1, maxMessageBytes: Int? = nil) {
+    public init(uidValidity: UInt32 = 1, maxMessageBytes: Int? = nil, groupSize: Int? = nil) {
         self.uidValidity = uidValidity
         self.maxMessageBytes = maxMessageBytes
+        self.groupSize = groupSize.map { max(1, $0) }
     }
 
     /// Adds a message to the inbox and returns its UID.
@@ -104,7 +108,8 @@ public final class InMemoryMailbox: MailboxReading, @unchecked Sendable {
     }
 
     /// As `fetch(uids:each:tooLarge:)`: what one call found is one group (split around a
-    /// message above `maxMessageBytes`, which goes to `tooLarge` in its place).
+    /// message above `maxMessageBytes`, which goes to `tooLarge` in its place, and every
+    /// `groupSize` messages).
     public func fetch(uids: [UInt32], groups group: (_ messages: [FetchedMessage]) throws -> Void,
                       tooLarge: (_ uid: UInt32, _ announcedSize: Int) throws -> Void) throws {
         let limit = maxMessageBytes ?? Int.max
@@ -116,6 +121,10 @@ public final class InMemoryMailbox: MailboxReading, @unchecked Sendable {
                 try tooLarge(uid, bytes.count)
             } else {
                 pending.append(FetchedMessage(uid: uid, bytes: bytes))
+                if let groupSize, pending.count == groupSize {
+                    try group(pending)
+                    pending = []
+                }
             }
         }
         if !pending.isEmpty { try group(pending) }

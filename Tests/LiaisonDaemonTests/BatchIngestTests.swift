@@ -143,4 +143,45 @@ struct BatchIngestTests {
         #expect(first != nil)
         #expect(try store.caseForMessageID("<a2@client.example>")?.number == first?.number)
     }
+
+    /// The poller hands `ingest(batch:more:)` the FETCH responses that follow as one stream, so
+    /// the reading goes on across them; a message too large to fetch ends the stream and is held
+    /// in its turn. Many small responses and batches of 2 (a batch across two responses, the
+    /// stream ending at the too-large one, a new stream after it) file exactly what one response
+    /// files: the same outcome for every UID, in UID order, the checkpoint at the last.
+    @Test("responses filed as one stream: the same outcomes, UID by UID, as one response")
+    func responsesAsOneStream() async throws {
+        let files = CorpusLocation.messages
+        try #require(files.count >= 12, "corpus not found at \(CorpusLocation.directory.path)")
+        let large = Array("From: a@b.example\r\nSubject: big\r\n\r\n\(String(repeating: "x", count: 400_000))\r\n".utf8)
+        func run(groupSize: Int?, batch: Int) async throws -> (PollerService.PassReport, SQLiteStore, LogCapture, Int) {
+            let mailbox = InMemoryMailbox(uidValidity: 7, maxMessageBytes: 300_000, groupSize: groupSize)
+            for (k, f) in files.enumerated() {
+                mailbox.deliver(CorpusLocation.bytes(f))
+                if k == 4 { mailbox.deliver(large) }
+            }
+            let logs = LogCapture()
+            let (poller, store) = try P.make(mailbox: mailbox, batch: ContainedIngest.BatchBounds(maxCount: batch, maxBytes: 4 << 20), logs: logs)
+            return (try await poller.pass(), store, logs, files.count + 1)
+        }
+        let (whole, wholeStore, wholeLogs, count) = try await run(groupSize: nil, batch: 32)
+        let (split, splitStore, splitLogs, _) = try await run(groupSize: 3, batch: 2)
+        #expect(whole.fetched == count - 1 && split.fetched == count - 1, "every message but the large one read and filed or held")
+        #expect(split.filed == whole.filed && split.held == whole.held && split.opened == whole.opened && split.duplicates == whole.duplicates)
+        #expect(try splitStore.checkpoint(mailbox: Self.key)?.lastUID == UInt32(count))
+        // Each message line names its UID and what became of it: the same lines, in UID order.
+        func outcomes(_ logs: LogCapture) -> [String] {
+            logs.lines.filter { $0.contains("liaison.poller: message ") && $0.contains(" uid=") }.map { line in
+                line.split(separator: " ").filter { $0.hasPrefix("uid=") || $0.hasPrefix("outcome=") || $0.hasPrefix("case=") || $0.hasPrefix("held=") }
+                    .joined(separator: " ")
+            }
+        }
+        let lines = outcomes(splitLogs)
+        #expect(lines == outcomes(wholeLogs))
+        #expect(lines.count == count, "\(lines)")
+        let uids = lines.compactMap { $0.split(separator: " ").first { $0.hasPrefix("uid=") }.flatMap { UInt32($0.dropFirst(4)) } }
+        #expect(uids == Array(1...UInt32(count)), "in UID order, the large one (UID 6) in its turn")
+        #expect(try splitStore.counts().correspondence == wholeStore.counts().correspondence)
+        #expect(try splitStore.heldMessages().map(\.detail) == wholeStore.heldMessages().map(\.detail))
+    }
 }

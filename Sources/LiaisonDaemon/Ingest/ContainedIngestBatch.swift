@@ -67,17 +67,33 @@ extension ContainedIngest {
     /// is, after the batch already in hand is filed). Throws `BatchFailure` for a message that
     /// could not be filed (store fault, or a failure below `maxFilingAttempts`).
     ///
+    /// `more`, when given, is asked for the messages that follow once those in hand are all in
+    /// batches (the poller's next FETCH response): they are indexed after them, and the first
+    /// batch of them is marked and read while the last batch before them is filed, so the
+    /// pipeline does not empty at every response. nil from it ends the stream; what it throws
+    /// is rethrown as is, after the batch in hand is filed. Filed messages are let go of: only
+    /// the batches in hand and what `more` handed over last are held.
+    ///
     /// `overlapped` false reads each batch only after the one before it is filed (no message is
     /// in hand beyond the batch being filed: with a `MailboxLeadership`, whose loss stops the
     /// pass before the next message).
-    public func ingest(batch messages: [Incoming], bounds: BatchBounds = .standard, overlapped: Bool = true,
-                       now: () -> Date, times: inout IngestTimes,
+    public func ingest(batch messages: [Incoming], more: (() throws -> [Incoming]?)? = nil, bounds: BatchBounds = .standard,
+                       overlapped: Bool = true, now: () -> Date, times: inout IngestTimes,
                        before: () throws -> Void, done: (Int, IngestResult) -> Void) throws {
         let clock = ContinuousClock()
         let store = pipeline.store
+        // Message `base + k` of the stream is `held[k]`; the filed ones leave from the front.
+        var held = messages
+        var base = 0
+        var more = more
         var next = 0
         var pending: (range: Range<Int>, job: ReadingJob)?
 
+        func letGo(before index: Int) {
+            guard index > base else { return }
+            held.removeFirst(index - base)
+            base = index
+        }
         // Files the batch in hand (waiting for its reading) and clears `pending`.
         func finishPending() throws {
             guard let (range, job) = pending else { return }
@@ -88,11 +104,12 @@ extension ContainedIngest {
             times.read += job.readTime
             let started = clock.now
             defer { times.store += clock.now - started }
-            try file(range, job.outcomes, messages: messages, now: now(), done: done)
+            try file(range, job.outcomes, messages: held, base: base, now: now(), done: done)
+            letGo(before: range.upperBound)
         }
         // The one-message path for `i` (its reading is on the critical path: a wait too).
         func alone(_ i: Int) throws {
-            let m = messages[i]
+            let m = held[i - base]
             let readBefore = times.read
             let result: IngestResult
             do {
@@ -105,17 +122,34 @@ extension ContainedIngest {
             done(i, result)
         }
 
-        while next < messages.count {
+        while true {
+            if next == base + held.count {
+                // All in hand are in batches: the messages that follow, if any, while the
+                // last batch is still being read.
+                guard let pull = more else { break }
+                let following: [Incoming]?
+                do { following = try pull() } catch {
+                    try finishPending()
+                    throw error
+                }
+                guard let following else {
+                    more = nil
+                    break
+                }
+                held += following
+                continue
+            }
             do { try before() } catch {
                 try finishPending()
                 throw error
             }
             var end = next, bytes = 0
-            while end < messages.count, end - next < bounds.maxCount, end == next || bytes + messages[end].raw.count <= bounds.maxBytes {
-                bytes += messages[end].raw.count
+            while end < base + held.count, end - next < bounds.maxCount,
+                  end == next || bytes + held[end - base].raw.count <= bounds.maxBytes {
+                bytes += held[end - base].raw.count
                 end += 1
             }
-            let candidates = messages[next..<end]
+            let candidates = held[(next - base)..<(end - base)]
             let marked: Int?
             let markStarted = clock.now
             do {
@@ -136,10 +170,11 @@ extension ContainedIngest {
                     try alone(i)
                 }
                 next += count
+                letGo(before: next)
                 continue
             }
             let range = next..<(next + marked)
-            let job = ReadingJob(messages: range.map { messages[$0].raw }, labels: range.map { "\(messages[$0].marker)" },
+            let job = ReadingJob(messages: range.map { held[$0 - base].raw }, labels: range.map { "\(held[$0 - base].marker)" },
                                  pipeline: pipeline, worker: worker, limits: limits)
             job.start()
             do { try finishPending() } catch {
@@ -155,7 +190,8 @@ extension ContainedIngest {
 
     /// Files one batch whose reading ended: runs of read messages in one transaction each,
     /// a reading past its budget held between them.
-    private func file(_ range: Range<Int>, _ outcomes: [ReadingWorker.Outcome<ReadMessage>], messages: [Incoming], now: Date,
+    /// `messages[k]` is message `base + k`.
+    private func file(_ range: Range<Int>, _ outcomes: [ReadingWorker.Outcome<ReadMessage>], messages: [Incoming], base: Int, now: Date,
                       done: (Int, IngestResult) -> Void) throws {
         let store = pipeline.store
         var run: [(index: Int, item: IngestPipeline.BatchItem)] = []
@@ -173,7 +209,7 @@ extension ContainedIngest {
                 guard let error = filed.failure, let failed = rest.first else { return }
                 // What `ingest` does with a failed filing, for this message.
                 if StoreFaults.isUnavailable(error) { throw BatchFailure(index: failed.index, error: error) }
-                let m = messages[failed.index]
+                let m = messages[failed.index - base]
                 let record: ProcessingRecord
                 do {
                     record = try store.recordFailure(m.marker, reason: PollerService.reason(error), now: now)
@@ -191,7 +227,7 @@ extension ContainedIngest {
 
         for (k, outcome) in outcomes.enumerated() {
             let i = range.lowerBound + k
-            let m = messages[i]
+            let m = messages[i - base]
             switch outcome {
             case .finished(var read):
                 read.contentHash = m.contentHash

@@ -422,17 +422,31 @@ public final class PollerService: DaemonComponent, Sendable {
         if let n = TestHooks.batchCount { bounds.maxCount = min(bounds.maxCount, n) }
         // What arrived together (one FETCH response) is filed in batches (`ingest(batch:)`):
         // marks and filings a batch per transaction, the next batch read while one is filed.
-        func fileGroup(_ group: [FetchedMessage], hashes: [String]? = nil) throws {
-            let incoming = group.enumerated().map { k, m in
+        // `more` hands over the responses that follow (`FetchAhead`), so that the reading goes
+        // on across them: one stream of messages, indexed in the order they came.
+        func incoming(_ group: [FetchedMessage], _ hashes: [String]?) -> [ContainedIngest.Incoming] {
+            group.enumerated().map { k, m in
                 ContainedIngest.Incoming(raw: m.bytes,
                                          marker: .uid(mailbox: key, uidValidity: status.uidValidity, uid: m.uid),
                                          checkpoint: MailboxCheckpoint(mailbox: key, uidValidity: status.uidValidity, lastUID: m.uid),
                                          contentHash: hashes?[k])
             }
+        }
+        func fileGroup(_ group: [FetchedMessage], hashes: [String]? = nil,
+                       more: (() throws -> (group: [FetchedMessage], hashes: [String])?)? = nil) throws {
+            // The UIDs of the stream so far, by index (4 bytes a message).
+            var streamUIDs = group.map(\.uid)
+            let following: (() throws -> [ContainedIngest.Incoming]?)? = more.map { more in
+                {
+                    guard let (group, hashes) = try more() else { return nil }
+                    streamUIDs += group.map(\.uid)
+                    return incoming(group, hashes)
+                }
+            }
             do {
                 // Several instances (a leadership): one message in hand at a time, as its
                 // loss must stop the pass before the next message.
-                try contained.ingest(batch: incoming, bounds: bounds,
+                try contained.ingest(batch: incoming(group, hashes), more: following, bounds: bounds,
                                      overlapped: leadership == nil, now: { self.now() }, times: &times, before: {
                     // Finish the batch in hand, start no new one once shutdown was asked for.
                     if self.stopRequested { throw StopRequested() }
@@ -441,12 +455,12 @@ public final class PollerService: DaemonComponent, Sendable {
                 }, done: { i, result in
                     report.fetched += 1
                     pipeline.metrics.messageFetched()
-                    self.record(result, uid: group[i].uid, into: &report)
+                    self.record(result, uid: streamUIDs[i], into: &report)
                 })
             } catch let failure as ContainedIngest.BatchFailure {
                 report.fetched += 1
                 pipeline.metrics.messageFetched()
-                throw Self.failure(failure.error, uid: group[failure.index].uid)
+                throw Self.failure(failure.error, uid: streamUIDs[failure.index])
             }
         }
         func holdTooLarge(_ uid: UInt32, _ size: Int) throws {
@@ -470,10 +484,24 @@ public final class PollerService: DaemonComponent, Sendable {
                 // each within `max_response_bytes` and the fetch plan, as before).
                 let ahead = FetchAhead(mailbox: mailbox, uids: uids)
                 defer { ahead.finish() }
-                while let item = try ahead.next() {
-                    switch item {
-                    case .group(let group, let hashes): try fileGroup(group, hashes: hashes)
-                    case .tooLarge(let uid, let size): try holdTooLarge(uid, size)
+                var item = try ahead.next()
+                while let current = item {
+                    item = nil
+                    switch current {
+                    case .group(let group, let hashes):
+                        // This response and the ones after it as one stream, up to a message
+                        // too large to fetch (held in its turn, after them) or the end.
+                        try fileGroup(group, hashes: hashes, more: {
+                            guard let following = try ahead.next() else { return nil }
+                            guard case .group(let group, let hashes) = following else {
+                                item = following
+                                return nil
+                            }
+                            return (group, hashes)
+                        })
+                    case .tooLarge(let uid, let size):
+                        try holdTooLarge(uid, size)
+                        item = try ahead.next()
                     }
                 }
             } else {
