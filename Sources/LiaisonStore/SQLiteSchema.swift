@@ -477,13 +477,13 @@ enum SQLiteSchema {
             // (issue 16): FTS5 writes its pending terms to disk as a segment of their own at the
             // start of every statement that follows one which touched it inside a transaction,
             // and at every savepoint, so a batch of 32 messages wrote about a hundred tiny
-            // segments and merged them (an eighth of the filing thread). While
+            // segments and merged them (a seventh of the filing thread). While
             // `case_search_deferred` holds its one row — only inside the batch filing's own
-            // transaction (`SQLiteStore.deferringSearch`), which empties it before it commits, so
+            // transaction (`SQLiteStore.deferSearch`), which empties it before it commits, so
             // no other connection ever sees it — the triggers note WHICH rows of the index are
             // stale in `case_search_queue` (a message's subject, a case's number and
             // organisation, a case's contacts), and the batch rewrites those rows from the tables
-            // in one statement before it commits (`SQLiteStore.flushSearch`): the index answers
+            // in one DELETE and one INSERT before it commits (`SQLiteStore.flushSearch`): the index answers
             // exactly as if each trigger had written it. Every other writer (the console, a
             // single filing, retention, the person erasure, the sqlite3 shell) finds the table
             // empty and keeps v10's triggers' behaviour. `case_search_*` tables are the index's:
@@ -495,101 +495,56 @@ enum SQLiteSchema {
                     id INTEGER NOT NULL,    -- the message's or the case's id
                     PRIMARY KEY (kind, id)
                 ) WITHOUT ROWID;
-                DROP TRIGGER case_search_message_in;
-                DROP TRIGGER case_search_message_up;
-                DROP TRIGGER case_search_message_out;
-                DROP TRIGGER case_search_case_in;
-                DROP TRIGGER case_search_case_up;
-                DROP TRIGGER case_search_case_out;
-                DROP TRIGGER case_search_contact_in;
-                DROP TRIGGER case_search_contact_out;
-                DROP TRIGGER case_search_contact_up;
-                CREATE TRIGGER case_search_message_in AFTER INSERT ON correspondence
-                  WHEN new.subject IS NOT NULL AND new.subject <> '' AND NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4, new.case_id, new.subject);
-                END;
-                CREATE TRIGGER case_search_message_up AFTER UPDATE OF subject, case_id ON correspondence
-                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  DELETE FROM case_search WHERE rowid = old.id * 4;
-                  INSERT INTO case_search (rowid, case_id, text)
-                    SELECT new.id * 4, new.case_id, new.subject WHERE new.subject IS NOT NULL AND new.subject <> '';
-                END;
-                CREATE TRIGGER case_search_message_out AFTER DELETE ON correspondence
-                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  DELETE FROM case_search WHERE rowid = old.id * 4;
-                END;
-                CREATE TRIGGER case_search_case_in AFTER INSERT ON cases
-                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4 + 1, new.id, new.number || char(10) || coalesce(new.organization, ''));
-                END;
-                CREATE TRIGGER case_search_case_up AFTER UPDATE OF number, organization ON cases
-                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  DELETE FROM case_search WHERE rowid = old.id * 4 + 1;
-                  INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4 + 1, new.id, new.number || char(10) || coalesce(new.organization, ''));
-                END;
-                CREATE TRIGGER case_search_case_out AFTER DELETE ON cases
-                  WHEN NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  DELETE FROM case_search WHERE rowid IN (old.id * 4 + 1, old.id * 4 + 2);
-                END;
-                CREATE TRIGGER case_search_contact_in AFTER INSERT ON case_addresses
-                  WHEN new.role = 'contact' AND NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  DELETE FROM case_search WHERE rowid = new.case_id * 4 + 2;
-                  INSERT INTO case_search (rowid, case_id, text)
-                    SELECT new.case_id * 4 + 2, new.case_id, group_concat(address, char(10)) FROM case_addresses
-                    WHERE case_id = new.case_id AND role = 'contact' HAVING count(*) > 0;
-                END;
-                CREATE TRIGGER case_search_contact_out AFTER DELETE ON case_addresses
-                  WHEN old.role = 'contact' AND NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  DELETE FROM case_search WHERE rowid = old.case_id * 4 + 2;
-                  INSERT INTO case_search (rowid, case_id, text)
-                    SELECT old.case_id * 4 + 2, old.case_id, group_concat(address, char(10)) FROM case_addresses
-                    WHERE case_id = old.case_id AND role = 'contact' HAVING count(*) > 0;
-                END;
-                CREATE TRIGGER case_search_contact_up AFTER UPDATE ON case_addresses
-                  WHEN (old.role = 'contact' OR new.role = 'contact') AND NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  DELETE FROM case_search WHERE rowid IN (old.case_id * 4 + 2, new.case_id * 4 + 2);
-                  INSERT INTO case_search (rowid, case_id, text)
-                    SELECT k * 4 + 2, k, (SELECT group_concat(address, char(10)) FROM case_addresses WHERE case_id = k AND role = 'contact')
-                    FROM (SELECT old.case_id AS k UNION SELECT new.case_id)
-                    WHERE EXISTS (SELECT 1 FROM case_addresses WHERE case_id = k AND role = 'contact');
-                END;
-                CREATE TRIGGER case_search_message_in_deferred AFTER INSERT ON correspondence
-                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (0, new.id);
-                END;
-                CREATE TRIGGER case_search_message_up_deferred AFTER UPDATE OF subject, case_id ON correspondence
-                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (0, old.id), (0, new.id);
-                END;
-                CREATE TRIGGER case_search_message_out_deferred AFTER DELETE ON correspondence
-                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (0, old.id);
-                END;
-                CREATE TRIGGER case_search_case_in_deferred AFTER INSERT ON cases
-                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (1, new.id);
-                END;
-                CREATE TRIGGER case_search_case_up_deferred AFTER UPDATE OF number, organization ON cases
-                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (1, old.id), (1, new.id);
-                END;
-                CREATE TRIGGER case_search_case_out_deferred AFTER DELETE ON cases
-                  WHEN EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (1, old.id), (2, old.id);
-                END;
-                CREATE TRIGGER case_search_contact_in_deferred AFTER INSERT ON case_addresses
-                  WHEN new.role = 'contact' AND EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (2, new.case_id);
-                END;
-                CREATE TRIGGER case_search_contact_out_deferred AFTER DELETE ON case_addresses
-                  WHEN old.role = 'contact' AND EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (2, old.case_id);
-                END;
-                CREATE TRIGGER case_search_contact_up_deferred AFTER UPDATE ON case_addresses
-                  WHEN (old.role = 'contact' OR new.role = 'contact') AND EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
-                  INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES (2, old.case_id), (2, new.case_id);
-                END;
                 """)
+            // Each of v10's triggers again, firing only while nothing is deferred, and beside it
+            // the one that notes, while deferred, the rows of the index it would have rewritten.
+            func contacts(_ row: String) -> String {
+                """
+                DELETE FROM case_search WHERE rowid = \(row).case_id * 4 + 2;
+                INSERT INTO case_search (rowid, case_id, text)
+                  SELECT \(row).case_id * 4 + 2, \(row).case_id, group_concat(address, char(10)) FROM case_addresses
+                  WHERE case_id = \(row).case_id AND role = 'contact' HAVING count(*) > 0;
+                """
+            }
+            let caseRow = "INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4 + 1, new.id, new.number || char(10) || coalesce(new.organization, ''));"
+            let triggers: [(name: String, event: String, when: String?, writes: String, stale: String)] = [
+                ("message_in", "INSERT ON correspondence", "new.subject IS NOT NULL AND new.subject <> ''",
+                 "INSERT INTO case_search (rowid, case_id, text) VALUES (new.id * 4, new.case_id, new.subject);", "(0, new.id)"),
+                ("message_up", "UPDATE OF subject, case_id ON correspondence", nil, """
+                    DELETE FROM case_search WHERE rowid = old.id * 4;
+                    INSERT INTO case_search (rowid, case_id, text)
+                      SELECT new.id * 4, new.case_id, new.subject WHERE new.subject IS NOT NULL AND new.subject <> '';
+                    """, "(0, old.id), (0, new.id)"),
+                ("message_out", "DELETE ON correspondence", nil, "DELETE FROM case_search WHERE rowid = old.id * 4;", "(0, old.id)"),
+                ("case_in", "INSERT ON cases", nil, caseRow, "(1, new.id)"),
+                ("case_up", "UPDATE OF number, organization ON cases", nil,
+                 "DELETE FROM case_search WHERE rowid = old.id * 4 + 1;\n" + caseRow, "(1, old.id), (1, new.id)"),
+                ("case_out", "DELETE ON cases", nil, "DELETE FROM case_search WHERE rowid IN (old.id * 4 + 1, old.id * 4 + 2);",
+                 "(1, old.id), (2, old.id)"),
+                ("contact_in", "INSERT ON case_addresses", "new.role = 'contact'", contacts("new"), "(2, new.case_id)"),
+                ("contact_out", "DELETE ON case_addresses", "old.role = 'contact'", contacts("old"), "(2, old.case_id)"),
+                ("contact_up", "UPDATE ON case_addresses", "(old.role = 'contact' OR new.role = 'contact')", """
+                    DELETE FROM case_search WHERE rowid IN (old.case_id * 4 + 2, new.case_id * 4 + 2);
+                    INSERT INTO case_search (rowid, case_id, text)
+                      SELECT k * 4 + 2, k, (SELECT group_concat(address, char(10)) FROM case_addresses WHERE case_id = k AND role = 'contact')
+                      FROM (SELECT old.case_id AS k UNION SELECT new.case_id)
+                      WHERE EXISTS (SELECT 1 FROM case_addresses WHERE case_id = k AND role = 'contact');
+                    """, "(2, old.case_id), (2, new.case_id)"),
+            ]
+            for t in triggers {
+                let when = t.when.map { $0 + " AND " } ?? ""
+                try db.execute(sql: """
+                    DROP TRIGGER case_search_\(t.name);
+                    CREATE TRIGGER case_search_\(t.name) AFTER \(t.event)
+                      WHEN \(when)NOT EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                    \(t.writes)
+                    END;
+                    CREATE TRIGGER case_search_\(t.name)_deferred AFTER \(t.event)
+                      WHEN \(when)EXISTS (SELECT 1 FROM case_search_deferred) BEGIN
+                      INSERT OR IGNORE INTO case_search_queue (kind, id) VALUES \(t.stale);
+                    END
+                    """)
+            }
         }
         return m
     }
