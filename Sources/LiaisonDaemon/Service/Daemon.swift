@@ -221,7 +221,7 @@ public final class Daemon: Sendable {
 
         func run() async throws {
             do {
-                try await gracefulShutdown()
+                try await LoopClock().waitForGracefulShutdown()
                 notifier.stopping()
                 logger.info("stopping: finishing work in hand")
             } catch {

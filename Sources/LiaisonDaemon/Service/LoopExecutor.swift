@@ -57,6 +57,19 @@ public struct LoopClock: Clock {
         }
     }
 
+    /// Returns when graceful shutdown begins (or at once when it has begun); throws
+    /// `CancellationError` when the task is cancelled first. ServiceLifecycle's
+    /// `gracefulShutdown()` waits through the same `CancellationWaiter` as
+    /// `cancelWhenGracefulShutdown` (see above): its shutdown handler resumes it from an
+    /// unstructured `Task` on the cooperative pool, so with the pool held by long computations
+    /// shutdown did not reach the waiter for a minute (the daemon's STOPPING=1 in
+    /// DaemonNotifyTests, 3 Dec 2026). Here the handler resumes the wait directly.
+    public func waitForGracefulShutdown() async throws {
+        while !Task.isShuttingDownGracefully {
+            try await sleepUnlessShuttingDown(for: .seconds(3600))
+        }
+    }
+
     /// Waits for `deadline` on the timer queue; cancellation ends the wait with `CancellationError`,
     /// and whoever else holds `sleeper` may end it first.
     private static func wait(until deadline: Instant, _ sleeper: Sleeper) async throws {

@@ -108,6 +108,6 @@ public final class RecipientsBackfill: DaemonComponent, Sendable {
             logger.info("recipients backfill: complete", metadata: ["seconds": "\((clock.now - started).components.seconds)"])
         }
         // Done (or shutting down): a part that returns would stop the daemon; wait for shutdown.
-        try? await gracefulShutdown()
+        try? await LoopClock().waitForGracefulShutdown()
     }
 }
