@@ -135,41 +135,6 @@ struct DaemonNotifyTests {
         try await running.value
     }
 
-    /// Shutdown reaches the sentinel (STOPPING=1) and the components while every thread of the
-    /// cooperative pool is held by other work (a long synchronous computation, as in the test
-    /// run beside it): ServiceLifecycle's `gracefulShutdown()` was resumed through an
-    /// unstructured `Task` that waited for the pool (a minute without STOPPING=1 in CI).
-    @Test("STOPPING=1 and the components' stop while the cooperative pool is held")
-    func stoppingWhileThePoolIsHeld() async throws {
-        let socket = try NotifySocket()
-        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address])
-        let fake = FakeComponent()
-        let daemon = Daemon(components: [fake], notifier: notifier, logger: LogCapture().logger(),
-                            statusInterval: .milliseconds(20), handleSignals: false)
-        let running = Task(executorPreference: TestLoop.current) { try await daemon.run() }
-        _ = await socket.receive(for: 60) { $0.contains("READY=1") }
-        let width = ProcessInfo.processInfo.activeProcessorCount
-        let held = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        let holders = (0..<width).map { _ in Task.detached { Self.hold(held, until: release) } }
-        defer { for _ in holders { release.signal() } }
-        for _ in holders { #expect(Self.wait(held, seconds: 10), "a pool thread taken") }
-        let asked = ContinuousClock.now
-        await daemon.shutdown()
-        let last = await socket.receive(for: 10) { $0.contains("STOPPING=1") }
-        #expect(last.contains("STOPPING=1"), "STOPPING=1 while the pool is held")
-        #expect(ContinuousClock.now - asked < .seconds(10))
-        for _ in holders { release.signal() }
-        try await running.value
-    }
-
-    /// Holds a thread of whatever runs it until `release` (synchronously, as long computations do).
-    static func hold(_ held: DispatchSemaphore, until release: DispatchSemaphore) {
-        held.signal()
-        release.wait()
-    }
-
-    static func wait(_ s: DispatchSemaphore, seconds: Int) -> Bool { s.wait(timeout: .now() + .seconds(seconds)) == .success }
-
     @Test("a stalled component stops the watchdog pings, which resume with progress; logged once")
     func stallWithholdsPings() async throws {
         let socket = try NotifySocket()
@@ -258,4 +223,44 @@ final class ConfigBox: @unchecked Sendable {
         get { lock.withLock { value } }
         set { lock.withLock { value = newValue } }
     }
+}
+
+/// Holds every thread of the cooperative pool for a few seconds: in the serial run only
+/// (scripts/test), where nothing else needs the pool meanwhile and the holders get it at once.
+@Suite("Daemon: shutdown with the cooperative pool held", .ownExecutor)
+struct DaemonPoolHeldTests {
+    /// Shutdown reaches the sentinel (STOPPING=1) and the components while every thread of the
+    /// cooperative pool is held by other work (a long synchronous computation, as in the test
+    /// run beside it): ServiceLifecycle's `gracefulShutdown()` was resumed through an
+    /// unstructured `Task` that waited for the pool (a minute without STOPPING=1 in CI).
+    @Test("STOPPING=1 and the components' stop while the cooperative pool is held")
+    func stoppingWhileThePoolIsHeld() async throws {
+        let socket = try NotifySocket()
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.address])
+        let fake = FakeComponent()
+        let daemon = Daemon(components: [fake], notifier: notifier, logger: LogCapture().logger(),
+                            statusInterval: .milliseconds(20), handleSignals: false)
+        let running = Task(executorPreference: TestLoop.current) { try await daemon.run() }
+        _ = await socket.receive(for: 60) { $0.contains("READY=1") }
+        let width = ProcessInfo.processInfo.activeProcessorCount
+        let held = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let holders = (0..<width).map { _ in Task.detached { Self.hold(held, until: release) } }
+        defer { for _ in holders { release.signal() } }
+        for _ in holders { #expect(Self.wait(held, seconds: 30), "a pool thread taken") }
+        let asked = ContinuousClock.now
+        await daemon.shutdown()
+        let last = await socket.receive(for: 10) { $0.contains("STOPPING=1") }
+        #expect(last.contains("STOPPING=1"), "STOPPING=1 while the pool is held")
+        #expect(ContinuousClock.now - asked < .seconds(10))
+        for _ in holders { release.signal() }
+        try await running.value
+    }
+
+    /// Holds a thread of whatever runs it until `release` (synchronously, as long computations do).
+    static func hold(_ held: DispatchSemaphore, until release: DispatchSemaphore) {
+        held.signal()
+        release.wait()
+    }
+
+    static func wait(_ s: DispatchSemaphore, seconds: Int) -> Bool { s.wait(timeout: .now() + .seconds(seconds)) == .success }
 }
