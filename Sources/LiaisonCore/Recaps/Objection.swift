@@ -106,12 +106,17 @@ public enum ObjectionReader {
     /// the markers can be there; without one the answer is false whatever they say.
     static func asserts(_ clause: String) -> Bool {
         let lower = clause.lowercased()
-        let chars = Array(lower)
-        let markerCN = hasMarkerCN(chars)
-        let mayEN = mayAssertEN(lower)
-        guard markerCN || mayEN else { return false }
+        let markerCN = hasMarkerCN(Array(lower))
+        guard markerCN || mayAssertEN(lower) else { return false }
+        return assertsByExpressions(lower, markerCN: markerCN)
+    }
+
+    /// The expressions' answer for a lowercased clause, with no pre-check (`asserts` asks it only
+    /// when a marker can be there; the tests compare the two on every clause). `markerCN`:
+    /// `hasMarkerCN` of it, when already known.
+    static func assertsByExpressions(_ lower: String, markerCN: Bool? = nil) -> Bool {
         if TextFold.firstMatch(conditional, in: lower) != nil { return false }
-        if markerCN { return true }
+        if markerCN ?? hasMarkerCN(Array(lower)) { return true }
         // Both lists come in text order: one sweep per marker pattern (a reply of a million
         // "no objection" is linear, not a million by a million).
         let negatedRanges = TextFold.matches(negatedEN, in: lower)
